@@ -1,0 +1,4 @@
+CREATE TABLE raw.customers (
+  customer_id INT64 NOT NULL,,
+  email STRING
+);

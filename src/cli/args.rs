@@ -1,0 +1,107 @@
+//! Command-line arguments (clap, derive).
+
+use crate::spec::model::Dialect;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// specproof: tells you, in seconds, whether generated pipeline code does what its spec says.
+///
+/// Exit codes: 0 clean, 1 findings, 2 could not run.
+#[derive(Debug, Parser)]
+#[command(name = "specproof", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint the spec: every place it has no single meaning, with code, JSON path and line.
+    ///
+    /// Example: specproof lint specs/customer360
+    #[command(
+        after_help = "Examples:\n  specproof lint specs/customer360\n  specproof lint . --spec technical_requirements/spec.json --sources business_requirements/source_ddl\n  specproof lint specs/customer360 --format json"
+    )]
+    Lint(ProjectArgs),
+    /// Validate a pipeline project against its spec (today: the spec lint; code checks,
+    /// execution and the reference comparison land with later releases).
+    ///
+    /// Example: specproof validate specs/customer360
+    #[command(
+        after_help = "Examples:\n  specproof validate specs/customer360\n  specproof validate . --spec technical_requirements/spec.json --models pipeline_code/definitions --sources business_requirements/source_ddl"
+    )]
+    Validate(ProjectArgs),
+    /// Explain a finding code: what the check does, why it matters, an example.
+    ///
+    /// Example: specproof explain SPEC013
+    #[command(
+        after_help = "Examples:\n  specproof explain SPEC013\n  specproof explain key-can-repeat\n  specproof explain --all"
+    )]
+    Explain(ExplainArgs),
+}
+
+/// Where the project is and how to report.
+#[derive(Debug, Clone, Args)]
+pub struct ProjectArgs {
+    /// The project folder (spec.json, sources/, models/, tests/, specproof.toml).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// The folder of model code (*.sql, *.sqlx), instead of DIR/models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// The folder of shipped tests (*.sql), instead of DIR/tests.
+    #[arg(long, value_name = "DIR")]
+    pub tests: Option<PathBuf>,
+    /// The dialect of .sql code files (.sqlx is always BigQuery).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// `specproof explain` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// A code (`SPEC013`) or name (`key-can-repeat`).
+    #[arg(required_unless_present = "all")]
+    pub code: Option<String>,
+    /// List every code.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For machines: a versioned JSON document.
+    Json,
+}
+
+/// `--dialect` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    /// BigQuery (the default).
+    Bigquery,
+    /// DuckDB.
+    Duckdb,
+}
+
+impl From<DialectArg> for Dialect {
+    fn from(d: DialectArg) -> Dialect {
+        match d {
+            DialectArg::Bigquery => Dialect::Bigquery,
+            DialectArg::Duckdb => Dialect::Duckdb,
+        }
+    }
+}

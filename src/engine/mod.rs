@@ -1,0 +1,4 @@
+//! Stage 4, the execution engine: embedded DuckDB, one connection per worker. Today it opens
+//! the database and reports its version; running models lands with the issue "Run it".
+
+pub mod database;

@@ -1,0 +1,297 @@
+//! Findings: what specproof says about the pipeline under test.
+//!
+//! A finding is data (a stable code, a severity, whose fault it is, where it is, a message);
+//! the renderers in [`crate::report`] decide how it looks. Errors that stop the tool from doing
+//! its job are not findings: they live in [`crate::error`].
+
+use serde::Serialize;
+use std::fmt;
+
+/// How bad a finding is. Errors fail a run; warnings are shown but do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The pipeline has no single meaning or breaks it.
+    Error,
+    /// Worth a look; does not change the exit code.
+    Warning,
+}
+
+/// Whose fault a finding is (spec-format.md, "Whose fault is a finding").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    /// The spec (or the source declarations it relies on).
+    Spec,
+    /// The generated code.
+    Code,
+    /// A shipped test.
+    Test,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl Subject {
+    /// `spec`, `code` or `test`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Spec => "spec",
+            Subject::Code => "code",
+            Subject::Test => "test",
+        }
+    }
+}
+
+/// A place in an input file: 1-based line, and column in characters.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Location {
+    /// The file, as the user named it (relative paths stay relative, so output is stable).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+macro_rules! codes {
+    ($( $variant:ident = $code:literal, $name:literal, $severity:ident, $subject:ident, $doc:literal; )*) => {
+        /// Every check specproof runs, with a code that never changes meaning.
+        ///
+        /// `specproof explain CODE` prints the doc of a code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( #[doc = $doc] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in code order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The stable code, e.g. `SPEC003`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// A short kebab-case name, e.g. `unknown-column`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name,)* }
+            }
+
+            /// What the check does, why it matters, and an example.
+            pub fn doc(self) -> &'static str {
+                match self { $(Code::$variant => $doc,)* }
+            }
+
+            /// The severity a finding of this code has.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity,)* }
+            }
+
+            /// Whose fault a finding of this code is.
+            pub fn subject(self) -> Subject {
+                match self { $(Code::$variant => Subject::$subject,)* }
+            }
+
+            /// The code for `SPEC003` or `unknown-column`, case-insensitively.
+            pub fn parse(text: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| {
+                    c.as_str().eq_ignore_ascii_case(text) || c.name().eq_ignore_ascii_case(text)
+                })
+            }
+        }
+    };
+}
+
+codes! {
+    UnknownSource = "SPEC001", "unknown-source", Error, Spec,
+        "A model's `sources` entry names neither a declared source table nor a model.\n\nWhy: the model has no input to be read from, so it has no meaning.\n\nExample: `\"sources\": [\"raw.crm_customer\"]` when the DDL declares `raw.crm_customers`.";
+    UnknownTable = "SPEC002", "unknown-table", Error, Spec,
+        "A table name inside a model (`from_table`, `left_table`, `right_table`, `applies_to`, or a qualifier inside an expression) is not one of the model's sources.\n\nWhy: a model may only read its own sources, referred to by the last part of their name.\n\nExample: `\"from_table\": \"crm_address\"` in a model whose sources are `raw.crm_customers` and `raw.crm_addresses`.";
+    UnknownColumn = "SPEC003", "unknown-column", Error, Spec,
+        "A column is named that its table does not have (in `from_column`, a join condition, a filter, a transform, a formula, `group_by`, a key or a test).\n\nWhy: the reference result cannot be computed, and the generated code is free to guess.\n\nExample: `\"from_column\": \"emial\"` where `crm_customers` has `email`.";
+    AmbiguousColumn = "SPEC004", "ambiguous-column", Error, Spec,
+        "An unqualified column name is a column of several of the sources in scope.\n\nWhy: the expression has two meanings; qualify it with the table it comes from.\n\nExample: `created_at` in a post-join filter of a model joining `crm_customers` and `crm_addresses`, which both have `created_at`.";
+    DependencyCycle = "SPEC005", "dependency-cycle", Error, Spec,
+        "Models depend on each other in a cycle through their `sources`.\n\nWhy: no order of execution exists.\n\nExample: `a` reads `b` and `b` reads `a`.";
+    ModelKind = "SPEC006", "model-kind", Error, Spec,
+        "A model is of no kind or of several: a mapping model has `column_mapping` and no `aggregations`, an aggregate model has `aggregations`, an SCD2 model has `constraints.scd_type` 2.\n\nWhy: each kind has a different meaning; a model must have exactly one.\n\nExample: a model with both `column_mapping` and `aggregations`.";
+    DisconnectedSources = "SPEC007", "disconnected-sources", Error, Spec,
+        "A model with several sources has sources that no join connects.\n\nWhy: how their rows combine is undefined (a cross join is never implied).\n\nExample: sources `raw.a` and `raw.b` with `\"joins\": []` in a mapping model.";
+    FormulaSources = "SPEC008", "formula-two-sources", Error, Spec,
+        "An aggregate model without joins has a formula whose source cannot be told: it names columns of two sources, or an unqualified column that two sources share.\n\nWhy: each metric is computed on its own source and left-joined onto the driving source's groups; a formula must belong to one source.\n\nExample: `SUM(amount_usd) / SUM(open_tickets)` over `stg_orders` and `stg_support_pivot`.";
+    AcceptedValuesNotInferable = "SPEC009", "accepted-values-not-inferable", Error, Spec,
+        "`accepted_values` is given without a list, and the transform is not a CASE whose THEN/ELSE results are all literals.\n\nWhy: the list of accepted values cannot be known.\n\nExample: `\"tests\": [\"accepted_values\"]` on a column mapped with `LOWER({from})`.";
+    DuplicateColumn = "SPEC010", "duplicate-column", Error, Spec,
+        "Two output columns of one model have the same name (compared case-insensitively, as BigQuery does).\n\nWhy: the output table cannot hold both.\n\nExample: two `column_mapping` entries with `\"target_column\": \"email\"`.";
+    KeyNotOutput = "SPEC011", "key-not-output", Error, Spec,
+        "A key column (`constraints.primary_key`, `natural_key`, `partition_by`, `cluster_by`) is not an output column of the model.\n\nWhy: the key cannot be checked on the output.\n\nExample: `\"primary_key\": \"id\"` in a model whose output has `customer_id`.";
+    UnknownTest = "SPEC012", "unknown-test", Error, Spec,
+        "A test name is not one spec-format.md defines, or its arguments are malformed.\n\nWhy: a test that is not understood is a check that silently never runs.\n\nExample: `\"tests\": [\"notnull\"]`.";
+    KeyCanRepeat = "SPEC013", "key-can-repeat", Error, Spec,
+        "The spec's own meaning can repeat a primary key (or a `unique` column) on data its sources allow: the base table declares no key on the key's source columns, or a join can fan out because the joined table declares no key on the join columns.\n\nWhy: the spec contradicts itself; any code that follows it fails its key test.\n\nExample: `stg_customers` keyed by `customer_id` LEFT JOINs `crm_addresses`, which may hold several rows per customer.";
+    NotNullUnguarded = "SPEC014", "not-null-unguarded", Error, Spec,
+        "`not_null` or `nullable: false` is asked of a column whose value can be null on data the sources allow: a nullable source column that no transform guards, the right side of a LEFT join, or an aggregate over such values.\n\nWhy: the spec contradicts itself; code that follows it fails the test.\n\nExample: `LOWER(TRIM(email))` with `nullable: false` while `crm_customers.email` is nullable.";
+    Scd2KeyNotUnique = "SPEC015", "scd2-key-not-unique", Error, Spec,
+        "An SCD2 model's natural key is not declared unique by its source.\n\nWhy: a snapshot with two rows for one key has no defined history.\n\nExample: `natural_key: customer_id` over a source that declares no key on `customer_id`.";
+    InvalidExpression = "SPEC016", "invalid-expression", Error, Spec,
+        "An expression inside the spec (`transform`, `formula`, `predicate`, `condition`, an `expression(...)` test) does not parse in the spec's dialect.\n\nWhy: it has no meaning at all.\n\nExample: `\"transform\": \"LOWER({from}\"`.";
+    UnknownField = "SPEC017", "unknown-field", Warning, Spec,
+        "The spec has a field that spec-format.md does not define; it is ignored.\n\nWhy: a misspelt field (`nullabel`) silently loses its meaning.\n\nExample: `\"nullabel\": false` in a column mapping.";
+    InvalidJoin = "SPEC018", "invalid-join", Error, Spec,
+        "A join is malformed: an unknown join type, a condition that is not a boolean comparison, or a `left_table` that is not joined yet when the join is applied.\n\nWhy: joins are applied in order from `joins[0].left_table`; anything else has no single meaning.\n\nExample: `\"type\": \"OUTER\"`.";
+    InvalidScd2 = "SPEC019", "invalid-scd2", Error, Spec,
+        "An SCD2 model lacks a required key (`natural_key`, `effective_at`, `expiry_at`, `current_flag`), has other than one source, names an output column twice, or has an unknown `scd_type`.\n\nWhy: its history has no meaning without them.\n\nExample: `\"scd_type\": 2` with no `natural_key`.";
+    DuplicateModel = "SPEC020", "duplicate-model", Error, Spec,
+        "Two models have the same name.\n\nWhy: references to the name have two meanings.\n\nExample: two models named `stg_orders`.";
+    UnknownType = "SPEC021", "unknown-type", Error, Spec,
+        "A column type is not a BigQuery or DuckDB type specproof knows.\n\nWhy: the output type cannot be checked.\n\nExample: `\"type\": \"STRNG\"`.";
+    UnknownLayer = "SPEC022", "unknown-layer", Error, Spec,
+        "A model's `layer` is neither `staging` nor `final`.\n\nWhy: the schema the model is materialised in is unknown.\n\nExample: `\"layer\": \"mart\"`.";
+    MissingMapping = "SPEC023", "incomplete-mapping", Error, Spec,
+        "A column mapping has neither a `from_table`/`from_column` pair nor a transform, or its transform uses `{from}` without them; or an aggregation has an empty formula.\n\nWhy: the column has no value.\n\nExample: `{\"target_column\": \"x\", \"transform\": \"UPPER({from})\"}` with no `from_column`.";
+    InvalidSourceDdl = "SRC001", "invalid-source-ddl", Error, Spec,
+        "A source DDL file does not parse, or holds something other than CREATE TABLE statements.\n\nWhy: the tables it should declare are unknown, so every model reading them is unchecked.\n\nExample: `CREATE TABLE raw.x (a INT64,, b STRING)`.";
+    DuplicateSource = "SRC002", "duplicate-source", Error, Spec,
+        "A source table is declared twice (in two DDL files, or in the spec's `sources` with columns that differ from its DDL).\n\nWhy: its columns or keys have two meanings.\n\nExample: `raw.fx_rates` created in two files.";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// One thing wrong with the pipeline under test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The check that produced it.
+    pub code: Code,
+    /// Error or warning (from the code).
+    pub severity: Severity,
+    /// Whose fault it is (from the code).
+    pub subject: Subject,
+    /// The model it is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Where it is, when that is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// Where inside the spec JSON, e.g. `models[0].column_mapping[2].transform`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub json_path: Option<String>,
+    /// What is wrong, in words a reviewer acts on.
+    pub message: String,
+    /// How to fix it, when there is an obvious way.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
+}
+
+impl Finding {
+    /// A finding of `code` with `message`; severity and subject come from the code.
+    pub fn new(code: Code, message: impl Into<String>) -> Finding {
+        Finding {
+            code,
+            severity: code.severity(),
+            subject: code.subject(),
+            model: None,
+            location: None,
+            json_path: None,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Names the model the finding is about.
+    pub fn model(mut self, model: impl Into<String>) -> Finding {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Places the finding at a JSON path of the spec (resolved to a line later).
+    pub fn at_path(mut self, path: impl Into<String>) -> Finding {
+        self.json_path = Some(path.into());
+        self
+    }
+
+    /// Places the finding at a file location.
+    pub fn at(mut self, location: Location) -> Finding {
+        self.location = Some(location);
+        self
+    }
+
+    /// Adds a hint on how to fix it.
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The order findings are reported in: by file, line, column, then code and message, so
+    /// output is the same whatever order the checks ran in.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            self.location.as_ref().map(|l| (&l.file, l.line, l.column)),
+            self.code,
+            &self.model,
+            &self.json_path,
+            &self.message,
+        )
+    }
+}
+
+/// Sorts findings into their report order and drops exact duplicates.
+pub fn sort_findings(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            assert!(seen.insert(code.name()), "duplicate name {}", code.name());
+            assert_eq!(Code::parse(code.as_str()), Some(*code));
+            assert_eq!(Code::parse(&code.name().to_uppercase()), Some(*code));
+            assert!(code.doc().contains("Why:"), "{code} doc lacks a why");
+            assert!(code.doc().contains("Example:"), "{code} doc lacks an example");
+        }
+    }
+
+    #[test]
+    fn findings_sort_by_place_then_code() {
+        let at = |line| Location { file: "spec.json".into(), line, column: 1 };
+        let mut findings = vec![
+            Finding::new(Code::UnknownColumn, "b").at(at(9)),
+            Finding::new(Code::UnknownTable, "a").at(at(2)),
+            Finding::new(Code::UnknownTable, "a").at(at(2)),
+            Finding::new(Code::DependencyCycle, "c"),
+        ];
+        sort_findings(&mut findings);
+        let order: Vec<_> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(order, ["c", "a", "b"]);
+    }
+}

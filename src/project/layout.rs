@@ -1,0 +1,225 @@
+//! A pipeline project on disk: where its spec, source DDL, model code and tests are.
+//!
+//! The default layout is `spec.json`, `sources/*.sql`, `models/<model>.sql|.sqlx` and
+//! `tests/*.sql` in one folder. `specproof.toml` may move any of them, and command-line flags
+//! override both, so a repository laid out differently validates without moving a file.
+
+use super::catalog::{build_catalog, Catalog};
+use super::config::{load_config, Config};
+use crate::error::{Error, Result};
+use crate::finding::Finding;
+use crate::spec::load::{load_spec, LoadedSpec};
+use crate::spec::model::Dialect;
+use std::path::{Path, PathBuf};
+
+/// Paths given on the command line; each wins over `specproof.toml` and the default layout.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// The spec file.
+    pub spec: Option<PathBuf>,
+    /// The source DDL folder.
+    pub sources: Option<PathBuf>,
+    /// The model code folder.
+    pub models: Option<PathBuf>,
+    /// The shipped tests folder.
+    pub tests: Option<PathBuf>,
+    /// The dialect of `.sql` code.
+    pub dialect: Option<Dialect>,
+}
+
+/// Where each part of a project is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectPaths {
+    /// The project folder.
+    pub root: PathBuf,
+    /// The spec file.
+    pub spec: PathBuf,
+    /// The source DDL folder.
+    pub sources: PathBuf,
+    /// The model code folder.
+    pub models: PathBuf,
+    /// The shipped tests folder.
+    pub tests: PathBuf,
+}
+
+/// The language a model file is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    /// Dataform SQLX (BigQuery inside).
+    Sqlx,
+    /// Plain SQL (dbt templates allowed) in the project's dialect.
+    Sql,
+}
+
+/// One file of generated model code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelFile {
+    /// The model it implements: the file's name without extension.
+    pub model: String,
+    /// The file.
+    pub path: PathBuf,
+    /// SQLX or SQL.
+    pub kind: CodeKind,
+}
+
+/// A loaded project: spec, source catalog and the code and test files found.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// Where things are.
+    pub paths: ProjectPaths,
+    /// `specproof.toml`, or defaults.
+    pub config: Config,
+    /// The dialect of `.sql` code files.
+    pub code_dialect: Dialect,
+    /// The spec.
+    pub spec: LoadedSpec,
+    /// Source tables.
+    pub catalog: Catalog,
+    /// Problems with the source declarations (DDL that does not parse, …).
+    pub source_findings: Vec<Finding>,
+    /// Model code files, sorted by path.
+    pub model_files: Vec<ModelFile>,
+    /// Shipped test files, sorted by path.
+    pub test_files: Vec<PathBuf>,
+}
+
+/// Works out where each part of the project in `dir` is.
+pub fn resolve_paths(dir: &Path, config: &Config, overrides: &Overrides) -> ProjectPaths {
+    let pick = |flag: &Option<PathBuf>, configured: &Option<PathBuf>, default: &str| -> PathBuf {
+        match (flag, configured) {
+            (Some(path), _) => path.clone(),
+            (None, Some(path)) => join(dir, path),
+            (None, None) => join(dir, Path::new(default)),
+        }
+    };
+    ProjectPaths {
+        root: dir.to_path_buf(),
+        spec: pick(&overrides.spec, &config.paths.spec, "spec.json"),
+        sources: pick(&overrides.sources, &config.paths.sources, "sources"),
+        models: pick(&overrides.models, &config.paths.models, "models"),
+        tests: pick(&overrides.tests, &config.paths.tests, "tests"),
+    }
+}
+
+/// `dir/path`, without a `./` prefix when `dir` is `.`, so messages show the paths users type.
+fn join(dir: &Path, path: &Path) -> PathBuf {
+    if dir == Path::new(".") || dir.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
+}
+
+/// Loads the project in `dir`: configuration, spec, source catalog and the list of files.
+///
+/// A folder given explicitly (by flag or configuration) that does not exist is an error; a
+/// default folder that does not exist is simply empty.
+pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
+    if !dir.is_dir() {
+        return Err(Error::Missing { what: "project folder", path: dir.to_path_buf() });
+    }
+    let config = load_config(dir)?;
+    let paths = resolve_paths(dir, &config, overrides);
+    if !paths.spec.is_file() {
+        return Err(Error::Missing { what: "spec", path: paths.spec.clone() });
+    }
+    let explicit = |flag: &Option<PathBuf>, configured: &Option<PathBuf>| flag.is_some() || configured.is_some();
+    for (what, path, given) in [
+        ("sources folder", &paths.sources, explicit(&overrides.sources, &config.paths.sources)),
+        ("models folder", &paths.models, explicit(&overrides.models, &config.paths.models)),
+        ("tests folder", &paths.tests, explicit(&overrides.tests, &config.paths.tests)),
+    ] {
+        if given && !path.is_dir() {
+            return Err(Error::Missing { what, path: path.clone() });
+        }
+    }
+    let spec = load_spec(&paths.spec, &display(&paths.spec))?;
+    let ddl_files: Vec<(PathBuf, String)> = files_with(&paths.sources, &["sql"])?
+        .into_iter()
+        .map(|p| {
+            let d = display(&p);
+            (p, d)
+        })
+        .collect();
+    let (catalog, source_findings) = build_catalog(&ddl_files, &spec.spec.sources, &spec.text)?;
+    let model_files = files_with(&paths.models, &["sql", "sqlx"])?
+        .into_iter()
+        .filter_map(|path| {
+            let model = path.file_stem()?.to_str()?.to_string();
+            let kind = if path.extension().is_some_and(|e| e == "sqlx") { CodeKind::Sqlx } else { CodeKind::Sql };
+            Some(ModelFile { model, path, kind })
+        })
+        .collect();
+    let test_files = files_with(&paths.tests, &["sql"])?;
+    let code_dialect = overrides.dialect.or(config.dialect).unwrap_or_default();
+    Ok(Project { paths, config, code_dialect, spec, catalog, source_findings, model_files, test_files })
+}
+
+/// A path as shown in messages: as given, with `/` separators.
+pub fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Files under `dir` (recursively) with one of `extensions`, sorted so every run sees them in
+/// the same order. A missing folder has no files.
+fn files_with(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    if !dir.is_dir() {
+        return Ok(found);
+    }
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = std::fs::read_dir(&current).map_err(|source| Error::Read { path: current.clone(), source })?;
+        for entry in entries {
+            let entry = entry.map_err(|source| Error::Read { path: current.clone(), source })?;
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e)) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_configuration_beats_defaults() {
+        let mut config = Config::default();
+        config.paths.models = Some("pipeline_code/definitions".into());
+        config.paths.spec = Some("technical_requirements/spec.json".into());
+        let overrides = Overrides { spec: Some("elsewhere/spec.json".into()), ..Default::default() };
+        let paths = resolve_paths(Path::new("proj"), &config, &overrides);
+        assert_eq!(paths.spec, PathBuf::from("elsewhere/spec.json"));
+        assert_eq!(paths.models, PathBuf::from("proj/pipeline_code/definitions"));
+        assert_eq!(paths.sources, PathBuf::from("proj/sources"));
+        let here = resolve_paths(Path::new("."), &Config::default(), &Overrides::default());
+        assert_eq!(here.spec, PathBuf::from("spec.json"));
+    }
+
+    #[test]
+    fn the_example_project_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/customer360");
+        let project = load_project(&dir, &Overrides::default()).unwrap();
+        assert_eq!(project.catalog.tables.len(), 6);
+        assert!(project.source_findings.is_empty(), "{:?}", project.source_findings);
+        let orders = &project.catalog.get("raw.commerce_orders").unwrap().table;
+        assert!(orders.keys.is_empty(), "the DDL declares no key");
+        assert_eq!(project.code_dialect, Dialect::Bigquery);
+    }
+
+    #[test]
+    fn missing_parts_are_errors() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/customer360");
+        let overrides = Overrides { models: Some(dir.join("no-such-folder")), ..Default::default() };
+        let err = load_project(&dir, &overrides).unwrap_err();
+        assert!(err.to_string().contains("models folder"), "{err}");
+        let err = load_project(Path::new("/no/such/project"), &Overrides::default()).unwrap_err();
+        assert!(err.to_string().contains("project folder"), "{err}");
+    }
+}
