@@ -56,16 +56,22 @@ pub fn build_catalog(
 
 fn add_ddl_file(catalog: &mut Catalog, findings: &mut Vec<Finding>, path: &Path, display: &str) -> Result<()> {
     let text = read_text(path, MAX_DDL_BYTES)?;
+    add_ddl_text(catalog, findings, &text, display);
+    Ok(())
+}
+
+/// Adds the tables of one DDL text (named `display` in findings) to `catalog`.
+pub fn add_ddl_text(catalog: &mut Catalog, findings: &mut Vec<Finding>, text: &str, display: &str) {
     let at =
         |line: u64, column: u64| Location { file: display.to_string(), line: line as usize, column: column as usize };
-    let file = match parse_ddl(&text) {
+    let file = match parse_ddl(text) {
         Ok(file) => file,
         Err(e) => {
             findings.push(
                 Finding::new(Code::InvalidSourceDdl, format!("source DDL does not parse: {}", e.message))
                     .at(at(e.line, e.column)),
             );
-            return Ok(());
+            return;
         }
     };
     for (line, column, head) in file.other_statements {
@@ -100,7 +106,6 @@ fn add_ddl_file(catalog: &mut Catalog, findings: &mut Vec<Finding>, path: &Path,
         }
         catalog.tables.insert(table.name.clone(), SourceTable { table, origin });
     }
-    Ok(())
 }
 
 fn add_declaration(catalog: &mut Catalog, findings: &mut Vec<Finding>, decl: &SourceDecl, path: &str, spec: &SpecText) {

@@ -110,13 +110,11 @@ pub fn case_literals(expr: &Expr) -> Option<Vec<String>> {
             let mut values = Vec::new();
             let results = conditions.iter().map(|c| &c.result).chain(else_result.as_deref());
             for result in results {
-                match literal_text(result)? {
-                    Some(text) => {
-                        if !values.contains(&text) {
-                            values.push(text);
-                        }
+                // A NULL result is skipped: accepted_values ignores nulls.
+                if let Some(text) = literal_text(result)? {
+                    if !values.contains(&text) {
+                        values.push(text);
                     }
-                    None => {} // NULL
                 }
             }
             Some(values)

@@ -104,3 +104,39 @@ pub fn check_column_tests(lint: &mut Lint<'_>, mi: usize, columns: &[OutputColum
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::lint::test_support::{codes, column, lint_models, mapping};
+
+    fn with_tests(transform: Option<&str>, tests: &str) -> Vec<crate::finding::Finding> {
+        let c = column("s", "customers", "status", transform, &format!(r#", "tests": {tests}"#));
+        let id = column("customer_id", "customers", "customer_id", None, "");
+        lint_models(&format!("[{}]", mapping("m", r#"["raw.customers"]"#, &format!("[{id}, {c}]"), "[]", "{}")), "")
+    }
+
+    #[test]
+    fn accepted_values_are_inferred_from_a_case_of_literals() {
+        let case = "CASE WHEN {from} = 'a' THEN 'active' ELSE 'other' END";
+        assert!(with_tests(Some(case), r#"["accepted_values(...)"]"#).is_empty());
+        assert_eq!(codes(&with_tests(Some("LOWER({from})"), r#"["accepted_values"]"#)), ["SPEC009"]);
+        assert!(with_tests(Some("LOWER({from})"), r#"["accepted_values('a', 'b')"]"#).is_empty());
+    }
+
+    #[test]
+    fn unknown_tests_suggest_the_known_one() {
+        let findings = with_tests(None, r#"["not_nul"]"#);
+        assert_eq!(codes(&findings), ["SPEC012"]);
+        assert_eq!(findings[0].help.as_deref(), Some("did you mean `not_null`?"));
+        assert_eq!(findings[0].json_path.as_deref(), Some("models[0].column_mapping[1].tests[0]"));
+    }
+
+    #[test]
+    fn references_of_tests_resolve() {
+        assert!(with_tests(None, r#"["relationships(raw.customers.status)"]"#).is_empty());
+        assert_eq!(codes(&with_tests(None, r#"["relationships(raw.customers.stat)"]"#)), ["SPEC003"]);
+        assert_eq!(codes(&with_tests(None, r#"["relationships(nowhere.x)"]"#)), ["SPEC001"]);
+        assert!(with_tests(None, r#"["expression(s <> '' OR customer_id > 0)"]"#).is_empty());
+        assert_eq!(codes(&with_tests(None, r#"["expression(status <> '')"]"#)), ["SPEC003"]);
+    }
+}

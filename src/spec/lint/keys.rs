@@ -176,3 +176,101 @@ fn keyed_where_needed(q: &ModelQuery, r: usize, key_sources: &[QCol]) -> bool {
     }
     q.relations[r].keyed_by(&columns)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::lint::test_support::{codes, column, lint_models, mapping};
+
+    const JOIN_ADDRESSES: &str = r#"[{"left_table": "customers", "right_table": "addresses", "type": "LEFT", "condition": "customers.customer_id = addresses.customer_id"}]"#;
+
+    #[test]
+    fn a_join_to_a_table_without_a_key_fans_out() {
+        let columns = format!(
+            "[{}, {}]",
+            column("customer_id", "customers", "customer_id", None, ""),
+            column("country", "addresses", "country", None, "")
+        );
+        let model = mapping(
+            "m",
+            r#"["raw.customers", "raw.addresses"]"#,
+            &columns,
+            JOIN_ADDRESSES,
+            r#"{"primary_key": "customer_id"}"#,
+        );
+        let findings = lint_models(&format!("[{model}]"), "");
+        assert_eq!(codes(&findings), ["SPEC013"]);
+        assert_eq!(findings[0].json_path.as_deref(), Some("models[0].joins[0].right_table"));
+        assert!(findings[0].message.contains("LEFT JOIN to `addresses`"), "{}", findings[0].message);
+    }
+
+    #[test]
+    fn a_keyed_join_does_not() {
+        let columns = format!(
+            "[{}, {}]",
+            column("order_id", "orders", "order_id", None, ""),
+            column("rate", "fx", "rate", None, "")
+        );
+        let joins = r#"[{"left_table": "orders", "right_table": "fx", "type": "LEFT", "condition": "orders.currency = fx.currency"}]"#;
+        let model = mapping("m", r#"["raw.orders", "raw.fx"]"#, &columns, joins, r#"{"primary_key": "order_id"}"#);
+        // fx declares no key on currency: a finding. With the key declared: none.
+        assert_eq!(codes(&lint_models(&format!("[{model}]"), "")), ["SPEC013"]);
+        let spec_key = model
+            .replace(r#"["raw.orders", "raw.fx"]"#, r#"["raw.orders", "raw.rates"]"#)
+            .replace("\"fx", "\"rates")
+            .replace(" fx.", " rates.");
+        let findings = lint_models(
+            &format!("[{spec_key}]"),
+            "CREATE TABLE raw.rates (currency STRING NOT NULL, rate NUMERIC, PRIMARY KEY (currency) NOT ENFORCED);",
+        );
+        assert!(findings.is_empty(), "{findings:?}");
+    }
+
+    #[test]
+    fn a_base_table_without_a_key_can_repeat_its_key() {
+        let columns = format!("[{}]", column("customer_id", "tickets", "customer_id", None, ""));
+        let model = mapping("m", r#"["raw.tickets"]"#, &columns, "[]", r#"{"primary_key": "customer_id"}"#);
+        let findings = lint_models(&format!("[{model}]"), "");
+        assert_eq!(codes(&findings), ["SPEC013"]);
+        assert!(findings[0].message.contains("`tickets` declares no key on (customer_id)"));
+    }
+
+    #[test]
+    fn grouping_by_the_key_collapses_the_fan_out() {
+        // SUM over the joined rows groups by every column read outside the aggregate:
+        // customer_id only, so the key holds whatever addresses hold.
+        let columns = format!(
+            "[{}, {}]",
+            column("customer_id", "customers", "customer_id", None, ""),
+            column("n", "addresses", "country", Some("COUNT({from})"), "")
+        );
+        let model = mapping(
+            "m",
+            r#"["raw.customers", "raw.addresses"]"#,
+            &columns,
+            JOIN_ADDRESSES,
+            r#"{"primary_key": "customer_id"}"#,
+        );
+        assert!(lint_models(&format!("[{model}]"), "").is_empty());
+    }
+
+    #[test]
+    fn a_computed_key_is_left_to_the_differential_check() {
+        let columns = format!("[{}]", column("k", "tickets", "status", Some("COALESCE(UPPER({from}), '')"), ""));
+        let model = mapping("m", r#"["raw.tickets"]"#, &columns, "[]", r#"{"primary_key": "k"}"#);
+        assert!(lint_models(&format!("[{model}]"), "").is_empty());
+    }
+
+    #[test]
+    fn a_join_condition_fixing_a_column_completes_a_key() {
+        let extra = "CREATE TABLE raw.labels (customer_id INT64 NOT NULL, kind STRING NOT NULL, label STRING, PRIMARY KEY (customer_id, kind) NOT ENFORCED);";
+        let columns = format!(
+            "[{}, {}]",
+            column("customer_id", "customers", "customer_id", None, ""),
+            column("label", "labels", "label", None, "")
+        );
+        let joins = r#"[{"left_table": "customers", "right_table": "labels", "type": "LEFT", "condition": "customers.customer_id = labels.customer_id AND labels.kind = 'main'"}]"#;
+        let model =
+            mapping("m", r#"["raw.customers", "raw.labels"]"#, &columns, joins, r#"{"primary_key": "customer_id"}"#);
+        assert!(lint_models(&format!("[{model}]"), extra).is_empty());
+    }
+}

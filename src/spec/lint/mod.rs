@@ -13,5 +13,7 @@ mod nulls;
 pub mod query;
 mod run;
 mod scd2;
+#[cfg(test)]
+mod test_support;
 
 pub use run::{kinds_of, lint_spec, ModelKind};

@@ -103,3 +103,58 @@ fn column_reason(q: &ModelQuery, (r, c): &QCol) -> Option<String> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::lint::test_support::{codes, column, lint_models, mapping};
+
+    fn one(columns: &[String], sources: &str, joins: &str) -> Vec<&'static str> {
+        let model = mapping("m", sources, &format!("[{}]", columns.join(",")), joins, "{}");
+        codes(&lint_models(&format!("[{model}]"), "")).into_iter().collect()
+    }
+
+    #[test]
+    fn an_unguarded_nullable_column_cannot_be_not_null() {
+        let c = column("email", "customers", "email", Some("LOWER(TRIM({from}))"), r#", "nullable": false"#);
+        assert_eq!(one(&[c], r#"["raw.customers"]"#, "[]"), ["SPEC014"]);
+        let c = column("email", "customers", "email", None, r#", "tests": ["not_null"]"#);
+        assert_eq!(one(&[c], r#"["raw.customers"]"#, "[]"), ["SPEC014"]);
+    }
+
+    #[test]
+    fn guards_and_not_null_sources_are_fine() {
+        let guarded =
+            column("email", "customers", "email", Some("COALESCE(LOWER({from}), '')"), r#", "nullable": false"#);
+        let case = column(
+            "s",
+            "customers",
+            "status",
+            Some("CASE WHEN {from} = 'a' THEN 'x' ELSE 'y' END"),
+            r#", "nullable": false"#,
+        );
+        let declared = column("id", "customers", "customer_id", None, r#", "tests": ["not_null"]"#);
+        assert!(one(&[guarded, case, declared], r#"["raw.customers"]"#, "[]").is_empty());
+    }
+
+    #[test]
+    fn the_outer_side_of_a_left_join_is_nullable() {
+        let joins = r#"[{"left_table": "customers", "right_table": "orders", "type": "LEFT", "condition": "customers.customer_id = orders.customer_id"}]"#;
+        let c = column("order_id", "orders", "order_id", None, r#", "nullable": false"#);
+        let findings = one(std::slice::from_ref(&c), r#"["raw.customers", "raw.orders"]"#, joins);
+        assert_eq!(findings, ["SPEC014"]);
+        let inner = joins.replace("LEFT", "INNER");
+        assert!(one(&[c], r#"["raw.customers", "raw.orders"]"#, &inner).is_empty());
+    }
+
+    #[test]
+    fn a_metric_on_another_source_is_null_for_groups_it_lacks() {
+        let model = r#"{"name": "f", "layer": "final", "sources": ["raw.orders", "raw.tickets"],
+            "aggregations": [
+              {"metric_column": "orders", "type": "INT64", "formula": "COUNT(*)", "tests": ["not_null"]},
+              {"metric_column": "tickets", "type": "INT64", "formula": "COUNT(status)", "tests": ["not_null"]}],
+            "group_by": ["customer_id"]}"#;
+        let findings = lint_models(&format!("[{model}]"), "");
+        assert_eq!(codes(&findings), ["SPEC014"]);
+        assert_eq!(findings[0].json_path.as_deref(), Some("models[0].aggregations[1].formula"));
+    }
+}

@@ -502,8 +502,8 @@ fn resolve_mapping_columns(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
         let mut from: Option<QCol> = None;
         if let Some(table) = from_table {
             if let Some(i) = table_index(lint, q, name, &format!("{path}.from_table"), table) {
-                match from_column {
-                    Some(column) => match q.relations[i].column(column) {
+                if let Some(column) = from_column {
+                    match q.relations[i].column(column) {
                         Some(col) => from = Some((i, col.name.to_ascii_lowercase())),
                         None => {
                             q.incomplete = true;
@@ -512,8 +512,7 @@ fn resolve_mapping_columns(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
                             lint.report(Code::UnknownColumn, name, &format!("{path}.from_column"), message).help =
                                 hint.map(|h| format!("did you mean `{h}`?"));
                         }
-                    },
-                    None => {}
+                    }
                 }
             }
         }
@@ -782,5 +781,83 @@ mod tests {
     #[test]
     fn the_placeholder_keeps_positions() {
         assert_eq!(FROM_PLACEHOLDER.len(), FROM_IDENT.len());
+    }
+}
+
+#[cfg(test)]
+mod rule_tests {
+    use crate::spec::lint::test_support::{codes, column, lint_models, mapping};
+
+    const JOIN: &str = r#"[{"left_table": "customers", "right_table": "addresses", "type": "INNER", "condition": "customers.customer_id = addresses.customer_id"}]"#;
+
+    fn joined(columns: &[String], filters: &str) -> Vec<crate::finding::Finding> {
+        let model =
+            mapping("m", r#"["raw.customers", "raw.addresses"]"#, &format!("[{}]", columns.join(",")), JOIN, "{}")
+                .replace("\"joins\"", &format!("\"filters\": {filters}, \"joins\""));
+        lint_models(&format!("[{model}]"), "")
+    }
+
+    #[test]
+    fn names_resolve_with_suggestions() {
+        let findings = joined(&[column("e", "customers", "emial", None, "")], "[]");
+        assert_eq!(codes(&findings), ["SPEC003"]);
+        assert_eq!(findings[0].help.as_deref(), Some("did you mean `email`?"));
+        let findings = joined(&[column("e", "customer", "email", None, "")], "[]");
+        assert_eq!(codes(&findings), ["SPEC002"]);
+        assert_eq!(findings[0].help.as_deref(), Some("did you mean `customers`?"));
+    }
+
+    #[test]
+    fn unqualified_columns_two_sources_share_are_ambiguous() {
+        let c = column("c", "customers", "email", Some("CONCAT({from}, CAST(created_at AS STRING))"), "");
+        let findings = joined(&[c], "[]");
+        assert_eq!(codes(&findings), ["SPEC004"]);
+        // The finding points at `created_at` inside the transform.
+        assert!(findings[0].message.contains("`created_at`"));
+    }
+
+    #[test]
+    fn a_pre_join_filter_reads_only_its_table() {
+        let c = column("c", "customers", "email", None, "");
+        let ok = r#"[{"applies_to": "addresses", "predicate": "country IS NOT NULL"}]"#;
+        assert!(joined(std::slice::from_ref(&c), ok).is_empty());
+        let other = r#"[{"applies_to": "addresses", "predicate": "customers.status = 'a'"}]"#;
+        let findings = joined(std::slice::from_ref(&c), other);
+        assert_eq!(codes(&findings), ["SPEC002"]);
+        assert!(findings[0].message.contains("before it is joined"), "{}", findings[0].message);
+        let post = r#"[{"applies_to": "(none)", "predicate": "customers.status = 'a' AND country <> ''"}]"#;
+        assert!(joined(std::slice::from_ref(&c), post).is_empty());
+        let empty = r#"[{"applies_to": null, "predicate": ""}]"#;
+        assert!(joined(&[c], empty).is_empty());
+    }
+
+    #[test]
+    fn sources_must_be_joined_in_mapping_models() {
+        let model = mapping(
+            "m",
+            r#"["raw.customers", "raw.orders"]"#,
+            &format!("[{}]", column("c", "customers", "email", None, "")),
+            "[]",
+            "{}",
+        );
+        let findings = lint_models(&format!("[{model}]"), "");
+        assert_eq!(codes(&findings), ["SPEC007"]);
+        assert_eq!(findings[0].json_path.as_deref(), Some("models[0].sources[1]"));
+    }
+
+    #[test]
+    fn aggregate_formulas_belong_to_one_source() {
+        let model = |formula: &str| {
+            format!(
+                r#"[{{"name": "f", "layer": "final", "sources": ["raw.orders", "raw.tickets"],
+                "aggregations": [{{"metric_column": "x", "type": "INT64", "formula": "{formula}"}}], "group_by": ["customer_id"]}}]"#
+            )
+        };
+        assert!(lint_models(&model("SUM(amount)"), "").is_empty());
+        assert!(lint_models(&model("COUNTIF(status = 'OPEN')"), "").is_empty());
+        assert!(lint_models(&model("COUNT(*)"), "").is_empty());
+        assert_eq!(codes(&lint_models(&model("SUM(amount) / COUNT(status)"), "")), ["SPEC008"]);
+        assert_eq!(codes(&lint_models(&model("COUNT(DISTINCT customer_id)"), "")), ["SPEC008"]);
+        assert!(lint_models(&model("COUNT(DISTINCT tickets.customer_id)"), "").is_empty());
     }
 }

@@ -279,3 +279,56 @@ fn check_key_columns(lint: &mut Lint<'_>, mi: usize) -> Vec<KeyClaim> {
     }
     claims
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::lint::test_support::{codes, column, lint_models, mapping};
+
+    fn simple(name: &str) -> String {
+        mapping(
+            name,
+            r#"["raw.customers"]"#,
+            &format!("[{}]", column("customer_id", "customers", "customer_id", None, "")),
+            "[]",
+            "{}",
+        )
+    }
+
+    #[test]
+    fn kinds_layers_and_names() {
+        assert!(lint_models(&format!("[{}]", simple("a")), "").is_empty());
+        let findings = lint_models(&format!("[{}, {}]", simple("a"), simple("a")), "");
+        assert_eq!(codes(&findings), ["SPEC020"]);
+        let no_kind = r#"[{"name": "x", "layer": "staging", "sources": ["raw.customers"]}]"#;
+        assert_eq!(codes(&lint_models(no_kind, "")), ["SPEC006"]);
+        let mart = simple("a").replace("\"staging\"", "\"mart\"");
+        assert_eq!(codes(&lint_models(&format!("[{mart}]"), "")), ["SPEC022"]);
+    }
+
+    #[test]
+    fn cycles_are_reported_once_at_their_first_model() {
+        let a =
+            mapping("a", r#"["b"]"#, &format!("[{}]", column("customer_id", "b", "customer_id", None, "")), "[]", "{}");
+        let b =
+            mapping("b", r#"["a"]"#, &format!("[{}]", column("customer_id", "a", "customer_id", None, "")), "[]", "{}");
+        let findings = lint_models(&format!("[{a}, {b}]"), "");
+        assert_eq!(codes(&findings), ["SPEC005"]);
+        assert!(findings[0].message.contains("a → b → a"));
+    }
+
+    #[test]
+    fn keys_must_be_outputs_and_output_names_unique() {
+        let model = mapping(
+            "a",
+            r#"["raw.customers"]"#,
+            &format!(
+                "[{}, {}]",
+                column("id", "customers", "customer_id", None, ""),
+                column("ID", "customers", "email", None, "")
+            ),
+            "[]",
+            r#"{"primary_key": "customer_id", "partition_by": "DATE(created)"}"#,
+        );
+        assert_eq!(codes(&lint_models(&format!("[{model}]"), "")), ["SPEC010", "SPEC011", "SPEC011"]);
+    }
+}

@@ -99,3 +99,35 @@ pub fn check_scd2(lint: &mut Lint<'_>, mi: usize) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::spec::lint::test_support::{codes, lint_models};
+
+    fn scd(source: &str, constraints: &str) -> String {
+        format!(
+            r#"[{{"name": "dim", "layer": "final", "sources": ["{source}"], "constraints": {{"scd_type": 2, {constraints}}}}}]"#
+        )
+    }
+
+    const KEYS: &str = r#""natural_key": "customer_id", "effective_at": "valid_from", "expiry_at": "valid_to", "current_flag": "is_current""#;
+
+    #[test]
+    fn a_complete_scd2_over_a_keyed_source_is_clean() {
+        assert!(lint_models(&scd("raw.customers", KEYS), "").is_empty());
+    }
+
+    #[test]
+    fn the_natural_key_must_be_declared_unique() {
+        assert_eq!(codes(&lint_models(&scd("raw.tickets", KEYS), "")), ["SPEC015"]);
+    }
+
+    #[test]
+    fn missing_and_colliding_keys() {
+        let findings =
+            lint_models(&scd("raw.customers", r#""natural_key": "customer_id", "effective_at": "email""#), "");
+        assert_eq!(codes(&findings), ["SPEC019", "SPEC019", "SPEC019"]);
+        let unknown = lint_models(&scd("raw.customers", &KEYS.replace("\"customer_id\"", "\"customer\"")), "");
+        assert_eq!(codes(&unknown), ["SPEC003"]);
+    }
+}
