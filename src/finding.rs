@@ -163,8 +163,8 @@ codes! {
         "A model's `layer` is neither `staging` nor `final`.\n\nWhy: the schema the model is materialised in is unknown.\n\nExample: `\"layer\": \"mart\"`.";
     MissingMapping = "SPEC023", "incomplete-mapping", Error, Spec,
         "A column mapping has neither a `from_table`/`from_column` pair nor a transform, or its transform uses `{from}` without them; or an aggregation has an empty formula.\n\nWhy: the column has no value.\n\nExample: `{\"target_column\": \"x\", \"transform\": \"UPPER({from})\"}` with no `from_column`.";
-    InvalidSourceDdl = "SRC001", "invalid-source-ddl", Error, Spec,
-        "A source DDL file does not parse, or holds something other than CREATE TABLE statements.\n\nWhy: the tables it should declare are unknown, so every model reading them is unchecked.\n\nExample: `CREATE TABLE raw.x (a INT64,, b STRING)`.";
+    InvalidSourceDdl = "SRC001", "invalid-source", Error, Spec,
+        "A source DDL file does not parse or holds something other than CREATE TABLE statements, or a spec `sources` entry has no columns and no DDL file creates its table.\n\nWhy: the tables it should declare are unknown, so every model reading them is unchecked.\n\nExample: `CREATE TABLE raw.x (a INT64,, b STRING)`.";
     DuplicateSource = "SRC002", "duplicate-source", Error, Spec,
         "A source table is declared twice (in two DDL files, or in the spec's `sources` with columns that differ from its DDL).\n\nWhy: its columns or keys have two meanings.\n\nExample: `raw.fx_rates` created in two files.";
 }

@@ -53,7 +53,9 @@ fn check_project(args: &ProjectArgs, command: &str, scope: &str) -> Outcome {
         Report { command: command.into(), spec: project.spec.text.file.clone(), scope: scope.into(), findings };
     let stdout = match args.format {
         Format::Text => {
-            let sources = text::SourceTexts::from([(project.spec.text.file.as_str(), project.spec.text.text.as_str())]);
+            let mut sources: text::SourceTexts<'_> =
+                project.catalog.texts.iter().map(|(file, text)| (file.as_str(), text.as_str())).collect();
+            sources.insert(project.spec.text.file.as_str(), project.spec.text.text.as_str());
             text::render(&report, &sources)
         }
         Format::Json => json::render(&report),

@@ -27,6 +27,8 @@ pub struct SourceTable {
 pub struct Catalog {
     /// Tables by full name, sorted.
     pub tables: BTreeMap<String, SourceTable>,
+    /// The text of each DDL file read, by the name findings use, so reports can show lines.
+    pub texts: BTreeMap<String, String>,
 }
 
 impl Catalog {
@@ -57,6 +59,7 @@ pub fn build_catalog(
 fn add_ddl_file(catalog: &mut Catalog, findings: &mut Vec<Finding>, path: &Path, display: &str) -> Result<()> {
     let text = read_text(path, MAX_DDL_BYTES)?;
     add_ddl_text(catalog, findings, &text, display);
+    catalog.texts.insert(display.to_string(), text);
     Ok(())
 }
 

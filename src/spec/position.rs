@@ -71,7 +71,9 @@ impl SpecText {
         let Some((start, end)) = self.ranges.get(json_path).copied() else {
             return self.locate(json_path);
         };
-        let raw = &self.text[start..end];
+        let Some(raw) = self.text.get(start..end) else {
+            return self.location_at(start);
+        };
         let Some(quote) = raw.chars().next().filter(|c| *c == '"' || *c == '\'') else {
             return self.location_at(start);
         };
@@ -187,6 +189,14 @@ mod tests {
         let at = spec.locate_in_string("models[0].transform", 1, 3);
         let line = TEXT.lines().nth(at.line - 1).unwrap();
         assert_eq!(line.chars().nth(at.column - 1).unwrap(), 'é');
+    }
+
+    #[test]
+    fn values_after_non_ascii_text_are_found() {
+        let text = "{\"ü\": \"é\", \"t\": \"LOWER(x)\"}".to_string();
+        let spec = SpecText::new("spec.json", text);
+        let at = spec.locate_in_string("t", 1, 7);
+        assert_eq!((at.line, at.column), (1, 24));
     }
 
     #[test]

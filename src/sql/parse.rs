@@ -45,14 +45,7 @@ pub fn parse_statements(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, S
 pub fn parse_expression(sql: &str, dialect: Dialect) -> Result<Expr, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
     let expr = parser.parse_expr().map_err(|e| error_at(&parser, e))?;
-    let next = parser.peek_token();
-    if next.token != Token::EOF {
-        return Err(SqlError {
-            message: format!("unexpected `{}` after the end of the expression", next.token),
-            line: next.span.start.line,
-            column: next.span.start.column,
-        });
-    }
+    expect_end(&parser, "the end of the expression")?;
     Ok(expr)
 }
 
@@ -60,15 +53,21 @@ pub fn parse_expression(sql: &str, dialect: Dialect) -> Result<Expr, SqlError> {
 pub fn parse_expression_list(sql: &str, dialect: Dialect) -> Result<Vec<Expr>, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
     let list = parser.parse_comma_separated(Parser::parse_expr).map_err(|e| error_at(&parser, e))?;
-    let next = parser.peek_token();
-    if next.token != Token::EOF {
-        return Err(SqlError {
-            message: format!("unexpected `{}` after the list", next.token),
-            line: next.span.start.line,
-            column: next.span.start.column,
-        });
-    }
+    expect_end(&parser, "the list")?;
     Ok(list)
+}
+
+/// Text after what was parsed is an error at its first token.
+fn expect_end(parser: &Parser<'_>, after: &str) -> Result<(), SqlError> {
+    let next = parser.peek_token_ref();
+    if next.token == Token::EOF {
+        return Ok(());
+    }
+    Err(SqlError {
+        message: format!("unexpected `{}` after {after}", next.token),
+        line: next.span.start.line,
+        column: next.span.start.column,
+    })
 }
 
 fn parser_for(sql: &str, dialect: Dialect) -> Result<Parser<'static>, SqlError> {
