@@ -183,20 +183,20 @@ mod tests {
 
     const JOIN_ADDRESSES: &str = r#"[{"left_table": "customers", "right_table": "addresses", "type": "LEFT", "condition": "customers.customer_id = addresses.customer_id"}]"#;
 
-    #[test]
-    fn a_join_to_a_table_without_a_key_fans_out() {
+    /// A model keyed by its first column, reading one column of each of two joined tables.
+    fn keyed_join(sources: &str, first: (&str, &str), second: (&str, &str), joins: &str) -> String {
         let columns = format!(
             "[{}, {}]",
-            column("customer_id", "customers", "customer_id", None, ""),
-            column("country", "addresses", "country", None, "")
+            column(first.1, first.0, first.1, None, ""),
+            column(second.1, second.0, second.1, None, "")
         );
-        let model = mapping(
-            "m",
-            r#"["raw.customers", "raw.addresses"]"#,
-            &columns,
-            JOIN_ADDRESSES,
-            r#"{"primary_key": "customer_id"}"#,
-        );
+        mapping("m", sources, &columns, joins, &format!(r#"{{"primary_key": "{}"}}"#, first.1))
+    }
+
+    #[test]
+    fn a_join_to_a_table_without_a_key_fans_out() {
+        let sources = r#"["raw.customers", "raw.addresses"]"#;
+        let model = keyed_join(sources, ("customers", "customer_id"), ("addresses", "country"), JOIN_ADDRESSES);
         let findings = lint_models(&format!("[{model}]"), "");
         assert_eq!(codes(&findings), ["SPEC013"]);
         assert_eq!(findings[0].json_path.as_deref(), Some("models[0].joins[0].right_table"));
@@ -205,13 +205,8 @@ mod tests {
 
     #[test]
     fn a_keyed_join_does_not() {
-        let columns = format!(
-            "[{}, {}]",
-            column("order_id", "orders", "order_id", None, ""),
-            column("rate", "fx", "rate", None, "")
-        );
         let joins = r#"[{"left_table": "orders", "right_table": "fx", "type": "LEFT", "condition": "orders.currency = fx.currency"}]"#;
-        let model = mapping("m", r#"["raw.orders", "raw.fx"]"#, &columns, joins, r#"{"primary_key": "order_id"}"#);
+        let model = keyed_join(r#"["raw.orders", "raw.fx"]"#, ("orders", "order_id"), ("fx", "rate"), joins);
         // fx declares no key on currency: a finding. With the key declared: none.
         assert_eq!(codes(&lint_models(&format!("[{model}]"), "")), ["SPEC013"]);
         let spec_key = model
