@@ -6,8 +6,8 @@
 
 use crate::spec::model::Dialect;
 use sqlparser::ast::{
-    CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, Query, Spanned, Value,
-    Visit, Visitor,
+    CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, Query, Value, Visit,
+    Visitor,
 };
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -442,12 +442,6 @@ impl Visitor for RefCollector {
         }
         ControlFlow::Continue(())
     }
-}
-
-/// The span start (line, column) of an expression, for placing findings.
-pub fn expr_start(expr: &Expr) -> (u64, u64) {
-    let span = expr.span();
-    (span.start.line.max(1), span.start.column.max(1))
 }
 
 #[cfg(test)]

@@ -129,35 +129,17 @@ impl<'a> Lint<'a> {
 
     /// Resolves a model's source entry (`raw.x`, a model name, or `schema.model`).
     pub fn resolve_entry(&self, entry: &str) -> Resolved {
-        let entry = entry.trim().trim_matches('`');
-        if let Some(table) = self.catalog.get(entry) {
-            return Resolved::Relation(relation_of_table(alias_of(entry), &table.table));
-        }
-        let parts: Vec<&str> = entry.split('.').collect();
-        let model_name = match parts.as_slice() {
-            [name] => Some(*name),
-            [schema, name] if self.is_model_schema(schema) => Some(*name),
-            [_project, schema, name] if self.is_model_schema(schema) => Some(*name),
-            [_project, schema, table] => {
-                let full = format!("{schema}.{table}");
-                return match self.catalog.get(&full) {
-                    Some(t) => Resolved::Relation(relation_of_table(table, &t.table)),
-                    None => Resolved::Unknown,
-                };
-            }
-            _ => None,
-        };
-        match model_name.and_then(|name| self.model_index(name)) {
-            Some(i) => match &self.outputs[i] {
+        match target_of(self.spec, self.catalog, entry) {
+            Target::Table(name) => match self.catalog.get(&name) {
+                Some(table) => Resolved::Relation(relation_of_table(alias_of(entry), &table.table)),
+                None => Resolved::Unknown,
+            },
+            Target::Model(i) => match &self.outputs[i] {
                 Some(relation) => Resolved::Relation(Relation { model: Some(i), ..relation.clone() }),
                 None => Resolved::Unavailable,
             },
-            None => Resolved::Unknown,
+            Target::Unknown => Resolved::Unknown,
         }
-    }
-
-    fn is_model_schema(&self, schema: &str) -> bool {
-        schema == self.spec.schema.staging_schema || schema == self.spec.schema.final_schema
     }
 
     /// The index of the model called `name`.
@@ -175,6 +157,39 @@ impl<'a> Lint<'a> {
 pub fn alias_of(entry: &str) -> &str {
     let entry = entry.trim().trim_matches('`');
     entry.rsplit('.').next().unwrap_or(entry)
+}
+
+/// What a source entry names, before anything is known of its columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A declared source table, by its full `schema.table` name.
+    Table(String),
+    /// The model at this index.
+    Model(usize),
+    /// Nothing declared or defined.
+    Unknown,
+}
+
+/// Resolves a source entry the one way every rule uses: a declared `schema.table` (with an
+/// optional project prefix, backticks allowed), else a model by name, bare or qualified with
+/// the staging or final schema.
+pub fn target_of(spec: &Spec, catalog: &Catalog, entry: &str) -> Target {
+    let entry = entry.trim().trim_matches('`');
+    let parts: Vec<&str> = entry.split('.').collect();
+    let table = match parts.as_slice() {
+        [_project, schema, table] => format!("{schema}.{table}"),
+        _ => entry.to_string(),
+    };
+    if catalog.get(&table).is_some() {
+        return Target::Table(table);
+    }
+    let model_schema = |schema: &str| schema == spec.schema.staging_schema || schema == spec.schema.final_schema;
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [schema, name] | [_, schema, name] if model_schema(schema) => *name,
+        _ => return Target::Unknown,
+    };
+    spec.models.iter().position(|m| m.name == name).map_or(Target::Unknown, Target::Model)
 }
 
 fn relation_of_table(alias: &str, table: &crate::sql::ddl::DeclaredTable) -> Relation {
@@ -263,16 +278,12 @@ pub fn model_outputs(spec: &Spec, catalog: &Catalog) -> Vec<Option<Relation>> {
         }
         states[i] = State::Busy;
         let model = &spec.models[i];
-        let first_source = model.sources.first().map(|entry| {
-            let entry = entry.trim().trim_matches('`');
-            if let Some(t) = catalog.get(entry) {
-                return Some(relation_of_table(alias_of(entry), &t.table));
-            }
-            let name = alias_of(entry);
-            let j = spec.models.iter().position(|m| m.name == name)?;
-            visit(j, spec, catalog, states)
+        let first_source = model.sources.first().and_then(|entry| match target_of(spec, catalog, entry) {
+            Target::Table(name) => catalog.get(&name).map(|t| relation_of_table(alias_of(entry), &t.table)),
+            Target::Model(j) => visit(j, spec, catalog, states),
+            Target::Unknown => None,
         });
-        let result = output_of(model, first_source.flatten(), spec.dialect);
+        let result = output_of(model, first_source, spec.dialect);
         states[i] = State::Done(result.clone());
         result
     }
@@ -398,6 +409,26 @@ mod tests {
         assert_eq!(resolve_ref(&scope, &reference(Some("fx"), "x")), RefResolution::UnknownTable);
         assert_eq!(resolve_ref(&scope, &reference(None, "emial")), RefResolution::UnknownColumn(Some("email".into())));
         assert_eq!(resolve_ref(&scope, &reference(None, "zzz")), RefResolution::UnknownColumn(None));
+    }
+
+    #[test]
+    fn entries_resolve_to_tables_then_models() {
+        use crate::project::catalog::add_ddl_text;
+        let spec: Spec = serde_json::from_str(
+            r#"{"schema": {"raw_schema": "raw", "staging_schema": "temp", "final_schema": "analytics"},
+                "models": [{"name": "stg"}, {"name": "dim"}]}"#,
+        )
+        .unwrap();
+        let mut catalog = Catalog::default();
+        add_ddl_text(&mut catalog, &mut Vec::new(), "CREATE TABLE raw.t (a INT64);", "t.sql");
+        assert_eq!(target_of(&spec, &catalog, "raw.t"), Target::Table("raw.t".into()));
+        assert_eq!(target_of(&spec, &catalog, "`proj.raw.t`"), Target::Table("raw.t".into()));
+        assert_eq!(target_of(&spec, &catalog, "stg"), Target::Model(0));
+        assert_eq!(target_of(&spec, &catalog, "temp.stg"), Target::Model(0));
+        assert_eq!(target_of(&spec, &catalog, "proj.analytics.dim"), Target::Model(1));
+        // A model is never found under the raw schema, nor a table by its bare name.
+        assert_eq!(target_of(&spec, &catalog, "raw.stg"), Target::Unknown);
+        assert_eq!(target_of(&spec, &catalog, "t"), Target::Unknown);
     }
 
     #[test]

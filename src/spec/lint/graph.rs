@@ -1,27 +1,21 @@
 //! The model dependency graph: edges from `sources`, cycles found as strongly connected
 //! components so each cycle is reported once, however many models it runs through.
 
-use super::context::alias_of;
+use super::context::{target_of, Target};
+use crate::project::catalog::Catalog;
 use crate::spec::model::Spec;
 
 /// For each model, the indices of the models it reads, in source order.
-pub fn dependencies(spec: &Spec) -> Vec<Vec<usize>> {
-    let staged = |schema: &str| schema == spec.schema.staging_schema || schema == spec.schema.final_schema;
+pub fn dependencies(spec: &Spec, catalog: &Catalog) -> Vec<Vec<usize>> {
     spec.models
         .iter()
         .map(|model| {
             model
                 .sources
                 .iter()
-                .filter_map(|entry| {
-                    let entry = entry.trim().trim_matches('`');
-                    let parts: Vec<&str> = entry.split('.').collect();
-                    let is_model_ref = parts.len() == 1 || (parts.len() >= 2 && staged(parts[parts.len() - 2]));
-                    if !is_model_ref {
-                        return None;
-                    }
-                    let name = alias_of(entry);
-                    spec.models.iter().position(|m| m.name == name)
+                .filter_map(|entry| match target_of(spec, catalog, entry) {
+                    Target::Model(i) => Some(i),
+                    Target::Table(_) | Target::Unknown => None,
                 })
                 .collect()
         })

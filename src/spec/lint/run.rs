@@ -63,7 +63,7 @@ pub fn lint_spec(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Finding> {
         lint_model(&mut lint, mi);
     }
 
-    let deps = dependencies(spec);
+    let deps = dependencies(spec, catalog);
     for cycle in cycles(&deps) {
         let first = cycle[0];
         let mut names: Vec<&str> = cycle.iter().map(|&i| spec.models[i].name.as_str()).collect();
