@@ -9,8 +9,16 @@ use specproof::spec::load::parse_spec;
 use std::hint::black_box;
 use std::path::Path;
 
+/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
+/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
+fn crate_root() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
 fn project_dir() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/customer360")
+    crate_root().join("specs/customer360")
 }
 
 fn bench(c: &mut Criterion) {

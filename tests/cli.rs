@@ -7,8 +7,16 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
+/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
+fn crate_root() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate_root()
 }
 
 fn specproof(args: &[&str]) -> Output {

@@ -6,15 +6,21 @@ use specproof::error::Error;
 use specproof::project::layout::{load_project, Overrides};
 use specproof::spec::lint::lint_spec;
 use specproof::spec::load::parse_spec;
-use std::path::Path;
+
+/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
+/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
+fn crate_root() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
 
 fn example() -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/customer360/spec.json")).unwrap()
+    std::fs::read_to_string(crate_root().join("specs/customer360/spec.json")).unwrap()
 }
 
 fn check(text: String) {
-    let project =
-        load_project(&Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/customer360"), &Overrides::default()).unwrap();
+    let project = load_project(&crate_root().join("specs/customer360"), &Overrides::default()).unwrap();
     let lines = text.lines().count().max(1);
     match parse_spec("spec.json", text) {
         Ok(loaded) => {

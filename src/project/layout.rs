@@ -186,6 +186,15 @@ fn files_with(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
 
 #[cfg(test)]
 mod tests {
+
+    /// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
+    /// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
+    fn crate_root() -> std::path::PathBuf {
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+    }
+
     use super::*;
 
     #[test]
@@ -204,7 +213,7 @@ mod tests {
 
     #[test]
     fn the_example_project_loads() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/customer360");
+        let dir = crate_root().join("specs/customer360");
         let project = load_project(&dir, &Overrides::default()).unwrap();
         assert_eq!(project.catalog.tables.len(), 6);
         assert!(project.source_findings.is_empty(), "{:?}", project.source_findings);
@@ -215,7 +224,7 @@ mod tests {
 
     #[test]
     fn missing_parts_are_errors() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs/customer360");
+        let dir = crate_root().join("specs/customer360");
         let overrides = Overrides { models: Some(dir.join("no-such-folder")), ..Default::default() };
         let err = load_project(&dir, &overrides).unwrap_err();
         assert!(err.to_string().contains("models folder"), "{err}");
