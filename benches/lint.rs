@@ -7,7 +7,6 @@ use specproof::project::layout::{load_project, Overrides};
 use specproof::spec::lint::lint_spec;
 use specproof::spec::load::parse_spec;
 use std::hint::black_box;
-use std::path::Path;
 
 /// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
 /// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
