@@ -167,6 +167,36 @@ codes! {
         "A source DDL file does not parse or holds something other than CREATE TABLE statements, or a spec `sources` entry has no columns and no DDL file creates its table.\n\nWhy: the tables it should declare are unknown, so every model reading them is unchecked.\n\nExample: `CREATE TABLE raw.x (a INT64,, b STRING)`.";
     DuplicateSource = "SRC002", "duplicate-source", Error, Spec,
         "A source table is declared twice (in two DDL files, or in the spec's `sources` with columns that differ from its DDL).\n\nWhy: its columns or keys have two meanings.\n\nExample: `raw.fx_rates` created in two files.";
+    CodeParse = "CODE001", "code-does-not-parse", Error, Code,
+        "A model file's SQL does not parse in its dialect (BigQuery for `.sqlx`, the project's dialect for `.sql`).\n\nWhy: code that does not parse has no meaning to check; the other models are still checked.\n\nExample: `SELECT customer_id,, email FROM raw.crm_customers`.";
+    TemplateNotEvaluable = "CODE002", "template-not-evaluable", Error, Code,
+        "A model file uses template logic specproof cannot evaluate faithfully: a `js { }` block, a `${...}` other than `ref()`/`self()`, a dbt `{% ... %}` block or macro call, or a malformed `config { }` block.\n\nWhy: the SQL that would run depends on code specproof does not execute; guessing would judge the wrong query.\n\nExample: `${when(incremental(), `WHERE ts > (SELECT MAX(ts) FROM ${self()})`)}`.";
+    NoFaithfulTranslation = "CODE003", "no-faithful-translation", Error, Code,
+        "A BigQuery construct has no translation to DuckDB that keeps its meaning.\n\nWhy: running it with a different meaning would judge code that is not the code under test.\n\nExample: `FOR SYSTEM_TIME AS OF`, or a JavaScript UDF call.";
+    MissingOutputColumn = "CODE004", "missing-output-column", Error, Code,
+        "The code's output lacks a column the spec lists for the model.\n\nWhy: downstream models and tests read it.\n\nExample: `stg_customers` without `phone_e164`.";
+    ExtraOutputColumn = "CODE005", "extra-output-column", Error, Code,
+        "The code outputs a column the spec does not list for the model.\n\nWhy: the spec is the single source of truth; an unlisted column is untested and may leak data.\n\nExample: `stg_customers` also selecting `crm_customers.updated_at`.";
+    WrongSourceColumn = "CODE006", "wrong-source-column", Error, Code,
+        "An output column is derived from a different source table or column than the spec's `from_table`/`from_column` (or metric formula).\n\nWhy: the values are not the ones the spec describes.\n\nExample: `order_ts` selected from `commerce_orders.updated_at` instead of `order_ts`.";
+    TransformReadsDiffer = "CODE007", "transform-reads-differ", Error, Code,
+        "The set of source columns an output column's expression reads differs from the set the spec's transform reads.\n\nWhy: an input was dropped or added (a missing currency conversion, a phone built from the email).\n\nExample: `amount_usd` computed as `total_amount` without `fx_rates.rate_to_usd`.";
+    JoinTypeDiffers = "CODE008", "join-type-differs", Error, Code,
+        "A join between two of the model's sources has a different type in the code than in the spec.\n\nWhy: an INNER join for a LEFT one drops rows; a LEFT for an INNER keeps rows the spec removes.\n\nExample: `JOIN crm_addresses` where the spec says `LEFT`.";
+    JoinConditionDiffers = "CODE009", "join-condition-differs", Error, Code,
+        "A join's condition compares different columns than the spec's condition (or a spec join is missing).\n\nWhy: rows are matched with the wrong partners.\n\nExample: `ON o.customer_id = i.order_id` where the spec joins on `order_id`.";
+    FilterMissing = "CODE010", "filter-missing", Error, Code,
+        "A filter the spec names is not applied anywhere in the code.\n\nWhy: rows the spec removes reach the output.\n\nExample: addresses without a country are joined although the spec filters `country IS NOT NULL`.";
+    FilterAfterJoin = "CODE011", "filter-after-join", Error, Code,
+        "A filter the spec applies to a table before it is LEFT-joined is applied after the join, in the WHERE clause.\n\nWhy: filtering after a LEFT join also drops the left rows whose match was filtered away, which the spec keeps.\n\nExample: `LEFT JOIN crm_addresses a ON ... WHERE a.country IS NOT NULL`.";
+    GroupByDiffers = "CODE012", "group-by-differs", Error, Code,
+        "The code groups by different columns than the spec implies (the `group_by` of an aggregate model, or every non-aggregated column of a mapping model that aggregates).\n\nWhy: the output has a different grain, so rows are split or merged.\n\nExample: `GROUP BY customer_id, status` for a pivot grouped by `customer_id`.";
+    CodeUnknownColumn = "CODE013", "code-unknown-column", Error, Code,
+        "The code names a column that the table, CTE or upstream model it reads does not have.\n\nWhy: the code fails at run time or reads something else than intended.\n\nExample: `custmer_id` where `crm_customers` has `customer_id`.";
+    CodeUnknownTable = "CODE014", "code-unknown-table", Error, Code,
+        "The code reads a table that is not among the model's sources in the spec (or that does not exist).\n\nWhy: the model depends on data the spec does not give it.\n\nExample: `stg_orders` reading `raw.crm_addresses`.";
+    NoCodeForModel = "CODE015", "no-code-for-model", Warning, Code,
+        "A model in the spec has no code file, or a code file names no model in the spec.\n\nWhy: something the spec describes is not implemented, or code exists that nothing specifies.\n\nExample: `models/stg_order.sqlx` when the spec's model is `stg_orders`.";
 }
 
 impl fmt::Display for Code {

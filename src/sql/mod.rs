@@ -4,4 +4,5 @@
 pub mod ddl;
 pub mod expr;
 pub mod parse;
+pub mod template;
 pub mod types;
