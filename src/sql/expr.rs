@@ -322,7 +322,7 @@ fn function_nullability(
 }
 
 /// Date parts are written as bare words inside date functions; they are not columns.
-fn is_date_part(word: &str) -> bool {
+pub(crate) fn is_date_part(word: &str) -> bool {
     const PARTS: &[&str] = &[
         "MICROSECOND",
         "MILLISECOND",

@@ -3,6 +3,7 @@
 
 pub mod ddl;
 pub mod expr;
+pub mod lineage;
 pub mod parse;
 pub mod template;
 pub mod types;
