@@ -25,14 +25,23 @@ pub enum Command {
         after_help = "Examples:\n  specproof lint specs/customer360\n  specproof lint . --spec technical_requirements/spec.json --sources business_requirements/source_ddl\n  specproof lint specs/customer360 --format json"
     )]
     Lint(ProjectArgs),
-    /// Validate a pipeline project against its spec (today: the spec lint; code checks,
-    /// execution and the reference comparison land with later releases).
+    /// Validate a pipeline project against its spec: the spec lint and the static check of the
+    /// code (lineage, joins, filters, grouping). Execution and the reference comparison land
+    /// with later releases.
     ///
     /// Example: specproof validate specs/customer360
     #[command(
         after_help = "Examples:\n  specproof validate specs/customer360\n  specproof validate . --spec technical_requirements/spec.json --models pipeline_code/definitions --sources business_requirements/source_ddl"
     )]
     Validate(ProjectArgs),
+    /// Show each model's column lineage (what every output column is derived from, joins,
+    /// filters, grouping) and the static check of the code against the spec.
+    ///
+    /// Example: specproof lineage specs/customer360 --model stg_orders
+    #[command(
+        after_help = "Examples:\n  specproof lineage specs/customer360\n  specproof lineage specs/customer360 --model stg_orders\n  specproof lineage specs/customer360 --models specs/customer360/models_duckdb --dialect duckdb --format json"
+    )]
+    Lineage(LineageArgs),
     /// Explain a finding code: what the check does, why it matters, an example.
     ///
     /// Example: specproof explain SPEC013
@@ -66,6 +75,17 @@ pub struct ProjectArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// `specproof lineage` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct LineageArgs {
+    /// Where the project is and how to report.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Only this model (repeatable).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Vec<String>,
 }
 
 /// `specproof explain` arguments.

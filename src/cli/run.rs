@@ -1,12 +1,14 @@
 //! What each command does, as a function from arguments to an [`Outcome`].
 
-use super::args::{Cli, Command, ExplainArgs, Format, ProjectArgs};
+use super::args::{Cli, Command, ExplainArgs, Format, LineageArgs, ProjectArgs};
+use crate::check::lineage::{check_project as check_code, CodeCheck};
 use crate::error::Error;
-use crate::finding::Code;
-use crate::project::layout::{load_project, Overrides};
+use crate::finding::{Code, Finding};
+use crate::project::layout::{load_project, Overrides, Project};
 use crate::report::summary::Report;
-use crate::report::{json, text};
+use crate::report::{self, json, text};
 use crate::spec::lint::lint_spec;
+use crate::sql::code::ModelCode;
 
 /// What a command produced: text for stdout and stderr, and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,13 +30,14 @@ impl Outcome {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
-        Command::Lint(args) => check_project(&args, "lint", "spec lint"),
-        Command::Validate(args) => check_project(&args, "validate", "spec lint (code checks are not built yet)"),
+        Command::Lint(args) => check_project(&args, "lint", false),
+        Command::Validate(args) => check_project(&args, "validate", true),
+        Command::Lineage(args) => lineage(&args),
         Command::Explain(args) => explain(&args),
     }
 }
 
-fn check_project(args: &ProjectArgs, command: &str, scope: &str) -> Outcome {
+fn load(args: &ProjectArgs) -> Result<Project, Error> {
     let overrides = Overrides {
         spec: args.spec.clone(),
         sources: args.sources.clone(),
@@ -42,23 +45,80 @@ fn check_project(args: &ProjectArgs, command: &str, scope: &str) -> Outcome {
         tests: args.tests.clone(),
         dialect: args.dialect.map(Into::into),
     };
-    let project = match load_project(&args.dir, &overrides) {
+    load_project(&args.dir, &overrides)
+}
+
+fn check_project(args: &ProjectArgs, command: &str, with_code: bool) -> Outcome {
+    let project = match load(args) {
         Ok(project) => project,
         Err(error) => return Outcome::failed(&error),
     };
     let mut findings = project.source_findings.clone();
     findings.extend(lint_spec(&project.spec, &project.catalog));
+    let mut scope = "spec lint".to_string();
+    let code = with_code.then(|| check_code(&project));
+    if let Some(code) = &code {
+        findings.extend(code.findings.iter().cloned());
+        scope = format!(
+            "spec lint, static check of {} model file{} (execution is not built yet)",
+            code.models.len(),
+            if code.models.len() == 1 { "" } else { "s" }
+        );
+    }
     crate::finding::sort_findings(&mut findings);
-    let report =
-        Report { command: command.into(), spec: project.spec.text.file.clone(), scope: scope.into(), findings };
+    let report = Report { command: command.into(), spec: project.spec.text.file.clone(), scope, findings };
     let stdout = match args.format {
-        Format::Text => {
-            let mut sources: text::SourceTexts<'_> =
-                project.catalog.texts.iter().map(|(file, text)| (file.as_str(), text.as_str())).collect();
-            sources.insert(project.spec.text.file.as_str(), project.spec.text.text.as_str());
-            text::render(&report, &sources)
-        }
+        Format::Text => text::render(&report, &source_texts(&project, code.as_ref())),
         Format::Json => json::render(&report),
+    };
+    Outcome { stdout, stderr: String::new(), code: if report.is_clean() { 0 } else { 1 } }
+}
+
+/// Every file a finding can point into, for the text report's source lines.
+fn source_texts<'a>(project: &'a Project, code: Option<&'a CodeCheck>) -> text::SourceTexts<'a> {
+    let mut sources: text::SourceTexts<'_> =
+        project.catalog.texts.iter().map(|(file, text)| (file.as_str(), text.as_str())).collect();
+    sources.insert(project.spec.text.file.as_str(), project.spec.text.text.as_str());
+    for model in code.iter().flat_map(|c| c.models.iter()) {
+        if let Some(rendered) = &model.rendered {
+            sources.insert(model.file.as_str(), rendered.original.as_str());
+        }
+    }
+    sources
+}
+
+fn lineage(args: &LineageArgs) -> Outcome {
+    let project = match load(&args.project) {
+        Ok(project) => project,
+        Err(error) => return Outcome::failed(&error),
+    };
+    if let Some(unknown) = args.model.iter().find(|m| !project.model_files.iter().any(|f| &f.model == *m)) {
+        let known: Vec<&str> = project.model_files.iter().map(|f| f.model.as_str()).collect();
+        let stderr = format!(
+            "specproof: error: no code file for model `{unknown}` in {}; models with code: {}\n",
+            crate::project::layout::display(&project.paths.models),
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        );
+        return Outcome { stdout: String::new(), stderr, code: 2 };
+    }
+    let code = check_code(&project);
+    let wanted = |model: &str| args.model.is_empty() || args.model.iter().any(|m| m == model);
+    let models: Vec<&ModelCode> = code.models.iter().filter(|m| wanted(&m.model)).collect();
+    let findings: Vec<Finding> =
+        code.findings.iter().filter(|f| f.model.as_deref().is_none_or(wanted)).cloned().collect();
+    let report = Report {
+        command: "lineage".into(),
+        spec: project.spec.text.file.clone(),
+        scope: format!("static check of {} model file{}", models.len(), if models.len() == 1 { "" } else { "s" }),
+        findings,
+    };
+    let stdout = match args.project.format {
+        Format::Text => {
+            let mut out = report::lineage::render_text(&models);
+            out.push_str(&text::render(&report, &source_texts(&project, Some(&code))));
+            out
+        }
+        Format::Json => report::lineage::render_json(&models, &report.findings),
     };
     Outcome { stdout, stderr: String::new(), code: if report.is_clean() { 0 } else { 1 } }
 }

@@ -2,5 +2,6 @@
 //! renderers only format; they never decide what is a finding.
 
 pub mod json;
+pub mod lineage;
 pub mod summary;
 pub mod text;

@@ -81,6 +81,23 @@ pub fn lint_spec(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Finding> {
     findings
 }
 
+/// Each model's meaning resolved as the lint sees it (relations, joins, outputs and what they
+/// read), for the checks that compare code with the spec; `None` for SCD2 models and models
+/// of no single kind. Problems are the lint's to report, so they are dropped here.
+pub fn resolve_models(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Option<super::query::ModelQuery>> {
+    let spec = &loaded.spec;
+    let mut lint =
+        Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog), findings: Vec::new() };
+    (0..spec.models.len())
+        .map(|mi| match kinds_of(&spec.models[mi]).as_slice() {
+            [ModelKind::Mapping] | [ModelKind::Aggregate] if !spec.models[mi].sources.is_empty() => {
+                Some(resolve_query(&mut lint, mi))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn lint_model(lint: &mut Lint<'_>, mi: usize) {
     let model = &lint.spec.models[mi];
     let name = model.name.as_str();

@@ -1,0 +1,563 @@
+//! The static check: each model's traced code against the spec's meaning.
+//!
+//! Every finding is placed at the line of the code it is about. The rule throughout is *no false
+//! alarms*: a difference is reported only when it is a difference in meaning under every
+//! reading; where two forms may mean the same (a filter written in the ON clause of a LEFT join,
+//! pre-aggregation in a CTE, `IF` for `CASE`), the check either proves them equal or stays
+//! silent and leaves the question to the differential check.
+
+use crate::finding::{Code, Finding, Location};
+use crate::project::catalog::Catalog;
+use crate::project::layout::Project;
+use crate::spec::lint::context::{alias_of, did_you_mean, target_of, Target};
+use crate::spec::lint::query::{JoinKind, ModelQuery, QCol};
+use crate::spec::lint::{kinds_of, resolve_models, ModelKind};
+use crate::spec::model::{Model, Spec};
+use crate::sql::code::{load_model_code, ModelCode, ProjectTables};
+use crate::sql::expr::column_refs;
+use crate::sql::lineage::{FilterPlace, JoinType, Lineage, Pos, SourceColumn};
+use crate::sql::parse::parse_expression;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The outcome of the static check over a project.
+#[derive(Debug, Clone)]
+pub struct CodeCheck {
+    /// Each model file, evaluated, parsed and traced, sorted by model.
+    pub models: Vec<ModelCode>,
+    /// Every finding about the code, sorted.
+    pub findings: Vec<Finding>,
+}
+
+/// Reads every model file of `project` (in parallel), traces it and compares it with the spec.
+pub fn check_project(project: &Project) -> CodeCheck {
+    let spec = &project.spec.spec;
+    let tables = ProjectTables::new(spec, &project.catalog);
+    let queries = resolve_models(&project.spec, &project.catalog);
+    let mut models: Vec<ModelCode> = project
+        .model_files
+        .par_iter()
+        .map(|file| {
+            let mut code = load_model_code(file, project.code_dialect, &tables);
+            let index = spec.models.iter().position(|m| m.name == code.model);
+            if let Some(mi) = index {
+                let found = check_model(&code, spec, &project.catalog, mi, queries[mi].as_ref(), &tables);
+                code.findings.extend(found);
+            }
+            code
+        })
+        .collect();
+    models.sort_by(|a, b| (&a.model, &a.file).cmp(&(&b.model, &b.file)));
+    let mut findings: Vec<Finding> = models.iter().flat_map(|m| m.findings.iter().cloned()).collect();
+    if !models.is_empty() {
+        findings.extend(coverage(spec, &models, project));
+    }
+    crate::finding::sort_findings(&mut findings);
+    CodeCheck { models, findings }
+}
+
+/// Spec models without code, and code files that name no model.
+fn coverage(spec: &Spec, models: &[ModelCode], project: &Project) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for model in &spec.models {
+        if !models.iter().any(|m| m.model == model.name) {
+            let folder = crate::project::layout::display(&project.paths.models);
+            findings.push(
+                Finding::new(Code::NoCodeForModel, format!("model `{}` has no code file in {folder}", model.name))
+                    .model(&model.name)
+                    .help(format!("add {folder}/{}.sqlx or {folder}/{}.sql", model.name, model.name)),
+            );
+        }
+    }
+    for code in models {
+        if !spec.models.iter().any(|m| m.name == code.model) {
+            let names = spec.models.iter().map(|m| m.name.as_str());
+            let mut f = Finding::new(
+                Code::NoCodeForModel,
+                format!("`{}` implements no model of the spec (the file name is the model name)", code.file),
+            )
+            .at(Location { file: code.file.clone(), line: 1, column: 1 });
+            f.help = did_you_mean(&code.model, names).map(|s| format!("did you mean `{s}`?"));
+            findings.push(f);
+        }
+    }
+    findings
+}
+
+struct Ctx<'a> {
+    code: &'a ModelCode,
+    lineage: &'a Lineage,
+    model: &'a Model,
+    findings: Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    fn report(&mut self, code: Code, pos: Pos, message: String) -> &mut Finding {
+        let at = self.code.locate(pos.line, pos.column);
+        self.findings.push(Finding::new(code, message).model(&self.model.name).at(at));
+        let last = self.findings.len() - 1;
+        &mut self.findings[last]
+    }
+}
+
+/// Compares one model's code with its spec.
+pub fn check_model(
+    code: &ModelCode,
+    spec: &Spec,
+    catalog: &Catalog,
+    mi: usize,
+    query: Option<&ModelQuery>,
+    tables: &ProjectTables<'_>,
+) -> Vec<Finding> {
+    let Some(lineage) = &code.lineage else { return Vec::new() };
+    let model = &spec.models[mi];
+    let mut ctx = Ctx { code, lineage, model, findings: Vec::new() };
+    let keys = source_keys(spec, catalog, model);
+
+    names(&mut ctx, &keys, tables, code);
+    // Structure is only compared when every name resolved: otherwise the trace is partial and
+    // a difference could be an artefact of what is unknown.
+    if !ctx.findings.is_empty() || !lineage.complete {
+        return ctx.findings;
+    }
+    let kinds = kinds_of(model);
+    let expected = expected_outputs(spec, catalog, mi, &kinds);
+    outputs(&mut ctx, &expected);
+    if let (Some(q), [ModelKind::Mapping] | [ModelKind::Aggregate]) = (query, kinds.as_slice()) {
+        if q.incomplete {
+            return ctx.findings;
+        }
+        let key_of = |i: usize| keys.get(&q.relations[i].alias.to_ascii_lowercase()).cloned().unwrap_or_default();
+        let sc = |(i, c): &QCol| SourceColumn { table: key_of(*i), column: c.clone() };
+        let mut classes = Classes::default();
+        for join in &q.joins {
+            for (a, b) in &join.equalities {
+                classes.union(&sc(a), &sc(b));
+            }
+        }
+        column_reads(&mut ctx, q, &sc, &classes);
+        joins(&mut ctx, q, &key_of, &sc);
+        filters(&mut ctx, spec, q, &keys);
+        grouping(&mut ctx, q, &sc, classes, spec, catalog);
+    }
+    ctx.findings
+}
+
+/// Each source entry's alias (lowercase) → the table key lineage uses for it.
+fn source_keys(spec: &Spec, catalog: &Catalog, model: &Model) -> BTreeMap<String, String> {
+    model
+        .sources
+        .iter()
+        .filter_map(|entry| {
+            let key = match target_of(spec, catalog, entry) {
+                Target::Table(name) => name,
+                Target::Model(i) => spec.models[i].name.clone(),
+                Target::Unknown => return None,
+            };
+            Some((alias_of(entry).to_ascii_lowercase(), key))
+        })
+        .collect()
+}
+
+/// Unknown tables, tables that are not the model's sources, unknown columns.
+fn names(ctx: &mut Ctx<'_>, keys: &BTreeMap<String, String>, tables: &ProjectTables<'_>, code: &ModelCode) {
+    let lineage = ctx.lineage;
+    for used in &lineage.tables {
+        match &used.table {
+            None => {
+                let known = tables.known_names();
+                let hint = did_you_mean(&used.written, known.iter().map(String::as_str)).map(str::to_string);
+                let message = format!("`{}` is not a source table or a model of the spec", used.written);
+                ctx.report(Code::CodeUnknownTable, used.pos, message).help =
+                    Some(hint.map_or_else(|| sources_help(keys), |h| format!("did you mean `{h}`?")));
+            }
+            Some(key) if key == &code.model || keys.values().any(|k| k == key) => {}
+            Some(key) => {
+                let message = format!("`{}` is not among the model's sources in the spec", key);
+                ctx.report(Code::CodeUnknownTable, used.pos, message).help = Some(sources_help(keys));
+            }
+        }
+    }
+    for unknown in &lineage.unknown_columns {
+        let message = format!("`{}` is not a column of any table in scope", unknown.written);
+        ctx.report(Code::CodeUnknownColumn, unknown.pos, message).help =
+            unknown.suggestion.as_ref().map(|s| format!("did you mean `{s}`?"));
+    }
+}
+
+fn sources_help(keys: &BTreeMap<String, String>) -> String {
+    let list: Vec<&str> = keys.values().map(String::as_str).collect();
+    format!("the model's sources are: {}", list.join(", "))
+}
+
+/// The spec's output column names, in order.
+fn expected_outputs(spec: &Spec, catalog: &Catalog, mi: usize, kinds: &[ModelKind]) -> Option<Vec<String>> {
+    let model = &spec.models[mi];
+    match kinds {
+        [ModelKind::Mapping] => Some(model.column_mapping.iter().map(|c| c.target_column.clone()).collect()),
+        [ModelKind::Aggregate] => Some(
+            model.group_by.iter().cloned().chain(model.aggregations.iter().map(|a| a.metric_column.clone())).collect(),
+        ),
+        [ModelKind::Scd2] => crate::spec::lint::context::model_outputs(spec, catalog)[mi]
+            .as_ref()
+            .map(|r| r.columns.iter().map(|c| c.name.clone()).collect()),
+        _ => None,
+    }
+}
+
+fn outputs(ctx: &mut Ctx<'_>, expected: &Option<Vec<String>>) {
+    let Some(expected) = expected else { return };
+    let lineage = ctx.lineage;
+    let has = |list: &[String], name: &str| list.iter().any(|n| n.eq_ignore_ascii_case(name));
+    let actual: Vec<String> = lineage.outputs.iter().map(|o| o.name.clone()).collect();
+    let at = lineage.output_pos.unwrap_or_default();
+    for name in expected {
+        if !has(&actual, name) {
+            let hint = did_you_mean(name, actual.iter().map(String::as_str))
+                .map(|s| format!("`{s}` is output instead; rename it?"));
+            ctx.report(
+                Code::MissingOutputColumn,
+                at,
+                format!("the output has no column `{name}`, which the spec lists"),
+            )
+            .help = hint;
+        }
+    }
+    for out in &lineage.outputs {
+        if !has(expected, &out.name) {
+            let message = format!("the output has a column `{}` the spec does not list", out.name);
+            ctx.report(Code::ExtraOutputColumn, out.pos, message).help =
+                Some(format!("the spec's columns are: {}", expected.join(", ")));
+        }
+    }
+}
+
+/// Equivalence classes of source columns that inner joins make equal (union-find by name).
+#[derive(Default, Clone)]
+struct Classes {
+    parent: BTreeMap<SourceColumn, SourceColumn>,
+}
+
+impl Classes {
+    fn find(&self, c: &SourceColumn) -> SourceColumn {
+        let mut c = c.clone();
+        while let Some(p) = self.parent.get(&c) {
+            if *p == c {
+                break;
+            }
+            c = p.clone();
+        }
+        c
+    }
+
+    fn union(&mut self, a: &SourceColumn, b: &SourceColumn) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (root, child) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent.insert(child, root);
+        }
+    }
+
+    fn canon(&self, set: &BTreeSet<SourceColumn>) -> BTreeSet<SourceColumn> {
+        set.iter().map(|c| self.find(c)).collect()
+    }
+}
+
+fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceColumn, join_classes: &Classes) {
+    let lineage = ctx.lineage;
+    // Only inner joins make two columns interchangeable in a value (a LEFT join's right key
+    // is null where the left one is not).
+    let mut inner = Classes::default();
+    for join in q.joins.iter().filter(|j| j.kind == JoinKind::Inner) {
+        for (a, b) in &join.equalities {
+            inner.union(&sc(a), &sc(b));
+        }
+    }
+    let _ = join_classes;
+    for spec_out in &q.outputs {
+        let Some(out) = lineage.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&spec_out.name)) else {
+            continue;
+        };
+        let expected: BTreeSet<SourceColumn> = spec_out.reads.iter().map(|(c, _)| sc(c)).collect();
+        // `COUNT(*)` or a literal reads nothing; `COUNT(order_id)` may mean the same.
+        if expected.is_empty() {
+            continue;
+        }
+        if inner.canon(&expected) == inner.canon(&out.reads) {
+            continue;
+        }
+        let show = |set: &BTreeSet<SourceColumn>| {
+            if set.is_empty() {
+                "no column".to_string()
+            } else {
+                set.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            }
+        };
+        if expected.len() == 1 && out.reads.len() == 1 {
+            let message = format!(
+                "`{}` is derived from {}; the spec derives it from {}",
+                out.name,
+                show(&out.reads),
+                show(&expected)
+            );
+            ctx.report(Code::WrongSourceColumn, out.pos, message);
+        } else {
+            let missing: BTreeSet<_> = expected.difference(&out.reads).cloned().collect();
+            let extra: BTreeSet<_> = out.reads.difference(&expected).cloned().collect();
+            let mut parts = Vec::new();
+            if !missing.is_empty() {
+                parts.push(format!("does not read {}", show(&missing)));
+            }
+            if !extra.is_empty() {
+                parts.push(format!("also reads {}", show(&extra)));
+            }
+            let message =
+                format!("`{}` {}; the spec's expression reads {}", out.name, parts.join(" and "), show(&expected));
+            ctx.report(Code::TransformReadsDiffer, out.pos, message);
+        }
+    }
+}
+
+fn code_join_type(kind: JoinKind) -> JoinType {
+    match kind {
+        JoinKind::Left => JoinType::Left,
+        JoinKind::Inner => JoinType::Inner,
+        JoinKind::Right => JoinType::Right,
+        JoinKind::Full => JoinType::Full,
+    }
+}
+
+fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc: &dyn Fn(&QCol) -> SourceColumn) {
+    let lineage = ctx.lineage;
+    for join in &q.joins {
+        let (left, right) = (key_of(join.left), key_of(join.right));
+        let found = lineage.joins.iter().find_map(|edge| {
+            if edge.right.contains(&right) && edge.left.contains(&left) {
+                Some((edge, edge.kind))
+            } else if edge.left.contains(&right) && edge.right.contains(&left) {
+                let flipped = match edge.kind {
+                    JoinType::Left => JoinType::Right,
+                    JoinType::Right => JoinType::Left,
+                    other => other,
+                };
+                Some((edge, flipped))
+            } else {
+                None
+            }
+        });
+        let Some((edge, kind)) = found else { continue };
+        let wanted = code_join_type(join.kind);
+        if kind != wanted {
+            let message = format!(
+                "`{right}` is joined with {} JOIN; the spec joins it with {} JOIN",
+                kind.keyword(),
+                wanted.keyword()
+            );
+            ctx.report(Code::JoinTypeDiffers, edge.pos, message);
+        }
+        if edge.opaque_condition {
+            continue;
+        }
+        let pair = |a: SourceColumn, b: SourceColumn| if a <= b { (a, b) } else { (b, a) };
+        let expected: BTreeSet<_> = join.equalities.iter().map(|(a, b)| pair(sc(a), sc(b))).collect();
+        let actual: BTreeSet<_> = edge.equalities.iter().map(|(a, b)| pair(a.clone(), b.clone())).collect();
+        if !expected.is_empty() && expected != actual {
+            let show = |set: &BTreeSet<(SourceColumn, SourceColumn)>| {
+                set.iter().map(|(a, b)| format!("{a} = {b}")).collect::<Vec<_>>().join(" AND ")
+            };
+            let message = format!(
+                "the join to `{right}` matches on {}; the spec matches on {}",
+                if actual.is_empty() { "no column equality".to_string() } else { show(&actual) },
+                show(&expected)
+            );
+            ctx.report(Code::JoinConditionDiffers, edge.condition_pos, message);
+        }
+    }
+}
+
+/// The spec's filters, each as the set of source columns it reads and the table it restricts
+/// before the join (`None` for a filter after the joins).
+fn spec_filters(
+    spec: &Spec,
+    model: &Model,
+    q: &ModelQuery,
+    keys: &BTreeMap<String, String>,
+) -> Vec<(String, BTreeSet<SourceColumn>, Option<String>)> {
+    let mut out = Vec::new();
+    for filter in &model.filters {
+        let Some(predicate) = filter.predicate.as_deref().map(str::trim).filter(|p| !p.is_empty()) else { continue };
+        let Ok(expr) = parse_expression(predicate, spec.dialect) else { continue };
+        let target = filter.applies_to.as_deref().map(str::trim).and_then(|t| q.index(t));
+        let mut reads = BTreeSet::new();
+        for r in column_refs(&expr) {
+            let relation = match (&r.qualifier, target) {
+                (Some(qualifier), _) => q.index(alias_of(qualifier)),
+                (None, Some(t)) => Some(t),
+                (None, None) => {
+                    let hits: Vec<usize> =
+                        (0..q.relations.len()).filter(|&i| q.relations[i].column(&r.column).is_some()).collect();
+                    (hits.len() == 1).then(|| hits[0])
+                }
+            };
+            let Some(i) = relation else { return Vec::new() };
+            let Some(key) = keys.get(&q.relations[i].alias.to_ascii_lowercase()) else { return Vec::new() };
+            reads.insert(SourceColumn { table: key.clone(), column: r.column.to_ascii_lowercase() });
+        }
+        let before = target.and_then(|t| keys.get(&q.relations[t].alias.to_ascii_lowercase()).cloned());
+        out.push((predicate.to_string(), reads, before));
+    }
+    out
+}
+
+fn filters(ctx: &mut Ctx<'_>, spec: &Spec, q: &ModelQuery, keys: &BTreeMap<String, String>) {
+    let lineage = ctx.lineage;
+    let model = ctx.model;
+    // Tables the spec's joins can make null: a filter on them after the join is not the same
+    // as before it.
+    let null_extended: BTreeSet<String> = q
+        .outer_nullable
+        .iter()
+        .filter_map(|&i| keys.get(&q.relations[i].alias.to_ascii_lowercase()).cloned())
+        .collect();
+    for (predicate, reads, before) in spec_filters(spec, model, q, keys) {
+        if reads.is_empty() {
+            continue;
+        }
+        let matches: Vec<_> = lineage.filters.iter().filter(|f| f.reads == reads).collect();
+        let applied = |f: &&crate::sql::lineage::FilterUse| match (&f.place, &before) {
+            (FilterPlace::On { join: JoinType::Left, right_only }, _) => *right_only,
+            (FilterPlace::On { join: JoinType::Right | JoinType::Full, .. }, _) => false,
+            (FilterPlace::On { .. }, _) => true,
+            (FilterPlace::Where { null_extended, .. }, Some(table)) => !null_extended.contains(table),
+            (FilterPlace::Where { .. }, None) | (FilterPlace::AfterGrouping, None) => true,
+            (FilterPlace::AfterGrouping, Some(_)) => false,
+        };
+        if matches.iter().any(applied) {
+            continue;
+        }
+        let late = matches
+            .iter()
+            .find(|f| matches!(&f.place, FilterPlace::Where { null_extended, .. } if before.as_ref().is_some_and(|t| null_extended.contains(t))));
+        match (late, &before) {
+            (Some(f), Some(table)) if null_extended.contains(table) => {
+                let message = format!(
+                    "`{}` filters `{table}` after it is LEFT-joined; the spec filters it before the join (`{predicate}`), which keeps the left rows whose match is filtered away",
+                    f.text
+                );
+                ctx.report(Code::FilterAfterJoin, f.pos, message).help = Some(format!(
+                    "move the condition into the join's ON clause, or filter `{table}` in a CTE before joining it"
+                ));
+            }
+            _ => {
+                let place = before
+                    .as_ref()
+                    .and_then(|t| lineage.tables.iter().find(|u| u.table.as_deref() == Some(t.as_str())))
+                    .map(|u| u.pos)
+                    .or(lineage.output_pos)
+                    .unwrap_or_default();
+                let target = before.as_deref().map_or("the joined rows".to_string(), |t| format!("`{t}`"));
+                let message = format!("the spec's filter `{predicate}` on {target} is not applied");
+                ctx.report(Code::FilterMissing, place, message);
+            }
+        }
+    }
+}
+
+fn grouping(
+    ctx: &mut Ctx<'_>,
+    q: &ModelQuery,
+    sc: &dyn Fn(&QCol) -> SourceColumn,
+    classes: Classes,
+    spec: &Spec,
+    catalog: &Catalog,
+) {
+    let lineage = ctx.lineage;
+    let Some(grouped) = &q.grouped else {
+        if let Some(level) = lineage.groups.iter().find(|g| !g.keys.is_empty() && !g.opaque) {
+            ctx.report(
+                Code::GroupByDiffers,
+                level.pos,
+                "the code groups rows; the spec's model does not aggregate".into(),
+            );
+        }
+        return;
+    };
+    let levels: Vec<_> = lineage.groups.iter().filter(|g| !g.opaque).collect();
+    if lineage.groups.is_empty() {
+        let at = lineage.output_pos.unwrap_or_default();
+        ctx.report(Code::GroupByDiffers, at, "the code does not group; the spec aggregates".into());
+        return;
+    }
+    let spec_keys: Vec<SourceColumn> = if q.per_source_metrics {
+        // Each metric's source is grouped by the group-by columns on its own.
+        let names: Vec<&String> = grouped.iter().map(|(_, c)| c).collect();
+        let mut keys = Vec::new();
+        for (i, relation) in q.relations.iter().enumerate() {
+            for name in &names {
+                if relation.column(name).is_some() {
+                    keys.push(sc(&(i, (*name).clone())));
+                }
+            }
+        }
+        keys
+    } else {
+        grouped.iter().map(sc).collect()
+    };
+    for level in levels {
+        let mut classes = classes.clone();
+        for (a, b) in &level.equalities {
+            classes.union(a, b);
+        }
+        let expected: BTreeSet<SourceColumn> =
+            spec_keys.iter().filter(|k| level.tables.contains(&k.table)).map(|k| classes.find(k)).collect();
+        let actual: BTreeSet<SourceColumn> =
+            level.keys.iter().flat_map(|k| k.iter().map(|c| classes.find(c))).collect();
+        if expected == actual {
+            continue;
+        }
+        let missing: Vec<_> = expected.difference(&actual).collect();
+        // A key that a declared key of its table determines does not change the grain.
+        let extra: Vec<_> =
+            actual.difference(&expected).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
+        if missing.is_empty() && extra.is_empty() {
+            continue;
+        }
+        let show = |v: &[&SourceColumn]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+        let mut parts = Vec::new();
+        if !missing.is_empty() {
+            parts.push(format!("lacks {}", show(&missing)));
+        }
+        if !extra.is_empty() {
+            parts.push(format!("adds {}", show(&extra)));
+        }
+        let message = format!("the GROUP BY {} compared with the spec's grouping", parts.join(" and "));
+        ctx.report(Code::GroupByDiffers, level.pos, message);
+    }
+}
+
+/// True when `column` is functionally determined by other grouping keys: its table declares a
+/// key whose columns are all among them.
+fn determined(
+    column: &SourceColumn,
+    keys: &BTreeSet<SourceColumn>,
+    classes: &Classes,
+    spec: &Spec,
+    catalog: &Catalog,
+) -> bool {
+    let declared: Vec<Vec<String>> = match catalog.get(&column.table) {
+        Some(table) => table.table.keys.clone(),
+        None => spec
+            .models
+            .iter()
+            .find(|m| m.name == column.table)
+            .and_then(|m| m.constraints.primary_key.as_ref())
+            .map(|k| vec![k.names().map(str::to_ascii_lowercase).collect()])
+            .unwrap_or_default(),
+    };
+    declared.iter().filter(|k| !k.is_empty()).any(|key| {
+        key.iter().all(|c| {
+            let col = SourceColumn { table: column.table.clone(), column: c.to_ascii_lowercase() };
+            keys.contains(&classes.find(&col))
+        }) && !key.iter().any(|c| c.eq_ignore_ascii_case(&column.column))
+    })
+}

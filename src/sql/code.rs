@@ -1,0 +1,186 @@
+//! A model's code, read once: template evaluation, one parse, and the lineage traced on that
+//! tree. Every later stage (the lineage check, execution) reuses what is built here.
+
+use crate::finding::{Code, Finding, Location};
+use crate::project::catalog::Catalog;
+use crate::project::layout::{display, CodeKind, ModelFile};
+use crate::spec::lint::context::{alias_of, model_outputs, target_of, Relation, Target};
+use crate::spec::model::{Dialect, Spec};
+use crate::sql::lineage::{trace, Lineage, TableInfo, Tables};
+use crate::sql::parse::parse_statements;
+use crate::sql::template::{render, Rendered, TableRef, TemplateKind};
+use sqlparser::ast::Statement;
+
+/// Model files larger than this are refused (a finding), not read.
+pub const MAX_CODE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// One model file, evaluated, parsed and traced.
+#[derive(Debug, Clone)]
+pub struct ModelCode {
+    /// The model it implements.
+    pub model: String,
+    /// The file as shown in messages.
+    pub file: String,
+    /// The dialect its SQL is parsed in.
+    pub dialect: Dialect,
+    /// Template evaluation: the SQL and the position map.
+    pub rendered: Option<Rendered>,
+    /// The parsed main body, when it parsed and its templates could be evaluated.
+    pub statements: Option<Vec<Statement>>,
+    /// The lineage traced on `statements`.
+    pub lineage: Option<Lineage>,
+    /// Problems reading, evaluating or parsing the file.
+    pub findings: Vec<Finding>,
+}
+
+impl ModelCode {
+    /// The original file's location of a position in the parsed main body.
+    pub fn locate(&self, line: u64, column: u64) -> Location {
+        let (line, column) = match &self.rendered {
+            Some(r) => r.locate(&r.main, line, column),
+            None => (line as usize, column as usize),
+        };
+        Location { file: self.file.clone(), line, column }
+    }
+}
+
+/// The tables code can name: the project's source tables and the spec's models.
+pub struct ProjectTables<'a> {
+    spec: &'a Spec,
+    catalog: &'a Catalog,
+    outputs: Vec<Option<Relation>>,
+}
+
+impl<'a> ProjectTables<'a> {
+    /// Indexes the spec's models and the catalog.
+    pub fn new(spec: &'a Spec, catalog: &'a Catalog) -> ProjectTables<'a> {
+        ProjectTables { spec, catalog, outputs: model_outputs(spec, catalog) }
+    }
+
+    /// The `schema.table` a model is materialised as (its layer's schema).
+    pub fn model_table(&self, name: &str) -> Option<String> {
+        let model = self.spec.models.iter().find(|m| m.name == name)?;
+        let schema = match model.layer.as_deref().map(str::trim) {
+            Some("final") => &self.spec.schema.final_schema,
+            _ => &self.spec.schema.staging_schema,
+        };
+        Some(format!("{schema}.{name}"))
+    }
+
+    /// The `schema.table` a template reference names, for `model`'s file.
+    pub fn resolve_ref(&self, table: &TableRef, model: &str) -> Option<String> {
+        match table {
+            TableRef::This => self.model_table(model),
+            TableRef::Source(schema, name) => Some(format!("{schema}.{name}")),
+            TableRef::Ref(parts) => match parts.as_slice() {
+                [name] => self.model_table(name).or_else(|| {
+                    // Dataform declarations are referred to by table name alone.
+                    let mut hits = self.catalog.tables.keys().filter(|k| alias_of(k).eq_ignore_ascii_case(name));
+                    let first = hits.next()?.clone();
+                    hits.next().is_none().then_some(first)
+                }),
+                [schema, name] => Some(format!("{schema}.{name}")),
+                _ => None,
+            },
+        }
+    }
+
+    /// The catalog and models' keys, for "did you mean".
+    pub fn known_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.catalog.tables.keys().cloned().collect();
+        names.extend(self.spec.models.iter().filter_map(|m| self.model_table(&m.name)));
+        names
+    }
+}
+
+impl Tables for ProjectTables<'_> {
+    fn lookup(&self, parts: &[String]) -> Option<TableInfo> {
+        // DuckDB code may name the database first (`memory.temp.x`): keep the last two parts.
+        let tail = &parts[parts.len().saturating_sub(2)..];
+        match target_of(self.spec, self.catalog, &tail.join(".")) {
+            Target::Table(name) => {
+                let table = &self.catalog.get(&name)?.table;
+                Some(TableInfo { key: name, columns: table.columns.iter().map(|c| c.name.clone()).collect() })
+            }
+            Target::Model(i) => {
+                let columns = self.outputs[i].as_ref().map(|r| r.columns.iter().map(|c| c.name.clone()).collect());
+                Some(TableInfo { key: self.spec.models[i].name.clone(), columns: columns.unwrap_or_default() })
+            }
+            Target::Unknown => None,
+        }
+    }
+}
+
+/// Reads, evaluates, parses and traces one model file. `sql_dialect` is the dialect of `.sql`
+/// files; SQLX is always BigQuery.
+pub fn load_model_code(file: &ModelFile, sql_dialect: Dialect, tables: &ProjectTables<'_>) -> ModelCode {
+    let shown = display(&file.path);
+    let dialect = match file.kind {
+        CodeKind::Sqlx => Dialect::Bigquery,
+        CodeKind::Sql => sql_dialect,
+    };
+    let mut code = ModelCode {
+        model: file.model.clone(),
+        file: shown.clone(),
+        dialect,
+        rendered: None,
+        statements: None,
+        lineage: None,
+        findings: Vec::new(),
+    };
+    let text = match crate::error::read_text(&file.path, MAX_CODE_BYTES) {
+        Ok(text) => text,
+        Err(error) => {
+            let at = Location { file: shown, line: 1, column: 1 };
+            code.findings.push(Finding::new(Code::CodeParse, error.to_string()).model(&file.model).at(at));
+            return code;
+        }
+    };
+    analyse_text(&mut code, &text, file.kind, tables);
+    code
+}
+
+/// The same as [`load_model_code`] for text already in memory (tests, benchmarks, generated
+/// projects).
+pub fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &ProjectTables<'_>) {
+    let template = match kind {
+        CodeKind::Sqlx => TemplateKind::Sqlx,
+        CodeKind::Sql => TemplateKind::Sql,
+    };
+    let model = code.model.clone();
+    let resolver = |table: &TableRef| tables.resolve_ref(table, &model);
+    let rendered = render(text, template, code.dialect, &resolver);
+    for issue in &rendered.issues {
+        let at = Location { file: code.file.clone(), line: issue.line, column: issue.column };
+        code.findings.push(
+            Finding::new(Code::TemplateNotEvaluable, issue.message.clone())
+                .model(&code.model)
+                .at(at)
+                .help("write the SQL this template would produce, or keep the logic in the spec"),
+        );
+    }
+    let evaluable = rendered.issues.is_empty();
+    code.rendered = Some(rendered);
+    if !evaluable {
+        return;
+    }
+    let Some(rendered) = &code.rendered else { return };
+    match parse_statements(&rendered.main.sql, code.dialect) {
+        Ok(statements) => {
+            let self_key = code.model.clone();
+            code.lineage = Some(trace(&statements, tables, &self_key));
+            code.statements = Some(statements);
+        }
+        Err(error) => {
+            let at = code.locate(error.line, error.column);
+            code.findings.push(
+                Finding::new(
+                    Code::CodeParse,
+                    format!("the SQL does not parse ({} dialect): {}", code.dialect, error.message),
+                )
+                .model(&code.model)
+                .at(at),
+            );
+        }
+    }
+}
