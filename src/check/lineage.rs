@@ -13,7 +13,7 @@ use crate::spec::lint::context::{alias_of, did_you_mean, target_of, Target};
 use crate::spec::lint::query::{JoinKind, ModelQuery, QCol};
 use crate::spec::lint::{kinds_of, resolve_models, ModelKind};
 use crate::spec::model::{Model, Spec};
-use crate::sql::code::{load_model_code, ModelCode, ProjectTables};
+use crate::sql::code::{analyse_file, load_model_code, ModelCode, ProjectTables};
 use crate::sql::expr::column_refs;
 use crate::sql::lineage::{FilterPlace, JoinType, Lineage, Pos, SourceColumn};
 use crate::sql::parse::parse_expression;
@@ -31,14 +31,28 @@ pub struct CodeCheck {
 
 /// Reads every model file of `project` (in parallel), traces it and compares it with the spec.
 pub fn check_project(project: &Project) -> CodeCheck {
+    check_with(project, None)
+}
+
+/// The same as [`check_project`] with the files' texts already in memory, in the order of
+/// `project.model_files` (benchmarks, generated projects).
+pub fn check_project_texts(project: &Project, texts: &[String]) -> CodeCheck {
+    check_with(project, Some(texts))
+}
+
+fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
     let spec = &project.spec.spec;
     let tables = ProjectTables::new(spec, &project.catalog);
     let queries = resolve_models(&project.spec, &project.catalog);
     let mut models: Vec<ModelCode> = project
         .model_files
         .par_iter()
-        .map(|file| {
-            let mut code = load_model_code(file, project.code_dialect, &tables);
+        .enumerate()
+        .map(|(i, file)| {
+            let mut code = match texts.and_then(|t| t.get(i)) {
+                Some(text) => analyse_file(file, text, project.code_dialect, &tables),
+                None => load_model_code(file, project.code_dialect, &tables),
+            };
             let index = spec.models.iter().position(|m| m.name == code.model);
             if let Some(mi) = index {
                 let found = check_model(&code, spec, &project.catalog, mi, queries[mi].as_ref(), &tables);

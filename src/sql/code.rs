@@ -114,35 +114,41 @@ impl Tables for ProjectTables<'_> {
 /// Reads, evaluates, parses and traces one model file. `sql_dialect` is the dialect of `.sql`
 /// files; SQLX is always BigQuery.
 pub fn load_model_code(file: &ModelFile, sql_dialect: Dialect, tables: &ProjectTables<'_>) -> ModelCode {
-    let shown = display(&file.path);
+    match crate::error::read_text(&file.path, MAX_CODE_BYTES) {
+        Ok(text) => analyse_file(file, &text, sql_dialect, tables),
+        Err(error) => {
+            let mut code = analyse_file(file, "", sql_dialect, tables);
+            code.rendered = None;
+            code.statements = None;
+            code.lineage = None;
+            let at = Location { file: code.file.clone(), line: 1, column: 1 };
+            code.findings = vec![Finding::new(Code::CodeParse, error.to_string()).model(&file.model).at(at)];
+            code
+        }
+    }
+}
+
+/// [`load_model_code`] for a file whose text is already in memory.
+pub fn analyse_file(file: &ModelFile, text: &str, sql_dialect: Dialect, tables: &ProjectTables<'_>) -> ModelCode {
     let dialect = match file.kind {
         CodeKind::Sqlx => Dialect::Bigquery,
         CodeKind::Sql => sql_dialect,
     };
     let mut code = ModelCode {
         model: file.model.clone(),
-        file: shown.clone(),
+        file: display(&file.path),
         dialect,
         rendered: None,
         statements: None,
         lineage: None,
         findings: Vec::new(),
     };
-    let text = match crate::error::read_text(&file.path, MAX_CODE_BYTES) {
-        Ok(text) => text,
-        Err(error) => {
-            let at = Location { file: shown, line: 1, column: 1 };
-            code.findings.push(Finding::new(Code::CodeParse, error.to_string()).model(&file.model).at(at));
-            return code;
-        }
-    };
-    analyse_text(&mut code, &text, file.kind, tables);
+    analyse_text(&mut code, text, file.kind, tables);
     code
 }
 
-/// The same as [`load_model_code`] for text already in memory (tests, benchmarks, generated
-/// projects).
-pub fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &ProjectTables<'_>) {
+/// Evaluates, parses and traces `text` into `code`.
+fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &ProjectTables<'_>) {
     let template = match kind {
         CodeKind::Sqlx => TemplateKind::Sqlx,
         CodeKind::Sql => TemplateKind::Sql,
