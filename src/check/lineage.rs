@@ -272,6 +272,18 @@ impl Classes {
         }
     }
 
+    /// Every column in the class of `c`, `c` included.
+    fn members(&self, c: &SourceColumn) -> Vec<SourceColumn> {
+        let root = self.find(c);
+        let mut all: Vec<SourceColumn> = self.parent.keys().filter(|k| self.find(k) == root).cloned().collect();
+        for extra in [c.clone(), root] {
+            if !all.contains(&extra) {
+                all.push(extra);
+            }
+        }
+        all
+    }
+
     fn canon(&self, set: &BTreeSet<SourceColumn>) -> BTreeSet<SourceColumn> {
         set.iter().map(|c| self.find(c)).collect()
     }
@@ -523,7 +535,13 @@ fn grouping(
             classes.union(a, b);
         }
         let expected: BTreeSet<SourceColumn> =
-            spec_keys.iter().filter(|k| level.tables.contains(&k.table)).map(|k| classes.find(k)).collect();
+            // A spec key counts at this level when the level reads it, or a column the joins
+            // make equal to it (an items CTE grouped by items.order_id stands for orders.order_id).
+            spec_keys
+                .iter()
+                .filter(|k| classes.members(k).iter().any(|m| level.tables.contains(&m.table)))
+                .map(|k| classes.find(k))
+                .collect();
         let actual: BTreeSet<SourceColumn> =
             level.keys.iter().flat_map(|k| k.iter().map(|c| classes.find(c))).collect();
         if expected == actual {
@@ -574,4 +592,90 @@ fn determined(
             keys.contains(&classes.find(&col))
         }) && !key.iter().any(|c| c.eq_ignore_ascii_case(&column.column))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::project::layout::{CodeKind, ModelFile};
+    use crate::sql::code::analyse_file;
+
+    fn crate_root() -> std::path::PathBuf {
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+    }
+
+    /// The codes and lines the static check reports for `code` as model `model` of the
+    /// corrected customer360 spec.
+    fn check(model: &str, code: &str, kind: CodeKind) -> Vec<(&'static str, usize)> {
+        let dir = crate_root().join("specs/customer360");
+        let overrides =
+            crate::project::layout::Overrides { spec: Some(dir.join("spec.corrected.json")), ..Default::default() };
+        let project = crate::project::layout::load_project(&dir, &overrides).expect("example loads");
+        let spec = &project.spec.spec;
+        let tables = ProjectTables::new(spec, &project.catalog);
+        let queries = resolve_models(&project.spec, &project.catalog);
+        let extension = if kind == CodeKind::Sqlx { "sqlx" } else { "sql" };
+        let file = ModelFile { model: model.into(), path: format!("{model}.{extension}").into(), kind };
+        let code = analyse_file(&file, code, crate::spec::model::Dialect::Duckdb, &tables);
+        let mi = spec.models.iter().position(|m| m.name == model).expect("model in spec");
+        let mut found: Vec<_> =
+            code.findings.iter().map(|f| (f.code.as_str(), f.location.as_ref().map_or(0, |l| l.line))).collect();
+        found.extend(
+            check_model(&code, spec, &project.catalog, mi, queries[mi].as_ref(), &tables)
+                .iter()
+                .map(|f| (f.code.as_str(), f.location.as_ref().map_or(0, |l| l.line))),
+        );
+        found
+    }
+
+    const ORDERS_PREAGGREGATED: &str = "WITH items AS (\n  SELECT order_id, SUM(quantity) AS items, SUM(refund_amount) AS refund\n  FROM raw.commerce_order_items GROUP BY order_id\n)\nSELECT o.order_id, o.customer_id, o.order_ts,\n  o.total_amount * fx.rate_to_usd AS amount_usd,\n  i.items,\n  i.refund * fx.rate_to_usd AS refund_usd\nFROM raw.commerce_orders o\nLEFT JOIN items i ON i.order_id = o.order_id\nLEFT JOIN raw.fx_rates fx ON o.currency = fx.currency\n";
+
+    #[test]
+    fn pre_aggregation_in_a_cte_is_the_spec_grouping() {
+        assert_eq!(check("stg_orders", ORDERS_PREAGGREGATED, CodeKind::Sql), []);
+        let wrong = ORDERS_PREAGGREGATED.replace("GROUP BY order_id", "GROUP BY order_id, quantity");
+        assert_eq!(check("stg_orders", &wrong, CodeKind::Sql), [("CODE012", 3)]);
+        let inner = ORDERS_PREAGGREGATED.replace("LEFT JOIN items", "JOIN items");
+        assert_eq!(check("stg_orders", &inner, CodeKind::Sql), [("CODE008", 10)]);
+        let flipped = ORDERS_PREAGGREGATED.replace(
+            "FROM raw.commerce_orders o\nLEFT JOIN items i ON i.order_id = o.order_id",
+            "FROM items i\nRIGHT JOIN raw.commerce_orders o ON i.order_id = o.order_id",
+        );
+        assert_eq!(check("stg_orders", &flipped, CodeKind::Sql), []);
+        let no_rate = ORDERS_PREAGGREGATED.replace("o.total_amount * fx.rate_to_usd", "o.total_amount");
+        assert_eq!(check("stg_orders", &no_rate, CodeKind::Sql), [("CODE007", 6)]);
+    }
+
+    const CUSTOMERS: &str = "config { type: \"table\", schema: \"temp\" }\nSELECT c.customer_id, LOWER(TRIM(c.email)) AS email,\n  CASE WHEN REGEXP_CONTAINS(c.phone, r'x') THEN c.phone END AS phone_e164,\n  IF(c.status = 'active', 'active', 'unknown') AS lifecycle_stage,\n  a.country, a.city, a.state, a.postal_code, c.created_at\nFROM `raw.crm_customers` c\nLEFT JOIN ${ref(\"crm_addresses\")} a ON c.customer_id = a.customer_id AND a.country IS NOT NULL\n";
+
+    #[test]
+    fn a_filter_in_the_on_clause_is_a_filter_before_the_join() {
+        assert_eq!(check("stg_customers", CUSTOMERS, CodeKind::Sqlx), []);
+        let late = CUSTOMERS.replace(" AND a.country IS NOT NULL\n", "\nWHERE a.country IS NOT NULL\n");
+        assert_eq!(check("stg_customers", &late, CodeKind::Sqlx), [("CODE011", 8)]);
+        let missing = CUSTOMERS.replace(" AND a.country IS NOT NULL", "");
+        assert_eq!(check("stg_customers", &missing, CodeKind::Sqlx), [("CODE010", 7)]);
+        let wrong = CUSTOMERS.replace("a.country, a.city", "c.status AS country, a.city");
+        assert_eq!(check("stg_customers", &wrong, CodeKind::Sqlx), [("CODE006", 5)]);
+        let typo = CUSTOMERS.replace("c.created_at\n", "c.created_on AS created_at\n");
+        assert_eq!(check("stg_customers", &typo, CodeKind::Sqlx), [("CODE013", 5)]);
+        let js = CUSTOMERS.replace("FROM `raw", "${when(true, 'x')}\nFROM `raw");
+        assert_eq!(check("stg_customers", &js, CodeKind::Sqlx), [("CODE002", 6)]);
+        let broken = CUSTOMERS.replace("a.country, a.city", "a.country,, a.city");
+        assert_eq!(check("stg_customers", &broken, CodeKind::Sqlx), [("CODE001", 5)]);
+    }
+
+    #[test]
+    fn metrics_on_their_own_sources_and_missing_or_extra_columns() {
+        let fact = "WITH o AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount_usd) AS total_spent_usd,\n  AVG(amount_usd) AS aov_usd, SUM(refund_usd) AS total_refund_usd, MIN(order_ts) AS first_order_ts,\n  MAX(order_ts) AS last_order_ts FROM temp.stg_orders GROUP BY customer_id),\nt AS (SELECT customer_id, SUM(open_tickets) AS open_tickets, SUM(closed_tickets) AS closed_tickets\n  FROM temp.stg_support_pivot GROUP BY customer_id)\nSELECT o.*, t.open_tickets, t.closed_tickets\nFROM o LEFT JOIN t USING (customer_id)\n";
+        assert_eq!(check("fact_customer_orders", fact, CodeKind::Sql), []);
+        let extra = fact.replace("t.closed_tickets\n", "t.closed_tickets, 1 AS one\n");
+        assert_eq!(check("fact_customer_orders", &extra, CodeKind::Sql), [("CODE005", 6)]);
+        let missing = fact.replace(", t.closed_tickets\n", "\n");
+        assert_eq!(check("fact_customer_orders", &missing, CodeKind::Sql), [("CODE004", 6)]);
+        let foreign = fact.replace("FROM temp.stg_support_pivot", "FROM raw.support_tickets");
+        assert!(check("fact_customer_orders", &foreign, CodeKind::Sql).contains(&("CODE014", 5)));
+    }
 }
