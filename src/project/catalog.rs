@@ -50,10 +50,16 @@ pub fn build_catalog(
     for (path, display) in files {
         add_ddl_file(&mut catalog, &mut findings, path, display)?;
     }
-    for (i, decl) in decls.iter().enumerate() {
-        add_declaration(&mut catalog, &mut findings, decl, &format!("sources[{i}]"), spec);
-    }
+    add_declarations(&mut catalog, &mut findings, decls, spec);
     Ok((catalog, findings))
+}
+
+/// Adds the spec's `sources` entries to `catalog`. They come after the DDL because an entry
+/// without columns only adds keys to a table the DDL creates.
+pub fn add_declarations(catalog: &mut Catalog, findings: &mut Vec<Finding>, decls: &[SourceDecl], spec: &SpecText) {
+    for (i, decl) in decls.iter().enumerate() {
+        add_declaration(catalog, findings, decl, &format!("sources[{i}]"), spec);
+    }
 }
 
 fn add_ddl_file(catalog: &mut Catalog, findings: &mut Vec<Finding>, path: &Path, display: &str) -> Result<()> {
