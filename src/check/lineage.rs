@@ -137,6 +137,9 @@ pub fn check_model(
     let kinds = kinds_of(model);
     let expected = expected_outputs(spec, catalog, mi, &kinds);
     outputs(&mut ctx, &expected);
+    if kinds.as_slice() == [ModelKind::Scd2] {
+        scd2_columns(&mut ctx, spec, catalog, &keys);
+    }
     if let (Some(q), [ModelKind::Mapping] | [ModelKind::Aggregate]) = (query, kinds.as_slice()) {
         if q.incomplete {
             return ctx.findings;
@@ -216,6 +219,25 @@ fn expected_outputs(spec: &Spec, catalog: &Catalog, mi: usize, kinds: &[ModelKin
             .as_ref()
             .map(|r| r.columns.iter().map(|c| c.name.clone()).collect()),
         _ => None,
+    }
+}
+
+/// An SCD2 model copies its source's columns: each must come from the source column of the
+/// same name (an INSERT whose columns are in another order swaps values silently).
+fn scd2_columns(ctx: &mut Ctx<'_>, spec: &Spec, catalog: &Catalog, keys: &BTreeMap<String, String>) {
+    let lineage = ctx.lineage;
+    let Some(entry) = ctx.model.sources.first() else { return };
+    let Some(source) = keys.get(&alias_of(entry).to_ascii_lowercase()).cloned() else { return };
+    let tables = ProjectTables::new(spec, catalog);
+    let Some(info) = crate::sql::lineage::Tables::lookup(&tables, &[source.clone()]) else { return };
+    for column in &info.columns {
+        let Some(out) = lineage.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(column)) else { continue };
+        let expected = SourceColumn { table: source.clone(), column: column.to_ascii_lowercase() };
+        if !out.reads.is_empty() && !out.reads.contains(&expected) {
+            let got: Vec<String> = out.reads.iter().map(ToString::to_string).collect();
+            let message = format!("`{}` is filled from {}; an SCD2 model copies {expected}", out.name, got.join(", "));
+            ctx.report(Code::WrongSourceColumn, out.pos, message);
+        }
     }
 }
 

@@ -923,12 +923,15 @@ impl Tracer<'_> {
                         };
                         for (name, col) in names.iter().zip(&rel.cols) {
                             if let Some(out) = self.out.outputs.iter_mut().find(|o| o.name.eq_ignore_ascii_case(name)) {
-                                out.reads.extend(col.reads.iter().cloned());
-                                out.derivation = if out.reads.is_empty() {
-                                    col.derivation
+                                // A created column has no derivation until something is inserted into
+                                // it; its place becomes the first select item that fills it.
+                                if out.reads.is_empty() {
+                                    out.derivation = col.derivation;
+                                    out.pos = col.pos;
                                 } else {
-                                    out.derivation.max(col.derivation)
-                                };
+                                    out.derivation = out.derivation.max(col.derivation);
+                                }
+                                out.reads.extend(col.reads.iter().cloned());
                             }
                         }
                     }
