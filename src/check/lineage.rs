@@ -366,6 +366,11 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
     }
 }
 
+struct ExpectedJoin {
+    kind: JoinKind,
+    equalities: Vec<(QCol, QCol)>,
+}
+
 fn code_join_type(kind: JoinKind) -> JoinType {
     match kind {
         JoinKind::Left => JoinType::Left,
@@ -375,10 +380,32 @@ fn code_join_type(kind: JoinKind) -> JoinType {
     }
 }
 
+/// The joins the spec's meaning implies: its `joins`, or for an aggregate model without joins,
+/// each other metric source's groups LEFT-joined onto the driving source's on the group-by
+/// columns.
+fn expected_joins(q: &ModelQuery) -> Vec<(usize, usize, JoinKind, Vec<(QCol, QCol)>)> {
+    if !q.per_source_metrics {
+        return q.joins.iter().map(|j| (j.left, j.right, j.kind, j.equalities.clone())).collect();
+    }
+    let Some(grouped) = &q.grouped else { return Vec::new() };
+    let driving = 0;
+    (1..q.relations.len())
+        .map(|other| {
+            let pairs = grouped
+                .iter()
+                .filter(|(_, c)| q.relations[other].column(c).is_some())
+                .map(|(_, c)| ((driving, c.clone()), (other, c.clone())))
+                .collect();
+            (driving, other, JoinKind::Left, pairs)
+        })
+        .collect()
+}
+
 fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc: &dyn Fn(&QCol) -> SourceColumn) {
     let lineage = ctx.lineage;
-    for join in &q.joins {
-        let (left, right) = (key_of(join.left), key_of(join.right));
+    for (left, right, kind, equalities) in expected_joins(q) {
+        let join = ExpectedJoin { kind, equalities };
+        let (left, right) = (key_of(left), key_of(right));
         let found = lineage.joins.iter().find_map(|edge| {
             if edge.right.contains(&right) && edge.left.contains(&left) {
                 Some((edge, edge.kind))
