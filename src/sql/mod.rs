@@ -1,6 +1,8 @@
-//! Stage 2, the SQL front end: parsing with sqlparser (source DDL, spec expressions, and in
-//! later stages the generated code), types, and what expressions read and produce.
+//! Stage 2, the SQL front end: templates ([`template`]), parsing with sqlparser ([`parse`],
+//! source DDL in [`ddl`]), the dialect bridge to DuckDB ([`bridge`]), column lineage
+//! ([`lineage`]), and a model's code read once through all of them ([`code`]).
 
+pub mod bridge;
 pub mod code;
 pub mod ddl;
 pub mod expr;
