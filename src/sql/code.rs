@@ -6,6 +6,7 @@ use crate::project::catalog::Catalog;
 use crate::project::layout::{display, CodeKind, ModelFile};
 use crate::spec::lint::context::{alias_of, model_outputs, target_of, Relation, Target};
 use crate::spec::model::{Dialect, Spec};
+use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::lineage::{trace, Lineage, TableInfo, Tables};
 use crate::sql::parse::parse_statements;
 use crate::sql::template::{render, Rendered, TableRef, TemplateKind};
@@ -27,6 +28,8 @@ pub struct ModelCode {
     pub rendered: Option<Rendered>,
     /// The parsed main body, when it parsed and its templates could be evaluated.
     pub statements: Option<Vec<Statement>>,
+    /// `statements` carried over to DuckDB by the dialect bridge, when every construct could be.
+    pub translated: Option<Vec<Statement>>,
     /// The lineage traced on `statements`.
     pub lineage: Option<Lineage>,
     /// Problems reading, evaluating or parsing the file.
@@ -121,6 +124,7 @@ pub fn load_model_code(file: &ModelFile, sql_dialect: Dialect, tables: &ProjectT
             code.rendered = None;
             code.statements = None;
             code.lineage = None;
+            code.translated = None;
             let at = Location { file: code.file.clone(), line: 1, column: 1 };
             code.findings = vec![Finding::new(Code::CodeParse, error.to_string()).model(&file.model).at(at)];
             code
@@ -140,6 +144,7 @@ pub fn analyse_file(file: &ModelFile, text: &str, sql_dialect: Dialect, tables: 
         dialect,
         rendered: None,
         statements: None,
+        translated: None,
         lineage: None,
         findings: Vec::new(),
     };
@@ -175,6 +180,19 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
         Ok(statements) => {
             let self_key = code.model.clone();
             code.lineage = Some(trace(&statements, tables, &self_key));
+            let mut translated = statements.clone();
+            let options = BridgeOptions { from: code.dialect, catalog: None };
+            let untranslatable = to_duckdb(&mut translated, &options);
+            for problem in &untranslatable {
+                let at = code.locate(problem.line, problem.column);
+                code.findings.push(
+                    Finding::new(Code::NoFaithfulTranslation, problem.message.clone())
+                        .model(&code.model)
+                        .at(at)
+                        .help("write it with constructs that mean the same in BigQuery and DuckDB"),
+                );
+            }
+            code.translated = untranslatable.is_empty().then_some(translated);
             code.statements = Some(statements);
         }
         Err(error) => {
