@@ -85,16 +85,22 @@ pub fn lint_spec(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Finding> {
 /// read), for the checks that compare code with the spec; `None` for SCD2 models and models
 /// of no single kind. Problems are the lint's to report, so they are dropped here.
 pub fn resolve_models(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Option<super::query::ModelQuery>> {
+    use rayon::prelude::*;
     let spec = &loaded.spec;
-    let mut lint =
-        Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog), findings: Vec::new() };
+    let outputs = model_outputs(spec, catalog);
+    // Each model resolves on its own; a worker keeps one Lint (and its copy of the outputs).
     (0..spec.models.len())
-        .map(|mi| match kinds_of(&spec.models[mi]).as_slice() {
-            [ModelKind::Mapping] | [ModelKind::Aggregate] if !spec.models[mi].sources.is_empty() => {
-                Some(resolve_query(&mut lint, mi))
-            }
-            _ => None,
-        })
+        .into_par_iter()
+        .map_init(
+            || Lint { spec, text: &loaded.text, catalog, outputs: outputs.clone(), findings: Vec::new() },
+            |lint, mi| match kinds_of(&spec.models[mi]).as_slice() {
+                [ModelKind::Mapping] | [ModelKind::Aggregate] if !spec.models[mi].sources.is_empty() => {
+                    lint.findings.clear();
+                    Some(resolve_query(lint, mi))
+                }
+                _ => None,
+            },
+        )
         .collect()
 }
 
