@@ -1,0 +1,20 @@
+-- stg_customers: one row per CRM customer, standardised, with its address.
+-- The country filter sits in the ON clause of the LEFT JOIN: it restricts crm_addresses before
+-- the join, exactly like filtering in a CTE.
+WITH customers AS (
+    SELECT customer_id, email, phone, status, created_at
+    FROM raw.crm_customers
+)
+
+SELECT
+    customers.customer_id AS customer_id,
+    lower(regexp_replace(customers.email, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS email,
+    CASE WHEN regexp_matches(regexp_replace(customers.phone, '[^0-9]', '', 'g'), '^1?[0-9]{10}$') THEN '+1' || right(regexp_replace(customers.phone, '[^0-9]', '', 'g'), 10) WHEN regexp_matches(regexp_replace(customers.phone, '[^0-9]', '', 'g'), '^[0-9]{11,15}$') THEN '+' || regexp_replace(customers.phone, '[^0-9]', '', 'g') ELSE NULL END AS phone_e164,
+    CASE WHEN customers.status = 'active' THEN 'active' WHEN customers.status = 'inactive' THEN 'churned' WHEN customers.status = 'trial' THEN 'trial' WHEN customers.status = 'prospect' THEN 'prospect' ELSE 'unknown' END AS lifecycle_stage,
+    addresses.country AS country,
+    addresses.city AS city,
+    addresses.state AS state,
+    addresses.postal_code AS postal_code,
+    customers.created_at AS created_at
+FROM customers
+LEFT JOIN raw.crm_addresses AS addresses ON customers.customer_id = addresses.customer_id AND addresses.country IS NOT NULL

@@ -1,0 +1,14 @@
+-- stg_support_pivot: open and closed ticket counts per customer.
+-- count(*) FILTER keeps BigQuery's COUNTIF meaning: 0, never NULL, and a BIGINT.
+WITH tickets AS (
+    SELECT customer_id, status
+    FROM raw.support_tickets
+)
+
+SELECT
+    tickets.customer_id AS customer_id,
+    count(*) FILTER (WHERE tickets.status = 'OPEN') AS open_tickets,
+    count(*) FILTER (WHERE tickets.status = 'CLOSED') AS closed_tickets,
+    count(*) AS total_tickets -- expect: CODE005
+FROM tickets
+GROUP BY tickets.customer_id
