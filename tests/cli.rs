@@ -86,12 +86,88 @@ fn the_corrected_example_is_clean() {
 }
 
 #[test]
-fn validate_runs_the_lint_until_code_checks_land() {
+fn validate_runs_the_lint_and_the_static_check_of_the_code() {
     let out = specproof(&["validate", "specs/customer360", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(value["command"], "validate");
+    // The seven lint findings about the spec; the example's code draws none.
     assert_eq!(value["summary"]["errors"], 7);
+    assert!(value["scope"].as_str().unwrap().contains("static check of 5 model files"), "{}", value["scope"]);
+    let subjects: Vec<&str> =
+        value["findings"].as_array().unwrap().iter().map(|f| f["subject"].as_str().unwrap()).collect();
+    assert!(subjects.iter().all(|s| *s == "spec"), "{subjects:?}");
+}
+
+#[test]
+fn lineage_shows_each_model_for_a_reviewer() {
+    let out = specproof(&["lineage", "specs/customer360"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    golden("customer360/lineage.txt", &text(&out.stdout));
+    let out = specproof(&[
+        "lineage",
+        "specs/customer360",
+        "--models",
+        "specs/customer360/models_duckdb",
+        "--dialect",
+        "duckdb",
+        "--format",
+        "json",
+        "--model",
+        "stg_orders",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let models = value["models"].as_array().unwrap();
+    assert_eq!(models.len(), 1);
+    let outputs = models[0]["lineage"]["outputs"].as_array().unwrap();
+    let amount = outputs.iter().find(|o| o["name"] == "amount_usd").unwrap();
+    assert_eq!(amount["derivation"], "transformed");
+    assert_eq!(amount["reads"][1]["table"], "raw.fx_rates");
+    assert_eq!(models[0]["lineage"]["joins"][0]["kind"], "left");
+    let out = specproof(&["lineage", "specs/customer360", "--model", "stg_order"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no code file for model `stg_order`"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn a_broken_model_is_a_finding_and_the_others_are_still_checked() {
+    let dir = std::env::temp_dir().join(format!("specproof-cli-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in std::fs::read_dir(root().join("specs/customer360/models")).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), dir.join(file.file_name())).unwrap();
+    }
+    std::fs::write(
+        dir.join("stg_orders.sqlx"),
+        "config { type: \"table\" }\nSELECT order_id,, customer_id FROM `raw.commerce_orders`\n",
+    )
+    .unwrap();
+    let shown = dir.join("stg_customers.sqlx");
+    let customers = std::fs::read_to_string(&shown).unwrap().replacen("created_at", "created_on", 1);
+    std::fs::write(&shown, customers).unwrap();
+    let models = dir.to_string_lossy().to_string();
+    let out = specproof(&[
+        "validate",
+        "specs/customer360",
+        "--spec",
+        "specs/customer360/spec.corrected.json",
+        "--models",
+        &models,
+        "--format",
+        "json",
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(String, u64)> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["location"]["line"].as_u64().unwrap()))
+        .collect();
+    assert!(found.contains(&("CODE001".to_string(), 2)), "{found:?}");
+    assert!(found.iter().any(|(c, _)| c == "CODE013"), "the other models are checked: {found:?}");
 }
 
 #[test]

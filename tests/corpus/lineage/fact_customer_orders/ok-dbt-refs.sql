@@ -1,4 +1,4 @@
--- fact_customer_orders written as a dbt model: upstream models come from {{ ref() }}.
+-- fact_customer_orders written as a dbt model: upstream models come from dbt ref().
 WITH order_metrics AS (
     SELECT
         customer_id,

@@ -1,4 +1,4 @@
--- stg_customers written as a dbt model: sources come from {{ source() }}.
+-- stg_customers written as a dbt model: sources come from dbt source().
 WITH customers AS (
     SELECT customer_id, email, phone, status, created_at
     FROM {{ source('raw', 'crm_customers') }}
