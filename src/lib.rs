@@ -36,3 +36,15 @@ pub mod report;
 pub mod spec;
 pub mod sql;
 pub mod synth;
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// The crate's folder, read when the test runs: cargo sets it for tests, and a build shared
+    /// between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
+    pub fn crate_root() -> std::path::PathBuf {
+        std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+    }
+}

@@ -649,11 +649,7 @@ mod tests {
     use crate::project::layout::{CodeKind, ModelFile};
     use crate::sql::code::analyse_file;
 
-    fn crate_root() -> std::path::PathBuf {
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-    }
+    use crate::test_support::crate_root;
 
     /// The codes and lines the static check reports for `code` as model `model` of the
     /// corrected customer360 spec.

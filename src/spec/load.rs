@@ -93,13 +93,7 @@ fn json_path_of(path: &serde_ignored::Path<'_>) -> String {
 #[cfg(test)]
 mod tests {
 
-    /// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
-    /// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
-    fn crate_root() -> std::path::PathBuf {
-        std::env::var_os("CARGO_MANIFEST_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-    }
+    use crate::test_support::crate_root;
 
     use super::*;
 
