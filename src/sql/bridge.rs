@@ -181,7 +181,10 @@ impl<'a> Bridge<'a> {
             | Statement::CreateView(_)
             | Statement::Drop { .. }
             | Statement::CreateSchema { .. }
-            | Statement::Truncate(_) => {}
+            | Statement::Truncate(_)
+            | Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::Rollback { .. } => {}
             Statement::Delete(delete) => {
                 // BigQuery allows `DELETE t WHERE …`; DuckDB needs the FROM.
                 if let FromTable::WithoutKeyword(tables) = &mut delete.from {
@@ -779,13 +782,18 @@ fn binary(left: &mut Expr, op: &BinaryOperator, right: &mut Expr) -> Rewrite {
         }
         // `^` is XOR in BigQuery and power in DuckDB.
         BinaryOperator::BitwiseXor => templated("xor(__a0, __a1)", &[left, right]),
+        // BigQuery integer literals are INT64; DuckDB types small ones INTEGER, and INTEGER
+        // arithmetic overflows at 2^31 (`100000 * 100000` fails). Plus and minus are widened only
+        // between two literals: `d - 1` may be BigQuery's DATE minus days, which DuckDB accepts
+        // with an INTEGER and rejects with a BIGINT; the engine's own columns are BIGINT already.
         BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Modulo => {
-            // BigQuery integer literals are INT64; DuckDB types small ones INTEGER and overflows
-            // at 2^31 (`100000 * 100000` fails).
-            for side in [left, right] {
-                if is_integer_literal(side) {
-                    let literal = side.clone();
-                    *side = template("CAST(__a0 AS BIGINT)", &[&literal])?;
+            let both = is_integer_literal(left) && is_integer_literal(right);
+            if both || matches!(op, BinaryOperator::Multiply | BinaryOperator::Modulo) {
+                for side in [left, right] {
+                    if is_integer_literal(side) {
+                        let literal = side.clone();
+                        *side = template("CAST(__a0 AS BIGINT)", &[&literal])?;
+                    }
                 }
             }
             Ok(None)
@@ -1712,20 +1720,22 @@ mod tests {
     #[test]
     fn backtick_names_in_every_statement_position() {
         let setup = "CREATE SCHEMA raw; CREATE SCHEMA stg;";
-        let script = "CREATE TABLE `stg.t` (id INT64, v STRING);\n\
+        let script = "BEGIN TRANSACTION;\n\
+                      CREATE TABLE `stg.t` (id INT64, v STRING);\n\
                       INSERT INTO `stg.t` (id, v) VALUES (1, 'a'), (2, 'b');\n\
                       INSERT `stg.t` (id, v) VALUES (3, 'c');\n\
                       UPDATE `stg.t` SET v = 'z' WHERE `stg.t`.id = 2;\n\
                       DELETE `stg.t` WHERE id = 3;\n\
                       CREATE TABLE `raw.s` AS SELECT 1 AS id, 'm' AS v;\n\
-                      MERGE `stg.t` T USING `raw.s` S ON T.id = S.id WHEN MATCHED THEN UPDATE SET v = S.v;";
+                      MERGE `stg.t` T USING `raw.s` S ON T.id = S.id WHEN MATCHED THEN UPDATE SET v = S.v;\n\
+                      COMMIT TRANSACTION;";
         let got = run(setup, script, "SELECT id, v FROM stg.t ORDER BY id", &bigquery());
         assert_eq!(texts(&got), ["BigInt(1)|m", "BigInt(2)|z"]);
     }
 
     #[test]
     fn quoted_identifiers_become_double_quoted() {
-        assert_eq!(translate("`my col` + 1"), r#""my col" + CAST(1 AS BIGINT)"#);
+        assert_eq!(translate("`my col` * 2"), r#""my col" * CAST(2 AS BIGINT)"#);
         let got = run("CREATE TABLE t AS SELECT 1 AS \"order\"", "SELECT `order` AS `select` FROM t", "", &bigquery());
         assert_eq!(texts(&got), ["Int(1)"]);
     }
@@ -1985,6 +1995,8 @@ mod tests {
         is("100000 * 100000", "10000000000");
         is("2147483647 + 1", "2147483648");
         assert_eq!(type_of("1 + 1"), "BIGINT");
+        // DATE minus days keeps working: DuckDB has DATE - INTEGER, not DATE - BIGINT.
+        is("DATE '2024-01-10' - 1", "2024-01-09");
     }
 
     #[test]
