@@ -1609,6 +1609,7 @@ mod tests {
     /// DuckDB's error.
     fn eval(text: &str) -> Result<Option<String>, String> {
         let sql = translate(text);
+        parse_expression(&sql, Dialect::Duckdb).unwrap_or_else(|e| panic!("{sql} does not reparse: {e}"));
         database()
             .query_row(&format!("SELECT CAST(({sql}) AS VARCHAR)"), [], |row| row.get::<_, Option<String>>(0))
             .map_err(|e| format!("{sql}: {e}"))
@@ -1649,6 +1650,8 @@ mod tests {
         let mut last = Vec::new();
         for statement in &statements {
             let sql = statement.to_string();
+            // What is printed must read back as DuckDB, not only run.
+            parse_statements(&sql, Dialect::Duckdb).unwrap_or_else(|e| panic!("{sql} does not reparse: {e}"));
             if matches!(statement, Statement::Query(_)) {
                 last = rows(&db, &sql);
             } else {
