@@ -2260,6 +2260,20 @@ mod tests {
     }
 
     #[test]
+    fn the_reference_example_phone_transform() {
+        let transform = "CASE WHEN REGEXP_CONTAINS(REGEXP_REPLACE({from}, '[^0-9]', ''), r'^1?[0-9]{10}$') \
+                         THEN CONCAT('+1', RIGHT(REGEXP_REPLACE({from}, '[^0-9]', ''), 10)) \
+                         WHEN REGEXP_CONTAINS(REGEXP_REPLACE({from}, '[^0-9]', ''), r'^[0-9]{11,15}$') \
+                         THEN CONCAT('+', REGEXP_REPLACE({from}, '[^0-9]', '')) ELSE NULL END";
+        // DuckDB's first-match REGEXP_REPLACE would leave digits' separators in place.
+        is(&transform.replace("{from}", "'(555) 123-4567'"), "+15551234567");
+        is(&transform.replace("{from}", "'+44 20 7946 0958'"), "+442079460958");
+        is_null(&transform.replace("{from}", "'12'"));
+        is_null(&transform.replace("{from}", "NULL"));
+        is("LOWER(TRIM('\\tAnn@Example.COM '))", "ann@example.com");
+    }
+
+    #[test]
     fn generate_uuid_is_a_random_string() {
         is("LENGTH(GENERATE_UUID())", "36");
         assert_eq!(type_of("GENERATE_UUID()"), "VARCHAR");
