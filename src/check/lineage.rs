@@ -11,7 +11,7 @@ use crate::project::catalog::Catalog;
 use crate::project::layout::Project;
 use crate::spec::lint::context::{alias_of, did_you_mean, target_of, Target};
 use crate::spec::lint::query::{JoinKind, ModelQuery, QCol};
-use crate::spec::lint::{kinds_of, resolve_models, ModelKind};
+use crate::spec::lint::{kinds_of, resolve_models_with, ModelKind};
 use crate::spec::model::{Model, Spec};
 use crate::sql::code::{analyse_file, load_model_code, ModelCode, ProjectTables};
 use crate::sql::expr::column_refs;
@@ -43,7 +43,7 @@ pub fn check_project_texts(project: &Project, texts: &[String]) -> CodeCheck {
 fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
     let spec = &project.spec.spec;
     let tables = ProjectTables::new(spec, &project.catalog);
-    let queries = resolve_models(&project.spec, &project.catalog);
+    let queries = resolve_models_with(&project.spec, &project.catalog, tables.outputs());
     let mut models: Vec<ModelCode> = project
         .model_files
         .par_iter()
@@ -135,10 +135,10 @@ pub fn check_model(
         return ctx.findings;
     }
     let kinds = kinds_of(model);
-    let expected = expected_outputs(spec, catalog, mi, &kinds);
+    let expected = expected_outputs(spec, tables, mi, &kinds);
     outputs(&mut ctx, &expected);
     if kinds.as_slice() == [ModelKind::Scd2] {
-        scd2_columns(&mut ctx, spec, catalog, &keys);
+        scd2_columns(&mut ctx, tables, &keys);
     }
     if let (Some(q), [ModelKind::Mapping] | [ModelKind::Aggregate]) = (query, kinds.as_slice()) {
         if q.incomplete {
@@ -208,28 +208,25 @@ fn sources_help(keys: &BTreeMap<String, String>) -> String {
 }
 
 /// The spec's output column names, in order.
-fn expected_outputs(spec: &Spec, catalog: &Catalog, mi: usize, kinds: &[ModelKind]) -> Option<Vec<String>> {
+fn expected_outputs(spec: &Spec, tables: &ProjectTables<'_>, mi: usize, kinds: &[ModelKind]) -> Option<Vec<String>> {
     let model = &spec.models[mi];
     match kinds {
         [ModelKind::Mapping] => Some(model.column_mapping.iter().map(|c| c.target_column.clone()).collect()),
         [ModelKind::Aggregate] => Some(
             model.group_by.iter().cloned().chain(model.aggregations.iter().map(|a| a.metric_column.clone())).collect(),
         ),
-        [ModelKind::Scd2] => crate::spec::lint::context::model_outputs(spec, catalog)[mi]
-            .as_ref()
-            .map(|r| r.columns.iter().map(|c| c.name.clone()).collect()),
+        [ModelKind::Scd2] => tables.outputs()[mi].as_ref().map(|r| r.columns.iter().map(|c| c.name.clone()).collect()),
         _ => None,
     }
 }
 
 /// An SCD2 model copies its source's columns: each must come from the source column of the
 /// same name (an INSERT whose columns are in another order swaps values silently).
-fn scd2_columns(ctx: &mut Ctx<'_>, spec: &Spec, catalog: &Catalog, keys: &BTreeMap<String, String>) {
+fn scd2_columns(ctx: &mut Ctx<'_>, tables: &ProjectTables<'_>, keys: &BTreeMap<String, String>) {
     let lineage = ctx.lineage;
     let Some(entry) = ctx.model.sources.first() else { return };
     let Some(source) = keys.get(&alias_of(entry).to_ascii_lowercase()).cloned() else { return };
-    let tables = ProjectTables::new(spec, catalog);
-    let Some(info) = crate::sql::lineage::Tables::lookup(&tables, &[source.clone()]) else { return };
+    let Some(info) = crate::sql::lineage::Tables::lookup(tables, std::slice::from_ref(&source)) else { return };
     for column in &info.columns {
         let Some(out) = lineage.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(column)) else { continue };
         let expected = SourceColumn { table: source.clone(), column: column.to_ascii_lowercase() };
@@ -366,7 +363,10 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
     }
 }
 
+/// A join the spec's meaning implies, between relations of the model.
 struct ExpectedJoin {
+    left: usize,
+    right: usize,
     kind: JoinKind,
     equalities: Vec<(QCol, QCol)>,
 }
@@ -383,9 +383,13 @@ fn code_join_type(kind: JoinKind) -> JoinType {
 /// The joins the spec's meaning implies: its `joins`, or for an aggregate model without joins,
 /// each other metric source's groups LEFT-joined onto the driving source's on the group-by
 /// columns.
-fn expected_joins(q: &ModelQuery) -> Vec<(usize, usize, JoinKind, Vec<(QCol, QCol)>)> {
+fn expected_joins(q: &ModelQuery) -> Vec<ExpectedJoin> {
     if !q.per_source_metrics {
-        return q.joins.iter().map(|j| (j.left, j.right, j.kind, j.equalities.clone())).collect();
+        return q
+            .joins
+            .iter()
+            .map(|j| ExpectedJoin { left: j.left, right: j.right, kind: j.kind, equalities: j.equalities.clone() })
+            .collect();
     }
     let Some(grouped) = &q.grouped else { return Vec::new() };
     let driving = 0;
@@ -396,16 +400,15 @@ fn expected_joins(q: &ModelQuery) -> Vec<(usize, usize, JoinKind, Vec<(QCol, QCo
                 .filter(|(_, c)| q.relations[other].column(c).is_some())
                 .map(|(_, c)| ((driving, c.clone()), (other, c.clone())))
                 .collect();
-            (driving, other, JoinKind::Left, pairs)
+            ExpectedJoin { left: driving, right: other, kind: JoinKind::Left, equalities: pairs }
         })
         .collect()
 }
 
 fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc: &dyn Fn(&QCol) -> SourceColumn) {
     let lineage = ctx.lineage;
-    for (left, right, kind, equalities) in expected_joins(q) {
-        let join = ExpectedJoin { kind, equalities };
-        let (left, right) = (key_of(left), key_of(right));
+    for join in expected_joins(q) {
+        let (left, right) = (key_of(join.left), key_of(join.right));
         let found = lineage.joins.iter().find_map(|edge| {
             if edge.right.contains(&right) && edge.left.contains(&left) {
                 Some((edge, edge.kind))
@@ -660,7 +663,7 @@ mod tests {
         let project = crate::project::layout::load_project(&dir, &overrides).expect("example loads");
         let spec = &project.spec.spec;
         let tables = ProjectTables::new(spec, &project.catalog);
-        let queries = resolve_models(&project.spec, &project.catalog);
+        let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
         let extension = if kind == CodeKind::Sqlx { "sqlx" } else { "sql" };
         let file = ModelFile { model: model.into(), path: format!("{model}.{extension}").into(), kind };
         let code = analyse_file(&file, code, crate::spec::model::Dialect::Duckdb, &tables);

@@ -60,6 +60,11 @@ impl<'a> ProjectTables<'a> {
         ProjectTables { spec, catalog, outputs: model_outputs(spec, catalog) }
     }
 
+    /// Each spec model's output columns, as the lint derives them.
+    pub fn outputs(&self) -> &[Option<Relation>] {
+        &self.outputs
+    }
+
     /// The `schema.table` a model is materialised as (its layer's schema).
     pub fn model_table(&self, name: &str) -> Option<String> {
         let model = self.spec.models.iter().find(|m| m.name == name)?;

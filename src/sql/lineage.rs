@@ -455,7 +455,7 @@ impl Tracer<'_> {
         let mut joined = false;
         for table in &select.from {
             joined |= !table.joins.is_empty() || select.from.len() > 1;
-            self.from_item(table, &mut equalities);
+            self.table_with_joins(table, &mut equalities);
         }
         if let Some(selection) = &select.selection {
             let null_extended: BTreeSet<String> =
@@ -648,7 +648,7 @@ impl Tracer<'_> {
         (walker.reads, walker.entries)
     }
 
-    fn from_item(&mut self, table: &TableWithJoins, equalities: &mut Vec<(SourceColumn, SourceColumn)>) {
+    fn table_with_joins(&mut self, table: &TableWithJoins, equalities: &mut Vec<(SourceColumn, SourceColumn)>) {
         self.factor(&table.relation, false);
         for join in &table.joins {
             let left_entries = self.current().len();
@@ -792,7 +792,7 @@ impl Tracer<'_> {
             }
             TableFactor::NestedJoin { table_with_joins, .. } => {
                 let mut equalities = Vec::new();
-                self.from_item(table_with_joins, &mut equalities);
+                self.table_with_joins(table_with_joins, &mut equalities);
                 return;
             }
             _ => {
@@ -940,10 +940,10 @@ impl Tracer<'_> {
             Statement::Update(update) => {
                 self.scopes.push(Vec::new());
                 let mut equalities = Vec::new();
-                self.from_item(&update.table, &mut equalities);
+                self.table_with_joins(&update.table, &mut equalities);
                 if let Some(UpdateTableFromKind::BeforeSet(from) | UpdateTableFromKind::AfterSet(from)) = &update.from {
                     for t in from {
-                        self.from_item(t, &mut equalities);
+                        self.table_with_joins(t, &mut equalities);
                     }
                 }
                 for assignment in &update.assignments {
@@ -970,7 +970,7 @@ impl Tracer<'_> {
                 let mut equalities = Vec::new();
                 let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &delete.from;
                 for t in from.iter().chain(delete.using.iter().flatten()) {
-                    self.from_item(t, &mut equalities);
+                    self.table_with_joins(t, &mut equalities);
                 }
                 if let Some(selection) = &delete.selection {
                     self.reads_of(selection);

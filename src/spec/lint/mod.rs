@@ -16,4 +16,4 @@ mod scd2;
 #[cfg(test)]
 mod test_support;
 
-pub use run::{kinds_of, lint_spec, resolve_models, ModelKind};
+pub use run::{kinds_of, lint_spec, resolve_models, resolve_models_with, ModelKind};

@@ -85,14 +85,22 @@ pub fn lint_spec(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Finding> {
 /// read), for the checks that compare code with the spec; `None` for SCD2 models and models
 /// of no single kind. Problems are the lint's to report, so they are dropped here.
 pub fn resolve_models(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Option<super::query::ModelQuery>> {
+    resolve_models_with(loaded, catalog, &model_outputs(&loaded.spec, catalog))
+}
+
+/// [`resolve_models`] with the models' outputs already computed (`model_outputs`).
+pub fn resolve_models_with(
+    loaded: &LoadedSpec,
+    catalog: &Catalog,
+    outputs: &[Option<super::context::Relation>],
+) -> Vec<Option<super::query::ModelQuery>> {
     use rayon::prelude::*;
     let spec = &loaded.spec;
-    let outputs = model_outputs(spec, catalog);
     // Each model resolves on its own; a worker keeps one Lint (and its copy of the outputs).
     (0..spec.models.len())
         .into_par_iter()
         .map_init(
-            || Lint { spec, text: &loaded.text, catalog, outputs: outputs.clone(), findings: Vec::new() },
+            || Lint { spec, text: &loaded.text, catalog, outputs: outputs.to_vec(), findings: Vec::new() },
             |lint, mi| match kinds_of(&spec.models[mi]).as_slice() {
                 [ModelKind::Mapping] | [ModelKind::Aggregate] if !spec.models[mi].sources.is_empty() => {
                     lint.findings.clear();
