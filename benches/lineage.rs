@@ -35,7 +35,11 @@ fn bench(c: &mut Criterion) {
     let pool = one_thread();
     for (name, models, dialect) in [
         ("customer360 SQLX: evaluate, parse, translate, trace, check", None, None),
-        ("customer360 DuckDB SQL: parse, translate, trace, check", Some(example.join("models_duckdb")), Some(Dialect::Duckdb)),
+        (
+            "customer360 DuckDB SQL: parse, translate, trace, check",
+            Some(example.join("models_duckdb")),
+            Some(Dialect::Duckdb),
+        ),
     ] {
         let (project, texts) = load(&example, models, dialect);
         assert!(!project.model_files.is_empty(), "the example has code");

@@ -84,6 +84,10 @@ fn coverage(spec: &Spec, models: &[ModelCode], project: &Project) -> Vec<Finding
         }
     }
     for code in models {
+        let not_a_model = code.rendered.as_ref().and_then(|r| r.config.as_ref()).and_then(|c| c.kind.as_deref());
+        if matches!(not_a_model, Some("declaration" | "assertion")) {
+            continue;
+        }
         if !spec.models.iter().any(|m| m.name == code.model) {
             let names = spec.models.iter().map(|m| m.name.as_str());
             let mut f = Finding::new(

@@ -165,7 +165,25 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
     };
     let model = code.model.clone();
     let resolver = |table: &TableRef| tables.resolve_ref(table, &model);
-    let rendered = render(text, template, code.dialect, &resolver);
+    let mut rendered = render(text, template, code.dialect, &resolver);
+    // A SQLX `config { name: … }` names the model instead of the file; `${self()}` must then
+    // resolve to that name too.
+    if let Some(name) = rendered.config.as_ref().and_then(|c| c.name.clone()).filter(|n| *n != code.model) {
+        code.model = name;
+        let model = code.model.clone();
+        let resolver = |table: &TableRef| tables.resolve_ref(table, &model);
+        rendered = render(text, template, code.dialect, &resolver);
+    }
+    // Dataform declarations and assertions are not model code: nothing here to check.
+    if rendered
+        .config
+        .as_ref()
+        .and_then(|c| c.kind.as_deref())
+        .is_some_and(|k| matches!(k, "declaration" | "assertion"))
+    {
+        code.rendered = Some(rendered);
+        return;
+    }
     for issue in &rendered.issues {
         let at = Location { file: code.file.clone(), line: issue.line, column: issue.column };
         code.findings.push(
@@ -211,5 +229,47 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
                 .at(at),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::crate_root;
+
+    fn analyse(file_model: &str, text: &str) -> ModelCode {
+        let dir = crate_root().join("specs/customer360");
+        let project = crate::project::layout::load_project(&dir, &Default::default()).expect("example loads");
+        let tables = ProjectTables::new(&project.spec.spec, &project.catalog);
+        let file =
+            ModelFile { model: file_model.into(), path: format!("{file_model}.sqlx").into(), kind: CodeKind::Sqlx };
+        analyse_file(&file, text, Dialect::Bigquery, &tables)
+    }
+
+    #[test]
+    fn a_config_name_names_the_model_and_self() {
+        let code = analyse("customers", "config { type: \"table\", name: \"stg_customers\" }\nSELECT * FROM ${self()}");
+        assert_eq!(code.model, "stg_customers");
+        let rendered = code.rendered.expect("rendered");
+        assert!(rendered.main.sql.contains("`temp.stg_customers`"), "{}", rendered.main.sql);
+        assert!(code.findings.is_empty(), "{:?}", code.findings);
+    }
+
+    #[test]
+    fn declarations_are_not_model_code() {
+        let code = analyse("crm_customers", "config { type: \"declaration\", schema: \"raw\" }\n");
+        assert!(code.statements.is_none() && code.findings.is_empty());
+    }
+
+    #[test]
+    fn code_that_does_not_parse_is_placed_in_the_original_file() {
+        let code = analyse(
+            "stg_orders",
+            "config {\n  type: \"table\"\n}\nSELECT order_id,\n  FROM ${ref(\"stg_customers\")} x x\n",
+        );
+        let finding = &code.findings[0];
+        assert_eq!(finding.code, Code::CodeParse);
+        let at = finding.location.as_ref().expect("placed");
+        assert_eq!((at.line, at.column), (5, 34), "{}", finding.message);
     }
 }

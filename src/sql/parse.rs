@@ -88,7 +88,14 @@ fn error_at(parser: &Parser<'_>, error: ParserError) -> SqlError {
     // The parser reports the token it has just consumed and could not use; at the end of
     // the input that is EOF, which has no position, so the error points past the last token.
     let current = parser.get_current_token();
-    let (line, column) = if current.token == Token::EOF || current.span.start.line == 0 {
+    // Most rules report the token they peeked at (the offending one, not yet consumed); the
+    // message names it ("found: x").
+    let next = parser.peek_token_ref();
+    let found = message.rsplit_once("found: ").map(|(_, f)| f.trim());
+    let peeked = found.is_some_and(|f| f == next.token.to_string());
+    let (line, column) = if peeked && next.span.start.line > 0 {
+        (next.span.start.line, next.span.start.column)
+    } else if current.token == Token::EOF || current.span.start.line == 0 {
         let previous = parser.get_previous_token().span;
         (previous.end.line.max(1), previous.end.column.max(1))
     } else {
@@ -114,6 +121,12 @@ mod tests {
         let err = parse_expression("LOWER(x) +\n  , 3", Dialect::Bigquery).unwrap_err();
         assert_eq!((err.line, err.column), (2, 3));
         assert!(!err.message.contains("Line:"), "{}", err.message);
+    }
+
+    #[test]
+    fn errors_on_a_peeked_token_point_at_it() {
+        let err = parse_statements("SELECT a,\n  FROM `t.u` x y\n", Dialect::Bigquery).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 16), "{err}");
     }
 
     #[test]
