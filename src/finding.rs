@@ -197,6 +197,34 @@ codes! {
         "The code reads a table that is not among the model's sources in the spec (or that does not exist).\n\nWhy: the model depends on data the spec does not give it.\n\nExample: `stg_orders` reading `raw.crm_addresses`.";
     NoCodeForModel = "CODE015", "no-code-for-model", Warning, Code,
         "A model in the spec has no code file, or a code file names no model in the spec.\n\nWhy: something the spec describes is not implemented, or code exists that nothing specifies.\n\nExample: `models/stg_order.sqlx` when the spec's model is `stg_orders`.";
+    ModelFailed = "RUN001", "model-failed", Error, Code,
+        "A model's code fails when DuckDB runs it (after translation) on data its sources allow.\n\nWhy: code that errors produces no table; everything downstream is unchecked.\n\nExample: `CAST(status AS INT64)` on a status of `'active'`.";
+    QueryTimeout = "RUN002", "query-timeout", Error, Code,
+        "A model's query ran longer than the time limit and was interrupted.\n\nWhy: a runaway query (a cross join, a recursive CTE that never ends) must become a finding, not a hang.\n\nExample: `FROM a, b, c` over three large sources with no join condition.";
+    SandboxDenied = "RUN003", "sandbox-denied", Error, Code,
+        "A model's code tried something the sandbox forbids: reading or writing host files, the network, installing or loading extensions, changing the database configuration.\n\nWhy: generated code is untrusted; a pipeline model has no business outside its tables.\n\nExample: `SELECT * FROM read_csv('/etc/passwd')`, `COPY t TO '/tmp/x'`, `INSTALL httpfs`.";
+    MemoryLimit = "RUN004", "memory-limit", Error, Code,
+        "A model's query needed more memory than the database's limit.\n\nWhy: an explosion of rows (a fan-out join) is a defect even when it would finish.\n\nExample: joining two sources on a constant.";
+    OutputTypeDiffers = "CHK001", "output-type-differs", Error, Code,
+        "An output column's type, as the code produces it, is not the spec's `type` (compared as families: integer, exact decimal, float, string, boolean, date, timestamp, bytes).\n\nWhy: downstream code and consumers read the declared type.\n\nExample: `amount_usd` declared NUMERIC, produced as DOUBLE by a division.";
+    NullInNonNullable = "CHK002", "null-in-non-nullable", Error, Code,
+        "An output column with `nullable: false` holds a null.\n\nWhy: the spec promises consumers the column is always set.\n\nExample: `lifecycle_stage` null for a customer with status `'Active '`.";
+    TestNotNullFailed = "CHK003", "not-null-failed", Error, Code,
+        "A column's `not_null` test fails on the model's output.\n\nWhy: the spec names the test; the output breaks it.\n\nExample: `order_count` null for a customer.";
+    TestUniqueFailed = "CHK004", "unique-failed", Error, Code,
+        "A column's `unique` test fails: two rows hold the same non-null value.\n\nWhy: a duplicate usually means a join fanned out.\n\nExample: two rows for `customer_id` 7 after a join to addresses.";
+    TestAcceptedValuesFailed = "CHK005", "accepted-values-failed", Error, Code,
+        "A column holds a value outside its `accepted_values` (the listed ones, or those the CASE can produce).\n\nWhy: a mapping branch is wrong or missing.\n\nExample: `lifecycle_stage` = 'inactive' where the spec maps it to 'churned'.";
+    TestRelationshipsFailed = "CHK006", "relationships-failed", Error, Code,
+        "A column holds a value that does not appear in the column its `relationships` test names.\n\nWhy: an orphan reference.\n\nExample: an order's `customer_id` missing from `stg_customers`.";
+    TestRangeFailed = "CHK007", "accepted-range-failed", Error, Code,
+        "A column holds a value outside its `accepted_range`.\n\nWhy: the value is impossible by the spec.\n\nExample: a negative `order_count`.";
+    TestExpressionFailed = "CHK008", "expression-failed", Error, Code,
+        "A column's `expression(...)` test is false for some row.\n\nWhy: the spec states the condition holds for every row.\n\nExample: `expression(total_refund_usd <= total_spent_usd)`.";
+    PrimaryKeyFailed = "CHK009", "primary-key-failed", Error, Code,
+        "The model's `constraints.primary_key` does not hold on its output: a key column is null, or two rows share a key.\n\nWhy: consumers join on the key; a duplicate multiplies their rows.\n\nExample: two rows for one `order_id`.";
+    Scd2InvariantFailed = "CHK010", "scd2-invariant-failed", Error, Code,
+        "An SCD2 model's history breaks an invariant after some run: two current rows for a key, overlapping versions, a closed version that ends before it starts, or a version that does not follow the spec's history.\n\nWhy: history that contradicts itself cannot be queried as of a time.\n\nExample: a key whose old version stays current after its email changed.";
 }
 
 impl fmt::Display for Code {
