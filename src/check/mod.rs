@@ -3,3 +3,4 @@
 //! executed output and the reference comparison land with the issues "Run it" and "Prove it".
 
 pub mod lineage;
+pub mod output;
