@@ -64,6 +64,9 @@ pub enum Error {
     /// The embedded database failed.
     #[error("duckdb: {0}")]
     Database(#[from] duckdb::Error),
+    /// Setting up the run database failed (creating schemas, setting the run time).
+    #[error("cannot set up the run database: {0}")]
+    Run(#[from] crate::engine::run_error::RunError),
     /// Writing output failed.
     #[error("cannot write output: {0}")]
     Write(#[source] std::io::Error),

@@ -2,5 +2,6 @@
 //! column lineage, joins, filters and grouping compared with the spec's meaning. Checks on the
 //! executed output and the reference comparison land with the issues "Run it" and "Prove it".
 
+pub mod explained;
 pub mod lineage;
 pub mod output;

@@ -25,15 +25,23 @@ pub enum Command {
         after_help = "Examples:\n  specproof lint specs/customer360\n  specproof lint . --spec technical_requirements/spec.json --sources business_requirements/source_ddl\n  specproof lint specs/customer360 --format json"
     )]
     Lint(ProjectArgs),
-    /// Validate a pipeline project against its spec: the spec lint and the static check of the
-    /// code (lineage, joins, filters, grouping). Execution and the reference comparison land
-    /// with later releases.
+    /// Validate a pipeline project against its spec: the spec lint, the static check of the
+    /// code (lineage, joins, filters, grouping), then every model run in sandboxed DuckDB on
+    /// synthetic data, its output checked against the spec's types and tests.
     ///
     /// Example: specproof validate specs/customer360
     #[command(
         after_help = "Examples:\n  specproof validate specs/customer360\n  specproof validate . --spec technical_requirements/spec.json --models pipeline_code/definitions --sources business_requirements/source_ddl"
     )]
-    Validate(ProjectArgs),
+    Validate(ValidateArgs),
+    /// Write the synthetic dataset the models are run on, one CSV per source table, so a
+    /// person can look at it.
+    ///
+    /// Example: specproof data specs/customer360 --out /tmp/customer360-data --rows 50
+    #[command(
+        after_help = "Examples:\n  specproof data specs/customer360 --out data\n  specproof data specs/customer360 --out data --seed 7 --rows 1000"
+    )]
+    Data(DataArgs),
     /// Show each model's column lineage (what every output column is derived from, joins,
     /// filters, grouping) and the static check of the code against the spec.
     ///
@@ -75,6 +83,54 @@ pub struct ProjectArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+/// How the models are run on synthetic data.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Seed of the synthetic data (default: `seed` in specproof.toml, else 42).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Rows per source table (default: `rows` in specproof.toml, else 200).
+    #[arg(long)]
+    pub rows: Option<u64>,
+}
+
+/// `specproof validate` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Where the project is and how to report.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The synthetic data.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Keep the database in this file for a person to inspect (default: in memory).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Time limit of each query, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Memory limit of the database (DuckDB syntax, e.g. 2GB).
+    #[arg(long, value_name = "SIZE", default_value = "2GB")]
+    pub memory_limit: String,
+    /// Check the code statically only; do not run it.
+    #[arg(long)]
+    pub no_run: bool,
+}
+
+/// `specproof data` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Where the project is.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The synthetic data.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The folder to write the CSV files to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// `specproof lineage` arguments.

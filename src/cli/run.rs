@@ -1,7 +1,9 @@
 //! What each command does, as a function from arguments to an [`Outcome`].
 
-use super::args::{Cli, Command, ExplainArgs, Format, LineageArgs, ProjectArgs};
+use super::args::{Cli, Command, DataArgs, ExplainArgs, Format, LineageArgs, ProjectArgs, RunArgs, ValidateArgs};
+use crate::check::explained::set_aside_explained;
 use crate::check::lineage::{check_project as check_code, CodeCheck};
+use crate::engine::pipeline::{run_project, RunOptions};
 use crate::error::Error;
 use crate::finding::{Code, Finding};
 use crate::project::layout::{load_project, Overrides, Project};
@@ -9,6 +11,7 @@ use crate::report::summary::Report;
 use crate::report::{self, json, text};
 use crate::spec::lint::lint_spec;
 use crate::sql::code::ModelCode;
+use crate::synth::{synthesize, write_csv};
 
 /// What a command produced: text for stdout and stderr, and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +33,9 @@ impl Outcome {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Outcome {
     match cli.command {
-        Command::Lint(args) => check_project(&args, "lint", false),
-        Command::Validate(args) => check_project(&args, "validate", true),
+        Command::Lint(args) => check_project(&args, "lint", None),
+        Command::Validate(args) => check_project(&args.project, "validate", Some(&args)),
+        Command::Data(args) => data(&args),
         Command::Lineage(args) => lineage(&args),
         Command::Explain(args) => explain(&args),
     }
@@ -48,22 +52,54 @@ fn load(args: &ProjectArgs) -> Result<Project, Error> {
     load_project(&args.dir, &overrides)
 }
 
-fn check_project(args: &ProjectArgs, command: &str, with_code: bool) -> Outcome {
+fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateArgs>) -> Outcome {
     let project = match load(args) {
         Ok(project) => project,
         Err(error) => return Outcome::failed(&error),
     };
     let mut findings = project.source_findings.clone();
-    findings.extend(lint_spec(&project.spec, &project.catalog));
+    let lint = lint_spec(&project.spec, &project.catalog);
+    findings.extend(lint.iter().cloned());
     let mut scope = "spec lint".to_string();
-    let code = with_code.then(|| check_code(&project));
-    if let Some(code) = &code {
+    let code = validate.map(|_| check_code(&project));
+    if let (Some(code), Some(validate)) = (&code, validate) {
         findings.extend(code.findings.iter().cloned());
-        scope = format!(
-            "spec lint, static check of {} model file{} (execution is not built yet)",
-            code.models.len(),
-            if code.models.len() == 1 { "" } else { "s" }
-        );
+        let files = code.models.len();
+        scope = format!("spec lint, static check of {files} model file{}", if files == 1 { "" } else { "s" });
+        if !validate.no_run && files > 0 {
+            let options = match run_options(&project, &validate.run, Some(validate)) {
+                Ok(options) => options,
+                Err(message) => return Outcome { stdout: String::new(), stderr: message, code: 2 },
+            };
+            match run_project(&project, code, &options) {
+                Ok(outcome) => {
+                    let (kept, set_aside) = set_aside_explained(&project.spec, &lint, outcome.findings);
+                    findings.extend(kept);
+                    scope.push_str(&format!(
+                        ", {} model{} run on {} synthetic rows (seed {})",
+                        outcome.ran.len(),
+                        if outcome.ran.len() == 1 { "" } else { "s" },
+                        outcome.rows_loaded,
+                        options.synth.seed
+                    ));
+                    if set_aside > 0 {
+                        scope.push_str(&format!(
+                            "; {} output-check failure{} follow{} from the spec findings and {} not counted against the code",
+                            set_aside,
+                            if set_aside == 1 { "" } else { "s" },
+                            if set_aside == 1 { "s" } else { "" },
+                            if set_aside == 1 { "is" } else { "are" }
+                        ));
+                    }
+                    if !outcome.skipped.is_empty() {
+                        let skipped: Vec<String> =
+                            outcome.skipped.iter().map(|(m, why)| format!("{m} ({why})")).collect();
+                        scope.push_str(&format!("; not run: {}", skipped.join(", ")));
+                    }
+                }
+                Err(error) => return Outcome::failed(&error),
+            }
+        }
     }
     crate::finding::sort_findings(&mut findings);
     let report = Report { command: command.into(), spec: project.spec.text.file.clone(), scope, findings };
@@ -72,6 +108,53 @@ fn check_project(args: &ProjectArgs, command: &str, with_code: bool) -> Outcome 
         Format::Json => json::render(&report),
     };
     Outcome { stdout, stderr: String::new(), code: if report.is_clean() { 0 } else { 1 } }
+}
+
+/// The fixed run time every run uses, so results do not depend on the clock.
+const RUN_TIME: &str = "2024-06-30 12:00:00";
+
+fn run_options(project: &Project, run: &RunArgs, validate: Option<&ValidateArgs>) -> Result<RunOptions, String> {
+    let mut options = RunOptions { run_time: RUN_TIME.to_string(), ..Default::default() };
+    options.synth.seed = run.seed.or(project.config.seed).unwrap_or(42);
+    let rows = run.rows.or(project.config.rows).unwrap_or(200);
+    options.synth.rows =
+        usize::try_from(rows).map_err(|_| format!("specproof: error: --rows {rows} is too large\n"))?;
+    if let Some(validate) = validate {
+        if !(validate.timeout.is_finite() && validate.timeout > 0.0) {
+            return Err(format!(
+                "specproof: error: --timeout must be a positive number of seconds, not {}\n",
+                validate.timeout
+            ));
+        }
+        options.engine.query_timeout = std::time::Duration::from_secs_f64(validate.timeout);
+        options.engine.memory_limit = validate.memory_limit.clone();
+        options.engine.db_path = validate.db.clone();
+    }
+    Ok(options)
+}
+
+fn data(args: &DataArgs) -> Outcome {
+    let project = match load(&args.project) {
+        Ok(project) => project,
+        Err(error) => return Outcome::failed(&error),
+    };
+    let options = match run_options(&project, &args.run, None) {
+        Ok(options) => options,
+        Err(message) => return Outcome { stdout: String::new(), stderr: message, code: 2 },
+    };
+    let dataset = synthesize(&project.spec, &project.catalog, &options.synth);
+    if let Err(error) = write_csv(&dataset, &args.out) {
+        return Outcome::failed(&error);
+    }
+    let rows: usize = dataset.tables.iter().map(|t| t.rows).sum();
+    let stdout = format!(
+        "wrote {} table{} ({rows} rows, seed {}) to {}\n",
+        dataset.tables.len(),
+        if dataset.tables.len() == 1 { "" } else { "s" },
+        options.synth.seed,
+        crate::project::layout::display(&args.out)
+    );
+    Outcome { stdout, stderr: String::new(), code: 0 }
 }
 
 /// Every file a finding can point into, for the text report's source lines.

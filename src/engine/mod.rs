@@ -20,6 +20,7 @@
 //! ```
 
 pub mod database;
+pub mod pipeline;
 pub mod run_error;
 pub mod sandbox;
 pub mod watchdog;

@@ -1,3 +1,14 @@
-//! Stage 3, synthetic data: seeded datasets built from the source DDL and the spec to take
-//! every branch of the spec (join matches and misses, fan-out, nulls, CASE literals and their
-//! near misses). Not built yet: see the issue "Run it".
+//! Stage 3, synthetic data: seeded datasets built to take every branch of the spec.
+
+mod generate;
+mod harvest;
+mod load;
+mod plan;
+mod regex;
+mod rng;
+mod types;
+mod value;
+
+pub use generate::synthesize;
+pub use load::{load, write_csv};
+pub use value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};

@@ -1,0 +1,333 @@
+//! Making the rows: every table in the plan's order (referenced tables first), every column of
+//! a table in parallel, each from its own seeded stream.
+//!
+//! A value is a pure function of its row, one 64-bit draw from its column's stream, and the
+//! positions its group or foreign key drew for that row. Draw 0 gives the column's simplest
+//! value (NULL where allowed, else its first literal or the type's zero), so a shrinking step
+//! can make a row simpler by giving it smaller draws, and fewer rows by cutting the tables.
+
+use super::plan::{plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, EDGE_POSITIONS, NULL_EDGE_ROW};
+use super::rng::{below, Rng};
+use super::value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
+use crate::project::catalog::Catalog;
+use crate::spec::load::LoadedSpec;
+use rayon::prelude::*;
+use std::collections::HashSet;
+
+/// Builds a seeded dataset for every source table of `catalog`, shaped by `spec`.
+///
+/// Every declaration is honoured: NOT NULL columns are never null, primary and unique keys
+/// never repeat (and are never null), foreign keys always point at a row of the referenced
+/// table. Nothing undeclared is assumed: a column without a key repeats values, a nullable
+/// column holds NULLs, a joined column holds values the other side lacks. The same spec,
+/// sources and options always give the same dataset.
+///
+/// ```
+/// use specproof::project::catalog::{add_ddl_text, Catalog};
+/// use specproof::spec::load::parse_spec;
+/// use specproof::synth::{synthesize, SynthOptions};
+///
+/// let mut catalog = Catalog::default();
+/// add_ddl_text(&mut catalog, &mut Vec::new(), "CREATE TABLE raw.t (id INT64 NOT NULL, s STRING);", "t.sql");
+/// let spec = parse_spec("spec.json", r#"{"schema": {"raw_schema": "raw", "staging_schema": "s",
+///     "final_schema": "f"}, "models": []}"#.to_string()).unwrap();
+/// let data = synthesize(&spec, &catalog, &SynthOptions { seed: 1, rows: 10 });
+/// let t = data.table("raw.t").unwrap();
+/// assert_eq!(t.rows, 10);
+/// assert!(t.column("id").unwrap().values.iter().all(Option::is_some));
+/// ```
+pub fn synthesize(spec: &LoadedSpec, catalog: &Catalog, options: &SynthOptions) -> Dataset {
+    let queries = crate::spec::lint::resolve_models(spec, catalog);
+    let plan = plan(&spec.spec, catalog, &queries, options.rows, options.seed);
+    let mut done: Vec<SynthTable> = Vec::with_capacity(plan.tables.len());
+    for table in &plan.tables {
+        let made = make_table(&plan, table, &done, options.seed);
+        done.push(made);
+    }
+    done.sort_by(|a, b| a.name.cmp(&b.name));
+    Dataset { tables: done }
+}
+
+/// Where each row of a group takes its position.
+enum Positions {
+    /// Row r takes position r.
+    Sequential,
+    Drawn(Vec<u64>),
+}
+
+impl Positions {
+    fn at(&self, row: usize) -> u64 {
+        match self {
+            Positions::Sequential => row as u64,
+            Positions::Drawn(v) => v[row],
+        }
+    }
+}
+
+/// The referenced table of a foreign key.
+enum Parent<'a> {
+    Table(&'a SynthTable),
+    /// The table references itself.
+    Itself,
+    /// Not made yet: the foreign key closes a cycle.
+    Missing,
+}
+
+fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> SynthTable {
+    let parents: Vec<Parent> = tp
+        .fks
+        .iter()
+        .map(|fk| match done.iter().find(|t| t.name == fk.parent) {
+            Some(t) => Parent::Table(t),
+            None if fk.parent == tp.name => Parent::Itself,
+            None => Parent::Missing,
+        })
+        .collect();
+    let mut rows = tp.rows;
+    for (fk, parent) in tp.fks.iter().zip(&parents) {
+        if let Parent::Table(p) = parent {
+            if fk.unique {
+                rows = rows.min(unique_parent_rows(p.rows));
+            }
+            if p.rows == 0 && !fk.nullable {
+                rows = 0;
+            }
+        }
+    }
+
+    let positions: Vec<Positions> = tp
+        .groups
+        .iter()
+        .map(|g| {
+            if g.sequential {
+                return Positions::Sequential;
+            }
+            let mut rng = Rng::for_parts(seed, &[&tp.name, "group", &tp.columns[g.columns[0]].name]);
+            let drawn = (0..rows)
+                .map(|r| {
+                    let draw = rng.next_u64();
+                    match EDGE_POSITIONS.get(r) {
+                        Some(&j) if j < g.range => j,
+                        _ => below(draw, g.range),
+                    }
+                })
+                .collect();
+            Positions::Drawn(drawn)
+        })
+        .collect();
+    let parent_rows: Vec<Vec<Option<usize>>> = tp
+        .fks
+        .iter()
+        .zip(&parents)
+        .enumerate()
+        .map(|(f, (fk, parent))| {
+            let (available, itself) = match parent {
+                Parent::Table(p) => (p.rows, false),
+                Parent::Itself => (rows, true),
+                Parent::Missing => (0, false),
+            };
+            let mut rng = Rng::for_parts(seed, &[&tp.name, "fk", &f.to_string()]);
+            (0..rows).map(|r| parent_row(fk, r, rng.next_u64(), available, itself)).collect()
+        })
+        .collect();
+
+    // Columns that copy from this very table wait for the others.
+    let mut columns: Vec<Option<SynthColumn>> = tp
+        .columns
+        .par_iter()
+        .map(|c| match c.role {
+            Role::Foreign { fk, .. } if matches!(parents[fk], Parent::Itself) => None,
+            _ => Some(make_column(plan, tp, c, rows, seed, &positions, &parents, &parent_rows, None)),
+        })
+        .collect();
+    let firsts: Vec<SynthColumn> = columns.iter().flatten().cloned().collect();
+    let itself = SynthTable { name: tp.name.clone(), columns: Vec::new(), rows };
+    let pending: Vec<(usize, SynthColumn)> = tp
+        .columns
+        .par_iter()
+        .enumerate()
+        .filter(|(i, _)| columns[*i].is_none())
+        .map(|(i, c)| {
+            let own = SynthTable { columns: order_like(tp, &firsts), ..itself.clone() };
+            (i, make_column(plan, tp, c, rows, seed, &positions, &parents, &parent_rows, Some(&own)))
+        })
+        .collect();
+    for (i, column) in pending {
+        columns[i] = Some(column);
+    }
+    let columns: Vec<SynthColumn> = columns.into_iter().flatten().collect();
+    let mut table = SynthTable { name: tp.name.clone(), columns, rows };
+    drop_repeated_keys(&mut table, &tp.dedup_keys);
+    table
+}
+
+/// The columns made so far, in the table's column positions (a column not made yet is empty).
+fn order_like(tp: &TablePlan, made: &[SynthColumn]) -> Vec<SynthColumn> {
+    tp.columns
+        .iter()
+        .map(|c| {
+            made.iter().find(|m| m.name == c.name).cloned().unwrap_or_else(|| SynthColumn {
+                name: c.name.clone(),
+                sql_type: c.sql_type.clone(),
+                duckdb_type: c.ty.duckdb(),
+                values: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn make_column(
+    plan: &Plan,
+    tp: &TablePlan,
+    c: &ColumnPlan,
+    rows: usize,
+    seed: u64,
+    positions: &[Positions],
+    parents: &[Parent],
+    parent_rows: &[Vec<Option<usize>>],
+    itself: Option<&SynthTable>,
+) -> SynthColumn {
+    let mut rng = Rng::for_parts(seed, &[&tp.name, &c.name]);
+    let mut values = Vec::with_capacity(rows);
+    match c.role {
+        Role::Free => {
+            for r in 0..rows {
+                values.push(free_value(c, r, rng.next_u64()));
+            }
+        }
+        Role::Pool { class, member, group } => {
+            let class: &Class = &plan.classes[class];
+            let drawn = !matches!(positions[group], Positions::Sequential);
+            for r in 0..rows {
+                let draw = rng.next_u64();
+                let null = c.nullable && drawn && (r == NULL_EDGE_ROW || (r > NULL_EDGE_ROW && draw % 16 == 0));
+                values.push((!null).then(|| class.value(class.id(member, positions[group].at(r)))));
+            }
+        }
+        Role::Foreign { fk, position } => {
+            let fk_plan: &FkPlan = &tp.fks[fk];
+            let source = match &parents[fk] {
+                Parent::Table(p) => Some(*p),
+                Parent::Itself => itself,
+                Parent::Missing => None,
+            };
+            let parent_column = source.and_then(|p| p.columns.get(fk_plan.parent_columns[position]));
+            for r in 0..rows {
+                let draw = rng.next_u64();
+                let value = match (parent_column, parent_rows[fk][r]) {
+                    (Some(col), Some(p)) => col.values.get(p).cloned().flatten(),
+                    _ => None,
+                };
+                // A foreign key closing a cycle cannot copy; a NOT NULL column still gets values.
+                let value = match value {
+                    None if !c.nullable => Some(c.ty.ordinary(draw, c.words, &c.prefix)),
+                    v => v,
+                };
+                values.push(value);
+            }
+        }
+    }
+    SynthColumn { name: c.name.clone(), sql_type: c.sql_type.clone(), duckdb_type: c.ty.duckdb(), values }
+}
+
+/// A free column's value: its edge cases first, then a mix of NULLs (1 in 16 where allowed),
+/// the spec's literals (7 in 16), near misses (3 in 16), the type's edge cases (1 in 16) and
+/// ordinary values.
+fn free_value(c: &ColumnPlan, row: usize, draw: u64) -> Option<Value> {
+    if let Some(edge) = c.edges.get(row) {
+        return edge.clone();
+    }
+    if c.nullable && draw % 16 == 0 {
+        return None;
+    }
+    let pick = (draw >> 4) % 16;
+    let rest = draw >> 8;
+    let from = |list: &[Value]| list[(rest % list.len() as u64) as usize].clone();
+    Some(if !c.hits.is_empty() && pick < 7 {
+        from(&c.hits)
+    } else if !c.misses.is_empty() && (7..10).contains(&pick) {
+        from(&c.misses)
+    } else if !c.type_edges.is_empty() && pick == 10 {
+        from(&c.type_edges)
+    } else {
+        c.ty.ordinary(rest, c.words, &c.prefix)
+    })
+}
+
+/// The parent row a row of a foreign key copies, or `None` for NULL.
+///
+/// Rows reuse parents (fan-out) and leave some without children: the first rows take parent
+/// rows 0, 0, 2, 0, 3 (row 1 gets none), later rows draw. A foreign key that is a key of its
+/// own table uses each parent row once and skips every eighth, starting at row 1.
+fn parent_row(fk: &FkPlan, row: usize, draw: u64, parents: usize, itself: bool) -> Option<usize> {
+    if parents == 0 || (fk.nullable && (row == NULL_EDGE_ROW || (row > NULL_EDGE_ROW && draw % 16 == 0))) {
+        return None;
+    }
+    if fk.unique {
+        return Some(if itself { (row + 1) % parents } else { unique_parent_position(row) });
+    }
+    const EDGE_PARENTS: [usize; 5] = [0, 0, 2, 0, 3];
+    match EDGE_PARENTS.get(row) {
+        Some(&p) if p < parents => Some(p),
+        _ => Some(below(draw >> 4, parents as u64) as usize),
+    }
+}
+
+/// The r-th parent position that is not 1 modulo 8.
+fn unique_parent_position(r: usize) -> usize {
+    let (block, offset) = (r / 7, r % 7);
+    block * 8 + if offset == 0 { 0 } else { offset + 1 }
+}
+
+/// How many rows can each take a different parent among `parents`, skipping every eighth.
+fn unique_parent_rows(parents: usize) -> usize {
+    let rem = parents % 8;
+    parents / 8 * 7 + if rem <= 1 { rem } else { rem - 1 }
+}
+
+/// Drops rows that repeat an earlier row's key, or hold a NULL in it, for the keys generation
+/// could not make unique by construction.
+fn drop_repeated_keys(table: &mut SynthTable, keys: &[Vec<usize>]) {
+    if keys.is_empty() {
+        return;
+    }
+    let mut keep = vec![true; table.rows];
+    for key in keys {
+        let mut seen: HashSet<Vec<String>> = HashSet::new();
+        for (r, kept) in keep.iter_mut().enumerate() {
+            let tuple: Option<Vec<String>> =
+                key.iter().map(|&c| table.columns[c].values[r].as_ref().map(Value::to_text)).collect();
+            match tuple {
+                Some(t) if *kept && !seen.contains(&t) => {
+                    seen.insert(t);
+                }
+                _ => *kept = false,
+            }
+        }
+    }
+    for column in &mut table.columns {
+        let mut r = 0;
+        column.values.retain(|_| {
+            r += 1;
+            keep[r - 1]
+        });
+    }
+    table.rows = keep.iter().filter(|k| **k).count();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_parent_positions_skip_one_in_eight() {
+        let positions: Vec<usize> = (0..9).map(unique_parent_position).collect();
+        assert_eq!(positions, [0, 2, 3, 4, 5, 6, 7, 8, 10]);
+        for parents in 0..40 {
+            let n = unique_parent_rows(parents);
+            assert!(n == 0 || unique_parent_position(n - 1) < parents, "{parents}");
+            assert!(unique_parent_position(n) >= parents, "{parents}");
+        }
+    }
+}

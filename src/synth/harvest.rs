@@ -1,0 +1,471 @@
+//! What the spec says about source columns' values: the literals each column is compared with
+//! (so data takes both sides of every comparison), and the columns compared with each other
+//! across tables (so joins find matches, and misses).
+//!
+//! Every expression of the spec is read: transforms, formulas, filter predicates, join
+//! conditions and the tests named on columns. A literal belongs to every column on the other
+//! side of its comparison (`column_refs`), traced through upstream models to the source column
+//! it is read from; what cannot be traced (a computed column of a model) is left alone.
+
+use super::regex::Regex;
+use crate::project::catalog::Catalog;
+use crate::spec::checks::{parse_test, SpecTest};
+use crate::spec::lint::context::{alias_of, resolve_ref, target_of, RefResolution, Relation, Target};
+use crate::spec::lint::query::{ModelQuery, QCol, FROM_IDENT};
+use crate::spec::model::Spec;
+use crate::sql::expr::{column_refs, literal_text, ColumnRef};
+use crate::sql::parse::parse_expression;
+use sqlparser::ast::{BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Visit, Visitor};
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+/// A source column: `schema.table` and the column's declared name, lowercase.
+pub(crate) type ColKey = (String, String);
+
+/// What a column is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Probe {
+    /// Equal or not equal to this literal (`=`, `<>`, `IN`, `CASE x WHEN`, `accepted_values`).
+    Equal(String),
+    /// Ordered against this literal (`<`, `BETWEEN`, `accepted_range`).
+    Bound(String),
+    /// Matched against a pattern after `strips` (nested `REGEXP_REPLACE(x, p, '')`).
+    /// `weak` for a pattern only replaced, not tested: its samples matter less.
+    Pattern { regex: Regex, strips: Vec<Regex>, weak: bool },
+}
+
+/// Everything harvested from a spec.
+#[derive(Debug, Default)]
+pub(crate) struct Harvest {
+    /// Probes per source column, in the order the spec states them, without repeats.
+    pub probes: BTreeMap<ColKey, Vec<Probe>>,
+    /// Pairs of source columns the spec compares for equality across tables: join conditions,
+    /// and the group-by columns an aggregate model without joins matches its sources on.
+    pub equalities: Vec<(ColKey, ColKey)>,
+    /// Columns of one table that one join compares together (a composite join key): they are
+    /// drawn together so that whole tuples match.
+    pub links: Vec<Vec<ColKey>>,
+}
+
+impl Harvest {
+    fn probe(&mut self, column: ColKey, probe: Probe) {
+        let list = self.probes.entry(column).or_default();
+        if !list.contains(&probe) {
+            list.push(probe);
+        }
+    }
+}
+
+/// Reads every expression of the spec. `queries` are the models resolved by the lint
+/// (`resolve_models`), in model order.
+pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>]) -> Harvest {
+    let tracer = Tracer { spec, catalog, queries };
+    let mut out = Harvest::default();
+    for (mi, model) in spec.models.iter().enumerate() {
+        let Some(q) = queries.get(mi).and_then(Option::as_ref) else { continue };
+        let all: Vec<usize> = (0..q.relations.len()).collect();
+        let scope_of = |name: &str| q.index(name).map(|i| vec![i]);
+
+        for output in &q.outputs {
+            let Some(expr) = &output.expr else { continue };
+            // A metric of an aggregate model without joins reads only its own source.
+            let scope = match (q.per_source_metrics, output.metric_source) {
+                (true, Some(s)) => vec![s],
+                _ => all.clone(),
+            };
+            let resolve = |r: &ColumnRef| tracer.reference(mi, q, &scope, output.from.as_ref(), r);
+            collect(expr, &resolve, &mut out);
+        }
+
+        for filter in &model.filters {
+            let predicate = filter.predicate.as_deref().unwrap_or("").trim();
+            let Ok(expr) = parse_expression(predicate, spec.dialect) else { continue };
+            let applies_to = filter.applies_to.as_deref().unwrap_or("").trim();
+            let scope = scope_of(applies_to).unwrap_or_else(|| all.clone());
+            collect(&expr, &|r: &ColumnRef| tracer.reference(mi, q, &scope, None, r), &mut out);
+        }
+
+        for join in &model.joins {
+            let Ok(expr) = parse_expression(&join.condition, spec.dialect) else { continue };
+            collect(&expr, &|r: &ColumnRef| tracer.reference(mi, q, &all, None, r), &mut out);
+        }
+        for join in &q.joins {
+            let pairs: Vec<(ColKey, ColKey)> = join
+                .equalities
+                .iter()
+                .filter_map(|(a, b)| Some((tracer.column(mi, a, 0)?, tracer.column(mi, b, 0)?)))
+                .collect();
+            add_pairs(&mut out, pairs);
+        }
+
+        // An aggregate model without joins left-joins each metric's groups onto the driving
+        // source's on the group-by columns: an equality as real as a written join.
+        if q.per_source_metrics && !model.group_by.is_empty() && !q.relations.is_empty() {
+            for s in 1..q.relations.len() {
+                let pairs: Vec<(ColKey, ColKey)> = model
+                    .group_by
+                    .iter()
+                    .filter_map(|g| {
+                        let driving = q.relations[0].column(g)?;
+                        let other = q.relations[s].column(g)?;
+                        Some((
+                            tracer.column(mi, &(0, driving.name.to_ascii_lowercase()), 0)?,
+                            tracer.column(mi, &(s, other.name.to_ascii_lowercase()), 0)?,
+                        ))
+                    })
+                    .collect();
+                add_pairs(&mut out, pairs);
+            }
+        }
+
+        // Tests name output columns; their literals belong to the source column an output is.
+        let by_output = |r: &ColumnRef| {
+            let output = q.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&r.column))?;
+            tracer.column(mi, output.direct.as_ref()?, 0)
+        };
+        for output in &q.outputs {
+            let Some(direct) = output.direct.as_ref().and_then(|d| tracer.column(mi, d, 0)) else {
+                // An expression test may still name direct columns.
+                for test in &output.tests {
+                    if let Ok(SpecTest::Expression(expr)) = parse_test(test, spec.dialect) {
+                        collect(&expr, &by_output, &mut out);
+                    }
+                }
+                continue;
+            };
+            for test in &output.tests {
+                match parse_test(test, spec.dialect) {
+                    Ok(SpecTest::AcceptedValues(Some(values))) => {
+                        for value in values.iter().filter_map(literal) {
+                            out.probe(direct.clone(), Probe::Equal(value));
+                        }
+                    }
+                    Ok(SpecTest::AcceptedRange { min, max }) => {
+                        for bound in [min, max].iter().flatten().filter_map(literal) {
+                            out.probe(direct.clone(), Probe::Bound(bound));
+                        }
+                    }
+                    Ok(SpecTest::Expression(expr)) => collect(&expr, &by_output, &mut out),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+fn add_pairs(out: &mut Harvest, pairs: Vec<(ColKey, ColKey)>) {
+    // Columns of one table in one join are a composite key, drawn together.
+    let mut by_table: BTreeMap<&str, Vec<ColKey>> = BTreeMap::new();
+    for (a, b) in &pairs {
+        for c in [a, b] {
+            let list = by_table.entry(&c.0).or_default();
+            if !list.contains(c) {
+                list.push(c.clone());
+            }
+        }
+    }
+    out.links.extend(by_table.into_values().filter(|cols| cols.len() > 1));
+    for pair in pairs {
+        if pair.0 != pair.1 && !out.equalities.contains(&pair) {
+            out.equalities.push(pair);
+        }
+    }
+}
+
+/// Traces a model's columns back to the source columns they are.
+struct Tracer<'a> {
+    spec: &'a Spec,
+    catalog: &'a Catalog,
+    queries: &'a [Option<ModelQuery>],
+}
+
+/// Models deeper than this are not followed (a cycle is the lint's to report).
+const MAX_DEPTH: usize = 64;
+
+impl Tracer<'_> {
+    /// The source column a reference inside model `mi` reads, among relations `scope`;
+    /// `from` is what `{from}` stands for.
+    fn reference(
+        &self,
+        mi: usize,
+        q: &ModelQuery,
+        scope: &[usize],
+        from: Option<&QCol>,
+        r: &ColumnRef,
+    ) -> Option<ColKey> {
+        if r.qualifier.is_none() && r.column == FROM_IDENT {
+            return self.column(mi, from?, 0);
+        }
+        let relations: Vec<&Relation> = scope.iter().map(|&i| &q.relations[i]).collect();
+        match resolve_ref(&relations, r) {
+            RefResolution::Found { index, column } => self.column(mi, &(scope[index], column.to_ascii_lowercase()), 0),
+            _ => None,
+        }
+    }
+
+    /// The source column behind column `col` of relation `rel` of model `mi`.
+    fn column(&self, mi: usize, (rel, col): &QCol, depth: usize) -> Option<ColKey> {
+        let q = self.queries.get(mi)?.as_ref()?;
+        let alias = &q.relations.get(*rel)?.alias;
+        let entry = self.spec.models[mi].sources.iter().find(|e| alias_of(e).eq_ignore_ascii_case(alias))?;
+        self.entry_column(entry, col, depth)
+    }
+
+    fn entry_column(&self, entry: &str, col: &str, depth: usize) -> Option<ColKey> {
+        match target_of(self.spec, self.catalog, entry) {
+            Target::Table(name) => {
+                let table = &self.catalog.get(&name)?.table;
+                let column = table.columns.iter().find(|c| c.name.eq_ignore_ascii_case(col))?;
+                Some((name, column.name.to_ascii_lowercase()))
+            }
+            Target::Model(k) => self.output(k, col, depth + 1),
+            Target::Unknown => None,
+        }
+    }
+
+    /// The source column output `col` of model `k` copies, when it copies one.
+    fn output(&self, k: usize, col: &str, depth: usize) -> Option<ColKey> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.queries.get(k)? {
+            Some(q) => {
+                let output = q.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(col))?;
+                let direct = output.direct.as_ref()?;
+                let q_rel = q.relations.get(direct.0)?;
+                let entry =
+                    self.spec.models[k].sources.iter().find(|e| alias_of(e).eq_ignore_ascii_case(&q_rel.alias))?;
+                self.entry_column(entry, &direct.1, depth)
+            }
+            None => {
+                // An SCD2 model holds its single source's columns under their own names.
+                let model = &self.spec.models[k];
+                if model.constraints.scd_type != Some(2) {
+                    return None;
+                }
+                self.entry_column(model.sources.first()?, col, depth)
+            }
+        }
+    }
+}
+
+/// Adds the probes of every comparison inside `expr`.
+fn collect(expr: &Expr, resolve: &dyn Fn(&ColumnRef) -> Option<ColKey>, out: &mut Harvest) {
+    let mut visitor = ProbeVisitor { resolve, found: Vec::new() };
+    let _ = expr.visit(&mut visitor);
+    for (column, probe) in visitor.found {
+        out.probe(column, probe);
+    }
+}
+
+struct ProbeVisitor<'r> {
+    resolve: &'r dyn Fn(&ColumnRef) -> Option<ColKey>,
+    found: Vec<(ColKey, Probe)>,
+}
+
+impl ProbeVisitor<'_> {
+    fn columns(&self, expr: &Expr) -> Vec<ColKey> {
+        let mut cols: Vec<ColKey> = Vec::new();
+        for c in column_refs(expr).iter().filter_map(|r| (self.resolve)(r)) {
+            if !cols.contains(&c) {
+                cols.push(c);
+            }
+        }
+        cols
+    }
+
+    fn add(&mut self, side: &Expr, probe: Probe) {
+        for column in self.columns(side) {
+            self.found.push((column, probe.clone()));
+        }
+    }
+}
+
+impl Visitor for ProbeVisitor<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, self_expr: &Expr) -> ControlFlow<()> {
+        match self_expr {
+            Expr::BinaryOp { left, op, right } => {
+                let equal = matches!(op, BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::Spaceship);
+                let ordered =
+                    matches!(op, BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq);
+                if equal || ordered {
+                    for (side, other) in [(left, right), (right, left)] {
+                        if let Some(text) = literal(other) {
+                            self.add(side, if equal { Probe::Equal(text) } else { Probe::Bound(text) });
+                        }
+                    }
+                }
+            }
+            Expr::InList { expr, list, .. } => {
+                for text in list.iter().filter_map(literal) {
+                    self.add(expr, Probe::Equal(text));
+                }
+            }
+            Expr::Between { expr, low, high, .. } => {
+                for text in [low, high].into_iter().filter_map(|e| literal(e)) {
+                    self.add(expr, Probe::Bound(text));
+                }
+            }
+            Expr::Case { operand: Some(operand), conditions, .. } => {
+                for text in conditions.iter().filter_map(|c| literal(&c.condition)) {
+                    self.add(operand, Probe::Equal(text));
+                }
+            }
+            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+                if let Some(text) = literal(pattern) {
+                    let regex = Regex::from_like(&text, matches!(self_expr, Expr::ILike { .. }));
+                    self.add(expr, Probe::Pattern { regex, strips: Vec::new(), weak: false });
+                }
+            }
+            Expr::RLike { expr, pattern, .. } => {
+                if let Some(regex) = literal(pattern).and_then(|p| Regex::parse(&p)) {
+                    self.add(expr, Probe::Pattern { regex, strips: strips_of(expr), weak: false });
+                }
+            }
+            Expr::Function(f) => {
+                let name = f.name.to_string().to_ascii_uppercase();
+                let args = plain_args(&f.args);
+                let name = name.rsplit('.').next().unwrap_or(&name);
+                match (name, args.as_slice()) {
+                    (
+                        "REGEXP_CONTAINS" | "REGEXP_LIKE" | "REGEXP_MATCHES" | "REGEXP_EXTRACT" | "REGEXP_EXTRACT_ALL"
+                        | "REGEXP_SUBSTR" | "REGEXP_INSTR",
+                        [subject, pattern, ..],
+                    ) => {
+                        if let Some(regex) = literal(pattern).and_then(|p| Regex::parse(&p)) {
+                            self.add(subject, Probe::Pattern { regex, strips: strips_of(subject), weak: false });
+                        }
+                    }
+                    ("REGEXP_FULL_MATCH", [subject, pattern, ..]) => {
+                        if let Some(regex) = literal(pattern).and_then(|p| Regex::parse(&format!("^(?:{p})$"))) {
+                            self.add(subject, Probe::Pattern { regex, strips: strips_of(subject), weak: false });
+                        }
+                    }
+                    ("REGEXP_REPLACE", [subject, pattern, ..]) => {
+                        if let Some(regex) = literal(pattern).and_then(|p| Regex::parse(&p)) {
+                            self.add(subject, Probe::Pattern { regex, strips: strips_of(subject), weak: true });
+                        }
+                    }
+                    ("STARTS_WITH" | "ENDS_WITH" | "CONTAINS_SUBSTR" | "STRPOS" | "INSTR", [subject, needle, ..]) => {
+                        if let Some(text) = literal(needle) {
+                            let regex = Regex::containing(&text, name == "STARTS_WITH", name == "ENDS_WITH");
+                            self.add(subject, Probe::Pattern { regex, strips: Vec::new(), weak: false });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The patterns `REGEXP_REPLACE(x, p, '')` removes from `x` before `subject` sees it,
+/// innermost first.
+fn strips_of(subject: &Expr) -> Vec<Regex> {
+    let mut strips = Vec::new();
+    let mut current = subject;
+    loop {
+        match current {
+            Expr::Nested(inner) => current = inner,
+            Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("REGEXP_REPLACE") => {
+                let args = plain_args(&f.args);
+                let [inner, pattern, replacement, ..] = args.as_slice() else { break };
+                match (literal(pattern).and_then(|p| Regex::parse(&p)), literal(replacement)) {
+                    (Some(regex), Some(r)) if r.is_empty() => strips.push(regex),
+                    _ => break,
+                }
+                current = inner;
+            }
+            _ => break,
+        }
+    }
+    strips.reverse();
+    strips
+}
+
+fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
+    match args {
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The text of a non-null literal: a string, number or boolean, a typed literal
+/// (`DATE '2024-01-01'`), or a cast of one.
+fn literal(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::TypedString(ts) => ts.value.clone().into_string(),
+        Expr::Cast { expr, .. } => literal(expr),
+        Expr::Nested(inner) => literal(inner),
+        other => literal_text(other).flatten(),
+    }
+}
+
+/// The probes of one expression whose references name `table.column` directly, for tests.
+#[cfg(test)]
+pub(crate) fn probes_of(text: &str, dialect: crate::spec::model::Dialect) -> Vec<(String, Probe)> {
+    let expr = parse_expression(text, dialect).expect("test expression parses");
+    let resolve = |r: &ColumnRef| Some((r.qualifier.clone().unwrap_or_default(), r.column.to_ascii_lowercase()));
+    let mut out = Harvest::default();
+    collect(&expr, &resolve, &mut out);
+    out.probes.into_iter().flat_map(|((_, c), ps)| ps.into_iter().map(move |p| (c.clone(), p))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::model::Dialect;
+
+    fn equal(probes: &[(String, Probe)], column: &str) -> Vec<String> {
+        probes
+            .iter()
+            .filter(|(c, _)| c == column)
+            .filter_map(|(_, p)| match p {
+                Probe::Equal(t) | Probe::Bound(t) => Some(t.clone()),
+                Probe::Pattern { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn comparisons_give_their_literals_to_their_columns() {
+        let probes = probes_of(
+            "CASE WHEN LOWER(status) = 'active' THEN 1 WHEN kind IN ('a', 'b') THEN 2 \
+             WHEN amount BETWEEN 10 AND -5 THEN 3 WHEN d >= DATE '2024-01-01' THEN 4 END",
+            Dialect::Bigquery,
+        );
+        assert_eq!(equal(&probes, "status"), ["active"]);
+        assert_eq!(equal(&probes, "kind"), ["a", "b"]);
+        assert_eq!(equal(&probes, "amount"), ["10", "-5"]);
+        assert_eq!(equal(&probes, "d"), ["2024-01-01"]);
+        let simple = probes_of("CASE s WHEN 'x' THEN 1 ELSE 0 END", Dialect::Bigquery);
+        assert_eq!(equal(&simple, "s"), ["x"]);
+    }
+
+    #[test]
+    fn regexes_keep_the_replacements_they_see_through() {
+        let probes =
+            probes_of("REGEXP_CONTAINS(REGEXP_REPLACE(phone, '[^0-9]', ''), r'^1?[0-9]{10}$')", Dialect::Bigquery);
+        let strong: Vec<&Probe> =
+            probes.iter().map(|(_, p)| p).filter(|p| matches!(p, Probe::Pattern { weak: false, .. })).collect();
+        match strong.as_slice() {
+            [Probe::Pattern { strips, .. }] => assert_eq!(strips.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(probes.len(), 2, "the replacement is a weak probe of its own");
+        let like = probes_of("name LIKE 'A%'", Dialect::Bigquery);
+        assert!(matches!(like[0].1, Probe::Pattern { .. }));
+    }
+}

@@ -1,0 +1,654 @@
+//! The plan: where each source column's values come from, decided once from the catalog and
+//! the harvest before any row is made.
+//!
+//! A column is one of three things:
+//! - **foreign**: it declares a foreign key, so every value is copied from a row of the
+//!   referenced table (generated first);
+//! - **pooled**: it is compared with other tables' columns (a join, an aggregate's implicit
+//!   join), or it is a key. Columns compared with each other share a *class*: one sequence of
+//!   distinct values, some in every member and some in one member only, so joins both match
+//!   and miss. Columns of one table that one join compares together form a *group* that draws
+//!   one position per row, so composite keys match as tuples. A key makes its group
+//!   *sequential* (row r takes position r: unique); otherwise positions repeat (fan-out) and
+//!   some are never drawn (a parent without children);
+//! - **free**: anything else, drawn from the literals the spec compares it with, their near
+//!   misses, the type's edge cases and ordinary values that repeat.
+//!
+//! The first rows of every column take its edge cases in order, so that a handful of rows
+//! already reaches every branch the spec states.
+
+use super::harvest::{harvest, ColKey, Harvest, Probe};
+use super::rng::Rng;
+use super::types::{other_case, prefix_of, vocabulary, Kind, Ty};
+use super::value::Value;
+use crate::project::catalog::Catalog;
+use crate::spec::lint::query::ModelQuery;
+use crate::spec::model::Spec;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Draw positions of the first rows of a group that is not sequential: the first shared value
+/// twice (fan-out), a value only this table has (a miss), the next shared values, and the first
+/// again (three children for one parent).
+pub(crate) const EDGE_POSITIONS: [u64; 6] = [0, 0, 1, 2, 0, 3];
+/// The row of a pooled or foreign nullable column that is NULL, after its edge positions.
+pub(crate) const NULL_EDGE_ROW: usize = 5;
+
+/// The plan of a whole dataset.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    /// Tables, referenced tables before the tables that reference them.
+    pub tables: Vec<TablePlan>,
+    /// Shared value sequences.
+    pub classes: Vec<Class>,
+}
+
+/// One table's plan.
+#[derive(Debug)]
+pub(crate) struct TablePlan {
+    pub name: String,
+    pub columns: Vec<ColumnPlan>,
+    pub groups: Vec<Group>,
+    pub fks: Vec<FkPlan>,
+    /// Rows to make, before a foreign key to a smaller table lowers it.
+    pub rows: usize,
+    /// Keys generation cannot make unique by construction: rows repeating one are dropped.
+    pub dedup_keys: Vec<Vec<usize>>,
+}
+
+/// Pooled columns of one table drawn together.
+#[derive(Debug)]
+pub(crate) struct Group {
+    pub columns: Vec<usize>,
+    /// Row r takes position r, so every member column is unique.
+    pub sequential: bool,
+    /// Positions are drawn below this.
+    pub range: u64,
+}
+
+/// A declared foreign key.
+#[derive(Debug)]
+pub(crate) struct FkPlan {
+    pub parent: String,
+    pub parent_columns: Vec<usize>,
+    pub columns: Vec<usize>,
+    /// The referencing columns hold a key of their table: each parent row is used once.
+    pub unique: bool,
+    /// Every referencing column may be null.
+    pub nullable: bool,
+}
+
+/// One column's plan.
+#[derive(Debug)]
+pub(crate) struct ColumnPlan {
+    pub name: String,
+    pub sql_type: String,
+    pub ty: Ty,
+    pub nullable: bool,
+    pub role: Role,
+    /// Values the first rows take, in order (free columns).
+    pub edges: Vec<Option<Value>>,
+    /// Literals the spec compares the column with.
+    pub hits: Vec<Value>,
+    /// Their near misses, and strings that miss the spec's patterns.
+    pub misses: Vec<Value>,
+    /// The type's edge cases.
+    pub type_edges: Vec<Value>,
+    pub words: &'static [&'static str],
+    pub prefix: String,
+}
+
+/// Where a column's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Free,
+    Pool { class: usize, member: usize, group: usize },
+    Foreign { fk: usize, position: usize },
+}
+
+/// A sequence of distinct values shared by the columns the spec compares with each other.
+///
+/// Position j of member m is a value *id*: most positions are shared (the same id for every
+/// member, so rows match across tables), and every eighth, starting at position 1, is the
+/// member's own (no other member has it, so a LEFT join misses). Ids map to values through the
+/// literals the spec compares members with (the first shared ids), then the type's injective
+/// [`Ty::unique`]. An own string is, where it can be, a near miss of a shared one (`usd` for
+/// `USD`, ` USD`): the join misses that a case or a stray space causes.
+#[derive(Debug)]
+pub(crate) struct Class {
+    pub ty: Ty,
+    members: usize,
+    literals: Vec<Value>,
+    /// Ids of [`Ty::unique`] that would repeat a literal, skipped.
+    skipped: Vec<u64>,
+    words: &'static [&'static str],
+    prefix: String,
+    own: bool,
+}
+
+impl Class {
+    fn new(ty: Ty, members: usize, literals: Vec<Value>, column: &str) -> Class {
+        let words = vocabulary(column);
+        let prefix = prefix_of(column);
+        let own = members > 1 && ty.capacity().is_none_or(|c| c >= 64);
+        let mut skipped: Vec<u64> = (0..4096u64)
+            .take_while(|t| ty.capacity().is_none_or(|c| *t < c))
+            .filter(|&t| literals.contains(&ty.unique(t, words, &prefix)))
+            .collect();
+        for literal in &literals {
+            if let (Kind::Int, Value::Int(n)) = (ty.kind, literal) {
+                if *n >= 4097 {
+                    skipped.push(*n as u64 - 1);
+                }
+            }
+        }
+        skipped.sort_unstable();
+        skipped.dedup();
+        Class { ty, members, literals, skipped, words, prefix, own }
+    }
+
+    fn stride(&self) -> u64 {
+        if self.own {
+            self.members as u64 + 1
+        } else {
+            1
+        }
+    }
+
+    /// The id at position `j` of member `member`.
+    pub(crate) fn id(&self, member: usize, j: u64) -> u64 {
+        if !self.own {
+            return j;
+        }
+        let k = self.stride();
+        let (block, r) = (j / 8, j % 8);
+        if r == 1 {
+            block * k + 1 + member as u64
+        } else {
+            (block * 7 + r - u64::from(r > 1)) * k
+        }
+    }
+
+    /// The value of an id.
+    pub(crate) fn value(&self, id: u64) -> Value {
+        let k = self.stride();
+        if id % k == 0 {
+            if let Some(literal) = self.literals.get((id / k) as usize) {
+                return literal.clone();
+            }
+        } else if let Some(v) = self.variant((id % k - 1) as usize, id / k) {
+            return v;
+        }
+        // The vocabulary goes to shared ids, densely (shared id s is word s), so every member
+        // sees the readable values; everything else takes ids past the vocabulary, apart from it.
+        let words = self.words.len() as u64;
+        if self.ty.kind == Kind::Str && self.ty.max_len.is_none() && words > 0 {
+            let shared = self.remap(id / k);
+            let t = if id % k == 0 && shared < words { shared } else { self.remap(words + id) };
+            return self.ty.unique(t, self.words, &self.prefix);
+        }
+        self.ty.unique(self.remap(id), self.words, &self.prefix)
+    }
+
+    fn remap(&self, id: u64) -> u64 {
+        let mut t = id;
+        for &s in &self.skipped {
+            if s <= t {
+                t += 1;
+            }
+        }
+        t
+    }
+
+    /// Member `member`'s own value `o` as a near miss of shared value `o`, when that is safe.
+    fn variant(&self, member: usize, o: u64) -> Option<Value> {
+        if self.ty.kind != Kind::Str || self.ty.max_len.is_some() || self.members > 3 || o % 2 == 1 {
+            return None;
+        }
+        let Value::Str(base) = self.value(o * self.stride()) else { return None };
+        let text = match member % 3 {
+            0 => other_case(&base)?,
+            1 => format!(" {base}"),
+            _ => format!("{base} "),
+        };
+        let clash = self.words.contains(&text.as_str()) || self.literals.contains(&Value::Str(text.clone()));
+        (!clash).then_some(Value::Str(text))
+    }
+
+    /// How many positions from 0 have values within the type's capacity, up to `want`.
+    fn limit(&self, member: usize, want: u64) -> u64 {
+        let Some(capacity) = self.ty.capacity() else { return want };
+        (0..want).find(|&j| self.remap(self.id(member, j)) >= capacity).unwrap_or(want)
+    }
+}
+
+/// Plans the dataset for `rows` rows per table.
+pub(crate) fn plan(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>], rows: usize, seed: u64) -> Plan {
+    let harvest = harvest(spec, catalog, queries);
+    let mut tables: Vec<TablePlan> = catalog
+        .tables
+        .values()
+        .map(|source| {
+            let t = &source.table;
+            let columns = t
+                .columns
+                .iter()
+                .map(|c| {
+                    let words = vocabulary(&c.name);
+                    ColumnPlan {
+                        name: c.name.clone(),
+                        sql_type: c.written_type.clone(),
+                        ty: Ty::of(c.data_type.as_deref(), &c.written_type),
+                        nullable: c.nullable,
+                        role: Role::Free,
+                        edges: Vec::new(),
+                        hits: Vec::new(),
+                        misses: Vec::new(),
+                        type_edges: Vec::new(),
+                        words,
+                        prefix: prefix_of(&c.name),
+                    }
+                })
+                .collect();
+            TablePlan {
+                name: t.name.clone(),
+                columns,
+                groups: Vec::new(),
+                fks: Vec::new(),
+                rows,
+                dedup_keys: Vec::new(),
+            }
+        })
+        .collect();
+    let position: HashMap<ColKey, (usize, usize)> = tables
+        .iter()
+        .enumerate()
+        .flat_map(|(ti, t)| {
+            t.columns.iter().enumerate().map(move |(ci, c)| ((t.name.clone(), c.name.to_ascii_lowercase()), (ti, ci)))
+        })
+        .collect();
+    let table_index: HashMap<String, usize> = tables.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+
+    // Declared keys; a key makes its columns non-null, declared so or not (a unique key too).
+    let keys_of: Vec<Vec<Vec<usize>>> = catalog
+        .tables
+        .values()
+        .enumerate()
+        .map(|(ti, source)| {
+            source
+                .table
+                .keys
+                .iter()
+                .filter_map(|k| k.iter().map(|c| find_column(&tables, ti, c)).collect::<Option<Vec<_>>>())
+                .collect()
+        })
+        .collect();
+    for (ti, keys) in keys_of.iter().enumerate() {
+        for &c in keys.iter().flatten() {
+            tables[ti].columns[c].nullable = false;
+        }
+    }
+    // Foreign keys, as declared; one the catalog cannot resolve is left out.
+    let mut fk_pairs = Vec::new();
+    let mut fks_of: Vec<Vec<FkPlan>> = tables.iter().map(|_| Vec::new()).collect();
+    for (ti, source) in catalog.tables.values().enumerate() {
+        for fk in &source.table.foreign_keys {
+            let Some(&pi) = table_index.get(fk.references.trim()) else { continue };
+            let columns: Option<Vec<usize>> = fk.columns.iter().map(|c| find_column(&tables, ti, c)).collect();
+            let parents: Option<Vec<usize>> =
+                fk.referenced_columns.iter().map(|c| find_column(&tables, pi, c)).collect();
+            let (Some(columns), Some(parent_columns)) = (columns, parents) else { continue };
+            let same_types = columns.len() == parent_columns.len()
+                && columns
+                    .iter()
+                    .zip(&parent_columns)
+                    .all(|(&c, &p)| tables[ti].columns[c].ty == tables[pi].columns[p].ty);
+            if !same_types || columns.is_empty() {
+                continue;
+            }
+            for (&c, &p) in columns.iter().zip(&parent_columns) {
+                fk_pairs.push(((ti, c), (pi, p)));
+            }
+            let nullable = columns.iter().all(|&c| tables[ti].columns[c].nullable);
+            fks_of[ti].push(FkPlan {
+                parent: tables[pi].name.clone(),
+                parent_columns,
+                columns,
+                unique: false,
+                nullable,
+            });
+        }
+    }
+    for (ti, fks) in fks_of.into_iter().enumerate() {
+        for (f, fk) in fks.iter().enumerate() {
+            for (position, &c) in fk.columns.iter().enumerate() {
+                if tables[ti].columns[c].role == Role::Free {
+                    tables[ti].columns[c].role = Role::Foreign { fk: f, position };
+                }
+            }
+        }
+        tables[ti].fks = fks;
+    }
+
+    // Classes: columns compared for equality, of one type, joined by union-find.
+    let mut uf = UnionFind::default();
+    let pairs =
+        harvest.equalities.iter().filter_map(|(a, b)| Some((*position.get(a)?, *position.get(b)?))).chain(fk_pairs);
+    for (a, b) in pairs {
+        if tables[a.0].columns[a.1].ty == tables[b.0].columns[b.1].ty {
+            uf.union(a, b);
+        }
+    }
+    let mut classes = Vec::new();
+    for component in uf.components() {
+        let members: Vec<(usize, usize)> = component
+            .into_iter()
+            .filter(|&(ti, ci)| !matches!(tables[ti].columns[ci].role, Role::Foreign { .. }))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let (t0, c0) = members[0];
+        let ty = tables[t0].columns[c0].ty.clone();
+        let mut literals = Vec::new();
+        for &(ti, ci) in &members {
+            let key = (tables[ti].name.clone(), tables[ti].columns[ci].name.to_ascii_lowercase());
+            for value in literal_hits(&harvest, &key, &ty) {
+                if !literals.contains(&value) {
+                    literals.push(value);
+                }
+            }
+        }
+        let class = classes.len();
+        classes.push(Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name));
+        for (member, &(ti, ci)) in members.iter().enumerate() {
+            tables[ti].columns[ci].role = Role::Pool { class, member, group: usize::MAX };
+        }
+    }
+
+    for (ti, table) in tables.iter_mut().enumerate() {
+        plan_groups_and_keys(table, &keys_of[ti], &harvest, &mut classes, rows);
+    }
+    for table in &mut tables {
+        for column in &mut table.columns {
+            plan_free_column(&table.name, column, &harvest, seed);
+        }
+    }
+    let order = parents_first(&tables);
+    let mut slots: Vec<Option<TablePlan>> = tables.into_iter().map(Some).collect();
+    let tables = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    Plan { tables, classes }
+}
+
+fn find_column(tables: &[TablePlan], ti: usize, name: &str) -> Option<usize> {
+    tables[ti].columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
+}
+
+/// Groups of pooled columns, and how each declared key is made to hold.
+fn plan_groups_and_keys(
+    table: &mut TablePlan,
+    keys: &[Vec<usize>],
+    harvest: &Harvest,
+    classes: &mut Vec<Class>,
+    rows: usize,
+) {
+    let is_free = |table: &TablePlan, c: usize| table.columns[c].role == Role::Free;
+    let mut sequential_columns = BTreeSet::new();
+    for key in keys {
+        // A key inside one foreign key: each parent row is used once.
+        if let Some(fk) = table.fks.iter_mut().find(|fk| key.iter().all(|c| fk.columns.contains(c))) {
+            fk.unique = true;
+            continue;
+        }
+        let pooled: Vec<usize> =
+            key.iter().copied().filter(|&c| matches!(table.columns[c].role, Role::Pool { .. })).collect();
+        let free: Vec<usize> = key.iter().copied().filter(|&c| is_free(table, c)).collect();
+        // One column made unique makes the whole key unique. A single pooled column is that
+        // column; a composite key prefers a column no join reads, so joined columns keep
+        // their fan-out.
+        let choice = match (key.len(), pooled.first(), free.first()) {
+            (1, Some(&p), _) => Some(p),
+            (_, _, Some(&f)) => Some(f),
+            (_, Some(&p), None) => Some(p),
+            _ => None,
+        };
+        match choice {
+            Some(c) => {
+                if is_free(table, c) {
+                    let column = &table.columns[c];
+                    let literals =
+                        literal_hits(harvest, &(table.name.clone(), column.name.to_ascii_lowercase()), &column.ty);
+                    classes.push(Class::new(column.ty.clone(), 1, literals, &column.name));
+                    table.columns[c].role = Role::Pool { class: classes.len() - 1, member: 0, group: usize::MAX };
+                }
+                sequential_columns.insert(c);
+            }
+            None => table.dedup_keys.push(key.clone()),
+        }
+    }
+
+    // Groups: pooled columns of this table that one join compares together.
+    let pooled: Vec<usize> =
+        (0..table.columns.len()).filter(|&c| matches!(table.columns[c].role, Role::Pool { .. })).collect();
+    let mut uf = UnionFind::default();
+    for &c in &pooled {
+        uf.union((0, c), (0, c));
+    }
+    for link in &harvest.links {
+        let cols: Vec<usize> = link
+            .iter()
+            .filter(|(t, _)| *t == table.name)
+            .filter_map(|(_, name)| pooled.iter().copied().find(|&c| table.columns[c].name.eq_ignore_ascii_case(name)))
+            .collect();
+        for pair in cols.windows(2) {
+            uf.union((0, pair[0]), (0, pair[1]));
+        }
+    }
+    for component in uf.components() {
+        let columns: Vec<usize> = component.into_iter().map(|(_, c)| c).collect();
+        let sequential = columns.iter().any(|c| sequential_columns.contains(c));
+        let g = table.groups.len();
+        let mut limit = u64::MAX;
+        for &c in &columns {
+            if let Role::Pool { class, member, .. } = table.columns[c].role {
+                limit = limit.min(classes[class].limit(member, rows.max(8) as u64));
+                table.columns[c].role = Role::Pool { class, member, group: g };
+            }
+        }
+        if sequential {
+            table.rows = table.rows.min(limit as usize);
+        }
+        table.groups.push(Group { columns, sequential, range: limit.clamp(1, rows.max(8) as u64) });
+    }
+}
+
+/// The literals the spec compares a column with, as values of its type.
+fn literal_hits(harvest: &Harvest, column: &ColKey, ty: &Ty) -> Vec<Value> {
+    let mut out = Vec::new();
+    for probe in harvest.probes.get(column).into_iter().flatten() {
+        if let Probe::Equal(text) | Probe::Bound(text) = probe {
+            if let Some(v) = ty.literal(text) {
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Hits, misses and edges of a column: literals first, then NULL, then near misses, then the
+/// type's own edge cases.
+fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, seed: u64) {
+    let key = (table.to_string(), column.name.to_ascii_lowercase());
+    let mut hits: Vec<Value> = Vec::new();
+    let mut misses: Vec<Value> = Vec::new();
+    let mut weak: Vec<Value> = Vec::new();
+    let mut rng = Rng::for_parts(seed, &[table, &column.name, "patterns"]);
+    let textual = matches!(column.ty.kind, Kind::Str | Kind::Other);
+    for probe in harvest.probes.get(&key).into_iter().flatten() {
+        match probe {
+            Probe::Equal(text) | Probe::Bound(text) => {
+                if let Some(v) = column.ty.literal(text) {
+                    misses.extend(column.ty.near(&v));
+                    hits.push(v);
+                }
+            }
+            Probe::Pattern { regex, strips, weak: is_weak } if textual => {
+                let samples = regex.samples(strips, &mut rng);
+                let strings = samples.hits.into_iter().map(Value::Str);
+                if *is_weak {
+                    weak.extend(strings.chain(samples.misses.into_iter().map(Value::Str)));
+                } else {
+                    hits.extend(strings);
+                    misses.extend(samples.misses.into_iter().map(Value::Str));
+                }
+            }
+            Probe::Pattern { .. } => {}
+        }
+    }
+    misses.extend(weak);
+    let fits = |v: &Value| column.ty.fits(v);
+    hits.retain(fits);
+    misses.retain(fits);
+    dedup(&mut hits, &[]);
+    dedup(&mut misses, &hits);
+    let mut type_edges = column.ty.edges();
+    let mut known = hits.clone();
+    known.extend(misses.iter().cloned());
+    dedup(&mut type_edges, &known);
+
+    if column.role == Role::Free {
+        let mut edges: Vec<Option<Value>> = hits.iter().cloned().map(Some).collect();
+        if column.nullable {
+            edges.push(None);
+        }
+        edges.extend(misses.iter().cloned().map(Some));
+        edges.extend(type_edges.iter().cloned().map(Some));
+        column.edges = edges;
+    }
+    column.hits = hits;
+    column.misses = misses;
+    column.type_edges = type_edges;
+}
+
+/// Removes repeats, and values already in `before`, keeping first occurrences in order.
+fn dedup(values: &mut Vec<Value>, before: &[Value]) {
+    let mut seen: Vec<Value> = before.to_vec();
+    values.retain(|v| {
+        let new = !seen.contains(v);
+        if new {
+            seen.push(v.clone());
+        }
+        new
+    });
+}
+
+/// Table indices, every referenced table before the tables referencing it (by name among
+/// equals). A cycle of foreign keys is broken at its first table by name.
+fn parents_first(tables: &[TablePlan]) -> Vec<usize> {
+    let index: BTreeMap<&str, usize> = tables.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let parents: Vec<BTreeSet<usize>> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            t.fks.iter().filter_map(|fk| index.get(fk.parent.as_str()).copied()).filter(|&p| p != i).collect()
+        })
+        .collect();
+    let mut done = vec![false; tables.len()];
+    let mut order = Vec::with_capacity(tables.len());
+    while order.len() < tables.len() {
+        let ready = (0..tables.len()).find(|&i| !done[i] && parents[i].iter().all(|&p| done[p]));
+        let next = ready.or_else(|| (0..tables.len()).find(|&i| !done[i]));
+        let Some(next) = next else { break };
+        done[next] = true;
+        order.push(next);
+    }
+    order
+}
+
+/// Union-find over (table, column) positions, with components in a stable order.
+#[derive(Default)]
+struct UnionFind {
+    parent: BTreeMap<(usize, usize), (usize, usize)>,
+}
+
+impl UnionFind {
+    fn find(&mut self, x: (usize, usize)) -> (usize, usize) {
+        let p = *self.parent.entry(x).or_insert(x);
+        if p == x {
+            return x;
+        }
+        let root = self.find(p);
+        self.parent.insert(x, root);
+        root
+    }
+
+    fn union(&mut self, a: (usize, usize), b: (usize, usize)) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        // The smaller position roots the component, so components come out the same way
+        // whatever order the pairs came in.
+        if ra < rb {
+            self.parent.insert(rb, ra);
+        } else if rb < ra {
+            self.parent.insert(ra, rb);
+        }
+    }
+
+    /// Components, each sorted, ordered by their first element.
+    fn components(&mut self) -> Vec<Vec<(usize, usize)>> {
+        let keys: Vec<(usize, usize)> = self.parent.keys().copied().collect();
+        let mut by_root: BTreeMap<(usize, usize), Vec<(usize, usize)>> = BTreeMap::new();
+        for k in keys {
+            let root = self.find(k);
+            by_root.entry(root).or_default().push(k);
+        }
+        by_root.into_values().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(kind_family: &str, members: usize, literals: Vec<Value>) -> Class {
+        Class::new(Ty::of(Some(kind_family), kind_family), members, literals, "currency")
+    }
+
+    #[test]
+    fn members_share_most_positions_and_own_some() {
+        let c = class("INT64", 2, vec![]);
+        let a: Vec<u64> = (0..16).map(|j| c.id(0, j)).collect();
+        let b: Vec<u64> = (0..16).map(|j| c.id(1, j)).collect();
+        assert_eq!(a[0], b[0], "position 0 is shared");
+        assert_ne!(a[1], b[1], "position 1 is each member's own");
+        assert!(!b.contains(&a[1]) && !a.contains(&b[1]));
+        let shared = a.iter().filter(|id| b.contains(id)).count();
+        assert_eq!(shared, 14);
+        let all: BTreeSet<u64> = a.iter().chain(&b).copied().collect();
+        assert_eq!(all.len(), 18, "ids are distinct within a member");
+    }
+
+    #[test]
+    fn literals_come_first_and_never_repeat() {
+        let c = class("INT64", 1, vec![Value::Int(3), Value::Int(5000)]);
+        let values: Vec<Value> = (0..6000).map(|j| c.value(c.id(0, j))).collect();
+        assert_eq!(values[..2], [Value::Int(3), Value::Int(5000)]);
+        let distinct: BTreeSet<String> = values.iter().map(Value::to_text).collect();
+        assert_eq!(distinct.len(), values.len());
+    }
+
+    #[test]
+    fn own_strings_are_near_misses() {
+        let c = class("STRING", 2, vec![]);
+        let texts: Vec<String> = (0..3).map(|j| c.value(c.id(0, j)).to_text()).collect();
+        assert_eq!(texts, ["USD", "usd", "EUR"]);
+        assert_eq!(c.value(c.id(1, 1)).to_text(), " USD");
+    }
+
+    #[test]
+    fn small_types_limit_positions() {
+        let b = class("BOOL", 2, vec![]);
+        assert_eq!(b.limit(0, 10), 2);
+        assert_eq!(class("INT64", 2, vec![]).limit(0, 10), 10);
+    }
+}
