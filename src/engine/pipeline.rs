@@ -68,10 +68,54 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
         return Err(crate::error::Error::Run(error));
     }
 
+    let models = run_models(&engine, project, code, None)?;
+    outcome.findings = models.findings;
+    outcome.ran = models.ran;
+    outcome.skipped = models.skipped;
+    crate::finding::sort_findings(&mut outcome.findings);
+    outcome.skipped.sort();
+    Ok(outcome)
+}
+
+
+/// What running the models on a loaded database produced.
+#[derive(Debug, Clone, Default)]
+pub struct ModelsRun {
+    /// Findings from execution and the output checks, unsorted.
+    pub findings: Vec<Finding>,
+    /// Models that ran (successfully or not), in the order they were started.
+    pub ran: Vec<String>,
+    /// Models that ran and succeeded.
+    pub done: Vec<String>,
+    /// Models not run, each with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Runs the models of `project` on `engine`, whose source tables and run time are set, in
+/// dependency order: every model whose upstream models are done runs in the same wave, in
+/// parallel, one connection per worker. `only` limits the run to those models (spec indexes)
+/// and whatever they need upstream. Each output is checked against the spec.
+pub fn run_models(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    only: Option<&[usize]>,
+) -> crate::error::Result<ModelsRun> {
+    let spec = &project.spec.spec;
+    let catalog_name = engine.catalog().to_string();
+    let mut outcome = ModelsRun::default();
     let tables = ProjectTables::new(spec, &project.catalog);
     let deps = dependencies(spec, &project.catalog);
     let by_model = |name: &str| code.models.iter().find(|m| m.model == name);
     let mut state: Vec<State> = vec![State::Waiting; spec.models.len()];
+    if let Some(only) = only {
+        let needed = upstream_closure(&deps, only);
+        for (i, s) in state.iter_mut().enumerate() {
+            if !needed.contains(&i) {
+                *s = State::NotWanted;
+            }
+        }
+    }
     // Waves: every model whose upstream models are done runs in the same wave, in parallel.
     let source = engine.worker_source()?;
     loop {
@@ -132,20 +176,39 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
         for (i, new_state, found) in results {
             match &new_state {
                 State::Skipped(why) => outcome.skipped.push((spec.models[i].name.clone(), why.clone())),
+                State::Done => {
+                    outcome.ran.push(spec.models[i].name.clone());
+                    outcome.done.push(spec.models[i].name.clone());
+                }
                 _ => outcome.ran.push(spec.models[i].name.clone()),
             }
             state[i] = new_state;
             outcome.findings.extend(found);
         }
     }
-    crate::finding::sort_findings(&mut outcome.findings);
-    outcome.skipped.sort();
     Ok(outcome)
+}
+
+/// `only` and every model they read from, transitively.
+fn upstream_closure(deps: &[Vec<usize>], only: &[usize]) -> Vec<usize> {
+    let mut needed: Vec<usize> = only.to_vec();
+    let mut i = 0;
+    while i < needed.len() {
+        for &d in &deps[needed[i]] {
+            if !needed.contains(&d) {
+                needed.push(d);
+            }
+        }
+        i += 1;
+    }
+    needed.sort_unstable();
+    needed
 }
 
 #[derive(Debug, Clone)]
 enum State {
     Waiting,
+    NotWanted,
     Done,
     Failed,
     Skipped(String),
