@@ -82,6 +82,13 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
                         outcome.rows_loaded,
                         options.synth.seed
                     ));
+                    if !outcome.histories.is_empty() {
+                        scope.push_str(&format!(
+                            ", SCD2 history over {} runs ({})",
+                            crate::engine::history::RUNS,
+                            outcome.histories.join(", ")
+                        ));
+                    }
                     if set_aside > 0 {
                         scope.push_str(&format!(
                             "; {} output-check failure{} follow{} from the spec findings and {} not counted against the code",

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod database;
+pub mod history;
 pub mod pipeline;
 pub mod run_error;
 pub mod sandbox;

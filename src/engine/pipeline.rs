@@ -6,6 +6,7 @@
 //! construct has no faithful translation, or an upstream model failed) is skipped, and so is
 //! everything downstream of it: their outputs would be judged on inputs that do not exist.
 
+use super::history::{run_history, HistoryTarget};
 use super::{Engine, EngineConfig, RunError};
 use crate::check::lineage::CodeCheck;
 use crate::check::output::{check_output, OutputTable};
@@ -16,7 +17,7 @@ use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::code::{ModelCode, ProjectTables};
 use crate::synth::{load, synthesize, SynthOptions};
 use rayon::prelude::*;
-use sqlparser::ast::Statement;
+use sqlparser::ast::{Spanned, Statement};
 
 /// How to run a project.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +41,8 @@ pub struct RunOutcome {
     pub skipped: Vec<(String, String)>,
     /// Rows loaded into the source tables.
     pub rows_loaded: usize,
+    /// SCD2 models whose history was run over [`super::history::RUNS`] runs.
+    pub histories: Vec<String>,
 }
 
 /// Runs the models of `project` whose code `code` holds, on synthetic data.
@@ -70,6 +73,25 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
 
     let models = run_models(&engine, project, code, None)?;
     outcome.findings = models.findings;
+    // SCD2 models keep history over runs: run each again on changed snapshots, one at a time
+    // (they change their source tables), after everything else has been checked.
+    let tables = ProjectTables::new(spec, &project.catalog);
+    for (i, model) in spec.models.iter().enumerate() {
+        if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) {
+            continue;
+        }
+        let Some(code) = code.models.iter().find(|m| m.model == model.name) else { continue };
+        let (Some(statements), Some(relation), Some(source)) = (
+            runnable(code, &catalog_name),
+            tables.model_table(&model.name).map(|t| qualify(&catalog_name, &t)),
+            model.sources.first().and_then(|s| relation_for(&tables, &catalog_name, s)),
+        ) else {
+            continue;
+        };
+        let target = HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
+        outcome.findings.extend(run_history(&engine, project, &target, &options.run_time, &execute));
+        outcome.histories.push(model.name.clone());
+    }
     outcome.ran = models.ran;
     outcome.skipped = models.skipped;
     crate::finding::sort_findings(&mut outcome.findings);
@@ -149,8 +171,8 @@ pub fn run_models(
                     let Some(relation) = tables.model_table(&model.name).map(|t| qualify(&catalog_name, &t)) else {
                         return (i, State::Skipped("the model has no table name".into()), Vec::new());
                     };
-                    match execute(worker, &statements, &relation) {
-                        Err(error) => (i, State::Failed, vec![run_finding(code, &error)]),
+                    match execute_statements(worker, &statements, &relation) {
+                        Err((index, error)) => (i, State::Failed, vec![run_finding(code, index, &error)]),
                         Ok(()) => {
                             let table = OutputTable {
                                 model: &model.name,
@@ -238,19 +260,40 @@ fn runnable(code: &ModelCode, catalog: &str) -> Option<Vec<Statement>> {
 }
 
 /// A single query is materialised as the model's table; a script runs as written (it creates
-/// the table itself).
-fn execute(engine: &Engine, statements: &[Statement], relation: &str) -> Result<(), RunError> {
+/// the table itself), one statement at a time, each under the time limit. A failure says which
+/// statement failed (its index).
+fn execute_statements(engine: &Engine, statements: &[Statement], relation: &str) -> Result<(), (usize, RunError)> {
     match statements {
-        [Statement::Query(query)] => engine.execute(&format!("CREATE OR REPLACE TABLE {relation} AS {query}")),
+        [Statement::Query(query)] => {
+            engine.execute(&format!("CREATE OR REPLACE TABLE {relation} AS {query}")).map_err(|e| (0, e))
+        }
         _ => {
-            let script: Vec<String> = statements.iter().map(|s| format!("{s};")).collect();
-            engine.execute(&script.join("\n"))
+            for (i, statement) in statements.iter().enumerate() {
+                engine.execute(&format!("{statement};")).map_err(|e| (i, e))?;
+            }
+            Ok(())
         }
     }
 }
 
-fn run_finding(code: &ModelCode, error: &RunError) -> Finding {
+/// [`execute_statements`] without the statement index.
+pub(crate) fn execute(engine: &Engine, statements: &[Statement], relation: &str) -> Result<(), RunError> {
+    execute_statements(engine, statements, relation).map_err(|(_, e)| e)
+}
+
+/// The finding for a model whose statement `index` failed, placed at that statement.
+fn run_finding(code: &ModelCode, index: usize, error: &RunError) -> Finding {
     Finding::new(error.code(), format!("running `{}` failed: {}", code.model, error.message))
         .model(&code.model)
-        .at(Location { file: code.file.clone(), line: 1, column: 1 })
+        .at(statement_location(code, index))
+}
+
+/// Where statement `index` of the model's code starts in its file (the file's start when the
+/// parser kept no position).
+pub(crate) fn statement_location(code: &ModelCode, index: usize) -> Location {
+    let start = code.statements.as_ref().and_then(|s| s.get(index)).map(|s| s.span().start);
+    match start {
+        Some(start) if start.line > 0 => code.locate(start.line, start.column),
+        _ => Location { file: code.file.clone(), line: 1, column: 1 },
+    }
 }

@@ -1,0 +1,272 @@
+//! SCD2 models over several runs: the history a type 2 model keeps only shows over successive
+//! snapshots, so after the pipeline's first run the model runs twice more, at later run times,
+//! on snapshots of its source that change, add, delete and bring back keys, and the invariants
+//! (spec-format.md, "SCD type 2 model") are checked after every run.
+//!
+//! The snapshots are derived from the first one, deterministically: keys are numbered in key
+//! order and chosen by that number, so the same data always gives the same history.
+//!
+//! | keys (n mod 7) | run 2 | run 3 |
+//! | --- | --- | --- |
+//! | 1 | a tracked value changes | it changes again |
+//! | 2 | a copy under a new key is added | the new key stays |
+//! | 3 | the key disappears | it comes back, unchanged |
+//! | 4 | unchanged | a tracked value changes |
+//! | 6 | unchanged | the key disappears |
+
+use super::{Engine, RunError};
+use crate::check::output::{check_scd2_invariants, OutputTable};
+use crate::finding::{Finding, Location};
+use crate::project::layout::Project;
+use crate::sql::code::ModelCode;
+use sqlparser::ast::Statement;
+
+/// How many runs the history has in all (the pipeline's run included).
+pub const RUNS: usize = 3;
+
+/// Where an SCD2 model reads and writes.
+pub(crate) struct HistoryTarget<'a> {
+    /// The model's index in the spec.
+    pub index: usize,
+    pub code: &'a ModelCode,
+    /// Its translated statements.
+    pub statements: &'a [Statement],
+    /// Its table, qualified.
+    pub relation: String,
+    /// Its single source's table, qualified.
+    pub source: String,
+    /// The catalog the engine runs in.
+    pub catalog: String,
+}
+
+/// Checks the invariants after the first run (already done by the pipeline), runs the model
+/// [`RUNS`]` - 1` more times on changed snapshots, checks after each, and puts the source back as
+/// it was. An invariant broken in several runs is reported once, for the first.
+pub(crate) fn run_history(
+    engine: &Engine,
+    project: &Project,
+    target: &HistoryTarget<'_>,
+    first_run_time: &str,
+    run: &dyn Fn(&Engine, &[Statement], &str) -> Result<(), RunError>,
+) -> Vec<Finding> {
+    let spec = &project.spec;
+    let model = &spec.spec.models[target.index];
+    let table = OutputTable {
+        model: &model.name,
+        relation: target.relation.clone(),
+        catalog: Some(target.catalog.clone()),
+        translated_from_bigquery: target.code.dialect == crate::spec::model::Dialect::Bigquery,
+    };
+    let mut findings = check_scd2_invariants(engine.connection(), spec, target.index, &table, 1);
+    let plan = match Snapshots::prepare(engine, project, target) {
+        Ok(Some(plan)) => plan,
+        // No natural key or no source columns: the lint has said why; one run is all there is.
+        Ok(None) => return dedup(findings),
+        Err(error) => {
+            findings.push(failure(target, 2, &error));
+            return dedup(findings);
+        }
+    };
+    for n in 2..=RUNS {
+        let step = plan
+            .make(engine, n)
+            .and_then(|()| later_time(engine, first_run_time, n - 1))
+            .and_then(|time| engine.set_run_time(&time))
+            .and_then(|()| run(engine, target.statements, &target.relation));
+        if let Err(error) = step {
+            findings.push(failure(target, n, &error));
+            break;
+        }
+        findings.extend(check_scd2_invariants(engine.connection(), spec, target.index, &table, n));
+    }
+    // Put back what the rest of the run saw, for a person inspecting the database (--db).
+    let _ = plan.restore(engine);
+    let _ = engine.set_run_time(first_run_time);
+    dedup(findings)
+}
+
+/// The first snapshot, kept, and how to derive the later ones from it.
+struct Snapshots {
+    source: String,
+    columns: Vec<String>,
+    keys: Vec<String>,
+    /// The SQL of a changed value of the tracked column chosen to change, for `times` changes.
+    change: Option<(String, String)>,
+    /// The expression giving a new key for a copied row, when the key type has one.
+    new_key: Option<(String, String)>,
+}
+
+const SNAPSHOT: &str = "temp.main.specproof_history_snapshot";
+const KEYS: &str = "temp.main.specproof_history_keys";
+
+impl Snapshots {
+    fn prepare(engine: &Engine, project: &Project, target: &HistoryTarget<'_>) -> Result<Option<Snapshots>, RunError> {
+        let model = &project.spec.spec.models[target.index];
+        let Some(natural_key) = &model.constraints.natural_key else { return Ok(None) };
+        let described = engine.describe(&target.source)?;
+        let find = |name: &str| described.iter().find(|(c, _)| c.eq_ignore_ascii_case(name));
+        let mut keys = Vec::new();
+        for name in natural_key.names() {
+            match find(name) {
+                Some((c, _)) => keys.push(c.clone()),
+                None => return Ok(None),
+            }
+        }
+        let tracked: Vec<&(String, String)> = match &model.constraints.tracked_columns {
+            Some(list) => list.names().filter_map(find).collect(),
+            None => described.iter().filter(|(c, _)| !keys.iter().any(|k| k == c)).collect(),
+        };
+        let change = tracked
+            .iter()
+            .find_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql)));
+        let new_key = match keys.as_slice() {
+            [k] => described.iter().find(|(c, _)| c == k).and_then(|(c, ty)| fresh_key(&ident(c), ty)).map(|sql| (k.clone(), sql)),
+            _ => None,
+        };
+        let key_list = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
+        engine.execute(&format!(
+            "CREATE OR REPLACE TEMP TABLE specproof_history_snapshot AS SELECT * FROM {src};\n\
+             CREATE OR REPLACE TEMP TABLE specproof_history_keys AS SELECT {key_list}, row_number() OVER (ORDER BY {key_list}) AS specproof_n \
+             FROM (SELECT DISTINCT {key_list} FROM {src});",
+            src = target.source
+        ))?;
+        Ok(Some(Snapshots {
+            source: target.source.clone(),
+            columns: described.iter().map(|(c, _)| c.clone()).collect(),
+            keys,
+            change,
+            new_key,
+        }))
+    }
+
+    /// Replaces the source with snapshot `run` (2 or 3).
+    fn make(&self, engine: &Engine, run: usize) -> Result<(), RunError> {
+        let (changed_twice, changed_once, gone): (&[u64], &[u64], &[u64]) = match run {
+            2 => (&[], &[1], &[3]),
+            _ => (&[1], &[4], &[6]),
+        };
+        let in_set = |set: &[u64]| {
+            if set.is_empty() {
+                "FALSE".to_string()
+            } else {
+                format!("k.specproof_n % 7 IN ({})", set.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
+            }
+        };
+        let select: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| match &self.change {
+                Some((changed, sql)) if changed == c => format!(
+                    "CASE WHEN {} THEN {} WHEN {} THEN {} ELSE s.{q} END AS {q}",
+                    in_set(changed_twice),
+                    sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
+                    in_set(changed_once),
+                    sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
+                    q = ident(c)
+                ),
+                _ => format!("s.{}", ident(c)),
+            })
+            .collect();
+        let join: Vec<String> = self.keys.iter().map(|k| format!("k.{q} IS NOT DISTINCT FROM s.{q}", q = ident(k))).collect();
+        let mut sql = format!(
+            "SELECT {} FROM {SNAPSHOT} AS s JOIN {KEYS} AS k ON {} WHERE NOT ({})",
+            select.join(", "),
+            join.join(" AND "),
+            in_set(gone)
+        );
+        if let Some((key, fresh)) = &self.new_key {
+            let copy: Vec<String> = self
+                .columns
+                .iter()
+                .map(|c| if c == key { format!("{} AS {}", fresh.replace("{col}", &format!("s.{}", ident(c))), ident(c)) } else { format!("s.{}", ident(c)) })
+                .collect();
+            sql.push_str(&format!(
+                " UNION ALL SELECT {} FROM {SNAPSHOT} AS s JOIN {KEYS} AS k ON {} WHERE k.specproof_n % 7 = 2",
+                copy.join(", "),
+                join.join(" AND ")
+            ));
+        }
+        // DELETE + INSERT keeps the table (and anything the model's code holds on to) in place.
+        engine.execute(&format!("DELETE FROM {src};\nINSERT INTO {src} {sql};", src = self.source))
+    }
+
+    fn restore(&self, engine: &Engine) -> Result<(), RunError> {
+        engine.execute(&format!(
+            "DELETE FROM {src};\nINSERT INTO {src} SELECT * FROM {SNAPSHOT};\nDROP TABLE {SNAPSHOT};\nDROP TABLE {KEYS};",
+            src = self.source
+        ))
+    }
+}
+
+/// A value different from `{col}` for a column of DuckDB type `ty`, `{times}` changes away;
+/// NULL becomes a value (a change from NULL is a change).
+fn changed_value(_col: &str, ty: &str) -> Option<String> {
+    let ty = ty.to_ascii_uppercase();
+    let sql = if ty == "VARCHAR" {
+        "coalesce({col}, '') || repeat('~', {times})"
+    } else if ["BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "DOUBLE", "FLOAT"].contains(&ty.as_str())
+        || ty.starts_with("DECIMAL")
+    {
+        "coalesce({col}, 0) + {times}"
+    } else if ty == "DATE" {
+        "coalesce({col}, DATE '2000-01-01') + {times}"
+    } else if ty == "TIMESTAMP" {
+        "coalesce({col}, TIMESTAMP '2000-01-01') + to_days({times})"
+    } else {
+        return None;
+    };
+    Some(sql.to_string())
+}
+
+/// A key no row of `source` has, for a copy of a row: past the largest integer key, or the
+/// string key with a suffix.
+fn fresh_key(col: &str, ty: &str) -> Option<String> {
+    let ty = ty.to_ascii_uppercase();
+    if ["BIGINT", "INTEGER", "HUGEINT"].contains(&ty.as_str()) {
+        Some(format!("{{col}} + (SELECT coalesce(max(abs({col})), 0) + 1 FROM {SNAPSHOT})"))
+    } else if ty == "VARCHAR" {
+        Some("{col} || ' (new)'".to_string())
+    } else {
+        None
+    }
+}
+
+/// The run time `days` days after `first`.
+fn later_time(engine: &Engine, first: &str, days: usize) -> Result<String, RunError> {
+    let sql = format!(
+        "SELECT strftime(TIMESTAMP '{}' + to_days({days}), '%Y-%m-%d %H:%M:%S')",
+        first.replace('\'', "''")
+    );
+    let (_, rows) = engine.query(&sql)?;
+    rows.into_iter().next().and_then(|r| r.into_iter().next().flatten()).ok_or_else(|| RunError {
+        kind: super::run_error::RunErrorKind::Failed,
+        message: "no run time".into(),
+    })
+}
+
+fn failure(target: &HistoryTarget<'_>, run: usize, error: &RunError) -> Finding {
+    Finding::new(error.code(), format!("run {run} of `{}` (its SCD2 history) failed: {}", target.code.model, error.message))
+        .model(&target.code.model)
+        .at(Location { file: target.code.file.clone(), line: 1, column: 1 })
+}
+
+/// Keeps the first run's finding of each invariant.
+fn dedup(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let mut seen: Vec<(crate::finding::Code, Option<String>, String)> = Vec::new();
+    findings.retain(|f| {
+        // "after run 2, <what>: 3 rows" → <what>.
+        let what = f.message.split_once(", ").map(|(_, rest)| rest).unwrap_or(&f.message);
+        let what = what.rsplit_once(": ").map(|(w, _)| w).unwrap_or(what).to_string();
+        let key = (f.code, f.json_path.clone(), what);
+        let new = !seen.contains(&key);
+        if new {
+            seen.push(key);
+        }
+        new
+    });
+    findings
+}
+
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,227 @@
+//! Defects planted in a copy of the example, each caught by `specproof validate` with a finding
+//! that names the model and says why; and code that misbehaves (never ends, fails, reaches for
+//! host files or the network) becoming findings while the other models are still validated.
+//!
+//! Each test copies `specs/customer360` with its corrected spec into a fresh folder, edits one
+//! model file, and runs the real binary on it with `--format json`.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn crate_root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
+/// A copy of the example with the corrected spec as its `spec.json` and the SQLX models (or
+/// the DuckDB ones as `models/`, when `duckdb`), in a folder of its own.
+fn example_copy(name: &str, duckdb: bool) -> PathBuf {
+    let src = crate_root().join("specs/customer360");
+    let dir = std::env::temp_dir().join(format!("specproof-planted-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["sources", "models"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::copy(src.join("spec.corrected.json"), dir.join("spec.json")).unwrap();
+    copy_files(&src.join("sources"), &dir.join("sources"));
+    copy_files(&src.join(if duckdb { "models_duckdb" } else { "models" }), &dir.join("models"));
+    if duckdb {
+        std::fs::write(dir.join("specproof.toml"), "dialect = \"duckdb\"\n").unwrap();
+    }
+    dir
+}
+
+fn copy_files(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// Replaces `from` (which must be there) with `to` in `file`.
+fn edit(dir: &Path, file: &str, from: &str, to: &str) {
+    let path = dir.join("models").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} does not contain {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn write_model(dir: &Path, file: &str, text: &str) {
+    std::fs::write(dir.join("models").join(file), text).unwrap();
+}
+
+struct Run {
+    code: Option<i32>,
+    json: Value,
+}
+
+impl Run {
+    fn findings(&self) -> Vec<&Value> {
+        self.json["findings"].as_array().map(|a| a.iter().collect()).unwrap_or_default()
+    }
+
+    /// The findings of `code` about `model`.
+    fn of(&self, code: &str, model: &str) -> Vec<&Value> {
+        self.findings().into_iter().filter(|f| f["code"] == code && f["model"] == model).collect()
+    }
+
+    fn codes(&self) -> Vec<String> {
+        let mut codes: Vec<String> =
+            self.findings().iter().map(|f| format!("{} {}", f["code"].as_str().unwrap(), f["model"].as_str().unwrap_or("-"))).collect();
+        codes.sort();
+        codes
+    }
+}
+
+fn validate(dir: &Path, extra: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_specproof"))
+        .arg("validate")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let json = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("JSON output ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
+    Run { code: out.status.code(), json }
+}
+
+fn message(f: &Value) -> String {
+    format!("{} {}", f["message"].as_str().unwrap_or_default(), f["help"].as_str().unwrap_or_default())
+}
+
+#[test]
+fn the_copy_is_clean_before_anything_is_planted() {
+    for duckdb in [false, true] {
+        let dir = example_copy(&format!("clean-{duckdb}"), duckdb);
+        let run = validate(&dir, &[]);
+        assert_eq!(run.code, Some(0), "{:?}", run.codes());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_fan_out_breaks_the_primary_key() {
+    let dir = example_copy("fan-out", false);
+    // The items join is no longer collapsed: one row per item, not per order.
+    edit(&dir, "stg_orders.sqlx", "SUM(order_items.quantity) AS items", "order_items.quantity AS items");
+    edit(&dir, "stg_orders.sqlx", "SUM(order_items.refund_amount) * rates.rate_to_usd", "order_items.refund_amount * rates.rate_to_usd");
+    edit(&dir, "stg_orders.sqlx", "GROUP BY orders.order_id, orders.customer_id, orders.order_ts, orders.total_amount, rates.rate_to_usd", "");
+    let run = validate(&dir, &[]);
+    assert_eq!(run.code, Some(1));
+    let pk = run.of("CHK009", "stg_orders");
+    assert_eq!(pk.len(), 1, "{:?}", run.codes());
+    assert!(message(pk[0]).contains("share a key"), "{}", message(pk[0]));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_left_join_turned_inner_is_named_at_its_line() {
+    let dir = example_copy("inner", false);
+    edit(&dir, "fact_customer_orders.sqlx", "LEFT JOIN ticket_metrics", "INNER JOIN ticket_metrics");
+    let run = validate(&dir, &[]);
+    assert_eq!(run.code, Some(1));
+    let join = run.of("CODE008", "fact_customer_orders");
+    assert_eq!(join.len(), 1, "{:?}", run.codes());
+    assert!(message(join[0]).contains("INNER"), "{}", message(join[0]));
+    assert!(join[0]["location"]["file"].as_str().unwrap().ends_with("fact_customer_orders.sqlx"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_case_mapping_outside_accepted_values() {
+    let dir = example_copy("case", false);
+    edit(&dir, "stg_customers.sqlx", "THEN 'churned'", "THEN 'lost'");
+    let run = validate(&dir, &[]);
+    assert_eq!(run.code, Some(1));
+    let accepted = run.of("CHK005", "stg_customers");
+    assert_eq!(accepted.len(), 1, "{:?}", run.codes());
+    assert!(message(accepted[0]).contains("lost"), "{}", message(accepted[0]));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_not_null_column_that_can_be_null() {
+    let dir = example_copy("null", true);
+    edit(&dir, "stg_customers.sql", " ELSE 'unknown'", "");
+    let run = validate(&dir, &[]);
+    assert_eq!(run.code, Some(1));
+    let null = run.of("CHK002", "stg_customers");
+    assert_eq!(null.len(), 1, "{:?}", run.codes());
+    assert!(message(null[0]).contains("lifecycle_stage"), "{}", message(null[0]));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_scd2_model_that_leaves_two_current_rows() {
+    let dir = example_copy("scd2", false);
+    // Changed keys get a new version, but the old one is never closed.
+    edit(&dir, "dim_customers_scd2.sqlx", "    AND target.is_current\n);", "    AND target.is_current\n    AND target.email IS NOT DISTINCT FROM source.email\n);");
+    edit(&dir, "dim_customers_scd2.sqlx", "OR EXISTS (", "OR FALSE AND EXISTS (");
+    let run = validate(&dir, &[]);
+    assert_eq!(run.code, Some(1));
+    let scd2 = run.of("CHK010", "dim_customers_scd2");
+    assert!(
+        scd2.iter().any(|f| message(f).contains("more than one current row")),
+        "{:?}",
+        scd2.iter().map(|f| message(f)).collect::<Vec<_>>()
+    );
+    // The first run alone cannot show it: the history runs do.
+    assert!(scd2.iter().all(|f| !message(f).contains("after run 1")));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn runaway_failing_and_escaping_models_are_findings_and_the_rest_still_runs() {
+    let dir = example_copy("misbehave", true);
+    let marker = std::env::temp_dir().join(format!("specproof-escape-{}.csv", std::process::id()));
+    let _ = std::fs::remove_file(&marker);
+    // Never ends (for practical purposes): 10^16 rows, constant memory.
+    write_model(&dir, "stg_support_pivot.sql", "SELECT count(*) AS customer_id FROM range(100000000) AS a, range(100000000) AS b\n");
+    // Tries to read a host file.
+    write_model(&dir, "stg_orders.sql", "SELECT * FROM read_csv('/etc/passwd')\n");
+    // Tries to write one, and to install an extension, in a script.
+    write_model(
+        &dir,
+        "dim_customers_scd2.sql",
+        &format!("CREATE TABLE analytics.dim_customers_scd2 AS SELECT 1 AS x;\nCOPY (SELECT 1 AS x) TO '{}';\n", marker.display()),
+    );
+    let run = validate(&dir, &["--timeout", "1"]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.of("RUN002", "stg_support_pivot").len(), 1, "{:?}", run.codes());
+    assert_eq!(run.of("RUN003", "stg_orders").len(), 1, "{:?}", run.codes());
+    let copy = run.of("RUN003", "dim_customers_scd2");
+    assert_eq!(copy.len(), 1, "{:?}", run.codes());
+    // The finding points at the statement that failed, the second.
+    assert_eq!(copy[0]["location"]["line"], 2, "{}", copy[0]);
+    assert!(!marker.exists(), "the sandbox let a model write {}", marker.display());
+    // stg_customers still ran and was checked; fact_customer_orders, downstream of failures, did not run.
+    let scope = run.json["scope"].as_str().unwrap_or_default().to_string();
+    assert!(scope.contains("not run: fact_customer_orders"), "{scope}");
+    assert!(run.findings().iter().all(|f| f["model"] != "stg_customers"), "{:?}", run.codes());
+    std::fs::remove_dir_all(dir).unwrap();
+
+    let dir = example_copy("install", true);
+    write_model(&dir, "stg_support_pivot.sql", "INSTALL httpfs;\nLOAD httpfs;\n");
+    let run = validate(&dir, &[]);
+    assert_eq!(run.of("RUN003", "stg_support_pivot").len(), 1, "{:?}", run.codes());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_model_that_fails_to_run() {
+    let dir = example_copy("fails", true);
+    // Ticket statuses are words: the cast fails on the data, not on the SQL.
+    edit(&dir, "stg_support_pivot.sql", "FROM tickets\nGROUP BY", "FROM tickets\nWHERE CAST(tickets.status AS BIGINT) > 0\nGROUP BY");
+    let run = validate(&dir, &[]);
+    let failed = run.of("RUN001", "stg_support_pivot");
+    assert_eq!(failed.len(), 1, "{:?}", run.codes());
+    assert!(message(failed[0]).contains("Conversion Error"), "{}", message(failed[0]));
+    // Downstream of the failure nothing runs; beside it, everything does.
+    let scope = run.json["scope"].as_str().unwrap_or_default().to_string();
+    assert!(scope.contains("4 models run") && scope.contains("not run: fact_customer_orders"), "{scope}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
