@@ -225,3 +225,23 @@ fn a_model_that_fails_to_run() {
     assert!(scope.contains("4 models run") && scope.contains("not run: fact_customer_orders"), "{scope}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn db_keeps_the_run_database_for_a_person_and_is_never_reused() {
+    let dir = example_copy("db", false);
+    let db = dir.join("run.duckdb");
+    let run = validate(&dir, &["--db", db.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{:?}", run.codes());
+    let connection = duckdb::Connection::open(&db).unwrap();
+    let count = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+    assert!(count("SELECT count(*) FROM raw.crm_customers") > 0);
+    assert!(count("SELECT count(*) FROM analytics.fact_customer_orders") > 0);
+    // Three runs of history: versions opened at three run times.
+    assert_eq!(count("SELECT count(DISTINCT valid_from) FROM analytics.dim_customers_scd2"), 3);
+    drop(connection);
+    // A second run does not write into the first one's database.
+    let out = Command::new(env!("CARGO_BIN_EXE_specproof")).arg("validate").arg(&dir).arg("--db").arg(&db).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

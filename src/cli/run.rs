@@ -135,6 +135,15 @@ fn run_options(project: &Project, run: &RunArgs, validate: Option<&ValidateArgs>
         }
         options.engine.query_timeout = std::time::Duration::from_secs_f64(validate.timeout);
         options.engine.memory_limit = validate.memory_limit.clone();
+        if let Some(path) = &validate.db {
+            // A run builds its database from nothing; reusing one would mix two runs' tables.
+            if path.exists() {
+                return Err(format!(
+                    "specproof: error: --db {} already exists; specproof writes a fresh database there: remove it or choose another path\n",
+                    crate::project::layout::display(path)
+                ));
+            }
+        }
         options.engine.db_path = validate.db.clone();
     }
     Ok(options)
