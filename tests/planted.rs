@@ -245,3 +245,16 @@ fn db_keeps_the_run_database_for_a_person_and_is_never_reused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_model_past_the_memory_limit_is_a_finding() {
+    let dir = example_copy("memory", true);
+    // A 2 GB string, built in memory.
+    write_model(&dir, "stg_support_pivot.sql", "SELECT length(string_agg(repeat('x', 1000), ',')) AS customer_id FROM range(2000000)\n");
+    let run = validate(&dir, &["--memory-limit", "200MB"]);
+    assert_eq!(run.code, Some(1));
+    let memory = run.of("RUN004", "stg_support_pivot");
+    assert_eq!(memory.len(), 1, "{:?}", run.codes());
+    assert!(message(memory[0]).contains("Out of Memory"), "{}", message(memory[0]));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -134,6 +134,12 @@ fn run_options(project: &Project, run: &RunArgs, validate: Option<&ValidateArgs>
             ));
         }
         options.engine.query_timeout = std::time::Duration::from_secs_f64(validate.timeout);
+        if !is_memory_size(&validate.memory_limit) {
+            return Err(format!(
+                "specproof: error: --memory-limit `{}` is not a size; write a number and a unit, e.g. 512MB, 2GB, 1.5GiB\n",
+                validate.memory_limit
+            ));
+        }
         options.engine.memory_limit = validate.memory_limit.clone();
         if let Some(path) = &validate.db {
             // A run builds its database from nothing; reusing one would mix two runs' tables.
@@ -147,6 +153,15 @@ fn run_options(project: &Project, run: &RunArgs, validate: Option<&ValidateArgs>
         options.engine.db_path = validate.db.clone();
     }
     Ok(options)
+}
+
+/// A size DuckDB's `memory_limit` takes: a number and a unit (B, KB, MB, GB, TB, KiB, …).
+fn is_memory_size(text: &str) -> bool {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let units = ["b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib"];
+    number.parse::<f64>().is_ok_and(|n| n > 0.0) && units.contains(&unit.trim().to_ascii_lowercase().as_str())
 }
 
 fn data(args: &DataArgs) -> Outcome {

@@ -66,7 +66,15 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
     }
     let dataset = synthesize(&project.spec, &project.catalog, &options.synth);
     outcome.rows_loaded = dataset.tables.iter().map(|t| t.rows).sum();
-    load(&dataset, engine.connection(), Some(&catalog_name))?;
+    if let Err(error) = load(&dataset, engine.connection(), Some(&catalog_name)) {
+        // DuckDB's out-of-memory text runs to a dozen lines of advice; its first says it.
+        let text = error.to_string();
+        let first = text.lines().next().unwrap_or_default().trim_start_matches("duckdb: ");
+        return Err(crate::error::Error::Run(RunError {
+            kind: super::run_error::RunErrorKind::Failed,
+            message: format!("loading {} synthetic rows failed: {first}", outcome.rows_loaded),
+        }));
+    }
     if let Err(error) = engine.set_run_time(&options.run_time) {
         return Err(crate::error::Error::Run(error));
     }
