@@ -89,6 +89,12 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
                             outcome.histories.join(", ")
                         ));
                     }
+                    if !outcome.undefined_histories.is_empty() {
+                        scope.push_str(&format!(
+                            "; SCD2 history not checked for {}: its source repeats natural keys",
+                            outcome.undefined_histories.join(", ")
+                        ));
+                    }
                     if set_aside > 0 {
                         scope.push_str(&format!(
                             "; {} output-check failure{} follow{} from the spec findings and {} not counted against the code",

@@ -48,7 +48,7 @@ pub(crate) fn run_history(
     target: &HistoryTarget<'_>,
     first_run_time: &str,
     run: &dyn Fn(&Engine, &[Statement], &str) -> Result<(), RunError>,
-) -> Vec<Finding> {
+) -> History {
     let spec = &project.spec;
     let model = &spec.spec.models[target.index];
     let table = OutputTable {
@@ -57,14 +57,26 @@ pub(crate) fn run_history(
         catalog: Some(target.catalog.clone()),
         translated_from_bigquery: target.code.dialect == crate::spec::model::Dialect::Bigquery,
     };
+    // spec-format.md: a snapshot with two rows for one natural key has no defined history; that
+    // is the upstream model's problem, reported there (its key check, or the lint's SPEC013 or
+    // SPEC015), not this model's.
+    if let Some(natural_key) = &model.constraints.natural_key {
+        let keys = natural_key.names().map(ident).collect::<Vec<_>>().join(", ");
+        let sql = format!("SELECT count(*) FROM (SELECT {keys} FROM {} GROUP BY ALL HAVING count(*) > 1)", target.source);
+        if let Ok((_, rows)) = engine.query(&sql) {
+            if rows.first().and_then(|r| r.first()).is_some_and(|v| v.as_deref() != Some("0")) {
+                return History::Undefined;
+            }
+        }
+    }
     let mut findings = check_scd2_invariants(engine.connection(), spec, target.index, &table, 1);
     let plan = match Snapshots::prepare(engine, project, target) {
         Ok(Some(plan)) => plan,
         // No natural key or no source columns: the lint has said why; one run is all there is.
-        Ok(None) => return dedup(findings),
+        Ok(None) => return History::Checked(dedup(findings)),
         Err(error) => {
             findings.push(failure(target, 2, &error));
-            return dedup(findings);
+            return History::Checked(dedup(findings));
         }
     };
     for n in 2..=RUNS {
@@ -82,7 +94,15 @@ pub(crate) fn run_history(
     // Put back what the rest of the run saw, for a person inspecting the database (--db).
     let _ = plan.restore(engine);
     let _ = engine.set_run_time(first_run_time);
-    dedup(findings)
+    History::Checked(dedup(findings))
+}
+
+/// What running a history gave.
+pub(crate) enum History {
+    /// The findings of every run.
+    Checked(Vec<Finding>),
+    /// The source repeats natural keys: there is no history to check.
+    Undefined,
 }
 
 /// The first snapshot, kept, and how to derive the later ones from it.

@@ -6,7 +6,7 @@
 //! construct has no faithful translation, or an upstream model failed) is skipped, and so is
 //! everything downstream of it: their outputs would be judged on inputs that do not exist.
 
-use super::history::{run_history, HistoryTarget};
+use super::history::{run_history, History, HistoryTarget};
 use super::{Engine, EngineConfig, RunError};
 use crate::check::lineage::CodeCheck;
 use crate::check::output::{check_output, OutputTable};
@@ -43,6 +43,8 @@ pub struct RunOutcome {
     pub rows_loaded: usize,
     /// SCD2 models whose history was run over [`super::history::RUNS`] runs.
     pub histories: Vec<String>,
+    /// SCD2 models not checked because their source repeats natural keys (no defined history).
+    pub undefined_histories: Vec<String>,
 }
 
 /// Runs the models of `project` whose code `code` holds, on synthetic data.
@@ -97,8 +99,13 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
             continue;
         };
         let target = HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
-        outcome.findings.extend(run_history(&engine, project, &target, &options.run_time, &execute));
-        outcome.histories.push(model.name.clone());
+        match run_history(&engine, project, &target, &options.run_time, &execute) {
+            History::Checked(findings) => {
+                outcome.findings.extend(findings);
+                outcome.histories.push(model.name.clone());
+            }
+            History::Undefined => outcome.undefined_histories.push(model.name.clone()),
+        }
     }
     outcome.ran = models.ran;
     outcome.skipped = models.skipped;
