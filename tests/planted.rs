@@ -258,3 +258,24 @@ fn a_model_past_the_memory_limit_is_a_finding() {
     assert!(message(memory[0]).contains("Out of Memory"), "{}", message(memory[0]));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn output_is_byte_identical_whatever_the_thread_count() {
+    let dir = example_copy("threads", false);
+    edit(&dir, "stg_customers.sqlx", "THEN 'churned'", "THEN 'lost'");
+    edit(&dir, "fact_customer_orders.sqlx", "LEFT JOIN ticket_metrics", "INNER JOIN ticket_metrics");
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_specproof"))
+            .arg("validate")
+            .arg(&dir)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("the binary runs");
+        assert_eq!(out.status.code(), Some(1));
+        out.stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("8"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
