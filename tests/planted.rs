@@ -279,3 +279,85 @@ fn output_is_byte_identical_whatever_the_thread_count() {
     assert_eq!(one, run("8"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_scd2_model_written_with_merge_runs_as_a_script_and_keeps_its_history() {
+    let dir = example_copy("merge", false);
+    write_model(&dir, "dim_customers_scd2.sqlx", MERGE_SCD2);
+    let db = dir.join("run.duckdb");
+    let run = validate(&dir, &["--db", db.to_str().unwrap()]);
+    assert_eq!(run.code, Some(0), "{:?}", run.codes());
+    let connection = duckdb::Connection::open(&db).unwrap();
+    let count = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+    assert_eq!(count("SELECT count(DISTINCT valid_from) FROM analytics.dim_customers_scd2"), 3);
+    assert!(count("SELECT count(*) FROM analytics.dim_customers_scd2 WHERE NOT is_current") > 0);
+    drop(connection);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The example's SCD2 model with its UPDATE written as a MERGE.
+const MERGE_SCD2: &str = r#"config {
+  type: "operations",
+  hasOutput: true,
+  schema: "analytics",
+  description: "Type 2 history of stg_customers keyed on customer_id: valid_from, valid_to (NULL while open), is_current."
+}
+
+-- Each run closes the current version of every key that changed or vanished, then opens a
+-- version for every key in the snapshot that has no current version (new, changed or back).
+-- Tracked columns compare NULL-safely.
+CREATE TABLE IF NOT EXISTS ${self()} (
+  customer_id INT64,
+  email STRING,
+  phone_e164 STRING,
+  lifecycle_stage STRING,
+  country STRING,
+  city STRING,
+  state STRING,
+  postal_code STRING,
+  created_at TIMESTAMP,
+  valid_from TIMESTAMP,
+  valid_to TIMESTAMP,
+  is_current BOOL
+);
+
+MERGE ${self()} AS target
+USING ${ref("stg_customers")} AS source
+ON target.customer_id = source.customer_id
+WHEN MATCHED AND target.is_current AND (
+  source.email IS DISTINCT FROM target.email
+  OR source.phone_e164 IS DISTINCT FROM target.phone_e164
+  OR source.lifecycle_stage IS DISTINCT FROM target.lifecycle_stage
+  OR source.country IS DISTINCT FROM target.country
+  OR source.city IS DISTINCT FROM target.city
+  OR source.state IS DISTINCT FROM target.state
+  OR source.postal_code IS DISTINCT FROM target.postal_code
+  OR source.created_at IS DISTINCT FROM target.created_at
+) THEN UPDATE SET valid_to = CURRENT_TIMESTAMP(), is_current = FALSE
+WHEN NOT MATCHED BY SOURCE AND target.is_current THEN UPDATE SET valid_to = CURRENT_TIMESTAMP(), is_current = FALSE;
+
+INSERT INTO ${self()} (
+  customer_id, email, phone_e164, lifecycle_stage, country, city, state, postal_code, created_at,
+  valid_from, valid_to, is_current
+)
+SELECT
+  source.customer_id,
+  source.email,
+  source.phone_e164,
+  source.lifecycle_stage,
+  source.country,
+  source.city,
+  source.state,
+  source.postal_code,
+  source.created_at,
+  CURRENT_TIMESTAMP(),
+  CAST(NULL AS TIMESTAMP),
+  TRUE
+FROM ${ref("stg_customers")} AS source
+WHERE NOT EXISTS (
+  SELECT 1
+  FROM ${self()} AS target
+  WHERE target.customer_id = source.customer_id
+    AND target.is_current
+);
+"#;
