@@ -58,7 +58,10 @@ pub fn parse_located_statements(sql: &str, dialect: Dialect) -> Result<Vec<(Stat
         }
         if expecting_delimiter {
             let next = next.clone();
-            return Err(error_at(&parser, ParserError::ParserError(format!("Expected: end of statement, found: {}", next.token))));
+            return Err(error_at(
+                &parser,
+                ParserError::ParserError(format!("Expected: end of statement, found: {}", next.token)),
+            ));
         }
         let (line, column) = (next.span.start.line, next.span.start.column);
         let statement = parser.parse_statement().map_err(|e| error_at(&parser, e))?;

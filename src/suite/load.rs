@@ -161,18 +161,11 @@ pub fn resolve(spec: &Spec, catalog: &Catalog, cte: Option<&CteTarget>, parts: &
     }
 }
 
-/// The tables a statement reads, each as its name's parts; names of the statement's own CTEs
-/// are left out.
-pub fn reads(statement: &Statement) -> Vec<Vec<String>> {
+/// The tables a statement, query or expression reads, each as its name's parts; names of its
+/// own CTEs are left out.
+pub fn reads_of<V: Visit>(node: &V) -> Vec<Vec<String>> {
     let mut found = Reads::default();
-    let _ = statement.visit(&mut found);
-    found.finish()
-}
-
-/// [`reads`] of an expression (an ASSERT condition).
-pub fn expr_reads(expr: &Expr) -> Vec<Vec<String>> {
-    let mut found = Reads::default();
-    let _ = expr.visit(&mut found);
+    let _ = node.visit(&mut found);
     found.finish()
 }
 
@@ -380,19 +373,26 @@ fn header(comments: &[Comment], first_line: u64, spec: &Spec, findings: &mut Vec
             let Some(target) = header_text(line) else { continue };
             let mut at = comment.location.clone();
             at.line += i;
-            let Some((model, cte)) = target.split_once('.').filter(|(m, c)| !m.trim().is_empty() && !c.trim().is_empty())
+            let Some((model, cte)) =
+                target.split_once('.').filter(|(m, c)| !m.trim().is_empty() && !c.trim().is_empty())
             else {
                 findings.push(
-                    Finding::new(Code::ShippedTestNotRun, format!("the header `cte: {target}` names no `<model>.<cte>`"))
-                        .at(at),
+                    Finding::new(
+                        Code::ShippedTestNotRun,
+                        format!("the header `cte: {target}` names no `<model>.<cte>`"),
+                    )
+                    .at(at),
                 );
                 return None;
             };
             let (model, cte) = (model.trim().to_string(), cte.trim().to_string());
             if !spec.models.iter().any(|m| m.name == model) {
                 findings.push(
-                    Finding::new(Code::ShippedTestNotRun, format!("the header names model `{model}`, which the spec does not define"))
-                        .at(at),
+                    Finding::new(
+                        Code::ShippedTestNotRun,
+                        format!("the header names model `{model}`, which the spec does not define"),
+                    )
+                    .at(at),
                 );
                 return None;
             }
@@ -421,11 +421,9 @@ fn comments(sql: &str, dialect: Dialect, locate: &dyn Fn(u64, u64) -> Location) 
                         last.text.push_str(&text);
                         last.lines.1 = line;
                     }
-                    _ => out.push(Comment {
-                        text,
-                        location: locate(line, token.span.start.column),
-                        lines: (line, line),
-                    }),
+                    _ => {
+                        out.push(Comment { text, location: locate(line, token.span.start.column), lines: (line, line) })
+                    }
                 }
                 open = true;
             }
@@ -498,7 +496,7 @@ mod tests {
         let spec = &project(Dialect::Bigquery).spec.spec;
         let catalog = &project(Dialect::Bigquery).catalog;
         let StatementKind::Singular(query) = &file.statements[2].kind else { panic!() };
-        let read = reads(&Statement::Query(query.clone()));
+        let read = reads_of(query.as_ref());
         assert_eq!(read, [vec!["temp".to_string(), "stg_customers".to_string()]]);
         assert_eq!(resolve(spec, catalog, file.cte.as_ref(), &read[0]), TableTarget::Model(0));
         assert_eq!(resolve(spec, catalog, file.cte.as_ref(), &["customers".into()]), TableTarget::Cte);

@@ -16,6 +16,5 @@ pub mod lint;
 pub mod load;
 pub mod run;
 
-
+pub use lint::lint_suite;
 pub use load::{load_suite, Suite, TestFile};
-
