@@ -14,6 +14,8 @@ use crate::project::layout::Project;
 use crate::spec::lint::graph::dependencies;
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::code::{ModelCode, ProjectTables};
+use crate::suite::run::{run_suite, MainRun};
+use crate::suite::Suite;
 use crate::synth::{load, synthesize, SynthOptions};
 use rayon::prelude::*;
 use sqlparser::ast::Statement;
@@ -40,10 +42,18 @@ pub struct RunOutcome {
     pub skipped: Vec<(String, String)>,
     /// Rows loaded into the source tables.
     pub rows_loaded: usize,
+    /// Shipped test files run (see [`crate::suite`]).
+    pub test_files_run: usize,
 }
 
-/// Runs the models of `project` whose code `code` holds, on synthetic data.
-pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) -> crate::error::Result<RunOutcome> {
+/// Runs the models of `project` whose code `code` holds, on synthetic data, then the shipped
+/// tests of `suite` (those without fixtures on the same database, the others each in its own).
+pub fn run_project(
+    project: &Project,
+    code: &CodeCheck,
+    suite: Option<&Suite>,
+    options: &RunOptions,
+) -> crate::error::Result<RunOutcome> {
     let spec = &project.spec.spec;
     let engine = Engine::open(&options.engine)?;
     let catalog_name = engine.catalog().to_string();
@@ -69,7 +79,12 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
     }
 
     let models = run_models(&engine, project, code, None)?;
-    outcome.findings = models.findings;
+    if let Some(suite) = suite {
+        let main = MainRun { engine: &engine, done: &models.done };
+        outcome.findings.extend(run_suite(project, code, suite, options, Some(main)));
+        outcome.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
+    }
+    outcome.findings.extend(models.findings);
     outcome.ran = models.ran;
     outcome.skipped = models.skipped;
     crate::finding::sort_findings(&mut outcome.findings);
@@ -100,6 +115,19 @@ pub fn run_models(
     code: &CodeCheck,
     only: Option<&[usize]>,
 ) -> crate::error::Result<ModelsRun> {
+    run_models_with(engine, project, code, only, &[])
+}
+
+/// [`run_models`] where the models `given` (spec indexes) already have their tables (a shipped
+/// test's fixtures filled them): they count as done, are not run or checked, and what is
+/// upstream of them only is not needed.
+pub fn run_models_with(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    only: Option<&[usize]>,
+    given: &[usize],
+) -> crate::error::Result<ModelsRun> {
     let spec = &project.spec.spec;
     let catalog_name = engine.catalog().to_string();
     let mut outcome = ModelsRun::default();
@@ -107,8 +135,13 @@ pub fn run_models(
     let deps = dependencies(spec, &project.catalog);
     let by_model = |name: &str| code.models.iter().find(|m| m.model == name);
     let mut state: Vec<State> = vec![State::Waiting; spec.models.len()];
+    for &g in given {
+        if let Some(s) = state.get_mut(g) {
+            *s = State::Done;
+        }
+    }
     if let Some(only) = only {
-        let needed = upstream_closure(&deps, only);
+        let needed = upstream_closure(&deps, only, given);
         for (i, s) in state.iter_mut().enumerate() {
             if !needed.contains(&i) {
                 *s = State::NotWanted;
@@ -188,11 +221,15 @@ pub fn run_models(
     Ok(outcome)
 }
 
-/// `only` and every model they read from, transitively.
-fn upstream_closure(deps: &[Vec<usize>], only: &[usize]) -> Vec<usize> {
+/// `only` and every model they read from, transitively, except through the models `given`.
+fn upstream_closure(deps: &[Vec<usize>], only: &[usize], given: &[usize]) -> Vec<usize> {
     let mut needed: Vec<usize> = only.to_vec();
     let mut i = 0;
     while i < needed.len() {
+        if given.contains(&needed[i]) {
+            i += 1;
+            continue;
+        }
         for &d in &deps[needed[i]] {
             if !needed.contains(&d) {
                 needed.push(d);
@@ -214,7 +251,7 @@ enum State {
 }
 
 /// `schema.table` as `"catalog".schema.table`.
-fn qualify(catalog: &str, table: &str) -> String {
+pub(crate) fn qualify(catalog: &str, table: &str) -> String {
     let quoted: Vec<String> = table.split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect();
     format!("\"{}\".{}", catalog.replace('"', "\"\""), quoted.join("."))
 }
