@@ -70,7 +70,7 @@ pub fn lint_file(project: &Project, deps: &[Vec<usize>], file: &TestFile) -> Vec
 /// The tables a test statement reads, as written.
 pub fn test_reads(kind: &StatementKind) -> Vec<Vec<String>> {
     match kind {
-        StatementKind::Assert { condition, .. } => reads_of(condition),
+        StatementKind::Assert { condition, .. } => reads_of(condition.as_ref()),
         StatementKind::Singular(query) => reads_of(query.as_ref()),
         StatementKind::Fixture { query, .. } => reads_of(query.as_ref()),
         StatementKind::Other(statement) => reads_of(statement.as_ref()),

@@ -122,7 +122,7 @@ pub enum StatementKind {
     /// BigQuery's `ASSERT <condition> [AS 'message']`: fails when the condition is not true.
     Assert {
         /// The condition.
-        condition: Expr,
+        condition: Box<Expr>,
         /// The message, when it is a string literal.
         message: Option<String>,
     },
@@ -333,7 +333,7 @@ fn classify(statement: Statement) -> StatementKind {
                 },
                 other => other.to_string(),
             });
-            StatementKind::Assert { condition, message }
+            StatementKind::Assert { condition: Box::new(condition), message }
         }
         Statement::CreateTable(create) if create.query.is_some() && create.columns.is_empty() => {
             let name = name_parts(&create.name);

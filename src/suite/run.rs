@@ -86,7 +86,7 @@ pub fn run_suite(
 
 /// Every source table with its declared columns and no rows.
 fn empty_sources(project: &Project, synth: &SynthOptions) -> Dataset {
-    let options = SynthOptions { rows: 1, ..synth.clone() };
+    let options = SynthOptions { rows: 1, ..*synth };
     let mut dataset = synthesize(&project.spec, &project.catalog, &options);
     for table in &mut dataset.tables {
         table.rows = 0;
@@ -355,7 +355,7 @@ impl FileRun<'_> {
         let title = test.title().map(|t| format!("`{t}`")).unwrap_or_else(|| "shipped test".to_string());
         match &test.kind {
             StatementKind::Assert { condition, .. } => {
-                let mut translated = condition.clone();
+                let mut translated = condition.as_ref().clone();
                 let options = BridgeOptions { from: self.file.dialect, catalog: Some(catalog.to_string()) };
                 if let Some(problem) = expr_to_duckdb(&mut translated, &options).first() {
                     return vec![not_run(test, &format!("no faithful DuckDB translation: {}", problem.message))];
