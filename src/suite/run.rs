@@ -531,3 +531,49 @@ fn is_comparison(op: &BinaryOperator) -> bool {
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::lineage::check_project;
+    use crate::project::layout::{load_project, Overrides};
+    use crate::suite::load::analyse_test_file;
+    use crate::test_support::crate_root;
+
+    fn run(text: &str) -> Vec<Finding> {
+        let dir = crate_root().join("specs/customer360");
+        let overrides = Overrides { spec: Some(dir.join("spec.corrected.json")), ..Default::default() };
+        let project = load_project(&dir, &overrides).expect("example loads");
+        let code = check_project(&project);
+        let tables = ProjectTables::new(&project.spec.spec, &project.catalog);
+        let suite = Suite { files: vec![analyse_test_file("tests/t.sql", text, &project, &tables)] };
+        let options = RunOptions { run_time: "2024-06-30 12:00:00".into(), ..Default::default() };
+        run_suite(&project, &code, &suite, &options, None)
+    }
+
+    #[test]
+    fn a_fixture_file_runs_alone_and_only_its_failures_are_reported() {
+        let found = run("CREATE TEMP TABLE raw.crm_customers AS (SELECT 7 AS customer_id, 'active' AS status);\n\
+             ASSERT (SELECT lifecycle_stage FROM temp.stg_customers) = 'active' AS 'holds';\n\
+             ASSERT (SELECT COUNT(*) FROM temp.stg_customers) = 2 AS 'does not hold';\n\
+             SELECT customer_id FROM temp.stg_customers WHERE customer_id = 7;\n");
+        let got: Vec<(Code, usize)> = found.iter().map(|f| (f.code, f.location.as_ref().unwrap().line)).collect();
+        assert_eq!(got, [(Code::ShippedTestFailed, 3), (Code::ShippedTestFailed, 4)], "{found:#?}");
+        assert_eq!(found[0].help.as_deref(), Some("`(SELECT COUNT(*) FROM temp.stg_customers)` is 1"));
+        assert_eq!(found[1].help.as_deref(), Some("the failing row:\n    customer_id\n    -----------\n    7"));
+    }
+
+    #[test]
+    fn a_broken_fixture_stops_its_file_with_reasons() {
+        let found = run("CREATE TEMP TABLE raw.crm_customers AS (SELECT 1 AS no_such_column);\n\
+             ASSERT (SELECT COUNT(*) FROM temp.stg_customers) = 1 AS 'x';\n");
+        let got: Vec<(Code, usize)> = found.iter().map(|f| (f.code, f.location.as_ref().unwrap().line)).collect();
+        assert_eq!(got, [(Code::ShippedTestNotRun, 1), (Code::ShippedTestNotRun, 2)]);
+        assert!(found[0].message.contains("no_such_column"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn without_a_main_run_files_without_fixtures_wait() {
+        assert_eq!(run("ASSERT (SELECT COUNT(*) FROM temp.stg_customers) = 1 AS 'x';\n"), []);
+    }
+}
