@@ -225,6 +225,20 @@ codes! {
         "The model's `constraints.primary_key` does not hold on its output: a key column is null, or two rows share a key.\n\nWhy: consumers join on the key; a duplicate multiplies their rows.\n\nExample: two rows for one `order_id`.";
     Scd2InvariantFailed = "CHK010", "scd2-invariant-failed", Error, Code,
         "An SCD2 model's history breaks an invariant after some run: two current rows for a key, overlapping versions, a closed version that ends before it starts, or a version that does not follow the spec's history.\n\nWhy: history that contradicts itself cannot be queried as of a time.\n\nExample: a key whose old version stays current after its email changed.";
+    ShippedTestFailed = "TST001", "shipped-test-failed", Error, Test,
+        "A shipped test in `tests/*.sql` failed: an `ASSERT` whose condition is false or NULL, or a singular test (a query) that returned rows. The finding shows the test's message and the first failing rows.\n\nWhy: the project's own tests say the code is wrong on this input (or the test expects what the spec does not say: read both).\n\nExample: `ASSERT (SELECT COUNT(*) FROM temp.stg_customers WHERE email IS NULL) = 0 AS 'every customer has an email'` on data where an email is null.";
+    ShippedTestNotRun = "TST002", "shipped-test-not-run", Error, Test,
+        "A shipped test could not run: its file does not parse or uses a template specproof cannot evaluate, a statement is of a kind a test file cannot hold, a table it reads does not exist, a model it reads did not run, or DuckDB reported an error. The other tests still run.\n\nWhy: a test that does not run proves nothing, and says nothing about the code.\n\nExample: `SELECT * FROM temp.stg_customer` (a misspelt model name).";
+    TestCannotFail = "TST003", "test-cannot-fail", Error, Test,
+        "A shipped test reads no table at all: a singular test that returns constants (`SELECT 1`, `SELECT 1 WHERE FALSE`), or an `ASSERT` on a constant (`ASSERT TRUE`, `ASSERT 1 = 1`).\n\nWhy: its outcome is fixed before any data exists; it passes whatever the code does.\n\nExample: `ASSERT (1 = 1) AS 'customers are unique'`.";
+    AssertionCommentedOut = "TST004", "assertion-commented-out", Error, Test,
+        "A comment in a shipped test holds an assertion: its text parses as an `ASSERT`, or as a query that reads a model.\n\nWhy: a disabled check is a test that cannot fail, and often hides a failure someone silenced.\n\nExample: `-- ASSERT (SELECT COUNT(*) FROM analytics.fact_customer_orders) > 0 AS 'has rows'`.";
+    FixtureNotRead = "TST005", "fixture-not-read", Warning, Test,
+        "A fixture (`CREATE TEMP TABLE <table> AS …`) fills a table that none of the file's tests reads: not directly, and not through a model the tests read (or a model upstream of it).\n\nWhy: the input the test meant to control does not reach what it checks, so the test runs on something else than its author thought (usually empty tables).\n\nExample: a fixture for `raw.support_tickets` in a file whose only assertion reads `temp.stg_customers`.";
+    TestReadsOnlySources = "TST006", "test-reads-only-sources", Error, Test,
+        "A shipped test reads source tables only, no model's output and no CTE of a model.\n\nWhy: it checks the input data, not the code; it passes or fails whatever the models do.\n\nExample: `ASSERT (SELECT COUNT(*) FROM raw.crm_customers) > 0`.";
+    TestReadsNoModel = "TST007", "test-reads-no-model", Error, Test,
+        "A shipped test reads tables, but none of them is a model, a source, or the CTE its file's `-- cte:` header names (only tables the file creates itself, or names the project does not know).\n\nWhy: it cannot tell whether the code is right.\n\nExample: `SELECT * FROM expected WHERE amount < 0` where `expected` is a table the test file fills itself.";
 }
 
 impl fmt::Display for Code {

@@ -3,7 +3,7 @@
 //!
 //! The crate is laid out by the stages data flows through: [`project`] finds the files,
 //! [`spec`] loads and lints the spec, [`sql`] parses SQL, [`synth`] builds data, [`engine`]
-//! runs it in embedded DuckDB, [`check`] judges the result, [`report`] renders findings, and
+//! runs it in embedded DuckDB, [`check`] judges the result, [`suite`] runs the project's own shipped tests, [`report`] renders findings, and
 //! [`codegen`] and [`diagram`] produce artefacts from the spec. [`cli`] ties them to the
 //! command line. The library never prints and never exits.
 //!
@@ -35,6 +35,7 @@ pub mod project;
 pub mod report;
 pub mod spec;
 pub mod sql;
+pub mod suite;
 pub mod synth;
 
 /// Helpers shared by the unit tests.

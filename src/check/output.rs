@@ -360,16 +360,20 @@ fn plural(n: u64, word: &str) -> String {
     }
 }
 
-/// Rows that break a check: how many, and the first ones as text.
-struct Failing {
-    count: u64,
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
+/// Rows that break a check: how many, and the first ones as text. Shipped tests
+/// ([`crate::suite`]) show their failing rows the same way.
+pub(crate) struct Failing {
+    /// How many rows fail in all.
+    pub(crate) count: u64,
+    /// The names of the columns shown.
+    pub(crate) header: Vec<String>,
+    /// The first failing rows, NULL written as `NULL`.
+    pub(crate) rows: Vec<Vec<String>>,
 }
 
 impl Failing {
     /// The first rows as a small text table, for `help`.
-    fn table(&self) -> String {
+    pub(crate) fn table(&self) -> String {
         let cut = |v: &str| {
             if v.chars().count() > SHOWN_WIDTH {
                 format!("{}…", v.chars().take(SHOWN_WIDTH - 1).collect::<String>())

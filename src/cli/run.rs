@@ -11,6 +11,7 @@ use crate::report::summary::Report;
 use crate::report::{self, json, text};
 use crate::spec::lint::lint_spec;
 use crate::sql::code::ModelCode;
+use crate::suite::{lint_suite, load_suite, Suite};
 use crate::synth::{synthesize, write_csv};
 
 /// What a command produced: text for stdout and stderr, and the exit code.
@@ -62,6 +63,11 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
     findings.extend(lint.iter().cloned());
     let mut scope = "spec lint".to_string();
     let code = validate.map(|_| check_code(&project));
+    let suite = validate.map(|_| load_suite(&project));
+    if let Some(suite) = &suite {
+        findings.extend(suite.files.iter().flat_map(|f| f.findings.iter().cloned()));
+        findings.extend(lint_suite(&project, suite));
+    }
     if let (Some(code), Some(validate)) = (&code, validate) {
         findings.extend(code.findings.iter().cloned());
         let files = code.models.len();
@@ -71,7 +77,7 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
                 Ok(options) => options,
                 Err(message) => return Outcome { stdout: String::new(), stderr: message, code: 2 },
             };
-            match run_project(&project, code, &options) {
+            match run_project(&project, code, suite.as_ref(), &options) {
                 Ok(outcome) => {
                     let (kept, set_aside) = set_aside_explained(&project.spec, &lint, outcome.findings);
                     findings.extend(kept);
@@ -82,6 +88,13 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
                         outcome.rows_loaded,
                         options.synth.seed
                     ));
+                    if outcome.test_files_run > 0 {
+                        scope.push_str(&format!(
+                            ", {} shipped test file{}",
+                            outcome.test_files_run,
+                            if outcome.test_files_run == 1 { "" } else { "s" }
+                        ));
+                    }
                     if !outcome.histories.is_empty() {
                         scope.push_str(&format!(
                             ", SCD2 history over {} runs ({})",
@@ -117,7 +130,7 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
     crate::finding::sort_findings(&mut findings);
     let report = Report { command: command.into(), spec: project.spec.text.file.clone(), scope, findings };
     let stdout = match args.format {
-        Format::Text => text::render(&report, &source_texts(&project, code.as_ref())),
+        Format::Text => text::render(&report, &source_texts(&project, code.as_ref(), suite.as_ref())),
         Format::Json => json::render(&report),
     };
     Outcome { stdout, stderr: String::new(), code: if report.is_clean() { 0 } else { 1 } }
@@ -195,13 +208,22 @@ fn data(args: &DataArgs) -> Outcome {
 }
 
 /// Every file a finding can point into, for the text report's source lines.
-fn source_texts<'a>(project: &'a Project, code: Option<&'a CodeCheck>) -> text::SourceTexts<'a> {
+fn source_texts<'a>(
+    project: &'a Project,
+    code: Option<&'a CodeCheck>,
+    suite: Option<&'a Suite>,
+) -> text::SourceTexts<'a> {
     let mut sources: text::SourceTexts<'_> =
         project.catalog.texts.iter().map(|(file, text)| (file.as_str(), text.as_str())).collect();
     sources.insert(project.spec.text.file.as_str(), project.spec.text.text.as_str());
     for model in code.iter().flat_map(|c| c.models.iter()) {
         if let Some(rendered) = &model.rendered {
             sources.insert(model.file.as_str(), rendered.original.as_str());
+        }
+    }
+    for file in suite.iter().flat_map(|s| s.files.iter()) {
+        if let Some(rendered) = &file.rendered {
+            sources.insert(file.file.as_str(), rendered.original.as_str());
         }
     }
     sources
@@ -235,7 +257,7 @@ fn lineage(args: &LineageArgs) -> Outcome {
     let stdout = match args.project.format {
         Format::Text => {
             let mut out = report::lineage::render_text(&models);
-            out.push_str(&text::render(&report, &source_texts(&project, Some(&code))));
+            out.push_str(&text::render(&report, &source_texts(&project, Some(&code), None)));
             out
         }
         Format::Json => report::lineage::render_json(&models, &report.findings),

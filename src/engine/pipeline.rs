@@ -15,6 +15,8 @@ use crate::project::layout::Project;
 use crate::spec::lint::graph::dependencies;
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::code::{ModelCode, ProjectTables};
+use crate::suite::run::{run_suite, MainRun};
+use crate::suite::Suite;
 use crate::synth::{load, synthesize, SynthOptions};
 use rayon::prelude::*;
 use sqlparser::ast::{Spanned, Statement};
@@ -45,10 +47,18 @@ pub struct RunOutcome {
     pub histories: Vec<String>,
     /// SCD2 models not checked because their source repeats natural keys (no defined history).
     pub undefined_histories: Vec<String>,
+    /// Shipped test files run (see [`crate::suite`]).
+    pub test_files_run: usize,
 }
 
-/// Runs the models of `project` whose code `code` holds, on synthetic data.
-pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) -> crate::error::Result<RunOutcome> {
+/// Runs the models of `project` whose code `code` holds, on synthetic data, then the shipped
+/// tests of `suite` (those without fixtures on the same database, the others each in its own).
+pub fn run_project(
+    project: &Project,
+    code: &CodeCheck,
+    suite: Option<&Suite>,
+    options: &RunOptions,
+) -> crate::error::Result<RunOutcome> {
     let spec = &project.spec.spec;
     let engine = Engine::open(&options.engine)?;
     let catalog_name = engine.catalog().to_string();
@@ -83,6 +93,12 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
 
     let models = run_models(&engine, project, code, None)?;
     outcome.findings = models.findings;
+    // The shipped tests read the state after the pipeline's run, before any history run.
+    if let Some(suite) = suite {
+        let main = MainRun { engine: &engine, done: &models.done };
+        outcome.findings.extend(run_suite(project, code, suite, options, Some(main)));
+        outcome.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
+    }
     // SCD2 models keep history over runs: run each again on changed snapshots, one at a time
     // (they change their source tables), after everything else has been checked.
     let tables = ProjectTables::new(spec, &project.catalog);
@@ -98,7 +114,8 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
         ) else {
             continue;
         };
-        let target = HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
+        let target =
+            HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
         match run_history(&engine, project, &target, &options.run_time, &execute) {
             History::Checked(findings) => {
                 outcome.findings.extend(findings);
@@ -113,7 +130,6 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
     outcome.skipped.sort();
     Ok(outcome)
 }
-
 
 /// What running the models on a loaded database produced.
 #[derive(Debug, Clone, Default)]
@@ -138,6 +154,19 @@ pub fn run_models(
     code: &CodeCheck,
     only: Option<&[usize]>,
 ) -> crate::error::Result<ModelsRun> {
+    run_models_with(engine, project, code, only, &[])
+}
+
+/// [`run_models`] where the models `given` (spec indexes) already have their tables (a shipped
+/// test's fixtures filled them): they count as done, are not run or checked, and what is
+/// upstream of them only is not needed.
+pub fn run_models_with(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    only: Option<&[usize]>,
+    given: &[usize],
+) -> crate::error::Result<ModelsRun> {
     let spec = &project.spec.spec;
     let catalog_name = engine.catalog().to_string();
     let mut outcome = ModelsRun::default();
@@ -145,8 +174,13 @@ pub fn run_models(
     let deps = dependencies(spec, &project.catalog);
     let by_model = |name: &str| code.models.iter().find(|m| m.model == name);
     let mut state: Vec<State> = vec![State::Waiting; spec.models.len()];
+    for &g in given {
+        if let Some(s) = state.get_mut(g) {
+            *s = State::Done;
+        }
+    }
     if let Some(only) = only {
-        let needed = upstream_closure(&deps, only);
+        let needed = upstream_closure(&deps, only, given);
         for (i, s) in state.iter_mut().enumerate() {
             if !needed.contains(&i) {
                 *s = State::NotWanted;
@@ -226,11 +260,15 @@ pub fn run_models(
     Ok(outcome)
 }
 
-/// `only` and every model they read from, transitively.
-fn upstream_closure(deps: &[Vec<usize>], only: &[usize]) -> Vec<usize> {
+/// `only` and every model they read from, transitively, except through the models `given`.
+fn upstream_closure(deps: &[Vec<usize>], only: &[usize], given: &[usize]) -> Vec<usize> {
     let mut needed: Vec<usize> = only.to_vec();
     let mut i = 0;
     while i < needed.len() {
+        if given.contains(&needed[i]) {
+            i += 1;
+            continue;
+        }
         for &d in &deps[needed[i]] {
             if !needed.contains(&d) {
                 needed.push(d);
@@ -252,7 +290,7 @@ enum State {
 }
 
 /// `schema.table` as `"catalog".schema.table`.
-fn qualify(catalog: &str, table: &str) -> String {
+pub(crate) fn qualify(catalog: &str, table: &str) -> String {
     let quoted: Vec<String> = table.split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect();
     format!("\"{}\".{}", catalog.replace('"', "\"\""), quoted.join("."))
 }

@@ -41,6 +41,36 @@ pub fn parse_statements(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, S
     parser.parse_statements().map_err(|e| error_at(&parser, e))
 }
 
+/// Parses a script like [`parse_statements`], keeping where each statement starts (1-based
+/// line and column of its first token): some statements (`ASSERT`) carry no span of their own.
+pub fn parse_located_statements(sql: &str, dialect: Dialect) -> Result<Vec<(Statement, u64, u64)>, SqlError> {
+    let mut parser = parser_for(sql, dialect)?;
+    let mut statements = Vec::new();
+    let mut expecting_delimiter = false;
+    // The loop of sqlparser's own `parse_statements`, recording the first token of each.
+    loop {
+        while parser.consume_token(&Token::SemiColon) {
+            expecting_delimiter = false;
+        }
+        let next = parser.peek_token_ref();
+        if next.token == Token::EOF {
+            break;
+        }
+        if expecting_delimiter {
+            let next = next.clone();
+            return Err(error_at(
+                &parser,
+                ParserError::ParserError(format!("Expected: end of statement, found: {}", next.token)),
+            ));
+        }
+        let (line, column) = (next.span.start.line, next.span.start.column);
+        let statement = parser.parse_statement().map_err(|e| error_at(&parser, e))?;
+        statements.push((statement, line, column));
+        expecting_delimiter = true;
+    }
+    Ok(statements)
+}
+
 /// Parses one expression; anything after it is an error.
 pub fn parse_expression(sql: &str, dialect: Dialect) -> Result<Expr, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
@@ -148,6 +178,19 @@ mod tests {
         parse_expression("COUNTIF(status = 'OPEN')", Dialect::Bigquery).unwrap();
         let list = parse_expression_list("'a', 'b', 3", Dialect::Bigquery).unwrap();
         assert_eq!(list.len(), 3);
+    }
+
+    #[test]
+    fn located_statements_know_where_they_start() {
+        let sql = "SELECT 1;\n\n  ASSERT (SELECT 1) = 1 AS 'one';;\nSELECT 2";
+        for dialect in [Dialect::Bigquery, Dialect::Duckdb] {
+            let found = parse_located_statements(sql, dialect).unwrap();
+            let starts: Vec<(u64, u64)> = found.iter().map(|(_, l, c)| (*l, *c)).collect();
+            assert_eq!(starts, [(1, 1), (3, 3), (4, 1)]);
+            assert!(matches!(found[1].0, Statement::Assert { .. }));
+        }
+        let err = parse_located_statements("SELECT 1\nSELECT 2", Dialect::Bigquery).unwrap_err();
+        assert_eq!((err.line, err.column), (2, 1), "{err}");
     }
 
     #[test]
