@@ -68,8 +68,11 @@ impl Run {
     }
 
     fn codes(&self) -> Vec<String> {
-        let mut codes: Vec<String> =
-            self.findings().iter().map(|f| format!("{} {}", f["code"].as_str().unwrap(), f["model"].as_str().unwrap_or("-"))).collect();
+        let mut codes: Vec<String> = self
+            .findings()
+            .iter()
+            .map(|f| format!("{} {}", f["code"].as_str().unwrap(), f["model"].as_str().unwrap_or("-")))
+            .collect();
         codes.sort();
         codes
     }
@@ -108,8 +111,18 @@ fn a_fan_out_breaks_the_primary_key() {
     let dir = example_copy("fan-out", false);
     // The items join is no longer collapsed: one row per item, not per order.
     edit(&dir, "stg_orders.sqlx", "SUM(order_items.quantity) AS items", "order_items.quantity AS items");
-    edit(&dir, "stg_orders.sqlx", "SUM(order_items.refund_amount) * rates.rate_to_usd", "order_items.refund_amount * rates.rate_to_usd");
-    edit(&dir, "stg_orders.sqlx", "GROUP BY orders.order_id, orders.customer_id, orders.order_ts, orders.total_amount, rates.rate_to_usd", "");
+    edit(
+        &dir,
+        "stg_orders.sqlx",
+        "SUM(order_items.refund_amount) * rates.rate_to_usd",
+        "order_items.refund_amount * rates.rate_to_usd",
+    );
+    edit(
+        &dir,
+        "stg_orders.sqlx",
+        "GROUP BY orders.order_id, orders.customer_id, orders.order_ts, orders.total_amount, rates.rate_to_usd",
+        "",
+    );
     let run = validate(&dir, &[]);
     assert_eq!(run.code, Some(1));
     let pk = run.of("CHK009", "stg_orders");
@@ -159,7 +172,12 @@ fn a_not_null_column_that_can_be_null() {
 fn an_scd2_model_that_leaves_two_current_rows() {
     let dir = example_copy("scd2", false);
     // Changed keys get a new version, but the old one is never closed.
-    edit(&dir, "dim_customers_scd2.sqlx", "    AND target.is_current\n);", "    AND target.is_current\n    AND target.email IS NOT DISTINCT FROM source.email\n);");
+    edit(
+        &dir,
+        "dim_customers_scd2.sqlx",
+        "    AND target.is_current\n);",
+        "    AND target.is_current\n    AND target.email IS NOT DISTINCT FROM source.email\n);",
+    );
     edit(&dir, "dim_customers_scd2.sqlx", "OR EXISTS (", "OR FALSE AND EXISTS (");
     let run = validate(&dir, &[]);
     assert_eq!(run.code, Some(1));
@@ -180,14 +198,21 @@ fn runaway_failing_and_escaping_models_are_findings_and_the_rest_still_runs() {
     let marker = std::env::temp_dir().join(format!("specproof-escape-{}.csv", std::process::id()));
     let _ = std::fs::remove_file(&marker);
     // Never ends (for practical purposes): 10^16 rows, constant memory.
-    write_model(&dir, "stg_support_pivot.sql", "SELECT count(*) AS customer_id FROM range(100000000) AS a, range(100000000) AS b\n");
+    write_model(
+        &dir,
+        "stg_support_pivot.sql",
+        "SELECT count(*) AS customer_id FROM range(100000000) AS a, range(100000000) AS b\n",
+    );
     // Tries to read a host file.
     write_model(&dir, "stg_orders.sql", "SELECT * FROM read_csv('/etc/passwd')\n");
     // Tries to write one, and to install an extension, in a script.
     write_model(
         &dir,
         "dim_customers_scd2.sql",
-        &format!("CREATE TABLE analytics.dim_customers_scd2 AS SELECT 1 AS x;\nCOPY (SELECT 1 AS x) TO '{}';\n", marker.display()),
+        &format!(
+            "CREATE TABLE analytics.dim_customers_scd2 AS SELECT 1 AS x;\nCOPY (SELECT 1 AS x) TO '{}';\n",
+            marker.display()
+        ),
     );
     let run = validate(&dir, &["--timeout", "1"]);
     assert_eq!(run.code, Some(1));
@@ -215,7 +240,12 @@ fn runaway_failing_and_escaping_models_are_findings_and_the_rest_still_runs() {
 fn a_model_that_fails_to_run() {
     let dir = example_copy("fails", true);
     // Ticket statuses are words: the cast fails on the data, not on the SQL.
-    edit(&dir, "stg_support_pivot.sql", "FROM tickets\nGROUP BY", "FROM tickets\nWHERE CAST(tickets.status AS BIGINT) > 0\nGROUP BY");
+    edit(
+        &dir,
+        "stg_support_pivot.sql",
+        "FROM tickets\nGROUP BY",
+        "FROM tickets\nWHERE CAST(tickets.status AS BIGINT) > 0\nGROUP BY",
+    );
     let run = validate(&dir, &[]);
     let failed = run.of("RUN001", "stg_support_pivot");
     assert_eq!(failed.len(), 1, "{:?}", run.codes());
@@ -240,7 +270,8 @@ fn db_keeps_the_run_database_for_a_person_and_is_never_reused() {
     assert_eq!(count("SELECT count(DISTINCT valid_from) FROM analytics.dim_customers_scd2"), 3);
     drop(connection);
     // A second run does not write into the first one's database.
-    let out = Command::new(env!("CARGO_BIN_EXE_specproof")).arg("validate").arg(&dir).arg("--db").arg(&db).output().unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_specproof")).arg("validate").arg(&dir).arg("--db").arg(&db).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     std::fs::remove_dir_all(dir).unwrap();
@@ -250,7 +281,11 @@ fn db_keeps_the_run_database_for_a_person_and_is_never_reused() {
 fn a_model_past_the_memory_limit_is_a_finding() {
     let dir = example_copy("memory", true);
     // A 2 GB string, built in memory.
-    write_model(&dir, "stg_support_pivot.sql", "SELECT length(string_agg(repeat('x', 1000), ',')) AS customer_id FROM range(2000000)\n");
+    write_model(
+        &dir,
+        "stg_support_pivot.sql",
+        "SELECT length(string_agg(repeat('x', 1000), ',')) AS customer_id FROM range(2000000)\n",
+    );
     let run = validate(&dir, &["--memory-limit", "200MB"]);
     assert_eq!(run.code, Some(1));
     let memory = run.of("RUN004", "stg_support_pivot");

@@ -62,7 +62,8 @@ pub(crate) fn run_history(
     // SPEC015), not this model's.
     if let Some(natural_key) = &model.constraints.natural_key {
         let keys = natural_key.names().map(ident).collect::<Vec<_>>().join(", ");
-        let sql = format!("SELECT count(*) FROM (SELECT {keys} FROM {} GROUP BY ALL HAVING count(*) > 1)", target.source);
+        let sql =
+            format!("SELECT count(*) FROM (SELECT {keys} FROM {} GROUP BY ALL HAVING count(*) > 1)", target.source);
         if let Ok((_, rows)) = engine.query(&sql) {
             if rows.first().and_then(|r| r.first()).is_some_and(|v| v.as_deref() != Some("0")) {
                 return History::Undefined;
@@ -136,11 +137,13 @@ impl Snapshots {
             Some(list) => list.names().filter_map(find).collect(),
             None => described.iter().filter(|(c, _)| !keys.iter().any(|k| k == c)).collect(),
         };
-        let change = tracked
-            .iter()
-            .find_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql)));
+        let change = tracked.iter().find_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql)));
         let new_key = match keys.as_slice() {
-            [k] => described.iter().find(|(c, _)| c == k).and_then(|(c, ty)| fresh_key(&ident(c), ty)).map(|sql| (k.clone(), sql)),
+            [k] => described
+                .iter()
+                .find(|(c, _)| c == k)
+                .and_then(|(c, ty)| fresh_key(&ident(c), ty))
+                .map(|sql| (k.clone(), sql)),
             _ => None,
         };
         let key_list = keys.iter().map(|k| ident(k)).collect::<Vec<_>>().join(", ");
@@ -187,7 +190,8 @@ impl Snapshots {
                 _ => format!("s.{}", ident(c)),
             })
             .collect();
-        let join: Vec<String> = self.keys.iter().map(|k| format!("k.{q} IS NOT DISTINCT FROM s.{q}", q = ident(k))).collect();
+        let join: Vec<String> =
+            self.keys.iter().map(|k| format!("k.{q} IS NOT DISTINCT FROM s.{q}", q = ident(k))).collect();
         let mut sql = format!(
             "SELECT {} FROM {SNAPSHOT} AS s JOIN {KEYS} AS k ON {} WHERE NOT ({})",
             select.join(", "),
@@ -198,7 +202,13 @@ impl Snapshots {
             let copy: Vec<String> = self
                 .columns
                 .iter()
-                .map(|c| if c == key { format!("{} AS {}", fresh.replace("{col}", &format!("s.{}", ident(c))), ident(c)) } else { format!("s.{}", ident(c)) })
+                .map(|c| {
+                    if c == key {
+                        format!("{} AS {}", fresh.replace("{col}", &format!("s.{}", ident(c))), ident(c))
+                    } else {
+                        format!("s.{}", ident(c))
+                    }
+                })
                 .collect();
             sql.push_str(&format!(
                 " UNION ALL SELECT {} FROM {SNAPSHOT} AS s JOIN {KEYS} AS k ON {} WHERE k.specproof_n % 7 = 2",
@@ -253,21 +263,22 @@ fn fresh_key(col: &str, ty: &str) -> Option<String> {
 
 /// The run time `days` days after `first`.
 fn later_time(engine: &Engine, first: &str, days: usize) -> Result<String, RunError> {
-    let sql = format!(
-        "SELECT strftime(TIMESTAMP '{}' + to_days({days}), '%Y-%m-%d %H:%M:%S')",
-        first.replace('\'', "''")
-    );
+    let sql =
+        format!("SELECT strftime(TIMESTAMP '{}' + to_days({days}), '%Y-%m-%d %H:%M:%S')", first.replace('\'', "''"));
     let (_, rows) = engine.query(&sql)?;
-    rows.into_iter().next().and_then(|r| r.into_iter().next().flatten()).ok_or_else(|| RunError {
-        kind: super::run_error::RunErrorKind::Failed,
-        message: "no run time".into(),
-    })
+    rows.into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .ok_or_else(|| RunError { kind: super::run_error::RunErrorKind::Failed, message: "no run time".into() })
 }
 
 fn failure(target: &HistoryTarget<'_>, run: usize, error: &RunError) -> Finding {
-    Finding::new(error.code(), format!("run {run} of `{}` (its SCD2 history) failed: {}", target.code.model, error.message))
-        .model(&target.code.model)
-        .at(Location { file: target.code.file.clone(), line: 1, column: 1 })
+    Finding::new(
+        error.code(),
+        format!("run {run} of `{}` (its SCD2 history) failed: {}", target.code.model, error.message),
+    )
+    .model(&target.code.model)
+    .at(Location { file: target.code.file.clone(), line: 1, column: 1 })
 }
 
 /// Keeps the first run's finding of each invariant.
