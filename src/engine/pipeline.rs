@@ -98,7 +98,8 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
         ) else {
             continue;
         };
-        let target = HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
+        let target =
+            HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
         match run_history(&engine, project, &target, &options.run_time, &execute) {
             History::Checked(findings) => {
                 outcome.findings.extend(findings);
@@ -113,7 +114,6 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
     outcome.skipped.sort();
     Ok(outcome)
 }
-
 
 /// What running the models on a loaded database produced.
 #[derive(Debug, Clone, Default)]
@@ -252,13 +252,14 @@ enum State {
 }
 
 /// `schema.table` as `"catalog".schema.table`.
-fn qualify(catalog: &str, table: &str) -> String {
+pub fn qualify(catalog: &str, table: &str) -> String {
     let quoted: Vec<String> = table.split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect();
     format!("\"{}\".{}", catalog.replace('"', "\"\""), quoted.join("."))
 }
 
-/// The SQL relation of a model or source named in a `relationships()` test.
-fn relation_for(tables: &ProjectTables<'_>, catalog: &str, name: &str) -> Option<String> {
+/// The SQL relation of a model or source named in a `relationships()` test, or in a model's
+/// `sources` (what [`crate::reference::sql_for`] reads).
+pub fn relation_for(tables: &ProjectTables<'_>, catalog: &str, name: &str) -> Option<String> {
     if let Some(table) = tables.model_table(name) {
         return Some(qualify(catalog, &table));
     }
