@@ -142,3 +142,91 @@ fn metrics_computed_over_a_join_are_found() {
     let comparison = differences_of("fact_customer_orders", fanned);
     assert!(!comparison.agrees());
 }
+
+/// Runs the example's SCD2 code once more on the snapshot now in `temp.stg_customers`.
+fn run_scd2(engine: &Engine, code: &crate::check::lineage::CodeCheck, run_time: &str) {
+    use crate::sql::bridge::{to_duckdb, BridgeOptions};
+    let model = code.models.iter().find(|m| m.model == "dim_customers_scd2").expect("SCD2 code");
+    let mut statements = model.statements.clone().expect("parsed");
+    let options = BridgeOptions { from: model.dialect, catalog: Some(engine.catalog().to_string()) };
+    assert!(to_duckdb(&mut statements, &options).is_empty());
+    engine.set_run_time(run_time).expect("run time");
+    for statement in &statements {
+        engine.execute(&format!("{statement};")).unwrap_or_else(|e| panic!("{}", e.message));
+    }
+}
+
+#[test]
+fn the_example_scd2_code_keeps_the_reference_history() {
+    use super::{history_sql, Snapshot};
+    let project = project();
+    let code = check_project(&project);
+    let spec = &project.spec.spec;
+    let mi = spec.models.iter().position(|m| m.name == "dim_customers_scd2").expect("model");
+    let columns: Vec<String> = [
+        "customer_id",
+        "email",
+        "phone_e164",
+        "lifecycle_stage",
+        "country",
+        "city",
+        "state",
+        "postal_code",
+        "created_at",
+        "valid_from",
+        "valid_to",
+        "is_current",
+    ]
+    .map(String::from)
+    .to_vec();
+    for (seed, rows) in [(1, 50), (2, 200), (3, 5), (4, 50)] {
+        let engine = loaded_engine(&project, seed, rows);
+        let catalog = engine.catalog().to_string();
+        let source = qualify(&catalog, "temp.stg_customers");
+        let snap = |n: usize| qualify(&catalog, &format!("main.snapshot_{n}"));
+        let times = ["2024-06-01 00:00:00", "2024-06-02 00:00:00", "2024-06-03 12:30:00"];
+        let run = run_models(&engine, &project, &code, None).expect("run");
+        assert!(run.done.iter().any(|m| m == "dim_customers_scd2"), "{:?}", run.findings);
+        engine.execute(&format!("CREATE TABLE {} AS SELECT * FROM {source}", snap(1))).expect("snapshot 1");
+        // Run 2: some emails change (one to NULL), some keys disappear, a key is added.
+        engine
+            .execute(&format!(
+                "CREATE OR REPLACE TABLE {source} AS
+                 SELECT * REPLACE (CASE WHEN customer_id % 3 = 0 THEN coalesce(email, '') || '.changed'
+                                        WHEN customer_id % 7 = 2 THEN NULL ELSE email END AS email)
+                 FROM {s1} WHERE customer_id % 5 <> 1
+                 UNION ALL
+                 SELECT * REPLACE (customer_id + 1000000007 AS customer_id) FROM {s1} WHERE customer_id % 4 = 0;
+                 CREATE TABLE {s2} AS SELECT * FROM {source};",
+                s1 = snap(1),
+                s2 = snap(2)
+            ))
+            .expect("snapshot 2");
+        run_scd2(&engine, &code, times[1]);
+        // Run 3: back to the first snapshot (changed keys change back, gone keys come back),
+        // with countries dropped for some.
+        engine
+            .execute(&format!(
+                "CREATE OR REPLACE TABLE {source} AS
+                 SELECT * REPLACE (CASE WHEN customer_id % 4 = 1 THEN NULL ELSE country END AS country) FROM {s1};
+                 CREATE TABLE {s3} AS SELECT * FROM {source};",
+                s1 = snap(1),
+                s3 = snap(3)
+            ))
+            .expect("snapshot 3");
+        run_scd2(&engine, &code, times[2]);
+        let snapshots: Vec<Snapshot> =
+            (1..=3).map(|n| Snapshot { relation: snap(n), run_time: times[n - 1].to_string() }).collect();
+        let sql = history_sql(&project.spec, &project.catalog, mi, &snapshots).expect("history");
+        let expected = qualify(&catalog, "main.reference_history");
+        engine.execute(&format!("CREATE TABLE {expected} AS {sql}")).unwrap_or_else(|e| panic!("{}\n{sql}", e.message));
+        let actual = qualify(&catalog, "analytics.dim_customers_scd2");
+        let comparison =
+            compare(engine.connection(), &expected, &actual, &columns, Tolerance::default()).expect("compare");
+        assert!(comparison.agrees(), "seed {seed}, rows {rows}: {comparison:#?}");
+        // The history has closed versions, not only the first run's rows.
+        let (_, closed) =
+            engine.query(&format!("SELECT count(*) FROM {expected} WHERE NOT is_current")).expect("count");
+        assert!(rows < 50 || closed[0][0].as_deref() != Some("0"), "seed {seed}: no closed version");
+    }
+}

@@ -34,9 +34,11 @@
 //! ```
 
 pub mod compare;
+pub mod scd2;
 pub mod sql;
 
 pub use compare::{compare, Comparison, Tolerance};
+pub use scd2::{history_sql, Snapshot};
 pub use sql::{duckdb_type_of, sql_for, sql_for_query, Names};
 
 #[cfg(test)]
