@@ -376,6 +376,145 @@ impl VisitorMut for ReplaceFrom {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::catalog::add_ddl_text;
+    use crate::spec::load::parse_spec;
+
+    const DDL: &str = "CREATE TABLE raw.c (id INT64 NOT NULL, name STRING);
+        CREATE TABLE raw.a (cid INT64 NOT NULL, country STRING);
+        CREATE TABLE raw.o (cid INT64, amount NUMERIC, status STRING);";
+
+    const DATA: &str = "CREATE SCHEMA raw;
+        CREATE TABLE raw.c AS SELECT * FROM (VALUES (1, 'ann'), (2, NULL), (3, 'cy')) v(id, name);
+        CREATE TABLE raw.a AS SELECT * FROM (VALUES (1, 'NO'), (2, NULL), (4, 'FR')) v(cid, country);
+        CREATE TABLE raw.o AS SELECT * FROM (VALUES (1, 2.5::DECIMAL(38,9), 'OPEN'), (1, 1.5, 'CLOSED'), (NULL, 4, NULL),
+            (5, 1, 'OPEN')) v(cid, amount, status);";
+
+    /// The reference of the only model of `model` (JSON), run on [`DATA`], as sorted rows.
+    fn reference(model: &str) -> Result<Vec<String>, String> {
+        let text = format!(
+            r#"{{"schema": {{"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"}}, "models": [{model}]}}"#
+        );
+        let loaded = parse_spec("spec.json", text).map_err(|e| e.to_string())?;
+        let mut catalog = Catalog::default();
+        add_ddl_text(&mut catalog, &mut Vec::new(), DDL, "ddl.sql");
+        let sql = sql_for(&loaded, &catalog, 0, &|entry: &str| Some(entry.to_string()))?;
+        let conn = duckdb::Connection::open_in_memory().map_err(|e| e.to_string())?;
+        conn.execute_batch(DATA).map_err(|e| e.to_string())?;
+        let width: usize = conn
+            .query_row(&format!("SELECT count(*) FROM (DESCRIBE {sql})"), [], |r| r.get(0))
+            .map_err(|e| format!("{e}\n{sql}"))?;
+        let values: Vec<String> = (1..=width).map(|i| format!("coalesce(CAST(#{i} AS VARCHAR), '∅')")).collect();
+        let text = format!("SELECT concat_ws('|', {}) FROM ({sql}) ORDER BY 1", values.join(", "));
+        let mut statement = conn.prepare(&text).map_err(|e| format!("{e}\n{sql}"))?;
+        let rows = statement.query_map([], |r| r.get::<_, String>(0)).map_err(|e| e.to_string())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())
+    }
+
+    fn mapping(columns: &str, joins: &str, filters: &str) -> String {
+        format!(
+            r#"{{"name": "m", "layer": "staging", "sources": ["raw.c", "raw.a"], "column_mapping": [{columns}],
+                "joins": {joins}, "filters": {filters}}}"#
+        )
+    }
+
+    const ID_COUNTRY: &str = r#"{"target_column": "id", "type": "INT64", "from_table": "c", "from_column": "id"},
+        {"target_column": "country", "type": "STRING", "from_table": "a", "from_column": "country"}"#;
+
+    fn join(kind: &str) -> String {
+        format!(r#"[{{"left_table": "c", "right_table": "a", "type": "{kind}", "condition": "c.id = a.cid"}}]"#)
+    }
+
+    #[test]
+    fn a_filter_on_a_source_applies_before_its_join_and_others_after() {
+        let before = r#"[{"applies_to": "a", "predicate": "country IS NOT NULL"}]"#;
+        assert_eq!(reference(&mapping(ID_COUNTRY, &join("LEFT"), before)).unwrap(), ["1|NO", "2|∅", "3|∅"]);
+        for after in ["null", r#""""#, r#""(none)""#, r#""m""#] {
+            let filters = format!(r#"[{{"applies_to": {after}, "predicate": "country IS NOT NULL"}}]"#);
+            assert_eq!(reference(&mapping(ID_COUNTRY, &join("LEFT"), &filters)).unwrap(), ["1|NO"], "{after}");
+        }
+        let empty = r#"[{"applies_to": "a", "predicate": ""}]"#;
+        assert_eq!(reference(&mapping(ID_COUNTRY, &join("LEFT"), empty)).unwrap(), ["1|NO", "2|∅", "3|∅"]);
+    }
+
+    #[test]
+    fn joins_keep_rows_by_their_type() {
+        assert_eq!(reference(&mapping(ID_COUNTRY, &join("INNER"), "[]")).unwrap(), ["1|NO", "2|∅"]);
+        assert_eq!(reference(&mapping(ID_COUNTRY, &join("RIGHT OUTER"), "[]")).unwrap(), ["1|NO", "2|∅", "∅|FR"]);
+        assert_eq!(reference(&mapping(ID_COUNTRY, &join("FULL"), "[]")).unwrap(), ["1|NO", "2|∅", "3|∅", "∅|FR"]);
+    }
+
+    #[test]
+    fn transforms_keep_bigquery_meaning_and_the_spec_type() {
+        // CONCAT is null when an argument is; `{from}` is the from column; the type is the spec's.
+        let columns = r#"{"target_column": "label", "type": "STRING", "from_table": "c", "from_column": "name",
+                          "transform": "CONCAT(UPPER({from}), '-', a.country)"},
+                         {"target_column": "n", "type": "NUMERIC", "from_table": "c", "from_column": "id",
+                          "transform": "{from} / 4"}"#;
+        assert_eq!(
+            reference(&mapping(columns, &join("LEFT"), "[]")).unwrap(),
+            ["ANN-NO|0.250000000", "∅|0.500000000", "∅|0.750000000"]
+        );
+    }
+
+    #[test]
+    fn an_aggregating_transform_groups_by_every_other_column() {
+        let model = r#"{"name": "m", "layer": "staging", "sources": ["raw.c", "raw.o"],
+            "column_mapping": [{"target_column": "id", "type": "INT64", "from_table": "c", "from_column": "id"},
+                               {"target_column": "total", "type": "NUMERIC", "from_table": "o", "from_column": "amount",
+                                "transform": "SUM({from})"},
+                               {"target_column": "open", "type": "INT64", "transform": "COUNTIF(o.status = 'OPEN')"}],
+            "joins": [{"left_table": "c", "right_table": "o", "type": "LEFT", "condition": "c.id = o.cid"}]}"#;
+        assert_eq!(reference(model).unwrap(), ["1|4.000000000|1", "2|∅|0", "3|∅|0"]);
+    }
+
+    fn aggregate(sources: &str, metrics: &str, joins: &str, filters: &str) -> String {
+        format!(
+            r#"{{"name": "f", "layer": "final", "sources": {sources}, "group_by": ["cid"], "aggregations": [{metrics}],
+                "joins": {joins}, "filters": {filters}}}"#
+        )
+    }
+
+    #[test]
+    fn metrics_without_joins_are_computed_per_source_on_the_driving_groups() {
+        let metrics = r#"{"metric_column": "orders", "type": "INT64", "formula": "COUNT(*)"},
+                         {"metric_column": "open", "type": "INT64", "formula": "COUNTIF(status = 'OPEN')"},
+                         {"metric_column": "countries", "type": "INT64", "formula": "COUNT(a.country)"}"#;
+        // One row per group of the driving source `o`, the NULL key included; `a` has no row for
+        // 5 or NULL, so its metric is null there, and its key 4 makes no row.
+        assert_eq!(
+            reference(&aggregate(r#"["raw.o", "raw.a"]"#, metrics, "[]", "[]")).unwrap(),
+            ["1|2|1|1", "5|1|1|∅", "∅|1|0|∅"]
+        );
+        // A filter on the model restricts the source whose columns it names.
+        let filters = r#"[{"applies_to": null, "predicate": "status IS NOT NULL"}]"#;
+        assert_eq!(
+            reference(&aggregate(r#"["raw.o", "raw.a"]"#, metrics, "[]", filters)).unwrap(),
+            ["1|2|1|1", "5|1|1|∅"]
+        );
+    }
+
+    #[test]
+    fn metrics_with_joins_are_computed_over_the_joined_rows() {
+        let metrics = r#"{"metric_column": "orders", "type": "INT64", "formula": "COUNT(*)"},
+                         {"metric_column": "countries", "type": "INT64", "formula": "COUNT(a.country)"}"#;
+        let joins = r#"[{"left_table": "o", "right_table": "a", "type": "LEFT", "condition": "o.cid = a.cid"}]"#;
+        assert_eq!(
+            reference(&aggregate(r#"["raw.o", "raw.a"]"#, metrics, joins, "[]")).unwrap(),
+            ["1|2|2", "5|1|0", "∅|1|0"]
+        );
+    }
+
+    #[test]
+    fn a_spec_without_one_meaning_has_no_reference() {
+        let unknown = mapping(
+            r#"{"target_column": "id", "type": "INT64", "from_table": "c", "from_column": "nope"}"#,
+            &join("LEFT"),
+            "[]",
+        );
+        assert!(reference(&unknown).unwrap_err().contains("no single meaning"));
+        let scd2 = r#"{"name": "d", "layer": "final", "sources": ["raw.c"], "constraints": {"scd_type": 2}}"#;
+        assert!(reference(scd2).unwrap_err().contains("SCD2"));
+    }
 
     #[test]
     fn spec_types_become_duckdb_types() {
