@@ -3,9 +3,10 @@
 //!
 //! The crate is laid out by the stages data flows through: [`project`] finds the files,
 //! [`spec`] loads and lints the spec, [`sql`] parses SQL, [`synth`] builds data, [`engine`]
-//! runs it in embedded DuckDB, [`check`] judges the result, [`suite`] runs the project's own shipped tests, [`report`] renders findings, and
-//! [`codegen`] and [`diagram`] produce artefacts from the spec. [`cli`] ties them to the
-//! command line. The library never prints and never exits.
+//! runs it in embedded DuckDB, [`reference`] computes what the spec says each model holds,
+//! [`check`] judges the result, [`suite`] runs the project's own shipped tests, [`report`]
+//! renders findings, and [`codegen`] and [`diagram`] produce artefacts from the spec. [`cli`]
+//! ties them to the command line. The library never prints and never exits.
 //!
 //! ```
 //! use specproof::spec::load::parse_spec;
@@ -32,6 +33,7 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod project;
+pub mod reference;
 pub mod report;
 pub mod spec;
 pub mod sql;

@@ -290,13 +290,14 @@ enum State {
 }
 
 /// `schema.table` as `"catalog".schema.table`.
-pub(crate) fn qualify(catalog: &str, table: &str) -> String {
+pub fn qualify(catalog: &str, table: &str) -> String {
     let quoted: Vec<String> = table.split('.').map(|p| format!("\"{}\"", p.replace('"', "\"\""))).collect();
     format!("\"{}\".{}", catalog.replace('"', "\"\""), quoted.join("."))
 }
 
-/// The SQL relation of a model or source named in a `relationships()` test.
-fn relation_for(tables: &ProjectTables<'_>, catalog: &str, name: &str) -> Option<String> {
+/// The SQL relation of a model or source named in a `relationships()` test, or in a model's
+/// `sources` (what [`crate::reference::sql_for`] reads).
+pub fn relation_for(tables: &ProjectTables<'_>, catalog: &str, name: &str) -> Option<String> {
     if let Some(table) = tables.model_table(name) {
         return Some(qualify(catalog, &table));
     }

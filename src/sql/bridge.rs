@@ -494,8 +494,9 @@ fn except_to_exclude(options: &mut WildcardAdditionalOptions) {
     }
 }
 
-/// The DuckDB type with the values of a BigQuery type.
-fn duckdb_type(data_type: &DataType) -> Result<DataType, String> {
+/// The DuckDB type with the values of a BigQuery type (spec-format.md's type table), or why
+/// there is none.
+pub fn duckdb_type(data_type: &DataType) -> Result<DataType, String> {
     use sqlparser::ast::ArrayElemTypeDef as Elem;
     Ok(match data_type {
         // BigQuery's INT, INTEGER, SMALLINT, TINYINT and BYTEINT are all INT64; DuckDB's INTEGER

@@ -1,0 +1,348 @@
+//! Comparing a result with the reference (spec-format.md, "Comparing a result with the
+//! reference"): the same multiset of rows over the spec's output columns, matched by column name;
+//! row order ignored, NULL equal to NULL, numbers within a relative tolerance (absolute near
+//! zero), everything else exact.
+//!
+//! The multiset difference is done in DuckDB: each side's rows are counted per distinct row
+//! (`GROUP BY ALL`) and the counts joined with `IS NOT DISTINCT FROM` on every column, so only
+//! rows whose counts differ leave the database. Among those, rows that differ only by numbers
+//! within the tolerance are then paired off here (greedily, within groups of equal non-numeric
+//! values): a tolerance is not an equivalence, so it cannot be a `GROUP BY`.
+//!
+//! Which columns get the tolerance: a column where either side is a non-integer number (DOUBLE,
+//! FLOAT, DECIMAL) and the other is a number, both compared as DOUBLE. Integers on both sides
+//! compare exactly. A column whose two sides have other, different types compares as text.
+
+use super::sql::quote;
+use crate::engine::Row;
+use duckdb::Connection;
+use std::collections::HashMap;
+
+/// How many differing rows a [`Comparison`] keeps of each kind.
+pub const SHOWN_ROWS: usize = 5;
+
+/// How close two numbers must be to be equal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    /// Relative to the larger magnitude of the two.
+    pub relative: f64,
+    /// The least allowed difference, for numbers near zero.
+    pub absolute: f64,
+}
+
+impl Default for Tolerance {
+    /// spec-format.md: relative 1e-9, absolute 1e-9 near zero.
+    fn default() -> Self {
+        Tolerance { relative: 1e-9, absolute: 1e-9 }
+    }
+}
+
+impl Tolerance {
+    /// Whether `a` and `b` are equal within the tolerance (infinities equal themselves, NaN
+    /// equals NaN).
+    pub fn equal(&self, a: f64, b: f64) -> bool {
+        if a == b || (a.is_nan() && b.is_nan()) {
+            return true;
+        }
+        let allowed = (self.relative * a.abs().max(b.abs())).max(self.absolute);
+        (a - b).abs() <= allowed
+    }
+}
+
+/// How a result differs from the reference.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Comparison {
+    /// The compared columns, in the order the rows below hold them.
+    pub columns: Vec<String>,
+    /// Rows of the reference.
+    pub expected_rows: usize,
+    /// Rows of the result.
+    pub actual_rows: usize,
+    /// Rows the reference has and the result lacks (counted with multiplicity).
+    pub missing_rows: usize,
+    /// Rows the result has and the reference lacks (counted with multiplicity).
+    pub extra_rows: usize,
+    /// The first few differing rows, each missing row beside the extra row most like it (same
+    /// values in the most columns, leftmost columns first), or alone; sorted, so the same
+    /// tables always give the same rows. Values are DuckDB's text, `None` for NULL.
+    pub differences: Vec<(Option<Row>, Option<Row>)>,
+}
+
+impl Comparison {
+    /// True when the result holds exactly the reference's rows.
+    pub fn agrees(&self) -> bool {
+        self.missing_rows == 0 && self.extra_rows == 0
+    }
+}
+
+/// Compares `actual` with `expected` (each SQL naming a table, e.g. `"memory".temp.stg_orders`,
+/// or a parenthesised query) over `columns`, matched by name.
+///
+/// Fails (with a lowercase fragment) when a relation cannot be read or lacks a column: missing
+/// and extra columns are the type check's to report, not this comparison's.
+pub fn compare(
+    conn: &Connection,
+    expected: &str,
+    actual: &str,
+    columns: &[String],
+    tolerance: Tolerance,
+) -> Result<Comparison, String> {
+    if columns.is_empty() {
+        return Err("there are no columns to compare".into());
+    }
+    let expected_types = types_of(conn, expected, columns)?;
+    let actual_types = types_of(conn, actual, columns)?;
+    let kinds: Vec<ColumnKind> = expected_types.iter().zip(&actual_types).map(|(e, a)| ColumnKind::of(e, a)).collect();
+    let projection: Vec<String> = columns
+        .iter()
+        .zip(&kinds)
+        .enumerate()
+        .map(|(i, (c, kind))| match kind {
+            ColumnKind::Exact => format!("{} AS c{i}", quote(c)),
+            ColumnKind::Number => format!("CAST({} AS DOUBLE) AS c{i}", quote(c)),
+            ColumnKind::Text => format!("CAST({} AS VARCHAR) AS c{i}", quote(c)),
+        })
+        .collect();
+    let counted = |relation: &str| {
+        format!(
+            "SELECT *, count(*) AS specproof_n FROM (SELECT {} FROM {relation}) GROUP BY ALL",
+            projection.join(", ")
+        )
+    };
+    let on: Vec<String> = (0..columns.len()).map(|i| format!("e.c{i} IS NOT DISTINCT FROM a.c{i}")).collect();
+    let side =
+        |s: &str| (0..columns.len()).map(|i| format!("CAST({s}.c{i} AS VARCHAR)")).collect::<Vec<_>>().join(", ");
+    // Rows whose counts differ: the surplus of each side, and the row (the two sides are equal
+    // where both exist).
+    let sql = format!(
+        "WITH e AS ({}), a AS ({})\n\
+         SELECT coalesce(e.specproof_n, 0) - coalesce(a.specproof_n, 0), {}, {}\n\
+         FROM e FULL JOIN a ON {}\n\
+         WHERE coalesce(e.specproof_n, 0) <> coalesce(a.specproof_n, 0)",
+        counted(expected),
+        counted(actual),
+        side("e"),
+        side("a"),
+        on.join(" AND ")
+    );
+    let n = columns.len();
+    let rows = fetch(conn, &sql, 1 + 2 * n)?;
+    let mut missing: Vec<(Row, usize)> = Vec::new();
+    let mut extra: Vec<(Row, usize)> = Vec::new();
+    for row in rows {
+        let surplus: i64 = row[0].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+        let (e, a) = (row[1..=n].to_vec(), row[n + 1..].to_vec());
+        if surplus > 0 {
+            missing.push((e, surplus as usize));
+        } else if surplus < 0 {
+            extra.push((a, surplus.unsigned_abs() as usize));
+        }
+    }
+    pair_within_tolerance(&mut missing, &mut extra, &kinds, tolerance);
+    let total = |rows: &str| -> Result<usize, String> {
+        let counted = fetch(conn, &format!("SELECT count(*) FROM {rows}"), 1)?;
+        Ok(counted.first().and_then(|r| r[0].as_deref()).and_then(|s| s.parse().ok()).unwrap_or(0))
+    };
+    let mut comparison = Comparison {
+        columns: columns.to_vec(),
+        expected_rows: total(expected)?,
+        actual_rows: total(actual)?,
+        missing_rows: missing.iter().map(|(_, k)| k).sum(),
+        extra_rows: extra.iter().map(|(_, k)| k).sum(),
+        differences: Vec::new(),
+    };
+    comparison.differences = beside(missing, extra);
+    Ok(comparison)
+}
+
+/// How a column's values are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColumnKind {
+    /// Exactly, in their own type.
+    Exact,
+    /// As DOUBLE, within the tolerance.
+    Number,
+    /// As text (the two sides' types differ).
+    Text,
+}
+
+impl ColumnKind {
+    fn of(expected: &str, actual: &str) -> ColumnKind {
+        let integer = |t: &str| {
+            matches!(
+                t,
+                "TINYINT"
+                    | "SMALLINT"
+                    | "INTEGER"
+                    | "BIGINT"
+                    | "HUGEINT"
+                    | "UTINYINT"
+                    | "USMALLINT"
+                    | "UINTEGER"
+                    | "UBIGINT"
+                    | "UHUGEINT"
+            )
+        };
+        let fraction = |t: &str| matches!(t, "FLOAT" | "DOUBLE" | "REAL") || t.starts_with("DECIMAL");
+        let number = |t: &str| integer(t) || fraction(t);
+        if (fraction(expected) || fraction(actual)) && number(expected) && number(actual) {
+            ColumnKind::Number
+        } else if expected == actual || (integer(expected) && integer(actual)) {
+            ColumnKind::Exact
+        } else {
+            ColumnKind::Text
+        }
+    }
+}
+
+/// The DuckDB types of `columns` in `relation`, in that order.
+fn types_of(conn: &Connection, relation: &str, columns: &[String]) -> Result<Vec<String>, String> {
+    let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    let sql = format!("DESCRIBE SELECT {} FROM {relation}", list.join(", "));
+    let rows = fetch(conn, &sql, 2)?;
+    Ok(rows.into_iter().map(|r| r[1].clone().unwrap_or_default()).collect())
+}
+
+/// Runs `sql` and returns its first `width` columns as text.
+fn fetch(conn: &Connection, sql: &str, width: usize) -> Result<Vec<Row>, String> {
+    let cast: Vec<String> = (1..=width).map(|i| format!("CAST(#{i} AS VARCHAR)")).collect();
+    let text = format!("SELECT {} FROM ({sql}) AS specproof_rows", cast.join(", "));
+    let mut statement = conn.prepare(&text).map_err(|e| format!("comparing failed: {e}"))?;
+    let rows = statement
+        .query_map([], |row| (0..width).map(|i| row.get::<_, Option<String>>(i)).collect())
+        .map_err(|e| format!("comparing failed: {e}"))?
+        .collect::<duckdb::Result<Vec<Row>>>()
+        .map_err(|e| format!("comparing failed: {e}"))?;
+    Ok(rows)
+}
+
+/// Pairs off missing and extra rows whose non-number columns are equal and whose numbers are
+/// within the tolerance, removing them (with their multiplicities) from both lists.
+fn pair_within_tolerance(
+    missing: &mut Vec<(Row, usize)>,
+    extra: &mut Vec<(Row, usize)>,
+    kinds: &[ColumnKind],
+    tolerance: Tolerance,
+) {
+    if missing.is_empty() || extra.is_empty() || !kinds.contains(&ColumnKind::Number) {
+        return;
+    }
+    let key = |row: &Row| -> Vec<Option<String>> {
+        row.iter().zip(kinds).filter(|(_, k)| **k != ColumnKind::Number).map(|(v, _)| v.clone()).collect()
+    };
+    let number = |v: &Option<String>| v.as_deref().map(|s| s.parse::<f64>().unwrap_or(f64::NAN));
+    let close = |a: &Row, b: &Row| {
+        a.iter().zip(b).zip(kinds).filter(|(_, k)| **k == ColumnKind::Number).all(|((x, y), _)| {
+            match (number(x), number(y)) {
+                (None, None) => true,
+                (Some(x), Some(y)) => tolerance.equal(x, y),
+                _ => false,
+            }
+        })
+    };
+    let mut by_key: HashMap<Vec<Option<String>>, Vec<usize>> = HashMap::new();
+    for (j, (row, _)) in extra.iter().enumerate() {
+        by_key.entry(key(row)).or_default().push(j);
+    }
+    for (row, count) in missing.iter_mut() {
+        let Some(candidates) = by_key.get(&key(row)) else { continue };
+        for &j in candidates {
+            if *count == 0 {
+                break;
+            }
+            let (other, left) = &mut extra[j];
+            if *left > 0 && close(row, other) {
+                let taken = (*count).min(*left);
+                *count -= taken;
+                *left -= taken;
+            }
+        }
+    }
+    missing.retain(|(_, k)| *k > 0);
+    extra.retain(|(_, k)| *k > 0);
+}
+
+/// The first [`SHOWN_ROWS`] missing rows, each beside the extra row most like it, then extra
+/// rows left alone.
+fn beside(mut missing: Vec<(Row, usize)>, mut extra: Vec<(Row, usize)>) -> Vec<(Option<Row>, Option<Row>)> {
+    missing.sort();
+    extra.sort();
+    let mut extra: Vec<Row> = extra.into_iter().map(|(r, _)| r).collect();
+    let mut shown = Vec::new();
+    for (row, _) in missing.into_iter().take(SHOWN_ROWS) {
+        // Most equal columns wins; among equals, the one equal in the leftmost columns.
+        let likeness = |other: &Row| -> (usize, Vec<bool>) {
+            let same: Vec<bool> = row.iter().zip(other).map(|(a, b)| a == b).collect();
+            (same.iter().filter(|s| **s).count(), same)
+        };
+        let best = (0..extra.len()).max_by(|&a, &b| likeness(&extra[a]).cmp(&likeness(&extra[b])).then(b.cmp(&a)));
+        let partner = best.filter(|&j| likeness(&extra[j]).0 > 0).map(|j| extra.remove(j));
+        shown.push((Some(row), partner));
+    }
+    let room = SHOWN_ROWS.saturating_sub(shown.len());
+    shown.extend(extra.into_iter().take(room).map(|r| (None, Some(r))));
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db(script: &str) -> Connection {
+        let conn = Connection::open_in_memory().expect("open DuckDB");
+        conn.execute_batch(script).expect("script");
+        conn
+    }
+
+    fn columns(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn equal_multisets_agree_whatever_the_order_and_with_nulls() {
+        let conn =
+            db("CREATE TABLE e AS SELECT * FROM (VALUES (1, 'a', 1.5), (2, NULL, NULL), (2, NULL, NULL)) t(id, s, x);
+             CREATE TABLE a AS SELECT * FROM (VALUES (2, NULL, NULL), (1, 'a', 1.5), (2, NULL, NULL)) t(id, s, x);");
+        let c = compare(&conn, "e", "a", &columns(&["id", "s", "x"]), Tolerance::default()).unwrap();
+        assert!(c.agrees(), "{c:?}");
+        assert_eq!((c.expected_rows, c.actual_rows), (3, 3));
+    }
+
+    #[test]
+    fn multiplicity_counts() {
+        let conn = db("CREATE TABLE e AS SELECT * FROM (VALUES (1), (1)) t(id);
+             CREATE TABLE a AS SELECT * FROM (VALUES (1)) t(id);");
+        let c = compare(&conn, "e", "a", &columns(&["id"]), Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 0));
+        assert_eq!(c.differences, [(Some(vec![Some("1".to_string())]), None)]);
+    }
+
+    #[test]
+    fn numbers_compare_within_the_tolerance_and_across_types() {
+        let conn = db("CREATE TABLE e AS SELECT 1 AS id, CAST(1.666666667 AS DECIMAL(38,9)) AS x, 0.0::DOUBLE AS z;
+             CREATE TABLE a AS SELECT 1 AS id, 5.0::DOUBLE / 3 AS x, 1e-12::DOUBLE AS z;");
+        let c = compare(&conn, "e", "a", &columns(&["x", "id", "z"]), Tolerance::default()).unwrap();
+        assert!(c.agrees(), "{c:?}");
+        let conn = db("CREATE TABLE e AS SELECT 1 AS id, 1.0::DOUBLE AS x;
+             CREATE TABLE a AS SELECT 1 AS id, 1.00001::DOUBLE AS x;");
+        let c = compare(&conn, "e", "a", &columns(&["id", "x"]), Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 1));
+        // The missing row is shown beside the extra row like it.
+        let row = |x: &str| Some(vec![Some("1".to_string()), Some(x.to_string())]);
+        assert_eq!(c.differences, [(row("1.0"), row("1.00001"))]);
+    }
+
+    #[test]
+    fn a_null_is_not_a_zero_and_text_is_exact() {
+        let conn = db("CREATE TABLE e AS SELECT * FROM (VALUES (NULL::DOUBLE, 'a')) t(x, s);
+             CREATE TABLE a AS SELECT * FROM (VALUES (0.0::DOUBLE, 'a ')) t(x, s);");
+        let c = compare(&conn, "e", "a", &columns(&["x", "s"]), Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 1));
+    }
+
+    #[test]
+    fn a_missing_column_is_an_error() {
+        let conn = db("CREATE TABLE e AS SELECT 1 AS id; CREATE TABLE a AS SELECT 1 AS other;");
+        assert!(compare(&conn, "e", "a", &columns(&["id"]), Tolerance::default()).is_err());
+    }
+}
