@@ -77,7 +77,6 @@ pub fn run_project(project: &Project, code: &CodeCheck, options: &RunOptions) ->
     Ok(outcome)
 }
 
-
 /// What running the models on a loaded database produced.
 #[derive(Debug, Clone, Default)]
 pub struct ModelsRun {
