@@ -78,12 +78,14 @@ fn bench(c: &mut Criterion) {
     let code = check_project(&corrected);
     let options = RunOptions { run_time: "2024-06-30 12:00:00".into(), ..Default::default() };
     let options = RunOptions { synth: SynthOptions { seed: 42, rows: 200 }, ..options };
-    let outcome = run_project(&corrected, &code, &options).expect("the example runs");
+    // The full run: models, output checks, the example's four shipped test files, SCD2 history.
+    let suite = specproof::suite::load::load_suite(&corrected);
+    let outcome = run_project(&corrected, &code, Some(&suite), &options).expect("the example runs");
     assert!(outcome.findings.is_empty() && outcome.skipped.is_empty(), "the corrected example is clean");
     let mut group = c.benchmark_group("run customer360");
     group.sample_size(20);
-    group.bench_function("corrected spec, SQLX models, 200 rows per table", |b| {
-        b.iter(|| run_project(black_box(&corrected), &code, &options).expect("runs"))
+    group.bench_function("corrected spec, SQLX models, shipped tests, 200 rows per table", |b| {
+        b.iter(|| run_project(black_box(&corrected), &code, Some(&suite), &options).expect("runs"))
     });
     group.finish();
 }
