@@ -21,6 +21,9 @@ use crate::project::layout::Project;
 use crate::sql::code::ModelCode;
 use sqlparser::ast::Statement;
 
+/// Runs a model's translated statements into its table (the pipeline's `execute`).
+pub(crate) type RunModel = dyn Fn(&Engine, &[Statement], &str) -> Result<(), RunError>;
+
 /// How many runs the history has in all (the pipeline's run included).
 pub const RUNS: usize = 3;
 
@@ -47,7 +50,7 @@ pub(crate) fn run_history(
     project: &Project,
     target: &HistoryTarget<'_>,
     first_run_time: &str,
-    run: &dyn Fn(&Engine, &[Statement], &str) -> Result<(), RunError>,
+    run: &RunModel,
 ) -> History {
     let spec = &project.spec;
     let model = &spec.spec.models[target.index];

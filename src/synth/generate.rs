@@ -201,7 +201,8 @@ fn make_column(
             let drawn = !matches!(positions[group], Positions::Sequential);
             for r in 0..rows {
                 let draw = rng.next_u64();
-                let null = c.nullable && drawn && (r == NULL_EDGE_ROW || (r > NULL_EDGE_ROW && draw % 16 == 0));
+                let null =
+                    c.nullable && drawn && (r == NULL_EDGE_ROW || (r > NULL_EDGE_ROW && draw.is_multiple_of(16)));
                 values.push((!null).then(|| class.value(class.id(member, positions[group].at(r)))));
             }
         }
@@ -213,9 +214,9 @@ fn make_column(
                 Parent::Missing => None,
             };
             let parent_column = source.and_then(|p| p.columns.get(fk_plan.parent_columns[position]));
-            for r in 0..rows {
+            for &parent in parent_rows[fk].iter().take(rows) {
                 let draw = rng.next_u64();
-                let value = match (parent_column, parent_rows[fk][r]) {
+                let value = match (parent_column, parent) {
                     (Some(col), Some(p)) => col.values.get(p).cloned().flatten(),
                     _ => None,
                 };
@@ -238,7 +239,7 @@ fn free_value(c: &ColumnPlan, row: usize, draw: u64) -> Option<Value> {
     if let Some(edge) = c.edges.get(row) {
         return edge.clone();
     }
-    if c.nullable && draw % 16 == 0 {
+    if c.nullable && draw.is_multiple_of(16) {
         return None;
     }
     let pick = (draw >> 4) % 16;
@@ -261,7 +262,7 @@ fn free_value(c: &ColumnPlan, row: usize, draw: u64) -> Option<Value> {
 /// rows 0, 0, 2, 0, 3 (row 1 gets none), later rows draw. A foreign key that is a key of its
 /// own table uses each parent row once and skips every eighth, starting at row 1.
 fn parent_row(fk: &FkPlan, row: usize, draw: u64, parents: usize, itself: bool) -> Option<usize> {
-    if parents == 0 || (fk.nullable && (row == NULL_EDGE_ROW || (row > NULL_EDGE_ROW && draw % 16 == 0))) {
+    if parents == 0 || (fk.nullable && (row == NULL_EDGE_ROW || (row > NULL_EDGE_ROW && draw.is_multiple_of(16)))) {
         return None;
     }
     if fk.unique {

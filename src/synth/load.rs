@@ -142,11 +142,17 @@ fn to_arrow(column: &SynthColumn, rows: usize) -> Loaded {
     let values = &column.values[..rows.min(column.values.len())];
     let native: Option<ArrayRef> = match ty {
         "BIGINT" => build(values, Int64Builder::with_capacity(rows), |b, v| match v {
-            Value::Int(n) => Some(b.append_value(*n)),
+            Value::Int(n) => {
+                let _: () = b.append_value(*n);
+                Some(())
+            }
             _ => None,
         }),
         "DOUBLE" => build(values, Float64Builder::with_capacity(rows), |b, v| match v {
-            Value::Float(f) => Some(b.append_value(*f)),
+            Value::Float(f) => {
+                let _: () = b.append_value(*f);
+                Some(())
+            }
             _ => None,
         }),
         "VARCHAR" => {
@@ -161,26 +167,40 @@ fn to_arrow(column: &SynthColumn, rows: usize) -> Loaded {
             Some(Arc::new(b.finish()))
         }
         "BOOLEAN" => build(values, BooleanBuilder::with_capacity(rows), |b, v| match v {
-            Value::Bool(x) => Some(b.append_value(*x)),
+            Value::Bool(x) => {
+                let _: () = b.append_value(*x);
+                Some(())
+            }
             _ => None,
         }),
         "DATE" => build(values, Date32Builder::with_capacity(rows), |b, v| match v {
-            Value::Date(d) => Some(b.append_value(*d)),
+            Value::Date(d) => {
+                let _: () = b.append_value(*d);
+                Some(())
+            }
             _ => None,
         }),
         "TIMESTAMP" => build(values, TimestampMicrosecondBuilder::with_capacity(rows), |b, v| match v {
-            Value::Timestamp(t) => Some(b.append_value(*t)),
+            Value::Timestamp(t) => {
+                let _: () = b.append_value(*t);
+                Some(())
+            }
             _ => None,
         }),
         "BLOB" => build(values, BinaryBuilder::with_capacity(rows, rows * 8), |b, v| match v {
-            Value::Bytes(x) => Some(b.append_value(x)),
+            Value::Bytes(x) => {
+                let _: () = b.append_value(x);
+                Some(())
+            }
             _ => None,
         }),
         _ => decimal_type(ty).and_then(|(precision, scale)| {
             let builder =
                 Decimal128Builder::with_capacity(rows).with_precision_and_scale(precision, scale as i8).ok()?;
             build(values, builder, |b, v| match v {
-                Value::Decimal(d) => super::types::decimal_units(d, scale).map(|u| b.append_value(u)),
+                Value::Decimal(d) => super::types::decimal_units(d, scale).map(|u| {
+                    b.append_value(u);
+                }),
                 _ => None,
             })
         }),

@@ -171,7 +171,7 @@ impl Class {
     /// The value of an id.
     pub(crate) fn value(&self, id: u64) -> Value {
         let k = self.stride();
-        if id % k == 0 {
+        if id.is_multiple_of(k) {
             if let Some(literal) = self.literals.get((id / k) as usize) {
                 return literal.clone();
             }
@@ -183,7 +183,7 @@ impl Class {
         let words = self.words.len() as u64;
         if self.ty.kind == Kind::Str && self.ty.max_len.is_none() && words > 0 {
             let shared = self.remap(id / k);
-            let t = if id % k == 0 && shared < words { shared } else { self.remap(words + id) };
+            let t = if id.is_multiple_of(k) && shared < words { shared } else { self.remap(words + id) };
             return self.ty.unique(t, self.words, &self.prefix);
         }
         self.ty.unique(self.remap(id), self.words, &self.prefix)
