@@ -396,3 +396,16 @@ WHERE NOT EXISTS (
     AND target.is_current
 );
 "#;
+
+#[test]
+fn a_defect_no_named_test_sees_differs_from_the_reference() {
+    let dir = example_copy("countif", false);
+    // The spec counts 'OPEN' tickets; the data has 'OPEN' and near misses like 'open'.
+    edit(&dir, "stg_support_pivot.sqlx", "tickets.status = 'OPEN'", "tickets.status = 'open'");
+    let run = validate(&dir, &[]);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.codes(), ["DIF001 stg_support_pivot"]);
+    let diff = run.of("DIF001", "stg_support_pivot");
+    assert!(message(diff[0]).contains("differs in: open_tickets"), "{}", message(diff[0]));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -93,6 +93,9 @@ pub fn run_project(
 
     let models = run_models(&engine, project, code, None)?;
     outcome.findings = models.findings;
+    // Each model's output against what the spec says it must hold, on the same inputs (the
+    // upstream tables this run produced, so a defect upstream is not counted again here).
+    outcome.findings.extend(differential(&engine, project, code, &models.done));
     // The shipped tests read the state after the pipeline's run, before any history run.
     if let Some(suite) = suite {
         let main = MainRun { engine: &engine, done: &models.done };
@@ -350,4 +353,117 @@ pub(crate) fn statement_location(code: &ModelCode, index: usize) -> Location {
         Some(start) if start.line > 0 => code.locate(start.line, start.column),
         _ => Location { file: code.file.clone(), line: 1, column: 1 },
     }
+}
+
+/// The schema the reference results are kept in (visible with `--db`).
+const REFERENCE_SCHEMA: &str = "specproof_reference";
+
+/// Compares every mapping and aggregate model that ran with its reference result
+/// ([`crate::reference`]). A model the reference cannot be built for (it does not resolve, a
+/// spec expression has no translation) is not compared: the lint has said why.
+fn differential(engine: &Engine, project: &Project, code: &CodeCheck, done: &[String]) -> Vec<Finding> {
+    let spec = &project.spec.spec;
+    let catalog = engine.catalog().to_string();
+    let tables = ProjectTables::new(spec, &project.catalog);
+    let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
+    let names = |name: &str| relation_for(&tables, &catalog, name);
+    let mut findings = Vec::new();
+    if engine.create_schemas(&[REFERENCE_SCHEMA]).is_err() {
+        return findings;
+    }
+    for (i, model) in spec.models.iter().enumerate() {
+        if model.constraints.scd_type.is_some() || !done.contains(&model.name) {
+            continue;
+        }
+        let Some(query) = queries.get(i).and_then(Option::as_ref) else { continue };
+        if query.incomplete {
+            continue;
+        }
+        let (Some(model_code), Some(actual)) = (
+            code.models.iter().find(|m| m.model == model.name),
+            tables.model_table(&model.name).map(|t| qualify(&catalog, &t)),
+        ) else {
+            continue;
+        };
+        let Ok(sql) = crate::reference::sql_for_query(&project.spec, i, Some(query), &names) else { continue };
+        let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
+        if engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")).is_err() {
+            // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL
+            // range) says nothing about the code.
+            continue;
+        }
+        let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
+        let Ok(comparison) = crate::reference::compare(
+            engine.connection(),
+            &expected,
+            &actual,
+            &columns,
+            crate::reference::Tolerance::default(),
+        ) else {
+            continue;
+        };
+        if comparison.agrees() {
+            continue;
+        }
+        findings.push(difference_finding(model_code, &comparison));
+    }
+    findings
+}
+
+fn difference_finding(code: &ModelCode, comparison: &crate::reference::Comparison) -> Finding {
+    let mut parts = Vec::new();
+    if comparison.missing_rows > 0 {
+        parts.push(format!(
+            "{} expected row{} missing",
+            comparison.missing_rows,
+            if comparison.missing_rows == 1 { "" } else { "s" }
+        ));
+    }
+    if comparison.extra_rows > 0 {
+        parts.push(format!(
+            "{} row{} the spec does not give",
+            comparison.extra_rows,
+            if comparison.extra_rows == 1 { "" } else { "s" }
+        ));
+    }
+    let message = format!(
+        "`{}` differs from the spec's reference result on the same inputs: {} ({} rows expected, {} produced)",
+        code.model,
+        parts.join(", "),
+        comparison.expected_rows,
+        comparison.actual_rows
+    );
+    Finding::new(crate::finding::Code::DiffersFromReference, message)
+        .model(&code.model)
+        .at(statement_location(code, 0))
+        .help(differences_table(comparison))
+}
+
+/// The differing rows, expected beside actual, one line each, columns that disagree marked.
+fn differences_table(comparison: &crate::reference::Comparison) -> String {
+    let show = |row: &Option<Vec<Option<String>>>| match row {
+        Some(values) => {
+            values.iter().map(|v| v.clone().unwrap_or_else(|| "NULL".into())).collect::<Vec<_>>().join(" | ")
+        }
+        None => "(none)".into(),
+    };
+    let mut out = format!("columns: {}\n", comparison.columns.join(" | "));
+    for (expected, actual) in &comparison.differences {
+        let differing: Vec<&str> = match (expected, actual) {
+            (Some(e), Some(a)) => comparison
+                .columns
+                .iter()
+                .zip(e.iter().zip(a))
+                .filter(|(_, (x, y))| x != y)
+                .map(|(c, _)| c.as_str())
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.push_str(&format!("expected: {}\n  actual: {}", show(expected), show(actual)));
+        if !differing.is_empty() {
+            out.push_str(&format!("\n  differs in: {}", differing.join(", ")));
+        }
+        out.push('\n');
+    }
+    out.trim_end().to_string()
 }
