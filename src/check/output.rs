@@ -32,6 +32,7 @@ use crate::spec::model::{Dialect, Model, OpenExpiry};
 use crate::sql::bridge::{expr_to_duckdb, BridgeOptions};
 use crate::sql::expr::{case_literals, column_refs, literal_text};
 use crate::sql::parse::parse_expression;
+use crate::sql::quote_ident as ident;
 use crate::sql::types::canonical_type_name;
 use duckdb::Connection;
 use sqlparser::ast::Expr;
@@ -345,11 +346,6 @@ fn family(type_name: &str) -> Option<String> {
         return None;
     }
     Some(canonical.replace("BIGNUMERIC", "NUMERIC").replace("DATETIME", "TIMESTAMP"))
-}
-
-/// A SQL identifier, quoted so any name works.
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn plural(n: u64, word: &str) -> String {

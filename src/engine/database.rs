@@ -4,6 +4,7 @@ use super::run_error::RunError;
 use super::{sandbox, watchdog};
 use crate::error::Result;
 use crate::sql::bridge::RUN_TIME_VARIABLE;
+use crate::sql::quote_ident as quote;
 use duckdb::Connection;
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -215,11 +216,6 @@ pub fn open_in_memory() -> Result<Connection> {
 /// The version of the DuckDB library specproof is built with, as DuckDB reports it.
 pub fn duckdb_version(connection: &Connection) -> Result<String> {
     Ok(connection.query_row("SELECT version()", [], |row| row.get(0))?)
-}
-
-/// `name` as a quoted SQL identifier.
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// The statement that sets the run time variable.

@@ -19,6 +19,7 @@ use crate::check::output::{check_scd2_invariants, OutputTable};
 use crate::finding::{Finding, Location};
 use crate::project::layout::Project;
 use crate::sql::code::ModelCode;
+use crate::sql::quote_ident as ident;
 use sqlparser::ast::Statement;
 
 /// Runs a model's translated statements into its table (the pipeline's `execute`).
@@ -299,8 +300,4 @@ fn dedup(mut findings: Vec<Finding>) -> Vec<Finding> {
         new
     });
     findings
-}
-
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -26,6 +26,7 @@ use crate::spec::model::{Dialect, Filter, Model};
 use crate::sql::bridge::{duckdb_type, expr_to_duckdb, BridgeOptions};
 use crate::sql::expr::column_refs;
 use crate::sql::parse::parse_expression;
+pub(crate) use crate::sql::quote_ident as quote;
 use crate::sql::types::canonical_type_name;
 use sqlparser::ast::{Expr, Ident, VisitMut, VisitorMut};
 use std::ops::ControlFlow;
@@ -98,11 +99,6 @@ pub fn duckdb_type_of(spec_type: &str) -> Result<String, String> {
         Some(duckdb) if !family.is_empty() => Ok(duckdb.to_string()),
         _ => Err(unknown()),
     }
-}
-
-/// A name as a DuckDB identifier.
-pub(crate) fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 struct Cx<'a> {

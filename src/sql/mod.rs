@@ -10,3 +10,8 @@ pub mod lineage;
 pub mod parse;
 pub mod template;
 pub mod types;
+
+/// `name` as a quoted DuckDB identifier: any name works (spaces, keywords, quotes).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -27,6 +27,7 @@ use crate::project::layout::Project;
 use crate::spec::lint::graph::dependencies;
 use crate::sql::bridge::{expr_to_duckdb, to_duckdb, BridgeOptions};
 use crate::sql::code::ProjectTables;
+use crate::sql::quote_ident as quote;
 use crate::synth::{load, synthesize, Dataset, SynthOptions};
 use rayon::prelude::*;
 use sqlparser::ast::{
@@ -526,10 +527,6 @@ fn is_comparison(op: &BinaryOperator) -> bool {
             | BinaryOperator::Gt
             | BinaryOperator::GtEq
     )
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 #[cfg(test)]

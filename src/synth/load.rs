@@ -7,6 +7,7 @@
 
 use super::value::{Dataset, SynthColumn, SynthTable, Value};
 use crate::error::Result;
+use crate::sql::quote_ident as quote;
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int64Builder,
     StringBuilder, TimestampMicrosecondBuilder,
@@ -279,10 +280,6 @@ fn qualified(table: &SynthTable, catalog: Option<&str>) -> String {
         Some(catalog) => format!("{}.{}.{}", quote(catalog), quote(schema), quote(name)),
         None => format!("{}.{}", quote(schema), quote(name)),
     }
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 #[cfg(test)]
