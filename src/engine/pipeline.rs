@@ -64,15 +64,8 @@ pub fn run_project(
     let catalog_name = engine.catalog().to_string();
     let mut outcome = RunOutcome::default();
 
-    let mut schemas =
-        vec![spec.schema.raw_schema.as_str(), spec.schema.staging_schema.as_str(), spec.schema.final_schema.as_str()];
-    for table in project.catalog.tables.keys() {
-        if let Some((schema, _)) = table.split_once('.') {
-            schemas.push(schema);
-        }
-    }
-    schemas.sort_unstable();
-    schemas.dedup();
+    let schemas = project_schemas(project);
+    let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
     if let Err(error) = engine.create_schemas(&schemas) {
         return Err(crate::error::Error::Run(error));
     }
@@ -290,6 +283,17 @@ enum State {
     Done,
     Failed,
     Skipped(String),
+}
+
+/// Every schema a run needs: the spec's three layers and each source table's, sorted, once each.
+pub fn project_schemas(project: &Project) -> Vec<String> {
+    let spec = &project.spec.spec;
+    let mut schemas =
+        vec![spec.schema.raw_schema.clone(), spec.schema.staging_schema.clone(), spec.schema.final_schema.clone()];
+    schemas.extend(project.catalog.tables.keys().filter_map(|t| t.split_once('.')).map(|(s, _)| s.to_string()));
+    schemas.sort_unstable();
+    schemas.dedup();
+    schemas
 }
 
 /// `schema.table` as `"catalog".schema.table`.

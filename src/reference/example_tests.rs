@@ -26,12 +26,9 @@ fn project() -> Project {
 
 /// An engine with the project's schemas and the synthetic sources of `seed` and `rows` loaded.
 fn loaded_engine(project: &Project, seed: u64, rows: usize) -> Engine {
-    let spec = &project.spec.spec;
     let engine = Engine::open(&EngineConfig::default()).expect("engine");
-    let mut schemas =
-        vec![spec.schema.raw_schema.as_str(), spec.schema.staging_schema.as_str(), spec.schema.final_schema.as_str()];
-    schemas.dedup();
-    engine.create_schemas(&schemas).expect("schemas");
+    let schemas = crate::engine::pipeline::project_schemas(project);
+    engine.create_schemas(&schemas.iter().map(String::as_str).collect::<Vec<_>>()).expect("schemas");
     let dataset = synthesize(&project.spec, &project.catalog, &SynthOptions { seed, rows });
     load(&dataset, engine.connection(), Some(engine.catalog())).expect("load");
     engine.set_run_time("2024-06-01 00:00:00").expect("run time");

@@ -130,10 +130,7 @@ impl FileRun<'_> {
             Err(error) => return self.not_run_all(&format!("cannot open a database for this file: {error}")),
         };
         let spec = self.spec();
-        let mut schemas: Vec<String> =
-            vec![spec.schema.raw_schema.clone(), spec.schema.staging_schema.clone(), spec.schema.final_schema.clone()];
-        schemas
-            .extend(self.project.catalog.tables.keys().filter_map(|t| t.split_once('.')).map(|(s, _)| s.to_string()));
+        let mut schemas = crate::engine::pipeline::project_schemas(self.project);
         for statement in &self.file.statements {
             if let StatementKind::Fixture { name, .. } = &statement.kind {
                 if let [schema, _] = name.as_slice() {
