@@ -278,6 +278,46 @@ pub struct Finding {
     /// How to fix it, when there is an obvious way.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Rows that show it: a counterexample's input tables, the rows expected and the rows the
+    /// code produced. Empty for findings that need no data to be seen.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<EvidenceTable>,
+}
+
+/// What a table of a finding's evidence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableRole {
+    /// An input table of the counterexample (a source table or an upstream model's output).
+    Input,
+    /// Rows the spec says the output has, that the code's output lacks.
+    Expected,
+    /// Rows the code's output has, that the spec's does not.
+    Actual,
+}
+
+impl TableRole {
+    /// `input`, `expected` or `actual`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableRole::Input => "input",
+            TableRole::Expected => "expected",
+            TableRole::Actual => "actual",
+        }
+    }
+}
+
+/// A small table of rows shown with a finding; values are DuckDB's text form, `None` is NULL.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct EvidenceTable {
+    /// What the table is.
+    pub role: TableRole,
+    /// Its name: the table (`raw.crm_customers`) or the model whose output it is.
+    pub name: String,
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// The rows.
+    pub rows: Vec<Vec<Option<String>>>,
 }
 
 impl Finding {
@@ -292,6 +332,7 @@ impl Finding {
             json_path: None,
             message: message.into(),
             help: None,
+            tables: Vec::new(),
         }
     }
 
@@ -316,6 +357,12 @@ impl Finding {
     /// Adds a hint on how to fix it.
     pub fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Adds a table of rows that shows the finding.
+    pub fn table(mut self, table: EvidenceTable) -> Finding {
+        self.tables.push(table);
         self
     }
 
