@@ -30,6 +30,44 @@ pub struct RunOptions {
     pub synth: SynthOptions,
     /// The run time translated code reads for `CURRENT_TIMESTAMP`.
     pub run_time: String,
+    /// Told how far a run has got; the library never prints, the caller decides how to show it.
+    pub progress: Progress,
+}
+
+/// How far a run has got: `done` of `total` units of work of the named stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// What is being done (`running models`, `searching 32 datasets`).
+    pub stage: String,
+    /// Units done.
+    pub done: usize,
+    /// Units in all.
+    pub total: usize,
+}
+
+/// A callback told of each [`Step`]; called from worker threads, so it must be cheap and
+/// thread-safe. The default does nothing.
+#[derive(Clone, Default)]
+pub struct Progress(Option<std::sync::Arc<dyn Fn(&Step) + Send + Sync>>);
+
+impl Progress {
+    /// A progress callback.
+    pub fn new(report: impl Fn(&Step) + Send + Sync + 'static) -> Progress {
+        Progress(Some(std::sync::Arc::new(report)))
+    }
+
+    /// Tells the callback, if there is one.
+    pub fn step(&self, stage: &str, done: usize, total: usize) {
+        if let Some(report) = &self.0 {
+            report(&Step { stage: stage.to_string(), done, total });
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Progress(callback)" } else { "Progress(none)" })
+    }
 }
 
 /// What running a project produced.
