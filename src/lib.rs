@@ -33,6 +33,7 @@ pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod project;
+pub mod prove;
 pub mod reference;
 pub mod report;
 pub mod spec;

@@ -18,6 +18,7 @@ use super::{Engine, RunError};
 use crate::check::output::{check_scd2_invariants, OutputTable};
 use crate::finding::{Finding, Location};
 use crate::project::layout::Project;
+use crate::reference::{Comparison, Snapshot};
 use crate::sql::code::ModelCode;
 use crate::sql::quote_ident as ident;
 use sqlparser::ast::Statement;
@@ -78,40 +79,83 @@ pub(crate) fn run_history(
     let plan = match Snapshots::prepare(engine, project, target) {
         Ok(Some(plan)) => plan,
         // No natural key or no source columns: the lint has said why; one run is all there is.
-        Ok(None) => return History::Checked(dedup(findings)),
+        Ok(None) => return History::Checked { findings: dedup(findings), difference: None },
         Err(error) => {
             findings.push(failure(target, 2, &error));
-            return History::Checked(dedup(findings));
+            return History::Checked { findings: dedup(findings), difference: None };
         }
     };
+    // Each run's snapshot is kept, so the reference history can be computed after every run.
+    let mut snapshots = vec![Snapshot { relation: SNAPSHOT.to_string(), run_time: first_run_time.to_string() }];
+    let mut difference = compare_history(engine, project, target, &snapshots).map(|c| (1, c));
     for n in 2..=RUNS {
+        let mut time = String::new();
         let step = plan
             .make(engine, n)
             .and_then(|()| later_time(engine, first_run_time, n - 1))
-            .and_then(|time| engine.set_run_time(&time))
+            .and_then(|t| {
+                time = t;
+                engine.set_run_time(&time)
+            })
             .and_then(|()| run(engine, target.statements, &target.relation));
         if let Err(error) = step {
             findings.push(failure(target, n, &error));
             break;
         }
         findings.extend(check_scd2_invariants(engine.connection(), spec, target.index, &table, n));
+        let kept = format!("temp.main.specproof_history_run{n}");
+        if engine.execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_run{n} AS SELECT * FROM {}", plan.source)).is_ok() {
+            snapshots.push(Snapshot { relation: kept, run_time: time });
+            if difference.is_none() {
+                difference = compare_history(engine, project, target, &snapshots).map(|c| (n, c));
+            }
+        }
     }
     // Put back what the rest of the run saw, for a person inspecting the database (--db).
     let _ = plan.restore(engine);
+    for n in 2..=RUNS {
+        let _ = engine.execute(&format!("DROP TABLE IF EXISTS temp.main.specproof_history_run{n}"));
+    }
     let _ = engine.set_run_time(first_run_time);
-    History::Checked(dedup(findings))
+    History::Checked { findings: dedup(findings), difference }
+}
+
+/// The model's table against the spec's reference history of `snapshots` (spec-format.md, "SCD
+/// type 2 model"): `None` when they agree, or when the reference cannot be computed or compared
+/// (the lint and the type check say why).
+fn compare_history(
+    engine: &Engine,
+    project: &Project,
+    target: &HistoryTarget<'_>,
+    snapshots: &[Snapshot],
+) -> Option<Comparison> {
+    let sql = crate::reference::history_sql(&project.spec, &project.catalog, target.index, snapshots).ok()?;
+    engine.execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_expected AS {sql}")).ok()?;
+    let expected = "temp.main.specproof_history_expected";
+    let columns: Vec<String> = engine.describe(expected).ok()?.into_iter().map(|(c, _)| c).collect();
+    let comparison = crate::reference::compare(
+        engine.connection(),
+        expected,
+        &target.relation,
+        &columns,
+        crate::reference::Tolerance::default(),
+    )
+    .ok()?;
+    (!comparison.agrees()).then_some(comparison)
 }
 
 /// What running a history gave.
 pub(crate) enum History {
-    /// The findings of every run.
-    Checked(Vec<Finding>),
+    /// The findings of every run, and the first run after which the model's table differs from
+    /// the reference history, with how.
+    Checked { findings: Vec<Finding>, difference: Option<(usize, Comparison)> },
     /// The source repeats natural keys: there is no history to check.
     Undefined,
 }
 
 /// The first snapshot, kept, and how to derive the later ones from it.
 struct Snapshots {
+    /// The source table, qualified.
     source: String,
     columns: Vec<String>,
     keys: Vec<String>,
