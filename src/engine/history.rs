@@ -13,6 +13,9 @@
 //! | 3 | the key disappears | it comes back, unchanged |
 //! | 4 | unchanged | a tracked value changes |
 //! | 6 | unchanged | the key disappears |
+//!
+//! The tracked column that changes takes turns: key n changes tracked column (n / 7) mod their
+//! number, so every tracked column is seen changing alone.
 
 use super::{Engine, RunError};
 use crate::check::output::{check_scd2_invariants, OutputTable};
@@ -159,8 +162,10 @@ struct Snapshots {
     source: String,
     columns: Vec<String>,
     keys: Vec<String>,
-    /// The SQL of a changed value of the tracked column chosen to change, for `times` changes.
-    change: Option<(String, String)>,
+    /// Each tracked column that can be changed, with the SQL of a changed value for `times`
+    /// changes. Keys take turns (by their number) at which column changes, so every tracked
+    /// column is seen changing alone.
+    changes: Vec<(String, String)>,
     /// The expression giving a new key for a copied row, when the key type has one.
     new_key: Option<(String, String)>,
 }
@@ -185,7 +190,8 @@ impl Snapshots {
             Some(list) => list.names().filter_map(find).collect(),
             None => described.iter().filter(|(c, _)| !keys.iter().any(|k| k == c)).collect(),
         };
-        let change = tracked.iter().find_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql)));
+        let changes: Vec<(String, String)> =
+            tracked.iter().filter_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql))).collect();
         let new_key = match keys.as_slice() {
             [k] => described
                 .iter()
@@ -205,7 +211,7 @@ impl Snapshots {
             source: target.source.clone(),
             columns: described.iter().map(|(c, _)| c.clone()).collect(),
             keys,
-            change,
+            changes,
             new_key,
         }))
     }
@@ -223,19 +229,24 @@ impl Snapshots {
                 format!("k.specproof_n % 7 IN ({})", set.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
             }
         };
+        let turns = self.changes.len().max(1);
         let select: Vec<String> = self
             .columns
             .iter()
-            .map(|c| match &self.change {
-                Some((changed, sql)) if changed == c => format!(
-                    "CASE WHEN {} THEN {} WHEN {} THEN {} ELSE s.{q} END AS {q}",
-                    in_set(changed_twice),
-                    sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
-                    in_set(changed_once),
-                    sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
-                    q = ident(c)
-                ),
-                _ => format!("s.{}", ident(c)),
+            .map(|c| match self.changes.iter().position(|(changed, _)| changed == c) {
+                Some(j) => {
+                    let sql = &self.changes[j].1;
+                    let turn = format!("(k.specproof_n // 7) % {turns} = {j}");
+                    format!(
+                        "CASE WHEN {turn} AND {} THEN {} WHEN {turn} AND {} THEN {} ELSE s.{q} END AS {q}",
+                        in_set(changed_twice),
+                        sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
+                        in_set(changed_once),
+                        sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
+                        q = ident(c)
+                    )
+                }
+                None => format!("s.{}", ident(c)),
             })
             .collect();
         let join: Vec<String> =

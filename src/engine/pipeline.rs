@@ -201,6 +201,8 @@ pub(crate) fn run_case(
         .filter(|(model, _)| wanted(*model))
         .map(|(model, comparison)| Difference { model, comparison, after_run: None })
         .collect();
+    // A spec test the spec's own result breaks is about the spec, not the code.
+    crate::prove::blame::blame_spec_tests(&engine, project, &mut outcome.findings);
     // The shipped tests read the state after the pipeline's run, before any history run.
     if let Some(suite) = suite {
         let main = MainRun { engine: &engine, done: &models.done };

@@ -7,6 +7,7 @@
 //! can be replayed alone with `--seed`. Datasets run side by side (one database each); what
 //! they find is merged in seed order, so the report does not depend on the thread count.
 
+pub mod blame;
 pub mod explain;
 pub mod fixture;
 pub mod shrink;
@@ -100,6 +101,9 @@ pub fn search(
     for (finding, fixture) in reported {
         outcome.findings.push(finding);
         outcome.fixtures.extend(fixture);
+    }
+    if let Some(suite) = suite {
+        blame::blame_shipped_tests(project, suite, options, &first, &mut outcome.findings);
     }
     crate::finding::sort_findings(&mut outcome.findings);
     outcome.skipped.sort();

@@ -451,7 +451,13 @@ fn base_finding(
     if c.extra_rows > 0 {
         counts.push(format!("{} row{} the spec does not give", c.extra_rows, plural(c.extra_rows)));
     }
-    let counts = format!("{} ({} rows expected, {} produced)", counts.join(", "), c.expected_rows, c.actual_rows);
+    let counts = format!(
+        "{} ({} row{} expected, {} produced)",
+        counts.join(", "),
+        c.expected_rows,
+        plural(c.expected_rows),
+        c.actual_rows
+    );
     let what = match difference.after_run {
         Some(run) => format!("`{name}` differs from the spec's reference history after run {run} of {}", crate::engine::history::RUNS),
         None => format!("`{name}` differs from the spec's reference result on the same inputs"),
