@@ -90,7 +90,9 @@ pub(crate) fn run_history(
     };
     // Each run's snapshot is kept, so the reference history can be computed after every run.
     let mut snapshots = vec![Snapshot { relation: SNAPSHOT.to_string(), run_time: first_run_time.to_string() }];
-    let mut difference = compare_history(engine, project, target, &snapshots).map(|c| (1, c));
+    // The table after each run, kept, so the reference is compared once at the end and, only
+    // when that differs, run by run to find the first run that went wrong.
+    let mut tables = vec![keep_table(engine, &target.relation, 1)];
     for n in 2..=RUNS {
         let mut time = String::new();
         let step = plan
@@ -109,15 +111,25 @@ pub(crate) fn run_history(
         let kept = format!("temp.main.specproof_history_run{n}");
         if engine.execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_run{n} AS SELECT * FROM {}", plan.source)).is_ok() {
             snapshots.push(Snapshot { relation: kept, run_time: time });
-            if difference.is_none() {
-                difference = compare_history(engine, project, target, &snapshots).map(|c| (n, c));
+            tables.push(keep_table(engine, &target.relation, n));
+        }
+    }
+    let mut difference = None;
+    if compare_history(engine, project, &target.relation, target.index, &snapshots).is_some() {
+        for n in 1..=snapshots.len() {
+            let Some(table) = &tables[n - 1] else { continue };
+            if let Some(found) = compare_history(engine, project, table, target.index, &snapshots[..n]) {
+                difference = Some((n, found));
+                break;
             }
         }
     }
     // Put back what the rest of the run saw, for a person inspecting the database (--db).
     let _ = plan.restore(engine);
-    for n in 2..=RUNS {
-        let _ = engine.execute(&format!("DROP TABLE IF EXISTS temp.main.specproof_history_run{n}"));
+    for n in 1..=RUNS {
+        let _ = engine.execute(&format!(
+            "DROP TABLE IF EXISTS temp.main.specproof_history_run{n};\nDROP TABLE IF EXISTS temp.main.specproof_history_table{n};"
+        ));
     }
     let _ = engine.set_run_time(first_run_time);
     History::Checked { findings: dedup(findings), difference }
@@ -129,22 +141,31 @@ pub(crate) fn run_history(
 fn compare_history(
     engine: &Engine,
     project: &Project,
-    target: &HistoryTarget<'_>,
+    table: &str,
+    model: usize,
     snapshots: &[Snapshot],
 ) -> Option<Comparison> {
-    let sql = crate::reference::history_sql(&project.spec, &project.catalog, target.index, snapshots).ok()?;
+    let sql = crate::reference::history_sql(&project.spec, &project.catalog, model, snapshots).ok()?;
     engine.execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_expected AS {sql}")).ok()?;
     let expected = "temp.main.specproof_history_expected";
     let columns: Vec<String> = engine.describe(expected).ok()?.into_iter().map(|(c, _)| c).collect();
     let comparison = crate::reference::compare(
         engine.connection(),
         expected,
-        &target.relation,
+        table,
         &columns,
         crate::reference::Tolerance::default(),
     )
     .ok()?;
     (!comparison.agrees()).then_some(comparison)
+}
+
+/// A copy of the model's table as run `n` left it, or `None` when it cannot be read.
+fn keep_table(engine: &Engine, relation: &str, n: usize) -> Option<String> {
+    engine
+        .execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_table{n} AS SELECT * FROM {relation}"))
+        .ok()
+        .map(|()| format!("temp.main.specproof_history_table{n}"))
 }
 
 /// What running a history gave.

@@ -196,9 +196,8 @@ pub(crate) fn run_case(
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
     let wanted = |i: usize| only.is_none_or(|only| only.contains(&i));
-    outcome.differences = differential(&engine, project, code, &models.done)
+    outcome.differences = differential(&engine, project, code, &models.done, &wanted)
         .into_iter()
-        .filter(|(model, _)| wanted(*model))
         .map(|(model, comparison)| Difference { model, comparison, after_run: None })
         .collect();
     // A spec test the spec's own result breaks is about the spec, not the code.
@@ -493,12 +492,18 @@ pub(crate) const REFERENCE_SCHEMA: &str = "specproof_reference";
 /// Compares every mapping and aggregate model that ran with its reference result
 /// ([`crate::reference`]). A model the reference cannot be built for (it does not resolve, a
 /// spec expression has no translation) is not compared: the lint has said why.
-fn differential(engine: &Engine, project: &Project, code: &CodeCheck, done: &[String]) -> Vec<(usize, Comparison)> {
+fn differential(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    done: &[String],
+    wanted: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, Comparison)> {
     let spec = &project.spec.spec;
     let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
     let mut found = Vec::new();
     for (i, model) in spec.models.iter().enumerate() {
-        if model.constraints.scd_type.is_some() || !done.contains(&model.name) {
+        if model.constraints.scd_type.is_some() || !done.contains(&model.name) || !wanted(i) {
             continue;
         }
         if !code.models.iter().any(|m| m.model == model.name) {

@@ -67,11 +67,7 @@ pub(crate) fn counterexample(
     let probe_options = RunOptions { skip_output_checks: true, ..super::in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
     let original = synthesize(&project.spec, &project.catalog, synth);
-    let t0 = std::time::Instant::now();
     let data = if options.shrink { shrink(&mut probe, original, synth) } else { original };
-    if std::env::var_os("SPECPROOF_DEBUG_SHRINK").is_some() {
-        eprintln!("shrink model {model}: {} probes in {:?}, {} rows left", probe.probes, t0.elapsed(), data.total_rows());
-    }
     match probe.run(&data) {
         Some((difference, engine)) => {
             let evidence = Evidence::read(&engine, project, code, model, &difference);
