@@ -32,6 +32,7 @@ pub mod diagram;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod gate;
 pub mod project;
 pub mod reference;
 pub mod report;

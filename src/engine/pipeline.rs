@@ -32,6 +32,9 @@ pub struct RunOptions {
     pub run_time: String,
     /// Told how far a run has got; the library never prints, the caller decides how to show it.
     pub progress: Progress,
+    /// Run only these models (by name) and the models they read, upstream; `None` runs every
+    /// model. A changed-only run (`--changed-since`) sets it.
+    pub only: Option<Vec<String>>,
 }
 
 /// How far a run has got: `done` of `total` units of work of the named stage.
@@ -122,7 +125,10 @@ pub fn run_project(
         return Err(crate::error::Error::Run(error));
     }
 
-    let models = run_models(&engine, project, code, None)?;
+    let only: Option<Vec<usize>> = options.only.as_ref().map(|names| {
+        spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect()
+    });
+    let models = run_models(&engine, project, code, only.as_deref())?;
     outcome.findings = models.findings;
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
@@ -137,7 +143,8 @@ pub fn run_project(
     // (they change their source tables), after everything else has been checked.
     let tables = ProjectTables::new(spec, &project.catalog);
     for (i, model) in spec.models.iter().enumerate() {
-        if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) {
+        let wanted = options.only.as_ref().is_none_or(|names| names.contains(&model.name));
+        if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) || !wanted {
             continue;
         }
         let Some(code) = code.models.iter().find(|m| m.model == model.name) else { continue };
