@@ -58,7 +58,7 @@ impl ProgressBar {
 
 /// `\r[#########               ] 3/8 running models 0.4s`, erasing the rest of the line.
 fn render(step: &Step, elapsed: Duration) -> String {
-    let filled = if step.total == 0 { 0 } else { (step.done.min(step.total) * WIDTH) / step.total };
+    let filled = (step.done.min(step.total) * WIDTH).checked_div(step.total).unwrap_or(0);
     format!(
         "\r\x1b[K[{}{}] {}/{} {} {:.1}s",
         "#".repeat(filled),

@@ -19,9 +19,9 @@ use crate::spec::lint::lint_spec;
 use crate::sql::code::ModelCode;
 use crate::suite::load::{reads_of, resolve, StatementKind, TableTarget};
 use crate::suite::{lint_suite, load_suite, Suite, TestFile};
+use crate::synth::{synthesize, write_csv};
 use std::path::PathBuf;
 use std::time::Instant;
-use crate::synth::{synthesize, write_csv};
 
 /// What a command produced: text for stdout and stderr, and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,10 @@ fn destinations(format: Option<Format>, outputs: &[PathBuf]) -> Result<Destinati
         return Ok(vec![(Format::Text, None), (format, Some(only.clone()))]);
     }
     if format.is_some() {
-        return Err("--format names the format of a single --output; with several, each file's extension says its format".into());
+        return Err(
+            "--format names the format of a single --output; with several, each file's extension says its format"
+                .into(),
+        );
     }
     let mut all = vec![(Format::Text, None)];
     for path in outputs {
@@ -133,6 +136,9 @@ fn destinations(format: Option<Format>, outputs: &[PathBuf]) -> Result<Destinati
     Ok(all)
 }
 
+/// Whether a stage ran on a model: ran (Ok), skipped and why (Err), not applicable (None).
+type StageRan<'a> = dyn Fn(&str, Stage) -> Option<Result<(), String>> + 'a;
+
 /// The models and shipped test files of a run, as checks (for JUnit): every stage that ran on
 /// each model or did not, and why.
 struct Checks<'a> {
@@ -149,7 +155,7 @@ impl Checks<'_> {
 
     /// Adds `stages` for every model: ran when `ran` says so (Ok), skipped with its reason
     /// (Err), left out (None).
-    fn add(&mut self, stages: &[Stage], ran: &dyn Fn(&str, Stage) -> Option<Result<(), String>>) {
+    fn add(&mut self, stages: &[Stage], ran: &StageRan<'_>) {
         let unchanged = format!("unchanged since {}", self.reference);
         for model in &self.project.spec.spec.models {
             for &stage in stages {
@@ -225,7 +231,12 @@ fn check_project(
         Err(error) => return usage_error(error.to_string()),
     };
     let selected = |model: Option<&str>| selection.as_ref().is_none_or(|s| model.is_none_or(|m| s.selects(m)));
-    let mut checks = Checks { project: &project, selection: selection.as_ref(), reference: reference.unwrap_or(""), list: Vec::new() };
+    let mut checks = Checks {
+        project: &project,
+        selection: selection.as_ref(),
+        reference: reference.unwrap_or(""),
+        list: Vec::new(),
+    };
     checks.list.push(CheckRun::ran(PROJECT, Stage::SpecLint));
     checks.add(&[Stage::SpecLint], &|_, _| Some(Ok(())));
 
@@ -239,7 +250,8 @@ fn check_project(
     if let (Some(suite), Some(selection)) = (suite.as_mut(), selection.as_ref()) {
         let wanted = |file: &TestFile| {
             let changed = std::fs::canonicalize(&file.file).is_ok_and(|p| selection.changed_tests.contains(&p));
-            changed || models_read_by(file, &project).iter().any(|&i| selection.selects(&project.spec.spec.models[i].name))
+            changed
+                || models_read_by(file, &project).iter().any(|&i| selection.selects(&project.spec.spec.models[i].name))
         };
         let (kept, left): (Vec<TestFile>, Vec<TestFile>) = suite.files.drain(..).partition(|f| wanted(f));
         suite.files = kept;
@@ -256,7 +268,12 @@ fn check_project(
         findings.extend(suite.files.iter().flat_map(|f| f.findings.iter().cloned()));
         findings.extend(lint_suite(&project, suite));
         for file in &suite.files {
-            checks.list.push(CheckRun { group: PROJECT.into(), stage: Stage::ShippedTest, target: file.file.clone(), skipped: None });
+            checks.list.push(CheckRun {
+                group: PROJECT.into(),
+                stage: Stage::ShippedTest,
+                target: file.file.clone(),
+                skipped: None,
+            });
         }
     }
     if let (Some(code), Some(validate)) = (&code, validate) {
@@ -283,9 +300,15 @@ fn check_project(
                         if let Some((_, why)) = outcome.skipped.iter().find(|(m, _)| m == model) {
                             return Some(Err(format!("not run: {why}")));
                         }
-                        let scd2 = project.spec.spec.models.iter().any(|m| m.name == model && m.constraints.scd_type == Some(2));
+                        let scd2 = project
+                            .spec
+                            .spec
+                            .models
+                            .iter()
+                            .any(|m| m.name == model && m.constraints.scd_type == Some(2));
                         // validate compares mapping and aggregate models with their reference.
-                        (outcome.ran.iter().any(|m| m == model) && !(scd2 && stage == Stage::Reference)).then_some(Ok(()))
+                        (outcome.ran.iter().any(|m| m == model) && !(scd2 && stage == Stage::Reference))
+                            .then_some(Ok(()))
                     };
                     checks.add(&[Stage::Execution, Stage::OutputChecks, Stage::Reference], &ran);
                     let shown = outcome.ran.iter().filter(|m| selected(Some(m.as_str()))).count();

@@ -125,9 +125,10 @@ pub fn run_project(
         return Err(crate::error::Error::Run(error));
     }
 
-    let only: Option<Vec<usize>> = options.only.as_ref().map(|names| {
-        spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect()
-    });
+    let only: Option<Vec<usize>> = options
+        .only
+        .as_ref()
+        .map(|names| spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect());
     let models = run_models(&engine, project, code, only.as_deref())?;
     outcome.findings = models.findings;
     // Each model's output against what the spec says it must hold, on the same inputs (the

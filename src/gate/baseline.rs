@@ -77,7 +77,12 @@ impl MatchKey {
     /// host tracks one alert across runs as the baseline does.
     pub fn fingerprint(&self) -> String {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let parts = [self.code.as_str(), self.model.as_deref().unwrap_or(""), self.file.as_deref().unwrap_or(""), &self.message];
+        let parts = [
+            self.code.as_str(),
+            self.model.as_deref().unwrap_or(""),
+            self.file.as_deref().unwrap_or(""),
+            &self.message,
+        ];
         for part in parts {
             for byte in part.bytes().chain([0u8]) {
                 hash ^= u64::from(byte);
@@ -250,9 +255,11 @@ mod tests {
     use crate::finding::Location;
 
     fn finding(line: usize, message: &str) -> Finding {
-        Finding::new(Code::KeyCanRepeat, message)
-            .model("stg_orders")
-            .at(Location { file: "proj/spec.json".into(), line, column: 3 })
+        Finding::new(Code::KeyCanRepeat, message).model("stg_orders").at(Location {
+            file: "proj/spec.json".into(),
+            line,
+            column: 3,
+        })
     }
 
     #[test]
@@ -310,7 +317,13 @@ mod tests {
     #[test]
     fn fingerprints_ignore_lines() {
         let root = Path::new("proj");
-        assert_eq!(MatchKey::of(&finding(1, "a 1"), root).fingerprint(), MatchKey::of(&finding(7, "a 2"), root).fingerprint());
-        assert_ne!(MatchKey::of(&finding(1, "a"), root).fingerprint(), MatchKey::of(&finding(1, "b"), root).fingerprint());
+        assert_eq!(
+            MatchKey::of(&finding(1, "a 1"), root).fingerprint(),
+            MatchKey::of(&finding(7, "a 2"), root).fingerprint()
+        );
+        assert_ne!(
+            MatchKey::of(&finding(1, "a"), root).fingerprint(),
+            MatchKey::of(&finding(1, "b"), root).fingerprint()
+        );
     }
 }

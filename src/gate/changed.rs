@@ -47,9 +47,12 @@ impl Selection {
 
 /// Runs git in `dir`; its standard output, or an error carrying what git said.
 fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GateError> {
-    let output = Command::new("git").arg("-C").arg(dir).args(args).output().map_err(|error| {
-        GateError::Git(format!("--changed-since needs git, and running it failed: {error}"))
-    })?;
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|error| GateError::Git(format!("--changed-since needs git, and running it failed: {error}")))?;
     if !output.status.success() {
         let said = String::from_utf8_lossy(&output.stderr).trim().to_string();
         return Err(GateError::Git(format!("git {} failed: {said}", args.join(" "))));
@@ -187,7 +190,9 @@ fn compare_specs(
             .and_then(Value::as_array)
             .map(|list| {
                 list.iter()
-                    .map(|item| (item.get("name").and_then(Value::as_str).unwrap_or_default().to_string(), item.clone()))
+                    .map(|item| {
+                        (item.get("name").and_then(Value::as_str).unwrap_or_default().to_string(), item.clone())
+                    })
                     .collect()
             })
             .unwrap_or_default()

@@ -213,11 +213,7 @@ pub fn files(dir: &Path, repo: &Path, relative: &str) -> Vec<Scaffolded> {
         plain(project("models/customer_orders.sql"), CUSTOMER_ORDERS),
         plain(project("tests/customer_orders.sql"), TEST),
         plain(repo.join(".github/workflows/specproof.yml"), &WORKFLOW.replace("{PROJECT}", &quoted)),
-        Scaffolded {
-            path: repo.join("hooks/pre-commit"),
-            text: HOOK.replace("{PROJECT}", &quoted),
-            executable: true,
-        },
+        Scaffolded { path: repo.join("hooks/pre-commit"), text: HOOK.replace("{PROJECT}", &quoted), executable: true },
     ]
 }
 

@@ -41,7 +41,7 @@ fn describe(out: &mut String, finding: &Finding, reason: Option<&str>) {
         let _ = writeln!(out, "  --> {location}{path}");
     }
     if let Some(help) = &finding.help {
-        let _ = writeln!(out, "  = help: {help}");
+        let _ = writeln!(out, "  = help: {}", super::text::continued(help, "    "));
     }
     for table in &finding.tables {
         let _ = writeln!(out, "  = {} rows of {}:", table.role.as_str(), table.name);
@@ -147,7 +147,10 @@ mod tests {
             "validate",
             "spec.json",
             String::new(),
-            vec![Finding::new(Code::PrimaryKeyFailed, "two rows for <7>").model("m"), Finding::new(Code::UnknownField, "w").model("m")],
+            vec![
+                Finding::new(Code::PrimaryKeyFailed, "two rows for <7>").model("m"),
+                Finding::new(Code::UnknownField, "w").model("m"),
+            ],
         );
         report.checks.push(CheckRun::ran("m", Stage::StaticCheck));
         report.checks.push(CheckRun::skipped("n", Stage::Execution, "unchanged"));

@@ -40,13 +40,28 @@ fn finding(out: &mut String, f: &Finding, reason: Option<&str>) {
     if let Some(reason) = reason {
         let _ = writeln!(out, "  accepted: {}", reason.replace('\n', " "));
     }
-    if let Some(help) = &f.help {
-        let _ = writeln!(out, "  help: {}", help.replace('\n', " "));
+    match &f.help {
+        // A hint of several lines (rows, a diff) keeps its lines, folded away.
+        Some(help) if help.contains('\n') => {
+            let _ = writeln!(out, "  <details><summary>help</summary>\n\n  ```text");
+            for line in help.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+            let _ = writeln!(out, "  ```\n\n  </details>");
+        }
+        Some(help) => {
+            let _ = writeln!(out, "  help: {help}");
+        }
+        None => {}
     }
     if f.tables.is_empty() {
         return;
     }
-    let _ = writeln!(out, "  <details><summary>rows ({})</summary>", f.tables.iter().map(|t| t.role.as_str()).collect::<Vec<_>>().join(", "));
+    let _ = writeln!(
+        out,
+        "  <details><summary>rows ({})</summary>",
+        f.tables.iter().map(|t| t.role.as_str()).collect::<Vec<_>>().join(", ")
+    );
     let mut inner = String::new();
     for t in &f.tables {
         table(&mut inner, t);
@@ -62,7 +77,8 @@ fn finding(out: &mut String, f: &Finding, reason: Option<&str>) {
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let counts = report.counts();
-    let verdict = if report.is_clean() { ":white_check_mark: **specproof passed**" } else { ":x: **specproof failed**" };
+    let verdict =
+        if report.is_clean() { ":white_check_mark: **specproof passed**" } else { ":x: **specproof failed**" };
     let _ = writeln!(
         out,
         "### {verdict}\n\n`specproof {}` of `{}`: {}, {}{}.\n",
@@ -70,7 +86,11 @@ pub fn render(report: &Report) -> String {
         report.spec,
         plural(counts.errors, "error"),
         plural(counts.warnings, "warning"),
-        if report.baseline.is_some() { format!(", {} accepted by the baseline", counts.accepted) } else { String::new() }
+        if report.baseline.is_some() {
+            format!(", {} accepted by the baseline", counts.accepted)
+        } else {
+            String::new()
+        }
     );
     let groups = report.by_model();
     if !groups.is_empty() {
@@ -95,7 +115,8 @@ pub fn render(report: &Report) -> String {
         if shown >= MAX_FINDINGS {
             break;
         }
-        let _ = writeln!(out, "#### {}\n", if *model == PROJECT { "(project)".to_string() } else { format!("`{model}`") });
+        let _ =
+            writeln!(out, "#### {}\n", if *model == PROJECT { "(project)".to_string() } else { format!("`{model}`") });
         for f in findings {
             if shown >= MAX_FINDINGS {
                 break;
@@ -113,14 +134,27 @@ pub fn render(report: &Report) -> String {
         );
     }
     if !report.accepted.is_empty() {
-        let _ = writeln!(out, "<details><summary>{} accepted by the baseline</summary>\n", plural(report.accepted.len(), "finding"));
+        let _ = writeln!(
+            out,
+            "<details><summary>{} accepted by the baseline</summary>\n",
+            plural(report.accepted.len(), "finding")
+        );
         for a in &report.accepted {
             finding(&mut out, &a.finding, Some(&a.reason));
         }
         let _ = writeln!(out, "\n</details>\n");
     }
     if let Some(baseline) = report.baseline.as_ref().filter(|b| !b.stale.is_empty()) {
-        let _ = writeln!(out, "**{}** in `{}` match no finding any more; remove them:\n", if baseline.stale.len() == 1 { "1 baseline entry".to_string() } else { format!("{} baseline entries", baseline.stale.len()) }, baseline.file);
+        let _ = writeln!(
+            out,
+            "**{}** in `{}` match no finding any more; remove them:\n",
+            if baseline.stale.len() == 1 {
+                "1 baseline entry".to_string()
+            } else {
+                format!("{} baseline entries", baseline.stale.len())
+            },
+            baseline.file
+        );
         for e in &baseline.stale {
             let model = e.model.as_deref().map(|m| format!(" `{m}`")).unwrap_or_default();
             let _ = writeln!(out, "- {}{model}: {}", e.code, e.message.replace('\n', " "));
@@ -161,7 +195,12 @@ mod tests {
             columns: vec!["a|b".into()],
             rows: vec![vec![None], vec![Some("x|y".into())]],
         };
-        let report = Report::new("validate", "spec.json", "all".into(), vec![Finding::new(Code::DiffersFromReference, "d").model("m").table(t)]);
+        let report = Report::new(
+            "validate",
+            "spec.json",
+            "all".into(),
+            vec![Finding::new(Code::DiffersFromReference, "d").model("m").table(t)],
+        );
         let md = render(&report);
         assert!(md.starts_with("### :x: **specproof failed**"), "{md}");
         assert!(md.contains("| `m` | 1 | 0 | 0 | 1 | 0 |"), "{md}");

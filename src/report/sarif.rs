@@ -149,9 +149,11 @@ mod tests {
 
     #[test]
     fn a_result_has_its_rule_place_and_fingerprint() {
-        let finding = Finding::new(Code::JoinTypeDiffers, "INNER for LEFT")
-            .model("m")
-            .at(Location { file: "models/m.sql".into(), line: 4, column: 2 });
+        let finding = Finding::new(Code::JoinTypeDiffers, "INNER for LEFT").model("m").at(Location {
+            file: "models/m.sql".into(),
+            line: 4,
+            column: 2,
+        });
         let report = Report::new("validate", "spec.json", String::new(), vec![finding]);
         let log: Value = serde_json::from_str(&render(&report, Path::new("."))).unwrap();
         let run = &log["runs"][0];
@@ -159,6 +161,10 @@ mod tests {
         assert_eq!(run["results"][0]["level"], "error");
         assert_eq!(run["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 4);
         assert_eq!(run["results"][0]["partialFingerprints"]["specproofKey/v1"].as_str().unwrap().len(), 16);
-        assert!(short_description(Code::JoinTypeDiffers).ends_with("spec."), "{}", short_description(Code::JoinTypeDiffers));
+        assert!(
+            short_description(Code::JoinTypeDiffers).ends_with("spec."),
+            "{}",
+            short_description(Code::JoinTypeDiffers)
+        );
     }
 }

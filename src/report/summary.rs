@@ -272,7 +272,8 @@ mod tests {
 
     #[test]
     fn warnings_fail_only_when_asked() {
-        let mut report = Report::new("lint", "spec.json", "spec lint".into(), vec![Finding::new(Code::UnknownField, "x")]);
+        let mut report =
+            Report::new("lint", "spec.json", "spec lint".into(), vec![Finding::new(Code::UnknownField, "x")]);
         assert!(report.is_clean());
         report.fail_on = Severity::Warning;
         assert!(!report.is_clean());
@@ -283,8 +284,11 @@ mod tests {
         let findings = vec![
             Finding::new(Code::PrimaryKeyFailed, "dup").model("m"),
             Finding::new(Code::InvalidSourceDdl, "bad ddl"),
-            Finding::new(Code::ShippedTestFailed, "failed")
-                .at(crate::finding::Location { file: "tests/a.sql".into(), line: 1, column: 1 }),
+            Finding::new(Code::ShippedTestFailed, "failed").at(crate::finding::Location {
+                file: "tests/a.sql".into(),
+                line: 1,
+                column: 1,
+            }),
         ];
         let mut report = Report::new("validate", "spec.json", String::new(), findings);
         report.checks.push(CheckRun::ran("m", Stage::OutputChecks));

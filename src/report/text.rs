@@ -61,11 +61,7 @@ pub fn render_styled(report: &Report, sources: &SourceTexts<'_>, style: Style) -
     let mut out = String::new();
     for (model, findings) in report.by_model() {
         let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
-        let title = format!(
-            "{model}: {}, {}",
-            plural(errors, "error"),
-            plural(findings.len() - errors, "warning")
-        );
+        let title = format!("{model}: {}, {}", plural(errors, "error"), plural(findings.len() - errors, "warning"));
         let _ = writeln!(out, "{}\n{}\n", paint.bold(&title), paint.dim(&"=".repeat(title.chars().count())));
         for finding in findings {
             render_finding(&mut out, finding, sources, paint);
@@ -100,11 +96,7 @@ pub fn render_styled(report: &Report, sources: &SourceTexts<'_>, style: Style) -
         }
     }
     let counts = report.counts();
-    let verdict = if report.is_clean() {
-        paint.paint("ok", "1;32")
-    } else {
-        paint.paint("FAILED", "1;31")
-    };
+    let verdict = if report.is_clean() { paint.paint("ok", "1;32") } else { paint.paint("FAILED", "1;31") };
     let mut line = format!(
         "{verdict}: {} {}: {}, {}",
         report.command,
@@ -163,12 +155,13 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceTexts<'_>
             let caret = " ".repeat(location.column.saturating_sub(1).min(shown.chars().count()));
             let _ = writeln!(out, "{}", paint.gutter(&format!("{pad} |")));
             let _ = writeln!(out, "{} {shown}", paint.gutter(&format!("{number} |")));
-            let _ = writeln!(out, "{} {caret}{}", paint.gutter(&format!("{pad} |")), paint.severity(finding.severity, "^"));
+            let _ =
+                writeln!(out, "{} {caret}{}", paint.gutter(&format!("{pad} |")), paint.severity(finding.severity, "^"));
         }
     }
     let _ = writeln!(out, "   = {} is about the {}", finding.code.name(), finding.subject.as_str());
     if let Some(help) = &finding.help {
-        let _ = writeln!(out, "   = help: {help}");
+        let _ = writeln!(out, "   = help: {}", continued(help, "     "));
     }
     for table in &finding.tables {
         let _ = writeln!(out, "   = {} rows of {}:", table.role.as_str(), table.name);
@@ -176,6 +169,12 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceTexts<'_>
             let _ = writeln!(out, "     {line}");
         }
     }
+}
+
+/// `text` with every line after the first indented by `indent`, so a multi-line hint stays
+/// under the finding it belongs to.
+pub fn continued(text: &str, indent: &str) -> String {
+    text.lines().collect::<Vec<_>>().join(&format!("\n{indent}"))
 }
 
 /// The longest value a table cell shows; longer ones end in `…`.
@@ -202,7 +201,12 @@ pub fn table_lines(table: &EvidenceTable) -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            rows.iter().filter_map(|r| r.get(i)).map(|v| v.chars().count()).chain([c.chars().count()]).max().unwrap_or(0)
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|v| v.chars().count())
+                .chain([c.chars().count()])
+                .max()
+                .unwrap_or(0)
         })
         .collect();
     let line = |values: Vec<String>| -> String {
