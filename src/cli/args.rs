@@ -168,7 +168,8 @@ pub struct ValidateArgs {
     pub no_run: bool,
     /// Validate only the models whose spec entry, code or source tables changed since this git
     /// ref (plus everything downstream of them); the report says what was skipped.
-    #[arg(long, value_name = "REF")]
+    // A baseline written from part of the models would drop the others' entries.
+    #[arg(long, value_name = "REF", conflicts_with = "write_baseline")]
     pub changed_since: Option<String>,
     /// What fails the run and where the report goes.
     #[command(flatten)]

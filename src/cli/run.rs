@@ -322,8 +322,9 @@ fn check_project(
                     if outcome.ran.len() > shown {
                         let upstream = outcome.ran.len() - shown;
                         scope.push_str(&format!(
-                            " (and {upstream} unchanged upstream model{} run for their output only)",
-                            if upstream == 1 { "" } else { "s" }
+                            " (and {upstream} unchanged upstream model{} run for {} output only)",
+                            if upstream == 1 { "" } else { "s" },
+                            if upstream == 1 { "its" } else { "their" }
                         ));
                     }
                     if outcome.test_files_run > 0 {
@@ -471,8 +472,12 @@ fn init(args: &InitArgs) -> Outcome {
         return usage_error(error.to_string());
     }
     let mut stdout = String::from("specproof init wrote:\n");
+    // The workflow and hook go to the repository's root, which git names absolutely; shown
+    // from the current folder when they are under it, as the user would type them.
+    let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
     for file in &files {
-        stdout.push_str(&format!("  {}\n", crate::project::layout::display(&file.path)));
+        let shown = here.as_ref().and_then(|h| file.path.strip_prefix(h).ok()).unwrap_or(&file.path);
+        stdout.push_str(&format!("  {}\n", crate::project::layout::display(shown)));
     }
     let dir = crate::project::layout::display(&args.dir);
     stdout.push_str(&format!(
