@@ -152,11 +152,18 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceTexts<'_>
             let pad = " ".repeat(number.len());
             // Tabs would misalign the caret; show them as single spaces.
             let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
-            let caret = " ".repeat(location.column.saturating_sub(1).min(shown.chars().count()));
+            let chars: Vec<char> = shown.chars().collect();
+            let start = location.column.saturating_sub(1).min(chars.len());
+            let caret = " ".repeat(start);
+            let carets = "^".repeat(span_width(&chars, start));
             let _ = writeln!(out, "{}", paint.gutter(&format!("{pad} |")));
             let _ = writeln!(out, "{} {shown}", paint.gutter(&format!("{number} |")));
-            let _ =
-                writeln!(out, "{} {caret}{}", paint.gutter(&format!("{pad} |")), paint.severity(finding.severity, "^"));
+            let _ = writeln!(
+                out,
+                "{} {caret}{}",
+                paint.gutter(&format!("{pad} |")),
+                paint.severity(finding.severity, &carets)
+            );
         }
     }
     let _ = writeln!(out, "   = {} is about the {}", finding.code.name(), finding.subject.as_str());
@@ -169,6 +176,21 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceTexts<'_>
             let _ = writeln!(out, "     {line}");
         }
     }
+}
+
+/// How many characters the carets cover from `start`. A finding has a position, not a span, so
+/// the span is the token there: a quoted string or identifier to its closing quote, a word
+/// (letters, digits, `_`) to its end, else the one character.
+fn span_width(line: &[char], start: usize) -> usize {
+    let Some(&first) = line.get(start) else { return 1 };
+    if matches!(first, '"' | '\'' | '`') {
+        return match line[start + 1..].iter().position(|&c| c == first) {
+            Some(end) => end + 2,
+            None => 1,
+        };
+    }
+    let word = |c: &char| c.is_alphanumeric() || *c == '_';
+    line[start..].iter().take_while(|c| word(c)).count().max(1)
 }
 
 /// `text` with every line after the first indented by `indent`, so a multi-line hint stays
@@ -243,13 +265,13 @@ mod tests {
     fn a_finding_shows_its_line_and_caret() {
         let finding = Finding::new(Code::UnknownColumn, "`t` has no column `emial`")
             .model("m")
-            .at(Location { file: "spec.json".into(), line: 2, column: 5 })
+            .at(Location { file: "spec.json".into(), line: 2, column: 3 })
             .help("did you mean `email`?");
         let sources = SourceTexts::from([("spec.json", "{\n  \"emial\": 1\n}")]);
         let text = render(&report(vec![finding]), &sources);
         assert!(text.starts_with("m: 1 error, 0 warnings\n======================\n\n"), "{text}");
         assert!(text.contains("error[SPEC003] m: `t` has no column `emial`"), "{text}");
-        assert!(text.contains("2 |   \"emial\": 1\n  |     ^\n"), "{text}");
+        assert!(text.contains("2 |   \"emial\": 1\n  |   ^^^^^^^\n"), "the carets cover the quoted name: {text}");
         assert!(text.contains("= help: did you mean `email`?"), "{text}");
         assert!(text.contains("FAILED: lint spec.json: 1 error, 0 warnings (1 about the spec)"), "{text}");
         assert!(!text.contains('\x1b'), "no colour unless asked");
@@ -275,6 +297,17 @@ mod tests {
         assert!(text.contains(
             "   = expected rows of stg_orders:\n     | order_id    | status |\n     |-------------+--------|\n     | 1           | NULL   |\n     | 12345678901 | x      |\n"
         ), "{text}");
+    }
+
+    #[test]
+    fn carets_cover_the_token_at_the_position() {
+        let line: Vec<char> = "SELECT a.b, 'x y' FROM t(".chars().collect();
+        assert_eq!(span_width(&line, 0), 6, "a word");
+        assert_eq!(span_width(&line, 12), 5, "a quoted string with its quotes");
+        assert_eq!(span_width(&line, 8), 1, "a dot is one character");
+        assert_eq!(span_width(&line, 24), 1, "an open paren");
+        assert_eq!(span_width(&line, 99), 1, "past the end");
+        assert_eq!(span_width(&"'open".chars().collect::<Vec<_>>(), 0), 1, "an unclosed quote");
     }
 
     #[test]
