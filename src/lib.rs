@@ -5,7 +5,8 @@
 //! [`spec`] loads and lints the spec, [`sql`] parses SQL, [`synth`] builds data, [`engine`]
 //! runs it in embedded DuckDB, [`reference`] computes what the spec says each model holds,
 //! [`check`] judges the result, [`suite`] runs the project's own shipped tests, [`report`]
-//! renders findings, and [`codegen`] and [`diagram`] produce artefacts from the spec. [`cli`]
+//! renders findings, [`gate`] decides what a CI job does with them (baselines, changed-only
+//! runs, `init`), and [`codegen`] and [`diagram`] produce artefacts from the spec. [`cli`]
 //! ties them to the command line. The library never prints and never exits.
 //!
 //! ```
@@ -32,6 +33,7 @@ pub mod diagram;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod gate;
 pub mod project;
 pub mod prove;
 pub mod reference;

@@ -24,14 +24,14 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  specproof lint specs/customer360\n  specproof lint . --spec technical_requirements/spec.json --sources business_requirements/source_ddl\n  specproof lint specs/customer360 --format json"
     )]
-    Lint(ProjectArgs),
+    Lint(LintArgs),
     /// Validate a pipeline project against its spec: the spec lint, the static check of the
     /// code (lineage, joins, filters, grouping), then every model run in sandboxed DuckDB on
     /// synthetic data, its output checked against the spec's types and tests.
     ///
     /// Example: specproof validate specs/customer360
     #[command(
-        after_help = "Examples:\n  specproof validate specs/customer360\n  specproof validate . --spec technical_requirements/spec.json --models pipeline_code/definitions --sources business_requirements/source_ddl"
+        after_help = "Examples:\n  specproof validate specs/customer360\n  specproof validate . --spec technical_requirements/spec.json --models pipeline_code/definitions --sources business_requirements/source_ddl\n  specproof validate . --changed-since origin/main --output specproof.sarif --output specproof.xml --output specproof.md\n  specproof validate . --write-baseline specproof-baseline.json\n  specproof validate . --baseline specproof-baseline.json --fail-on warning\n\nExit codes: 0 nothing fails the gate, 1 findings fail it, 2 could not run."
     )]
     Validate(ValidateArgs),
     /// Write the synthetic dataset the models are run on, one CSV per source table, so a
@@ -57,6 +57,15 @@ pub enum Command {
         after_help = "Examples:\n  specproof explain SPEC013\n  specproof explain key-can-repeat\n  specproof explain --all"
     )]
     Explain(ExplainArgs),
+    /// Scaffold a project folder (a small example that validates clean), a GitHub Actions
+    /// workflow that runs the gate and uploads its reports, and a pre-commit hook. Writes
+    /// nothing if any of those files exists.
+    ///
+    /// Example: specproof init my-pipeline
+    #[command(
+        after_help = "Examples:\n  specproof init my-pipeline\n  specproof init .\n\nThe workflow goes to .github/workflows/specproof.yml and the hook to hooks/pre-commit at the\nroot of the git repository DIR is in (DIR itself outside a repository)."
+    )]
+    Init(InitArgs),
 }
 
 /// Where the project is and how to report.
@@ -80,9 +89,49 @@ pub struct ProjectArgs {
     /// The dialect of .sql code files (.sqlx is always BigQuery).
     #[arg(long, value_enum)]
     pub dialect: Option<DialectArg>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format (default text). With one --output, the format of that file.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+/// How a report becomes a gate: where it goes and what fails it.
+#[derive(Debug, Clone, Args)]
+pub struct GateArgs {
+    /// Write the report to FILE (repeatable); standard output then gets the text report. The
+    /// format is --format's with one --output, else the file's extension: .json, .xml (JUnit),
+    /// .sarif, .md, .txt.
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// The least severe finding that fails the run (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Accept the findings this baseline lists (each with a reason): they are shown, and do
+    /// not fail the run.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Write a baseline accepting every current finding to FILE (keeping the reasons of an
+    /// existing FILE); fill in each new entry's reason before using it.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+}
+
+/// `specproof lint` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct LintArgs {
+    /// Where the project is and how to report.
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// What fails the run and where the report goes.
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// `specproof init` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// The project folder to create (or fill).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// How the models are run on synthetic data.
@@ -129,6 +178,14 @@ pub struct ValidateArgs {
     /// format) into this folder: it fails on the code that was wrong, passes once it is right.
     #[arg(long, value_name = "DIR")]
     pub emit_fixture: Option<PathBuf>,
+    /// Validate only the models whose spec entry, code or source tables changed since this git
+    /// ref (plus everything downstream of them); the report says what was skipped.
+    // A baseline written from part of the models would drop the others' entries.
+    #[arg(long, value_name = "REF", conflicts_with = "write_baseline")]
+    pub changed_since: Option<String>,
+    /// What fails the run and where the report goes.
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 /// `specproof data` arguments.
@@ -172,8 +229,23 @@ pub struct ExplainArgs {
 pub enum Format {
     /// For people.
     Text,
-    /// For machines: a versioned JSON document.
+    /// For machines: a versioned JSON document (schema/report.v1.json).
     Json,
+    /// JUnit XML: one test case per check, for CI test reports.
+    Junit,
+    /// Markdown: a summary for a pull-request comment.
+    Markdown,
+    /// SARIF 2.1.0: for code hosts to annotate lines.
+    Sarif,
+}
+
+/// `--fail-on` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Errors fail the run; warnings are shown.
+    Error,
+    /// Warnings fail the run too.
+    Warning,
 }
 
 /// `--dialect` values.

@@ -1,18 +1,27 @@
 //! What each command does, as a function from arguments to an [`Outcome`].
 
-use super::args::{Cli, Command, DataArgs, ExplainArgs, Format, LineageArgs, ProjectArgs, RunArgs, ValidateArgs};
+use super::args::{
+    Cli, Command, DataArgs, ExplainArgs, FailOn, Format, GateArgs, InitArgs, LineageArgs, ProjectArgs, RunArgs,
+    ValidateArgs,
+};
 use crate::check::explained::set_aside_explained;
 use crate::check::lineage::{check_project as check_code, CodeCheck};
-use crate::engine::pipeline::{run_project, RunOptions};
+use crate::engine::pipeline::{run_project, Progress, RunOptions};
 use crate::error::Error;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Finding, Severity};
+use crate::gate::baseline::{self, Baseline};
+use crate::gate::changed::{self, Selection};
+use crate::gate::scaffold;
 use crate::project::layout::{load_project, Overrides, Project};
-use crate::report::summary::Report;
-use crate::report::{self, json, text};
+use crate::report::summary::{plural, Accepted, BaselineUse, ChangedScope, CheckRun, Report, Stage, PROJECT};
+use crate::report::{self, json, junit, markdown, sarif, text};
 use crate::spec::lint::lint_spec;
 use crate::sql::code::ModelCode;
-use crate::suite::{lint_suite, load_suite, Suite};
+use crate::suite::load::{reads_of, resolve, StatementKind, TableTarget};
+use crate::suite::{lint_suite, load_suite, Suite, TestFile};
 use crate::synth::{synthesize, write_csv};
+use std::path::PathBuf;
+use std::time::Instant;
 
 /// What a command produced: text for stdout and stderr, and the exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,14 +40,44 @@ impl Outcome {
     }
 }
 
-/// Runs a parsed command line.
+/// What `main` knows about where output goes, and how to show progress.
+#[derive(Debug, Clone, Default)]
+pub struct Terminal {
+    /// Standard output is a terminal: the text report may be coloured and timed.
+    pub stdout_is_tty: bool,
+    /// `NO_COLOR` is set (and not empty): never colour (https://no-color.org).
+    pub no_color: bool,
+    /// Told how far a run has got (a bar on a terminal's standard error, else nothing).
+    pub progress: Progress,
+}
+
+impl Terminal {
+    /// What the process's standard output and environment say, with `progress` for runs.
+    pub fn detect(progress: Progress) -> Terminal {
+        use std::io::IsTerminal;
+        Terminal {
+            stdout_is_tty: std::io::stdout().is_terminal(),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            progress,
+        }
+    }
+}
+
+/// Runs a parsed command line as if its output were captured: no colour, no timing, no
+/// progress (what tests and pipes get).
 pub fn run(cli: Cli) -> Outcome {
+    run_with(cli, &Terminal::default())
+}
+
+/// Runs a parsed command line for `terminal`.
+pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
     match cli.command {
-        Command::Lint(args) => check_project(&args, "lint", None),
-        Command::Validate(args) => check_project(&args.project, "validate", Some(&args)),
+        Command::Lint(args) => check_project(&args.project, &args.gate, "lint", None, terminal),
+        Command::Validate(args) => check_project(&args.project, &args.gate, "validate", Some(&args), terminal),
         Command::Data(args) => data(&args),
         Command::Lineage(args) => lineage(&args),
         Command::Explain(args) => explain(&args),
+        Command::Init(args) => init(&args),
     }
 }
 
@@ -53,35 +92,227 @@ fn load(args: &ProjectArgs) -> Result<Project, Error> {
     load_project(&args.dir, &overrides)
 }
 
-fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateArgs>) -> Outcome {
+fn usage_error(message: String) -> Outcome {
+    Outcome { stdout: String::new(), stderr: format!("specproof: error: {message}\n"), code: 2 }
+}
+
+/// Where each report goes: `None` is standard output.
+type Destinations = Vec<(Format, Option<PathBuf>)>;
+
+/// The reports to write: standard output in `--format` without `--output`; else each file in
+/// its format (see [`GateArgs::output`]) and the text report on standard output.
+fn destinations(format: Option<Format>, outputs: &[PathBuf]) -> Result<Destinations, String> {
+    if outputs.is_empty() {
+        return Ok(vec![(format.unwrap_or(Format::Text), None)]);
+    }
+    if let (Some(format), [only]) = (format, outputs) {
+        return Ok(vec![(Format::Text, None), (format, Some(only.clone()))]);
+    }
+    if format.is_some() {
+        return Err(
+            "--format names the format of a single --output; with several, each file's extension says its format"
+                .into(),
+        );
+    }
+    let mut all = vec![(Format::Text, None)];
+    for path in outputs {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let format = match name.rsplit('.').next().unwrap_or_default() {
+            "json" if name.ends_with(".sarif.json") => Format::Sarif,
+            "json" => Format::Json,
+            "xml" => Format::Junit,
+            "sarif" => Format::Sarif,
+            "md" | "markdown" => Format::Markdown,
+            "txt" | "log" => Format::Text,
+            _ => {
+                return Err(format!(
+                    "cannot tell the format of --output {} from its extension (.json, .xml, .sarif, .md, .txt); give --format with a single --output",
+                    crate::project::layout::display(path)
+                ))
+            }
+        };
+        all.push((format, Some(path.clone())));
+    }
+    Ok(all)
+}
+
+/// Whether a stage ran on a model: ran (Ok), skipped and why (Err), not applicable (None).
+type StageRan<'a> = dyn Fn(&str, Stage) -> Option<Result<(), String>> + 'a;
+
+/// The models and shipped test files of a run, as checks (for JUnit): every stage that ran on
+/// each model or did not, and why.
+struct Checks<'a> {
+    project: &'a Project,
+    selection: Option<&'a Selection>,
+    reference: &'a str,
+    list: Vec<CheckRun>,
+}
+
+impl Checks<'_> {
+    fn selected(&self, model: &str) -> bool {
+        self.selection.is_none_or(|s| s.selects(model))
+    }
+
+    /// Adds `stages` for every model: ran when `ran` says so (Ok), skipped with its reason
+    /// (Err), left out (None).
+    fn add(&mut self, stages: &[Stage], ran: &StageRan<'_>) {
+        let unchanged = format!("unchanged since {}", self.reference);
+        for model in &self.project.spec.spec.models {
+            for &stage in stages {
+                let check = if !self.selected(&model.name) {
+                    Some(CheckRun::skipped(&model.name, stage, &unchanged))
+                } else {
+                    match ran(&model.name, stage) {
+                        Some(Ok(())) => Some(CheckRun::ran(&model.name, stage)),
+                        Some(Err(why)) => Some(CheckRun::skipped(&model.name, stage, &why)),
+                        None => None,
+                    }
+                };
+                self.list.extend(check);
+            }
+        }
+    }
+}
+
+/// The spec indexes of the models a shipped test file reads (directly, through a fixture it
+/// fills, or through its `-- cte:` header).
+fn models_read_by(file: &TestFile, project: &Project) -> Vec<usize> {
+    let spec = &project.spec.spec;
+    let mut names: Vec<Vec<String>> = Vec::new();
+    for statement in &file.statements {
+        match &statement.kind {
+            StatementKind::Fixture { name, query } => {
+                names.push(name.clone());
+                names.extend(reads_of(query.as_ref()));
+            }
+            StatementKind::Assert { condition, .. } => names.extend(reads_of(condition.as_ref())),
+            StatementKind::Singular(query) => names.extend(reads_of(query.as_ref())),
+            StatementKind::Other(_) => {}
+        }
+    }
+    let mut models: Vec<usize> = names
+        .iter()
+        .filter_map(|parts| match resolve(spec, &project.catalog, file.cte.as_ref(), parts) {
+            TableTarget::Model(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    if let Some(cte) = &file.cte {
+        models.extend(spec.models.iter().position(|m| m.name == cte.model));
+    }
+    models.sort_unstable();
+    models.dedup();
+    models
+}
+
+fn check_project(
+    args: &ProjectArgs,
+    gate: &GateArgs,
+    command: &str,
+    validate: Option<&ValidateArgs>,
+    terminal: &Terminal,
+) -> Outcome {
+    let started = Instant::now();
+    let destinations = match destinations(args.format, &gate.output) {
+        Ok(destinations) => destinations,
+        Err(message) => return usage_error(message),
+    };
     let project = match load(args) {
         Ok(project) => project,
         Err(error) => return Outcome::failed(&error),
     };
+    let baseline = match gate.baseline.as_deref().map(baseline::load).transpose() {
+        Ok(baseline) => baseline,
+        Err(error) => return usage_error(error.to_string()),
+    };
+    let reference = validate.and_then(|v| v.changed_since.as_deref());
+    let selection = match reference.map(|r| changed::select(&project, r)).transpose() {
+        Ok(selection) => selection,
+        Err(error) => return usage_error(error.to_string()),
+    };
+    let selected = |model: Option<&str>| selection.as_ref().is_none_or(|s| model.is_none_or(|m| s.selects(m)));
+    let mut checks = Checks {
+        project: &project,
+        selection: selection.as_ref(),
+        reference: reference.unwrap_or(""),
+        list: Vec::new(),
+    };
+    checks.list.push(CheckRun::ran(PROJECT, Stage::SpecLint));
+    checks.add(&[Stage::SpecLint], &|_, _| Some(Ok(())));
+
     let mut findings = project.source_findings.clone();
     let lint = lint_spec(&project.spec, &project.catalog);
     findings.extend(lint.iter().cloned());
     let mut scope = "spec lint".to_string();
     let mut fixtures: Vec<String> = Vec::new();
     let code = validate.map(|_| check_code(&project));
-    let suite = validate.map(|_| load_suite(&project));
+    let mut suite = validate.map(|_| load_suite(&project));
+    // A changed-only run runs the shipped test files that changed or read a model it validates.
+    if let (Some(suite), Some(selection)) = (suite.as_mut(), selection.as_ref()) {
+        let wanted = |file: &TestFile| {
+            let changed = std::fs::canonicalize(&file.file).is_ok_and(|p| selection.changed_tests.contains(&p));
+            changed
+                || models_read_by(file, &project).iter().any(|&i| selection.selects(&project.spec.spec.models[i].name))
+        };
+        let (kept, left): (Vec<TestFile>, Vec<TestFile>) = suite.files.drain(..).partition(|f| wanted(f));
+        suite.files = kept;
+        for file in left {
+            checks.list.push(CheckRun {
+                group: PROJECT.into(),
+                stage: Stage::ShippedTest,
+                target: file.file.clone(),
+                skipped: Some(format!("reads no model changed since {}", checks.reference)),
+            });
+        }
+    }
     if let Some(suite) = &suite {
         findings.extend(suite.files.iter().flat_map(|f| f.findings.iter().cloned()));
         findings.extend(lint_suite(&project, suite));
+        for file in &suite.files {
+            checks.list.push(CheckRun {
+                group: PROJECT.into(),
+                stage: Stage::ShippedTest,
+                target: file.file.clone(),
+                skipped: None,
+            });
+        }
     }
     if let (Some(code), Some(validate)) = (&code, validate) {
         findings.extend(code.findings.iter().cloned());
+        let has_code = |model: &str| code.models.iter().any(|m| m.model == model);
+        checks.add(&[Stage::StaticCheck], &|m, _| has_code(m).then_some(Ok(())));
         let files = code.models.len();
         scope = format!("spec lint, static check of {files} model file{}", if files == 1 { "" } else { "s" });
-        if !validate.no_run && files > 0 {
-            let options = match run_options(&project, &validate.run, Some(validate)) {
+        let nothing_changed = selection.as_ref().is_some_and(|s| s.selected().is_empty());
+        if !validate.no_run && files > 0 && !nothing_changed {
+            let mut options = match run_options(&project, &validate.run, Some(validate)) {
                 Ok(options) => options,
                 Err(message) => return Outcome { stdout: String::new(), stderr: message, code: 2 },
             };
+            options.progress = terminal.progress.clone();
+            options.only = selection.as_ref().map(Selection::selected);
+            options.progress.step("running models", 0, 1);
             match run_project(&project, code, suite.as_ref(), &options) {
                 Ok(outcome) => {
+                    options.progress.step("running models", 1, 1);
                     let (kept, set_aside) = set_aside_explained(&project.spec, &lint, outcome.findings);
                     findings.extend(kept);
+                    let ran = |model: &str, stage: Stage| -> Option<Result<(), String>> {
+                        if let Some((_, why)) = outcome.skipped.iter().find(|(m, _)| m == model) {
+                            return Some(Err(format!("not run: {why}")));
+                        }
+                        let scd2 = project
+                            .spec
+                            .spec
+                            .models
+                            .iter()
+                            .any(|m| m.name == model && m.constraints.scd_type == Some(2));
+                        // An SCD2 model is compared with its reference history when its history ran.
+                        let compared = !scd2 || stage != Stage::Reference || outcome.histories.iter().any(|m| m == model);
+                        (outcome.ran.iter().any(|m| m == model) && compared).then_some(Ok(()))
+                    };
+                    checks.add(&[Stage::Execution, Stage::OutputChecks, Stage::Reference], &ran);
+                    let shown = outcome.ran.iter().filter(|m| selected(Some(m.as_str()))).count();
                     let seeds = if outcome.cases > 1 {
                         format!(
                             "{} synthetic datasets of {} rows (seeds {}–{})",
@@ -93,11 +324,15 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
                     } else {
                         format!("{} synthetic rows (seed {})", outcome.rows_loaded, options.synth.seed)
                     };
-                    scope.push_str(&format!(
-                        ", {} model{} run on {seeds}",
-                        outcome.ran.len(),
-                        if outcome.ran.len() == 1 { "" } else { "s" },
-                    ));
+                    scope.push_str(&format!(", {} model{} run on {seeds}", shown, if shown == 1 { "" } else { "s" }));
+                    if outcome.ran.len() > shown {
+                        let upstream = outcome.ran.len() - shown;
+                        scope.push_str(&format!(
+                            " (and {upstream} unchanged upstream model{} run for {} output only)",
+                            if upstream == 1 { "" } else { "s" },
+                            if upstream == 1 { "its" } else { "their" }
+                        ));
+                    }
                     if let Some(dir) = &validate.emit_fixture {
                         match write_fixtures(dir, &outcome.fixtures) {
                             Ok(written) => fixtures = written,
@@ -133,9 +368,13 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
                             if set_aside == 1 { "is" } else { "are" }
                         ));
                     }
-                    if !outcome.skipped.is_empty() {
-                        let skipped: Vec<String> =
-                            outcome.skipped.iter().map(|(m, why)| format!("{m} ({why})")).collect();
+                    let skipped: Vec<String> = outcome
+                        .skipped
+                        .iter()
+                        .filter(|(m, _)| selected(Some(m.as_str())))
+                        .map(|(m, why)| format!("{m} ({why})"))
+                        .collect();
+                    if !skipped.is_empty() {
                         scope.push_str(&format!("; not run: {}", skipped.join(", ")));
                     }
                 }
@@ -143,14 +382,120 @@ fn check_project(args: &ProjectArgs, command: &str, validate: Option<&ValidateAr
             }
         }
     }
+    if let Some(selection) = &selection {
+        // Findings about models a changed-only run leaves out are not its business; the spec's
+        // and the project's own (no model) still are.
+        findings.retain(|f| selected(f.model.as_deref()));
+        if selection.selected().is_empty() {
+            scope.push_str(&format!("; no model changed since {}", checks.reference));
+        }
+    }
     crate::finding::sort_findings(&mut findings);
-    let report = Report { command: command.into(), spec: project.spec.text.file.clone(), scope, findings };
-    let stdout = match args.format {
-        Format::Text => text::render(&report, &source_texts(&project, code.as_ref(), suite.as_ref())),
-        Format::Json => json::render(&report),
+
+    let mut report = Report::new(command, &project.spec.text.file, scope, Vec::new());
+    report.fail_on = match gate.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
     };
-    let stderr = fixtures.iter().map(|f| format!("specproof: wrote regression test {f}\n")).collect();
-    Outcome { stdout, stderr, code: if report.is_clean() { 0 } else { 1 } }
+    report.checks = checks.list;
+    report.changed = selection.as_ref().zip(reference).map(|(s, r)| ChangedScope {
+        reference: r.to_string(),
+        changed: s.changed.clone(),
+        downstream: s.downstream.clone(),
+        skipped: s.skipped.clone(),
+    });
+    let root = project.paths.root.clone();
+    let mut stderr: String = fixtures.iter().map(|f| format!("specproof: wrote regression test {f}\n")).collect();
+    if let Some(path) = &gate.write_baseline {
+        // Reasons already written are kept, even from a file that is not valid yet because
+        // some entries still lack one.
+        let previous: Option<Baseline> =
+            std::fs::read_to_string(path).ok().and_then(|text| serde_json::from_str(&text).ok());
+        let (written, missing) = baseline::write(&findings, previous.as_ref(), &root);
+        if let Err(source) = std::fs::write(path, baseline::render(&written)) {
+            return usage_error(format!("cannot write {}: {source}", crate::project::layout::display(path)));
+        }
+        stderr.push_str(&format!(
+            "specproof: wrote {}: {} accepted{}\n",
+            crate::project::layout::display(path),
+            plural(written.accepted.len(), "finding"),
+            if missing == 0 {
+                String::new()
+            } else {
+                format!("; {missing} without a reason: write each one's `reason` before using it with --baseline")
+            }
+        ));
+        // The run is shown as the new baseline sees it: everything accepted.
+        let mut accepting = written;
+        for entry in accepting.accepted.iter_mut().filter(|e| e.reason.trim().is_empty()) {
+            entry.reason = "(new: no reason written yet)".into();
+        }
+        let applied = baseline::apply(&accepting, findings, &root, &|_| true);
+        report.findings = applied.kept;
+        report.accepted = applied.accepted.into_iter().map(|(finding, reason)| Accepted { finding, reason }).collect();
+        report.baseline = Some(BaselineUse { file: crate::project::layout::display(path), stale: Vec::new() });
+    } else if let (Some(baseline), Some(path)) = (&baseline, &gate.baseline) {
+        let applied = baseline::apply(baseline, findings, &root, &selected);
+        report.findings = applied.kept;
+        report.accepted = applied.accepted.into_iter().map(|(finding, reason)| Accepted { finding, reason }).collect();
+        report.baseline = Some(BaselineUse { file: crate::project::layout::display(path), stale: applied.stale });
+    } else {
+        report.findings = findings;
+    }
+    report.complete_checks();
+
+    let sources = source_texts(&project, code.as_ref(), suite.as_ref());
+    let mut stdout = String::new();
+    for (format, destination) in &destinations {
+        let text = match format {
+            Format::Text => {
+                let on_terminal = destination.is_none() && terminal.stdout_is_tty;
+                let style = text::Style {
+                    color: on_terminal && !terminal.no_color,
+                    duration: on_terminal.then(|| started.elapsed()),
+                };
+                text::render_styled(&report, &sources, style)
+            }
+            Format::Json => json::render(&report),
+            Format::Junit => junit::render(&report),
+            Format::Markdown => markdown::render(&report),
+            Format::Sarif => sarif::render(&report, &root),
+        };
+        match destination {
+            None => stdout.push_str(&text),
+            Some(path) => {
+                if let Err(source) = std::fs::write(path, text) {
+                    return usage_error(format!("cannot write {}: {source}", crate::project::layout::display(path)));
+                }
+            }
+        }
+    }
+    let code = if report.is_clean() { 0 } else { 1 };
+    Outcome { stdout, stderr, code }
+}
+
+fn init(args: &InitArgs) -> Outcome {
+    if let Err(source) = std::fs::create_dir_all(&args.dir) {
+        return usage_error(format!("cannot create {}: {source}", crate::project::layout::display(&args.dir)));
+    }
+    let (repo, relative) = scaffold::repository_of(&args.dir);
+    let files = scaffold::files(&args.dir, &repo, &relative);
+    if let Err(error) = scaffold::write(&files) {
+        return usage_error(error.to_string());
+    }
+    let mut stdout = String::from("specproof init wrote:\n");
+    // The workflow and hook go to the repository's root, which git names absolutely; shown
+    // from the current folder when they are under it, as the user would type them.
+    let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+    for file in &files {
+        let shown = here.as_ref().and_then(|h| file.path.strip_prefix(h).ok()).unwrap_or(&file.path);
+        stdout.push_str(&format!("  {}\n", crate::project::layout::display(shown)));
+    }
+    let dir = crate::project::layout::display(&args.dir);
+    stdout.push_str(&format!(
+        "\nNext:\n  specproof validate {dir}\n      the example validates clean (exit 0); replace it with your pipeline\n  git config core.hooksPath hooks\n      validate the models a commit changes before each commit\n  edit the workflow's install step, commit, and open a pull request\n"
+    ));
+    Outcome { stdout, stderr: String::new(), code: 0 }
 }
 
 /// Writes each regression test into `dir` (created if missing); an existing file of the same
@@ -295,13 +640,12 @@ fn lineage(args: &LineageArgs) -> Outcome {
     let models: Vec<&ModelCode> = code.models.iter().filter(|m| wanted(&m.model)).collect();
     let findings: Vec<Finding> =
         code.findings.iter().filter(|f| f.model.as_deref().is_none_or(wanted)).cloned().collect();
-    let report = Report {
-        command: "lineage".into(),
-        spec: project.spec.text.file.clone(),
-        scope: format!("static check of {} model file{}", models.len(), if models.len() == 1 { "" } else { "s" }),
-        findings,
-    };
-    let stdout = match args.project.format {
+    let scope = format!("static check of {} model file{}", models.len(), if models.len() == 1 { "" } else { "s" });
+    let report = Report::new("lineage", &project.spec.text.file, scope, findings);
+    let stdout = match args.project.format.unwrap_or(Format::Text) {
+        Format::Junit | Format::Markdown | Format::Sarif => {
+            return usage_error("lineage writes text or json; the other formats are for lint and validate".into())
+        }
         Format::Text => {
             let mut out = report::lineage::render_text(&models);
             out.push_str(&text::render(&report, &source_texts(&project, Some(&code), None)));

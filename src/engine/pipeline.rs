@@ -40,6 +40,9 @@ pub struct RunOptions {
     /// Run the models without checking their output against the spec's tests (a shrinking
     /// probe only asks whether the output still differs from the reference).
     pub skip_output_checks: bool,
+    /// Run only these models (by name) and the models they read, upstream; `None` runs every
+    /// model. A changed-only run (`--changed-since`) sets it.
+    pub only: Option<Vec<String>>,
 }
 
 /// How far a run has got: `done` of `total` units of work of the named stage.
@@ -191,6 +194,13 @@ pub(crate) fn run_case(
     let catalog_name = engine.catalog().to_string();
     let mut outcome = CaseRun { rows_loaded: dataset.total_rows(), ..CaseRun::default() };
 
+    // A probe's own model, else the changed-only run's models.
+    let only: Option<Vec<usize>> = only.map(<[usize]>::to_vec).or_else(|| {
+        options.only.as_ref().map(|names| {
+            spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect()
+        })
+    });
+    let only = only.as_deref();
     let models = run_models_checked(&engine, project, code, only, &[], !options.skip_output_checks)?;
     outcome.findings = models.findings;
     // Each model's output against what the spec says it must hold, on the same inputs (the
