@@ -131,6 +131,9 @@ fn a_failing_assert_names_its_place_and_message() {
         assert_eq!(finding["model"], "fact_customer_orders");
         let help = finding["help"].as_str().unwrap();
         assert!(help.starts_with("`(SELECT COUNT(*) FROM analytics.fact_customer_orders)` is "), "{help}");
+        // The expectation is wrong, not the code: the spec's own result fails it too.
+        assert_eq!(finding["subject"], "test", "{finding}");
+        assert!(help.ends_with("the spec's own result fails this test too, so the test is wrong, not the code"), "{help}");
     }
 }
 
@@ -150,7 +153,9 @@ fn a_singular_test_fails_with_its_rows() {
     assert!(message.contains("emails are never set (wrong)") && message.contains("rows"), "{message}");
     let help = findings[0]["help"].as_str().unwrap();
     assert!(help.starts_with("the first 5 of ") && help.contains("customer_id | email"), "{help}");
-    assert_eq!(help.lines().count(), 1 + 2 + 5, "{help}");
+    // The rows, then whose fault it is: the spec's own result has emails too.
+    assert_eq!(help.lines().count(), 1 + 2 + 5 + 1, "{help}");
+    assert_eq!(findings[0]["subject"], "test");
 }
 
 /// A unit test of stg_customers on rows the test gives: phone normalisation and the lifecycle
@@ -186,7 +191,10 @@ fn a_fixture_drives_a_unit_test_of_a_model() {
             "{flavour:?}: {findings:#?}"
         );
         assert!(findings[0]["message"].as_str().unwrap().contains("every email kept"));
-        assert!(findings[0]["help"].as_str().unwrap().ends_with(" is 2"), "{}", findings[0]["help"]);
+        let help = findings[0]["help"].as_str().unwrap();
+        assert!(help.lines().next().unwrap_or_default().ends_with(" is 2"), "{help}");
+        // The fixture's own input breaks the expectation whatever the code: the test is wrong.
+        assert_eq!(findings[0]["subject"], "test", "{flavour:?}");
     }
 }
 

@@ -14,8 +14,9 @@
 //! | 4 | unchanged | a tracked value changes |
 //! | 6 | unchanged | the key disappears |
 //!
-//! The tracked column that changes takes turns: key n changes tracked column (n / 7) mod their
-//! number, so every tracked column is seen changing alone.
+//! The tracked column that changes takes turns: key n changes tracked column (n / 7 + seed) mod
+//! their number, so every tracked column is seen changing alone, and over several seeds even
+//! the first key changes each of them.
 
 use super::{Engine, RunError};
 use crate::check::output::{check_scd2_invariants, OutputTable};
@@ -45,6 +46,9 @@ pub(crate) struct HistoryTarget<'a> {
     pub source: String,
     /// The catalog the engine runs in.
     pub catalog: String,
+    /// Where the tracked columns' turns to change start (the dataset's seed): key 1 changes a
+    /// different column from one seed to the next, so a small counterexample exists for each.
+    pub turn: u64,
 }
 
 /// Checks the invariants after the first run (already done by the pipeline), runs the model
@@ -187,6 +191,8 @@ struct Snapshots {
     /// changes. Keys take turns (by their number) at which column changes, so every tracked
     /// column is seen changing alone.
     changes: Vec<(String, String)>,
+    /// See [`HistoryTarget::turn`].
+    turn: u64,
     /// The expression giving a new key for a copied row, when the key type has one.
     new_key: Option<(String, String)>,
 }
@@ -234,6 +240,7 @@ impl Snapshots {
             keys,
             changes,
             new_key,
+            turn: target.turn,
         }))
     }
 
@@ -257,7 +264,7 @@ impl Snapshots {
             .map(|c| match self.changes.iter().position(|(changed, _)| changed == c) {
                 Some(j) => {
                     let sql = &self.changes[j].1;
-                    let turn = format!("(k.specproof_n // 7) % {turns} = {j}");
+                    let turn = format!("(k.specproof_n // 7 + {}) % {turns} = {j}", self.turn % turns as u64);
                     format!(
                         "CASE WHEN {turn} AND {} THEN {} WHEN {turn} AND {} THEN {} ELSE s.{q} END AS {q}",
                         in_set(changed_twice),

@@ -234,7 +234,15 @@ pub(crate) fn run_case(
             continue;
         };
         let target =
-            HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
+            HistoryTarget {
+                index: i,
+                code,
+                statements: &statements,
+                relation,
+                source,
+                catalog: catalog_name.clone(),
+                turn: options.synth.seed,
+            };
         match run_history(&engine, project, &target, &options.run_time, &execute) {
             History::Checked { findings, difference } => {
                 outcome.findings.extend(findings);

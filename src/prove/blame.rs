@@ -79,7 +79,7 @@ pub(crate) fn blame_shipped_tests(
         };
         finding.subject = subject;
         finding.help = Some(match finding.help.take() {
-            Some(help) => format!("{why}\n{help}"),
+            Some(help) => format!("{help}\n{why}"),
             None => why.to_string(),
         });
     }

@@ -45,7 +45,7 @@ pub fn search(
         .into_par_iter()
         .filter_map(|k| {
             let synth = case_options(&options.synth, k);
-            let run_options = in_memory(options);
+            let run_options = RunOptions { synth: synth.clone(), ..in_memory(options) };
             let data = synthesize(&project.spec, &project.catalog, &synth);
             // A dataset that cannot load or run (the first one did) adds nothing to report.
             let found = run_case(project, code, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
@@ -79,20 +79,20 @@ pub fn search(
             }
         }
     }
-    // The first dataset showing each model's difference, in model order.
-    let mut first_difference: BTreeMap<usize, (SynthOptions, &Difference)> = BTreeMap::new();
+    // The datasets showing each model's difference, in model order, then seed order.
+    let mut differences: BTreeMap<usize, Vec<(SynthOptions, &Difference)>> = BTreeMap::new();
     let all = std::iter::once((options.synth.seed, &main)).chain(others.iter().map(|(s, r)| (*s, r)));
     for (seed, run) in all {
         for difference in &run.differences {
-            first_difference.entry(difference.model).or_insert((SynthOptions { seed, ..options.synth.clone() }, difference));
+            differences.entry(difference.model).or_default().push((SynthOptions { seed, ..options.synth.clone() }, difference));
         }
     }
-    let total = first_difference.len();
+    let total = differences.len();
     let shrunk = AtomicUsize::new(0);
-    let reported: Vec<(Finding, Option<(String, String, String)>)> = first_difference
+    let reported: Vec<(Finding, Option<(String, String, String)>)> = differences
         .into_par_iter()
-        .map(|(model, (synth, difference))| {
-            let report = shrink::counterexample(project, code, options, &synth, model, difference);
+        .map(|(model, found)| {
+            let report = smallest_counterexample(project, code, options, model, &found);
             let n = shrunk.fetch_add(1, Ordering::Relaxed) + 1;
             options.progress.step("shrinking counterexamples", n, total);
             report
@@ -108,6 +108,41 @@ pub fn search(
     crate::finding::sort_findings(&mut outcome.findings);
     outcome.skipped.sort();
     Ok(outcome)
+}
+
+/// The most rows per input table a counterexample should need to be read at a glance.
+pub const SMALL_TABLE: usize = 6;
+
+/// Datasets tried for one model's counterexample when the first shrinks to more than
+/// [`SMALL_TABLE`] rows in some table (which seeds show a defect on few rows differs).
+const MAX_TRIED: usize = 3;
+
+/// The counterexample of the first dataset that shows `model`'s difference, or, when it stays
+/// larger than [`SMALL_TABLE`] rows in some table, the smallest of the first [`MAX_TRIED`].
+fn smallest_counterexample(
+    project: &Project,
+    code: &CodeCheck,
+    options: &RunOptions,
+    model: usize,
+    found: &[(SynthOptions, &Difference)],
+) -> (Finding, Option<(String, String, String)>) {
+    let size = |finding: &Finding| {
+        let inputs = finding.tables.iter().filter(|t| t.role == crate::finding::TableRole::Input);
+        let rows: Vec<usize> = inputs.map(|t| t.rows.len()).collect();
+        (rows.iter().copied().max().unwrap_or(0), rows.iter().sum::<usize>())
+    };
+    let mut best: Option<(Finding, Option<(String, String, String)>)> = None;
+    for (synth, difference) in found.iter().take(if options.shrink { MAX_TRIED } else { 1 }) {
+        let report = shrink::counterexample(project, code, options, synth, model, difference);
+        if best.as_ref().is_none_or(|(b, _)| size(&report.0) < size(b)) {
+            best = Some(report);
+        }
+        if best.as_ref().is_some_and(|(b, _)| size(b).0 <= SMALL_TABLE) {
+            break;
+        }
+    }
+    // `found` is never empty: a model is here because a dataset showed its difference.
+    best.unwrap_or_else(|| shrink::counterexample(project, code, options, &found[0].0, model, found[0].1))
 }
 
 /// The synthetic options of dataset `k` (0 is the first): the seeds that follow the first.

@@ -64,7 +64,7 @@ pub(crate) fn counterexample(
     model: usize,
     found: &Difference,
 ) -> (Finding, Option<(String, String, String)>) {
-    let probe_options = RunOptions { skip_output_checks: true, ..super::in_memory(options) };
+    let probe_options = RunOptions { skip_output_checks: true, synth: synth.clone(), ..super::in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
     let original = synthesize(&project.spec, &project.catalog, synth);
     let data = if options.shrink { shrink(&mut probe, original, synth) } else { original };
