@@ -35,6 +35,7 @@ pub mod error;
 pub mod finding;
 pub mod gate;
 pub mod project;
+pub mod prove;
 pub mod reference;
 pub mod report;
 pub mod spec;

@@ -409,3 +409,52 @@ fn a_defect_no_named_test_sees_differs_from_the_reference() {
     assert!(message(diff[0]).contains("differs in: open_tickets"), "{}", message(diff[0]));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_wrong_case_mapping_is_shrunk_explained_and_replayed_by_its_regression_test() {
+    let dir = example_copy("case-mapping", false);
+    // CRM's 'inactive' must become 'churned'; no output check sees a value that is accepted.
+    edit(&dir, "stg_customers.sqlx", "THEN 'churned'", "THEN 'inactive'");
+    let regression = dir.join("regression");
+    let run = validate(&dir, &["--emit-fixture", regression.to_str().unwrap()]);
+    assert_eq!(run.code, Some(1));
+    let found = run.of("DIF001", "stg_customers");
+    assert_eq!(found.len(), 1, "{:?}", run.codes());
+    let finding = found[0];
+    assert_eq!(finding["subject"], "code");
+    let text = message(finding);
+    assert!(text.contains("lifecycle_stage is 'inactive' where the spec gives 'churned'"), "{text}");
+    // The counterexample: a few input rows, and the row expected beside the row produced.
+    let tables = finding["tables"].as_array().expect("evidence tables");
+    let role = |r: &str| tables.iter().filter(|t| t["role"] == r).collect::<Vec<_>>();
+    assert!(!role("input").is_empty());
+    for input in role("input") {
+        assert!(input["rows"].as_array().unwrap().len() <= 6, "{input}");
+    }
+    assert!(role("expected")[0]["rows"].to_string().contains("churned"));
+    assert!(role("actual")[0]["rows"].to_string().contains("inactive"));
+    // Only the differing model is blamed.
+    assert!(run.findings().iter().all(|f| f["model"] == "stg_customers"), "{:?}", run.codes());
+
+    // The regression test written for it fails on the wrong code…
+    let files: Vec<PathBuf> = std::fs::read_dir(&regression).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let tests = ["--tests", regression.to_str().unwrap(), "--cases", "1", "--no-shrink"];
+    let replay = validate(&dir, &tests);
+    let failed = run_of_file(&replay, "TST001", &files[0]);
+    assert_eq!(failed, 1, "{:?}", replay.codes());
+    // …and passes once the code is right.
+    edit(&dir, "stg_customers.sqlx", "THEN 'inactive'", "THEN 'churned'");
+    let fixed = validate(&dir, &tests);
+    assert_eq!(fixed.code, Some(0), "{:?}", fixed.codes());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// How many findings of `code` are in `file`.
+fn run_of_file(run: &Run, code: &str, file: &Path) -> usize {
+    let name = file.file_name().unwrap().to_str().unwrap();
+    run.findings()
+        .iter()
+        .filter(|f| f["code"] == code && f["location"]["file"].as_str().is_some_and(|l| l.ends_with(name)))
+        .count()
+}

@@ -166,6 +166,18 @@ pub struct ValidateArgs {
     /// Check the code statically only; do not run it.
     #[arg(long)]
     pub no_run: bool,
+    /// Synthetic datasets to search, run in parallel: the first of --seed, the others of the
+    /// seeds after it (default: `cases` in specproof.toml, else 8).
+    #[arg(long, value_name = "N")]
+    pub cases: Option<usize>,
+    /// Report a difference from the reference on the dataset that showed it, without
+    /// shrinking it to a small counterexample.
+    #[arg(long)]
+    pub no_shrink: bool,
+    /// Write each counterexample as a regression test (a tests/*.sql file in the shipped-test
+    /// format) into this folder: it fails on the code that was wrong, passes once it is right.
+    #[arg(long, value_name = "DIR")]
+    pub emit_fixture: Option<PathBuf>,
     /// Validate only the models whose spec entry, code or source tables changed since this git
     /// ref (plus everything downstream of them); the report says what was skipped.
     // A baseline written from part of the models would drop the others' entries.

@@ -13,11 +13,15 @@
 //! | 3 | the key disappears | it comes back, unchanged |
 //! | 4 | unchanged | a tracked value changes |
 //! | 6 | unchanged | the key disappears |
+//!
+//! The tracked column that changes takes turns: key n changes tracked column (n / 7) mod their
+//! number, so every tracked column is seen changing alone.
 
 use super::{Engine, RunError};
 use crate::check::output::{check_scd2_invariants, OutputTable};
 use crate::finding::{Finding, Location};
 use crate::project::layout::Project;
+use crate::reference::{Comparison, Snapshot};
 use crate::sql::code::ModelCode;
 use crate::sql::quote_ident as ident;
 use sqlparser::ast::Statement;
@@ -78,45 +82,111 @@ pub(crate) fn run_history(
     let plan = match Snapshots::prepare(engine, project, target) {
         Ok(Some(plan)) => plan,
         // No natural key or no source columns: the lint has said why; one run is all there is.
-        Ok(None) => return History::Checked(dedup(findings)),
+        Ok(None) => return History::Checked { findings: dedup(findings), difference: None },
         Err(error) => {
             findings.push(failure(target, 2, &error));
-            return History::Checked(dedup(findings));
+            return History::Checked { findings: dedup(findings), difference: None };
         }
     };
+    // Each run's snapshot is kept, so the reference history can be computed after every run.
+    let mut snapshots = vec![Snapshot { relation: SNAPSHOT.to_string(), run_time: first_run_time.to_string() }];
+    // The table after each run, kept, so the reference is compared once at the end and, only
+    // when that differs, run by run to find the first run that went wrong.
+    let mut tables = vec![keep_table(engine, &target.relation, 1)];
     for n in 2..=RUNS {
+        let mut time = String::new();
         let step = plan
             .make(engine, n)
             .and_then(|()| later_time(engine, first_run_time, n - 1))
-            .and_then(|time| engine.set_run_time(&time))
+            .and_then(|t| {
+                time = t;
+                engine.set_run_time(&time)
+            })
             .and_then(|()| run(engine, target.statements, &target.relation));
         if let Err(error) = step {
             findings.push(failure(target, n, &error));
             break;
         }
         findings.extend(check_scd2_invariants(engine.connection(), spec, target.index, &table, n));
+        let kept = format!("temp.main.specproof_history_run{n}");
+        if engine.execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_run{n} AS SELECT * FROM {}", plan.source)).is_ok() {
+            snapshots.push(Snapshot { relation: kept, run_time: time });
+            tables.push(keep_table(engine, &target.relation, n));
+        }
+    }
+    let mut difference = None;
+    if compare_history(engine, project, &target.relation, target.index, &snapshots).is_some() {
+        for n in 1..=snapshots.len() {
+            let Some(table) = &tables[n - 1] else { continue };
+            if let Some(found) = compare_history(engine, project, table, target.index, &snapshots[..n]) {
+                difference = Some((n, found));
+                break;
+            }
+        }
     }
     // Put back what the rest of the run saw, for a person inspecting the database (--db).
     let _ = plan.restore(engine);
+    for n in 1..=RUNS {
+        let _ = engine.execute(&format!(
+            "DROP TABLE IF EXISTS temp.main.specproof_history_run{n};\nDROP TABLE IF EXISTS temp.main.specproof_history_table{n};"
+        ));
+    }
     let _ = engine.set_run_time(first_run_time);
-    History::Checked(dedup(findings))
+    History::Checked { findings: dedup(findings), difference }
+}
+
+/// The model's table against the spec's reference history of `snapshots` (spec-format.md, "SCD
+/// type 2 model"): `None` when they agree, or when the reference cannot be computed or compared
+/// (the lint and the type check say why).
+fn compare_history(
+    engine: &Engine,
+    project: &Project,
+    table: &str,
+    model: usize,
+    snapshots: &[Snapshot],
+) -> Option<Comparison> {
+    let sql = crate::reference::history_sql(&project.spec, &project.catalog, model, snapshots).ok()?;
+    engine.execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_expected AS {sql}")).ok()?;
+    let expected = "temp.main.specproof_history_expected";
+    let columns: Vec<String> = engine.describe(expected).ok()?.into_iter().map(|(c, _)| c).collect();
+    let comparison = crate::reference::compare(
+        engine.connection(),
+        expected,
+        table,
+        &columns,
+        crate::reference::Tolerance::default(),
+    )
+    .ok()?;
+    (!comparison.agrees()).then_some(comparison)
+}
+
+/// A copy of the model's table as run `n` left it, or `None` when it cannot be read.
+fn keep_table(engine: &Engine, relation: &str, n: usize) -> Option<String> {
+    engine
+        .execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_table{n} AS SELECT * FROM {relation}"))
+        .ok()
+        .map(|()| format!("temp.main.specproof_history_table{n}"))
 }
 
 /// What running a history gave.
 pub(crate) enum History {
-    /// The findings of every run.
-    Checked(Vec<Finding>),
+    /// The findings of every run, and the first run after which the model's table differs from
+    /// the reference history, with how.
+    Checked { findings: Vec<Finding>, difference: Option<(usize, Comparison)> },
     /// The source repeats natural keys: there is no history to check.
     Undefined,
 }
 
 /// The first snapshot, kept, and how to derive the later ones from it.
 struct Snapshots {
+    /// The source table, qualified.
     source: String,
     columns: Vec<String>,
     keys: Vec<String>,
-    /// The SQL of a changed value of the tracked column chosen to change, for `times` changes.
-    change: Option<(String, String)>,
+    /// Each tracked column that can be changed, with the SQL of a changed value for `times`
+    /// changes. Keys take turns (by their number) at which column changes, so every tracked
+    /// column is seen changing alone.
+    changes: Vec<(String, String)>,
     /// The expression giving a new key for a copied row, when the key type has one.
     new_key: Option<(String, String)>,
 }
@@ -141,7 +211,8 @@ impl Snapshots {
             Some(list) => list.names().filter_map(find).collect(),
             None => described.iter().filter(|(c, _)| !keys.iter().any(|k| k == c)).collect(),
         };
-        let change = tracked.iter().find_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql)));
+        let changes: Vec<(String, String)> =
+            tracked.iter().filter_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql))).collect();
         let new_key = match keys.as_slice() {
             [k] => described
                 .iter()
@@ -161,7 +232,7 @@ impl Snapshots {
             source: target.source.clone(),
             columns: described.iter().map(|(c, _)| c.clone()).collect(),
             keys,
-            change,
+            changes,
             new_key,
         }))
     }
@@ -179,19 +250,24 @@ impl Snapshots {
                 format!("k.specproof_n % 7 IN ({})", set.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
             }
         };
+        let turns = self.changes.len().max(1);
         let select: Vec<String> = self
             .columns
             .iter()
-            .map(|c| match &self.change {
-                Some((changed, sql)) if changed == c => format!(
-                    "CASE WHEN {} THEN {} WHEN {} THEN {} ELSE s.{q} END AS {q}",
-                    in_set(changed_twice),
-                    sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
-                    in_set(changed_once),
-                    sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
-                    q = ident(c)
-                ),
-                _ => format!("s.{}", ident(c)),
+            .map(|c| match self.changes.iter().position(|(changed, _)| changed == c) {
+                Some(j) => {
+                    let sql = &self.changes[j].1;
+                    let turn = format!("(k.specproof_n // 7) % {turns} = {j}");
+                    format!(
+                        "CASE WHEN {turn} AND {} THEN {} WHEN {turn} AND {} THEN {} ELSE s.{q} END AS {q}",
+                        in_set(changed_twice),
+                        sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
+                        in_set(changed_once),
+                        sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
+                        q = ident(c)
+                    )
+                }
+                None => format!("s.{}", ident(c)),
             })
             .collect();
         let join: Vec<String> =

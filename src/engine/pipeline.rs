@@ -17,7 +17,8 @@ use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::code::{ModelCode, ProjectTables};
 use crate::suite::run::{run_suite, MainRun};
 use crate::suite::Suite;
-use crate::synth::{load, synthesize, SynthOptions};
+use crate::reference::Comparison;
+use crate::synth::{load, SynthOptions};
 use rayon::prelude::*;
 use sqlparser::ast::{Spanned, Statement};
 
@@ -32,6 +33,13 @@ pub struct RunOptions {
     pub run_time: String,
     /// Told how far a run has got; the library never prints, the caller decides how to show it.
     pub progress: Progress,
+    /// Datasets searched in all, the first included (0 counts as 1).
+    pub cases: usize,
+    /// Shrink a dataset that shows a difference to a small counterexample.
+    pub shrink: bool,
+    /// Run the models without checking their output against the spec's tests (a shrinking
+    /// probe only asks whether the output still differs from the reference).
+    pub skip_output_checks: bool,
     /// Run only these models (by name) and the models they read, upstream; `None` runs every
     /// model. A changed-only run (`--changed-since`) sets it.
     pub only: Option<Vec<String>>,
@@ -90,50 +98,120 @@ pub struct RunOutcome {
     pub undefined_histories: Vec<String>,
     /// Shipped test files run (see [`crate::suite`]).
     pub test_files_run: usize,
+    /// Datasets searched (the first included).
+    pub cases: usize,
+    /// Regression tests in the shipped-test format, one per model that differs from its
+    /// reference and whose counterexample could be written as one: (model, file name, text).
+    pub fixtures: Vec<(String, String, String)>,
 }
 
 /// Runs the models of `project` whose code `code` holds, on synthetic data, then the shipped
 /// tests of `suite` (those without fixtures on the same database, the others each in its own).
+///
+/// The first dataset is `options.synth`'s; [`RunOptions::cases`]` - 1` more, of the seeds that
+/// follow, are searched in parallel for what the first one missed ([`crate::prove`]). A model
+/// that differs from its reference result is reported once, for the first dataset that shows
+/// it, shrunk to a counterexample a person can read.
 pub fn run_project(
     project: &Project,
     code: &CodeCheck,
     suite: Option<&Suite>,
     options: &RunOptions,
 ) -> crate::error::Result<RunOutcome> {
-    let spec = &project.spec.spec;
-    let engine = Engine::open(&options.engine)?;
-    let catalog_name = engine.catalog().to_string();
-    let mut outcome = RunOutcome::default();
+    crate::prove::search(project, code, suite, options)
+}
 
+/// One model's table differing from the spec's reference result on one dataset.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    /// The model's index in the spec.
+    pub model: usize,
+    /// How it differs.
+    pub comparison: Comparison,
+    /// For an SCD2 model, the run of its history after which it first differs.
+    pub after_run: Option<usize>,
+}
+
+/// What running the pipeline on one dataset produced.
+#[derive(Debug, Clone, Default)]
+pub struct CaseRun {
+    /// Findings from execution and the output checks (not the differences), unsorted.
+    pub findings: Vec<Finding>,
+    /// Models whose table differs from the reference result.
+    pub differences: Vec<Difference>,
+    /// Models that ran, in the order they were started.
+    pub ran: Vec<String>,
+    /// Models not run, each with why.
+    pub skipped: Vec<(String, String)>,
+    /// Rows loaded into the source tables.
+    pub rows_loaded: usize,
+    /// SCD2 models whose history was run.
+    pub histories: Vec<String>,
+    /// SCD2 models not checked because their source repeats natural keys.
+    pub undefined_histories: Vec<String>,
+    /// Shipped test files run.
+    pub test_files_run: usize,
+}
+
+/// Loads `dataset` into a fresh, sandboxed database, with every schema the project needs and
+/// the run time set.
+pub(crate) fn prepared_engine(
+    project: &Project,
+    config: &EngineConfig,
+    dataset: &crate::synth::Dataset,
+    run_time: &str,
+) -> crate::error::Result<Engine> {
+    let engine = Engine::open(config)?;
     let schemas = project_schemas(project);
     let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
-    if let Err(error) = engine.create_schemas(&schemas) {
-        return Err(crate::error::Error::Run(error));
-    }
-    let dataset = synthesize(&project.spec, &project.catalog, &options.synth);
-    outcome.rows_loaded = dataset.tables.iter().map(|t| t.rows).sum();
-    if let Err(error) = load(&dataset, engine.connection(), Some(&catalog_name)) {
+    engine.create_schemas(&schemas).map_err(crate::error::Error::Run)?;
+    if let Err(error) = load(dataset, engine.connection(), Some(engine.catalog())) {
         // DuckDB's out-of-memory text runs to a dozen lines of advice; its first says it.
         let text = error.to_string();
         let first = text.lines().next().unwrap_or_default().trim_start_matches("duckdb: ");
         return Err(crate::error::Error::Run(RunError {
             kind: super::run_error::RunErrorKind::Failed,
-            message: format!("loading {} synthetic rows failed: {first}", outcome.rows_loaded),
+            message: format!("loading {} synthetic rows failed: {first}", dataset.total_rows()),
         }));
     }
-    if let Err(error) = engine.set_run_time(&options.run_time) {
-        return Err(crate::error::Error::Run(error));
-    }
+    engine.set_run_time(run_time).map_err(crate::error::Error::Run)?;
+    Ok(engine)
+}
 
-    let only: Option<Vec<usize>> = options
-        .only
-        .as_ref()
-        .map(|names| spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect());
-    let models = run_models(&engine, project, code, only.as_deref())?;
+/// Runs the pipeline on the dataset of `synth`: the models (`only` those and what they need,
+/// when given), their checks, the reference comparison, the shipped tests of `suite`, and the
+/// SCD2 histories.
+pub(crate) fn run_case(
+    project: &Project,
+    code: &CodeCheck,
+    suite: Option<&Suite>,
+    options: &RunOptions,
+    dataset: &crate::synth::Dataset,
+    only: Option<&[usize]>,
+) -> crate::error::Result<(CaseRun, Engine)> {
+    let spec = &project.spec.spec;
+    let engine = prepared_engine(project, &options.engine, dataset, &options.run_time)?;
+    let catalog_name = engine.catalog().to_string();
+    let mut outcome = CaseRun { rows_loaded: dataset.total_rows(), ..CaseRun::default() };
+
+    // A probe's own model, else the changed-only run's models.
+    let only: Option<Vec<usize>> = only.map(<[usize]>::to_vec).or_else(|| {
+        options.only.as_ref().map(|names| {
+            spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect()
+        })
+    });
+    let only = only.as_deref();
+    let models = run_models_checked(&engine, project, code, only, &[], !options.skip_output_checks)?;
     outcome.findings = models.findings;
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
-    outcome.findings.extend(differential(&engine, project, code, &models.done));
+    let wanted = |i: usize| only.is_none_or(|only| only.contains(&i));
+    outcome.differences = differential(&engine, project, code, &models.done, &wanted)
+        .into_iter()
+        .map(|(model, comparison)| Difference { model, comparison, after_run: None })
+        .collect();
+    // A spec test the spec's own result breaks is about the spec, not the code.
+    crate::prove::blame::blame_spec_tests(&engine, project, &mut outcome.findings);
     // The shipped tests read the state after the pipeline's run, before any history run.
     if let Some(suite) = suite {
         let main = MainRun { engine: &engine, done: &models.done };
@@ -144,8 +222,7 @@ pub fn run_project(
     // (they change their source tables), after everything else has been checked.
     let tables = ProjectTables::new(spec, &project.catalog);
     for (i, model) in spec.models.iter().enumerate() {
-        let wanted = options.only.as_ref().is_none_or(|names| names.contains(&model.name));
-        if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) || !wanted {
+        if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) || !wanted(i) {
             continue;
         }
         let Some(code) = code.models.iter().find(|m| m.model == model.name) else { continue };
@@ -159,8 +236,11 @@ pub fn run_project(
         let target =
             HistoryTarget { index: i, code, statements: &statements, relation, source, catalog: catalog_name.clone() };
         match run_history(&engine, project, &target, &options.run_time, &execute) {
-            History::Checked(findings) => {
+            History::Checked { findings, difference } => {
                 outcome.findings.extend(findings);
+                if let Some((run, comparison)) = difference {
+                    outcome.differences.push(Difference { model: i, comparison, after_run: Some(run) });
+                }
                 outcome.histories.push(model.name.clone());
             }
             History::Undefined => outcome.undefined_histories.push(model.name.clone()),
@@ -168,9 +248,7 @@ pub fn run_project(
     }
     outcome.ran = models.ran;
     outcome.skipped = models.skipped;
-    crate::finding::sort_findings(&mut outcome.findings);
-    outcome.skipped.sort();
-    Ok(outcome)
+    Ok((outcome, engine))
 }
 
 /// What running the models on a loaded database produced.
@@ -208,6 +286,18 @@ pub fn run_models_with(
     code: &CodeCheck,
     only: Option<&[usize]>,
     given: &[usize],
+) -> crate::error::Result<ModelsRun> {
+    run_models_checked(engine, project, code, only, given, true)
+}
+
+/// [`run_models_with`], checking each output against the spec only when `check`.
+fn run_models_checked(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    only: Option<&[usize]>,
+    given: &[usize],
+    check: bool,
 ) -> crate::error::Result<ModelsRun> {
     let spec = &project.spec.spec;
     let catalog_name = engine.catalog().to_string();
@@ -264,6 +354,7 @@ pub fn run_models_with(
                     };
                     match execute_statements(worker, &statements, &relation) {
                         Err((index, error)) => (i, State::Failed, vec![run_finding(code, index, &error)]),
+                        Ok(()) if !check => (i, State::Done, Vec::new()),
                         Ok(()) => {
                             let table = OutputTable {
                                 model: &model.name,
@@ -359,7 +450,7 @@ pub fn relation_for(tables: &ProjectTables<'_>, catalog: &str, name: &str) -> Op
 }
 
 /// The model's statements translated for this database, when every construct carries over.
-fn runnable(code: &ModelCode, catalog: &str) -> Option<Vec<Statement>> {
+pub(crate) fn runnable(code: &ModelCode, catalog: &str) -> Option<Vec<Statement>> {
     code.translated.as_ref()?;
     let mut statements = code.statements.clone()?;
     let options = BridgeOptions { from: code.dialect, catalog: Some(catalog.to_string()) };
@@ -406,114 +497,69 @@ pub(crate) fn statement_location(code: &ModelCode, index: usize) -> Location {
 }
 
 /// The schema the reference results are kept in (visible with `--db`).
-const REFERENCE_SCHEMA: &str = "specproof_reference";
+pub(crate) const REFERENCE_SCHEMA: &str = "specproof_reference";
 
 /// Compares every mapping and aggregate model that ran with its reference result
 /// ([`crate::reference`]). A model the reference cannot be built for (it does not resolve, a
 /// spec expression has no translation) is not compared: the lint has said why.
-fn differential(engine: &Engine, project: &Project, code: &CodeCheck, done: &[String]) -> Vec<Finding> {
+fn differential(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    done: &[String],
+    wanted: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, Comparison)> {
     let spec = &project.spec.spec;
+    let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
+    let mut found = Vec::new();
+    for (i, model) in spec.models.iter().enumerate() {
+        if model.constraints.scd_type.is_some() || !done.contains(&model.name) || !wanted(i) {
+            continue;
+        }
+        if !code.models.iter().any(|m| m.model == model.name) {
+            continue;
+        }
+        if let Some(comparison) = model_difference(engine, project, &queries, i) {
+            found.push((i, comparison));
+        }
+    }
+    found
+}
+
+/// How model `i`'s table differs from its reference result on the tables upstream of it in
+/// `engine`: `None` when they agree, or when there is no reference to compare with (the model
+/// does not resolve, a spec expression has no translation, the reference fails on this data,
+/// or the table lacks a column: the lint and the type check report those).
+pub(crate) fn model_difference(
+    engine: &Engine,
+    project: &Project,
+    queries: &[Option<crate::spec::lint::query::ModelQuery>],
+    i: usize,
+) -> Option<Comparison> {
+    let spec = &project.spec.spec;
+    let model = spec.models.get(i)?;
     let catalog = engine.catalog().to_string();
     let tables = ProjectTables::new(spec, &project.catalog);
-    let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
     let names = |name: &str| relation_for(&tables, &catalog, name);
-    let mut findings = Vec::new();
-    if engine.create_schemas(&[REFERENCE_SCHEMA]).is_err() {
-        return findings;
+    let query = queries.get(i).and_then(Option::as_ref)?;
+    if query.incomplete {
+        return None;
     }
-    for (i, model) in spec.models.iter().enumerate() {
-        if model.constraints.scd_type.is_some() || !done.contains(&model.name) {
-            continue;
-        }
-        let Some(query) = queries.get(i).and_then(Option::as_ref) else { continue };
-        if query.incomplete {
-            continue;
-        }
-        let (Some(model_code), Some(actual)) = (
-            code.models.iter().find(|m| m.model == model.name),
-            tables.model_table(&model.name).map(|t| qualify(&catalog, &t)),
-        ) else {
-            continue;
-        };
-        let Ok(sql) = crate::reference::sql_for_query(&project.spec, i, Some(query), &names) else { continue };
-        let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
-        if engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")).is_err() {
-            // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL
-            // range) says nothing about the code.
-            continue;
-        }
-        let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
-        let Ok(comparison) = crate::reference::compare(
-            engine.connection(),
-            &expected,
-            &actual,
-            &columns,
-            crate::reference::Tolerance::default(),
-        ) else {
-            continue;
-        };
-        if comparison.agrees() {
-            continue;
-        }
-        findings.push(difference_finding(model_code, &comparison));
-    }
-    findings
-}
-
-fn difference_finding(code: &ModelCode, comparison: &crate::reference::Comparison) -> Finding {
-    let mut parts = Vec::new();
-    if comparison.missing_rows > 0 {
-        parts.push(format!(
-            "{} expected row{} missing",
-            comparison.missing_rows,
-            if comparison.missing_rows == 1 { "" } else { "s" }
-        ));
-    }
-    if comparison.extra_rows > 0 {
-        parts.push(format!(
-            "{} row{} the spec does not give",
-            comparison.extra_rows,
-            if comparison.extra_rows == 1 { "" } else { "s" }
-        ));
-    }
-    let message = format!(
-        "`{}` differs from the spec's reference result on the same inputs: {} ({} rows expected, {} produced)",
-        code.model,
-        parts.join(", "),
-        comparison.expected_rows,
-        comparison.actual_rows
-    );
-    Finding::new(crate::finding::Code::DiffersFromReference, message)
-        .model(&code.model)
-        .at(statement_location(code, 0))
-        .help(differences_table(comparison))
-}
-
-/// The differing rows, expected beside actual, one line each, columns that disagree marked.
-fn differences_table(comparison: &crate::reference::Comparison) -> String {
-    let show = |row: &Option<Vec<Option<String>>>| match row {
-        Some(values) => {
-            values.iter().map(|v| v.clone().unwrap_or_else(|| "NULL".into())).collect::<Vec<_>>().join(" | ")
-        }
-        None => "(none)".into(),
-    };
-    let mut out = format!("columns: {}\n", comparison.columns.join(" | "));
-    for (expected, actual) in &comparison.differences {
-        let differing: Vec<&str> = match (expected, actual) {
-            (Some(e), Some(a)) => comparison
-                .columns
-                .iter()
-                .zip(e.iter().zip(a))
-                .filter(|(_, (x, y))| x != y)
-                .map(|(c, _)| c.as_str())
-                .collect(),
-            _ => Vec::new(),
-        };
-        out.push_str(&format!("expected: {}\n  actual: {}", show(expected), show(actual)));
-        if !differing.is_empty() {
-            out.push_str(&format!("\n  differs in: {}", differing.join(", ")));
-        }
-        out.push('\n');
-    }
-    out.trim_end().to_string()
+    let actual = tables.model_table(&model.name).map(|t| qualify(&catalog, &t))?;
+    let sql = crate::reference::sql_for_query(&project.spec, i, Some(query), &names).ok()?;
+    engine.create_schemas(&[REFERENCE_SCHEMA]).ok()?;
+    let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
+    // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)
+    // says nothing about the code.
+    engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")).ok()?;
+    let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
+    let comparison = crate::reference::compare(
+        engine.connection(),
+        &expected,
+        &actual,
+        &columns,
+        crate::reference::Tolerance::default(),
+    )
+    .ok()?;
+    (!comparison.agrees()).then_some(comparison)
 }

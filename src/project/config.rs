@@ -4,6 +4,7 @@
 //! dialect = "bigquery"   # dialect of models/*.sql (SQLX is always BigQuery)
 //! seed = 42              # synthetic data seed
 //! rows = 1000            # synthetic rows per source table
+//! cases = 8              # synthetic datasets `validate` searches
 //!
 //! [paths]                # relative to the project folder
 //! spec = "technical_requirements/spec.json"
@@ -31,6 +32,8 @@ pub struct Config {
     pub seed: Option<u64>,
     /// Rows per source table in the synthetic data.
     pub rows: Option<u64>,
+    /// Synthetic datasets `validate` searches.
+    pub cases: Option<u64>,
     /// Where the parts of the project are.
     #[serde(default)]
     pub paths: PathsConfig,

@@ -1,0 +1,168 @@
+//! Whose fault a failing test is (spec-format.md, "Whose fault is a finding"): the same test
+//! is run again on the spec's own result — the reference result in place of every model's
+//! code. A test the reference passes and the code fails is about the code; one the reference
+//! fails too is about the test (a shipped test) or the spec (a test the spec names), and is
+//! never counted against the code.
+
+use crate::check::lineage::CodeCheck;
+use crate::check::output::{check_output, OutputTable};
+use crate::engine::pipeline::{prepared_engine, qualify, relation_for, run_models, RunOptions, REFERENCE_SCHEMA};
+use crate::engine::Engine;
+use crate::finding::{Code, Finding, Subject};
+use crate::project::layout::Project;
+use crate::reference::{history_sql, sql_for_query, Snapshot};
+use crate::spec::model::Dialect;
+use crate::sql::code::{ModelCode, ProjectTables};
+use crate::suite::run::{run_suite, MainRun};
+use crate::suite::Suite;
+use crate::synth::Dataset;
+use sqlparser::dialect::DuckDbDialect;
+use sqlparser::parser::Parser;
+use std::collections::HashSet;
+
+/// The spec's reference result as model code: one DuckDB query per model, reading the tables
+/// of the database whose catalog is `catalog` (an SCD2 model's is its history after one run).
+/// A model without a reference (it does not resolve) has no code here.
+pub fn reference_code(project: &Project, catalog: &str, run_time: &str) -> CodeCheck {
+    let spec = &project.spec.spec;
+    let tables = ProjectTables::new(spec, &project.catalog);
+    let names = |name: &str| relation_for(&tables, catalog, name);
+    let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
+    let mut models = Vec::new();
+    for (i, model) in spec.models.iter().enumerate() {
+        let sql = if model.constraints.scd_type == Some(2) {
+            let Some(source) = model.sources.first().and_then(|s| names(s)) else { continue };
+            history_sql(&project.spec, &project.catalog, i, &[Snapshot { relation: source, run_time: run_time.to_string() }])
+        } else {
+            match queries.get(i).and_then(Option::as_ref) {
+                Some(query) if !query.incomplete => sql_for_query(&project.spec, i, Some(query), &names),
+                _ => continue,
+            }
+        };
+        let Ok(sql) = sql else { continue };
+        let Ok(statements) = Parser::parse_sql(&DuckDbDialect {}, &sql) else { continue };
+        models.push(ModelCode {
+            model: model.name.clone(),
+            file: format!("<reference of {}>", model.name),
+            dialect: Dialect::Duckdb,
+            rendered: None,
+            statements: Some(statements.clone()),
+            translated: Some(statements),
+            lineage: None,
+            findings: Vec::new(),
+        });
+    }
+    CodeCheck { models, findings: Vec::new() }
+}
+
+/// Puts each failing shipped test (TST001) on the right side: about the code when the spec's
+/// own result passes it, about the test when that fails it too. Runs the suite once more, on
+/// `dataset` with the reference in place of the code, only when a test failed.
+pub(crate) fn blame_shipped_tests(
+    project: &Project,
+    suite: &Suite,
+    options: &RunOptions,
+    dataset: &Dataset,
+    findings: &mut [Finding],
+) {
+    if !findings.iter().any(|f| f.code == Code::ShippedTestFailed) {
+        return;
+    }
+    let options = RunOptions { skip_output_checks: true, ..super::in_memory(options) };
+    let Some(failing) = failing_on_reference(project, suite, &options, dataset) else { return };
+    for finding in findings.iter_mut().filter(|f| f.code == Code::ShippedTestFailed) {
+        let place = finding.location.as_ref().map(|l| (l.file.clone(), l.line));
+        let (subject, why) = if place.is_some_and(|p| failing.contains(&p)) {
+            (Subject::Test, "the spec's own result fails this test too, so the test is wrong, not the code")
+        } else {
+            (Subject::Code, "the spec's own result passes this test, so the code is what breaks it")
+        };
+        finding.subject = subject;
+        finding.help = Some(match finding.help.take() {
+            Some(help) => format!("{why}\n{help}"),
+            None => why.to_string(),
+        });
+    }
+}
+
+/// The (file, line) of every shipped test that fails with the reference as the code.
+fn failing_on_reference(
+    project: &Project,
+    suite: &Suite,
+    options: &RunOptions,
+    dataset: &Dataset,
+) -> Option<HashSet<(String, usize)>> {
+    let engine = prepared_engine(project, &options.engine, dataset, &options.run_time).ok()?;
+    let code = reference_code(project, engine.catalog(), &options.run_time);
+    let models = run_models(&engine, project, &code, None).ok()?;
+    let main = MainRun { engine: &engine, done: &models.done };
+    let found = run_suite(project, &code, suite, options, Some(main));
+    Some(
+        found
+            .iter()
+            .filter(|f| f.code == Code::ShippedTestFailed)
+            .filter_map(|f| f.location.as_ref().map(|l| (l.file.clone(), l.line)))
+            .collect(),
+    )
+}
+
+/// Makes each failing spec test (CHK002–CHK009) that the spec's own result breaks as well on
+/// the same inputs a finding about the spec: the reference result (left in the reference
+/// schema by the differential check) is checked like the model's output, and the rows that
+/// break it are shown.
+pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mut [Finding]) {
+    let spec_tests = [
+        Code::NullInNonNullable,
+        Code::TestNotNullFailed,
+        Code::TestUniqueFailed,
+        Code::TestAcceptedValuesFailed,
+        Code::TestRelationshipsFailed,
+        Code::TestRangeFailed,
+        Code::TestExpressionFailed,
+        Code::PrimaryKeyFailed,
+    ];
+    let mut checked: Vec<(usize, Vec<Finding>)> = Vec::new();
+    for finding in findings.iter_mut().filter(|f| spec_tests.contains(&f.code) && f.subject == Subject::Code) {
+        let Some(model) = finding.model.as_ref().and_then(|m| project.spec.spec.models.iter().position(|x| &x.name == m))
+        else {
+            continue;
+        };
+        if project.spec.spec.models[model].constraints.scd_type.is_some() {
+            continue;
+        }
+        let on_reference = match checked.iter().find(|(m, _)| *m == model) {
+            Some((_, found)) => found,
+            None => {
+                checked.push((model, reference_check_failures(engine, project, model)));
+                &checked[checked.len() - 1].1
+            }
+        };
+        let Some(same) = on_reference.iter().find(|r| r.code == finding.code && r.json_path == finding.json_path) else {
+            continue;
+        };
+        finding.subject = Subject::Spec;
+        finding.message = format!("the spec's own result breaks this test on data its sources allow: {}", same.message);
+        finding.help = same.help.clone().map(|rows| format!("rows of the spec's reference result: {rows}"));
+    }
+}
+
+/// Findings of the output checks on model `model`'s reference result in `engine` (after a
+/// differential run left it in the reference schema): the spec's own meaning breaking its own
+/// tests on data the sources allow. None when there is no reference table.
+fn reference_check_failures(engine: &Engine, project: &Project, model: usize) -> Vec<Finding> {
+    let spec = &project.spec.spec;
+    let catalog = engine.catalog().to_string();
+    let tables = ProjectTables::new(spec, &project.catalog);
+    let name = &spec.models[model].name;
+    let table = OutputTable {
+        model: name,
+        relation: qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{name}")),
+        catalog: Some(catalog.clone()),
+        translated_from_bigquery: false,
+    };
+    if engine.describe(&table.relation).is_err() {
+        return Vec::new();
+    }
+    let relation_of = |n: &str| relation_for(&tables, &catalog, n);
+    check_output(engine.connection(), &project.spec, &project.catalog, model, &table, &relation_of)
+}

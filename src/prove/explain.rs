@@ -1,0 +1,248 @@
+//! Explanations: where a structural property of the output explains a difference, the words a
+//! reviewer acts on — "2 output rows for order_id=1 where the spec gives 1: the join to
+//! commerce_order_items fans out", "customer_id=7 missing: the INNER JOIN to crm_addresses drops
+//! rows without a match", "lifecycle_stage is 'inactive' for customer_id=7 where the spec gives
+//! 'churned'".
+//!
+//! The key of the output (the primary key, the natural key and `effective_at` of an SCD2 model,
+//! or the `group_by` of an aggregate) lines the differing rows up: the same key on both sides
+//! is a wrong value; a key with more rows than the spec gives is a fan-out; a key missing is a
+//! dropped row. The code's own joins and filters (its lineage) name the likely cause.
+
+use crate::engine::pipeline::Difference;
+use crate::engine::{Engine, Row};
+use crate::finding::Location;
+use crate::project::layout::Project;
+use crate::sql::code::ModelCode;
+use crate::sql::lineage::JoinType;
+use crate::sql::quote_ident;
+
+/// What explains a difference.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Explanation {
+    /// One sentence per explained row (at most [`MAX_SENTENCES`]).
+    pub sentences: Vec<String>,
+    /// The place in the code the explanation points at (a join), when it points at one.
+    pub location: Option<Location>,
+}
+
+/// The most sentences an explanation has.
+pub const MAX_SENTENCES: usize = 3;
+
+/// Explains `difference` of model `model`, whose table is `actual` in `engine`.
+pub(crate) fn explain(
+    engine: &Engine,
+    project: &Project,
+    model: usize,
+    code: Option<&ModelCode>,
+    difference: &Difference,
+    actual: Option<&str>,
+) -> Explanation {
+    let spec_model = &project.spec.spec.models[model];
+    let comparison = &difference.comparison;
+    let columns = &comparison.columns;
+    let find = |name: &str| columns.iter().position(|c| c.eq_ignore_ascii_case(name));
+    let mut key_names: Vec<String> = Vec::new();
+    let c = &spec_model.constraints;
+    if c.scd_type == Some(2) {
+        key_names.extend(c.natural_key.iter().flat_map(|k| k.names()).map(str::to_string));
+        key_names.extend(c.effective_at.clone());
+    } else if let Some(pk) = &c.primary_key {
+        key_names.extend(pk.names().map(str::to_string));
+    } else if !spec_model.group_by.is_empty() {
+        key_names.extend(spec_model.group_by.iter().cloned());
+    }
+    let key: Option<Vec<usize>> = if key_names.is_empty() { None } else { key_names.iter().map(|k| find(k)).collect() };
+    let mut out = Explanation::default();
+    let Some(key) = key else {
+        // No key to line rows up by: say which columns the closest pair differs in.
+        if let Some((Some(e), Some(a))) = comparison.differences.first() {
+            out.sentences.push(value_sentence(columns, &[], e, a));
+        }
+        return out;
+    };
+    let key_text = |row: &Row| {
+        key.iter()
+            .map(|&i| format!("{}={}", columns[i], row[i].clone().map(|v| quoted_if_text(&v)).unwrap_or_else(|| "NULL".into())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let same_key = |a: &Row, b: &Row| key.iter().all(|&i| a[i] == b[i]);
+    // An SCD2 history's rows come and go by its merge logic, not by joins and filters of one
+    // query: its code's joins and filters explain nothing there.
+    let lineage = code.and_then(|c| c.lineage.as_ref()).filter(|_| difference.after_run.is_none());
+    let mut explained_keys: Vec<String> = Vec::new();
+    for (expected, produced) in &comparison.differences {
+        if out.sentences.len() >= MAX_SENTENCES {
+            break;
+        }
+        let sentence = match (expected, produced) {
+            (Some(e), Some(a)) if same_key(e, a) => {
+                let k = key_text(e);
+                if explained_keys.contains(&k) {
+                    continue;
+                }
+                explained_keys.push(k);
+                value_sentence(columns, &key, e, a)
+            }
+            (_, Some(a)) => {
+                let k = key_text(a);
+                if explained_keys.contains(&k) {
+                    continue;
+                }
+                explained_keys.push(k.clone());
+                let produced_n = actual.and_then(|t| count_key(engine, t, columns, &key, a));
+                let expected_n = expected_count(comparison, &key, a);
+                match produced_n {
+                    Some(n) if n > 1 && n > expected_n => {
+                        let mut s = format!(
+                            "{n} output rows for {k} where the spec gives {}",
+                            if expected_n == 0 { "none".to_string() } else { expected_n.to_string() }
+                        );
+                        if let Some((cause, at)) = lineage.and_then(|l| fan_out_cause(code, l)) {
+                            s.push_str(&format!(": {cause}"));
+                            out.location.get_or_insert(at);
+                        }
+                        s
+                    }
+                    _ if expected_n == 0 && !comparison.differences.iter().any(|(e, _)| e.as_ref().is_some_and(|e| same_key(e, a))) => {
+                        format!("{k} is in the output but not in the spec's result")
+                    }
+                    _ => continue,
+                }
+            }
+            (Some(e), None) => {
+                let k = key_text(e);
+                if explained_keys.contains(&k) {
+                    continue;
+                }
+                explained_keys.push(k.clone());
+                let produced_n = actual.and_then(|t| count_key(engine, t, columns, &key, e));
+                if produced_n != Some(0) {
+                    continue;
+                }
+                let mut s = format!("{k} missing from the output");
+                if let Some((cause, at)) = lineage.and_then(|l| drop_cause(project, model, code, l)) {
+                    s.push_str(&format!(": {cause}"));
+                    out.location.get_or_insert(at);
+                }
+                s
+            }
+            (None, None) => continue,
+        };
+        out.sentences.push(sentence);
+    }
+    out
+}
+
+/// "lifecycle_stage is 'inactive' for customer_id=7 where the spec gives 'churned'".
+fn value_sentence(columns: &[String], key: &[usize], expected: &Row, produced: &Row) -> String {
+    let show = |v: &Option<String>| v.as_deref().map(quoted_if_text).unwrap_or_else(|| "NULL".into());
+    let key_text: Vec<String> = key.iter().map(|&i| format!("{}={}", columns[i], show(&expected[i]))).collect();
+    let parts: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| expected[*i] != produced[*i])
+        .take(3)
+        .map(|(i, c)| format!("{c} is {} where the spec gives {}", show(&produced[i]), show(&expected[i])))
+        .collect();
+    if key_text.is_empty() {
+        parts.join(", ")
+    } else {
+        format!("for {}: {}", key_text.join(", "), parts.join(", "))
+    }
+}
+
+/// Numbers and booleans bare, everything else in single quotes.
+fn quoted_if_text(value: &str) -> String {
+    let number = value.parse::<f64>().is_ok() && !value.trim().is_empty();
+    if number || value == "true" || value == "false" {
+        value.to_string()
+    } else {
+        format!("'{}'", value.replace('\'', "''"))
+    }
+}
+
+/// How many rows of `table` have the key of `row`.
+fn count_key(engine: &Engine, table: &str, columns: &[String], key: &[usize], row: &Row) -> Option<usize> {
+    let condition: Vec<String> = key
+        .iter()
+        .map(|&i| match &row[i] {
+            Some(v) => format!("CAST({} AS VARCHAR) = '{}'", quote_ident(&columns[i]), v.replace('\'', "''")),
+            None => format!("{} IS NULL", quote_ident(&columns[i])),
+        })
+        .collect();
+    let (_, rows) = engine.query(&format!("SELECT count(*) FROM {table} WHERE {}", condition.join(" AND "))).ok()?;
+    rows.first()?.first()?.as_deref()?.parse().ok()
+}
+
+/// Rows of the reference with the key of `row`: the expected rows are not all kept in the
+/// comparison, so this counts among those shown, which is what a fan-out of a key needs (the
+/// reference has its key once).
+fn expected_count(comparison: &crate::reference::Comparison, key: &[usize], row: &Row) -> usize {
+    // A key the reference has agrees on at least one row, or is among the missing rows.
+    let missing = comparison.differences.iter().filter_map(|(e, _)| e.as_ref()).filter(|e| key.iter().all(|&i| e[i] == row[i])).count();
+    if missing > 0 {
+        return missing;
+    }
+    // Not among the missing rows: the reference has it once when the output's other rows agree.
+    usize::from(comparison.expected_rows > 0 && comparison.missing_rows < comparison.expected_rows)
+}
+
+/// The join most likely to fan out: the code's only join, or else its joins named together.
+fn fan_out_cause(code: Option<&ModelCode>, lineage: &crate::sql::lineage::Lineage) -> Option<(String, Location)> {
+    let code = code?;
+    let join = lineage.joins.iter().rev().find(|j| !matches!(j.kind, JoinType::Other))?;
+    let names: Vec<String> = lineage
+        .joins
+        .iter()
+        .flat_map(|j| j.right.iter().map(|t| short(t)))
+        .collect();
+    let at = code.locate(join.pos.line, join.pos.column);
+    let text = match names.as_slice() {
+        [one] => format!("the join to {one} fans out"),
+        _ => format!("one of the joins (to {}) fans out", names.join(", ")),
+    };
+    Some((text, at))
+}
+
+/// The INNER join the code has where the spec joins that table LEFT, or the code's filters.
+fn drop_cause(
+    project: &Project,
+    model: usize,
+    code: Option<&ModelCode>,
+    lineage: &crate::sql::lineage::Lineage,
+) -> Option<(String, Location)> {
+    let code = code?;
+    let spec_model = &project.spec.spec.models[model];
+    for join in &lineage.joins {
+        if !matches!(join.kind, JoinType::Inner) {
+            continue;
+        }
+        for table in &join.right {
+            let name = short(table);
+            let spec_left = spec_model
+                .joins
+                .iter()
+                .any(|j| j.right_table.eq_ignore_ascii_case(&name) && j.join_type.trim().eq_ignore_ascii_case("LEFT"));
+            let upstream_left = spec_model.joins.is_empty() && spec_model.sources.len() > 1;
+            if spec_left || upstream_left {
+                return Some((
+                    format!("the INNER JOIN to {name} drops rows without a match, which the spec keeps"),
+                    code.locate(join.pos.line, join.pos.column),
+                ));
+            }
+        }
+    }
+    // A filter the spec does not have is the other way a row goes missing.
+    let filter = lineage.filters.first()?;
+    Some((
+        format!("the code's filter `{}` (or a join) drops it, which the spec keeps", filter.text),
+        code.locate(filter.pos.line, filter.pos.column),
+    ))
+}
+
+/// `raw.crm_addresses` → `crm_addresses`.
+fn short(table: &str) -> String {
+    table.rsplit('.').next().unwrap_or(table).to_string()
+}

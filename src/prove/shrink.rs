@@ -1,0 +1,516 @@
+//! Shrinking: a dataset on which a model differs from its reference, cut down to one a person
+//! can read — fewest rows per table first, then simplest values — and kept valid all the way:
+//! every dataset tried honours the sources' declarations (NOT NULL, keys, foreign keys), so the
+//! counterexample is data the spec allows, never a difference the code may rightly ignore.
+//!
+//! Every step is a *probe*: the dataset loaded into a fresh database, the model and what it
+//! needs upstream run, its output compared with the reference. A probe is a few milliseconds;
+//! the number of probes is bounded ([`MAX_PROBES`]), not the time, so the result is the same on
+//! every machine.
+
+use super::explain::{explain, Explanation};
+use super::fixture::fixture_text;
+use crate::check::lineage::CodeCheck;
+use crate::engine::pipeline::{relation_for, run_case, Difference, RunOptions, REFERENCE_SCHEMA};
+use crate::engine::{Engine, Row};
+use crate::finding::{Code, EvidenceTable, Finding, TableRole};
+use crate::project::layout::Project;
+use crate::reference::Comparison;
+use crate::sql::code::ProjectTables;
+use crate::synth::{synthesize, Dataset, SynthOptions, SynthTable, Value};
+use std::collections::HashSet;
+
+/// The most probes one shrink runs.
+pub const MAX_PROBES: usize = 300;
+
+/// Smaller datasets of the same seed tried first: generation puts its edge cases in the first
+/// rows, so a few rows often show what two hundred did.
+const SMALLER_ROWS: [usize; 10] = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64];
+
+/// Runs model `model` (and what it needs upstream) on datasets and says whether it differs.
+struct Probe<'a> {
+    project: &'a Project,
+    code: &'a CodeCheck,
+    options: RunOptions,
+    model: usize,
+    probes: usize,
+}
+
+impl Probe<'_> {
+    /// The model's difference on `dataset` and the database it ran in, or `None` when it agrees
+    /// (or cannot run there).
+    fn run(&mut self, dataset: &Dataset) -> Option<(Difference, Engine)> {
+        self.probes += 1;
+        let (run, engine) = run_case(self.project, self.code, None, &self.options, dataset, Some(&[self.model])).ok()?;
+        let difference = run.differences.into_iter().find(|d| d.model == self.model)?;
+        Some((difference, engine))
+    }
+
+    /// Whether the model still differs on `dataset` (false once the budget is spent).
+    fn fails(&mut self, dataset: &Dataset) -> bool {
+        self.probes < MAX_PROBES && self.run(dataset).is_some()
+    }
+}
+
+/// The finding for model `model`, which differs from its reference on the dataset of `synth`:
+/// shrunk (when `options.shrink`), with its input tables, the differing rows, an explanation
+/// where one applies, and the regression test that replays it (not for SCD2 models, whose
+/// counterexample is a history of runs).
+pub(crate) fn counterexample(
+    project: &Project,
+    code: &CodeCheck,
+    options: &RunOptions,
+    synth: &SynthOptions,
+    model: usize,
+    found: &Difference,
+) -> (Finding, Option<(String, String, String)>) {
+    let probe_options = RunOptions { skip_output_checks: true, ..super::in_memory(options) };
+    let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
+    let original = synthesize(&project.spec, &project.catalog, synth);
+    let data = if options.shrink { shrink(&mut probe, original, synth) } else { original };
+    match probe.run(&data) {
+        Some((difference, engine)) => {
+            let evidence = Evidence::read(&engine, project, code, model, &difference);
+            let fixture = match (&evidence.expected, difference.after_run) {
+                (Some(expected), None) => fixture_text(project, model, synth, &evidence.inputs, expected),
+                _ => None,
+            };
+            let finding = evidence.finding(project, code, model, synth, options.shrink, &difference);
+            let name = &project.spec.spec.models[model].name;
+            (finding, fixture.map(|text| (name.clone(), format!("specproof_{name}_seed{}.sql", synth.seed), text)))
+        }
+        // The difference did not come back on replay (it should): report it as found.
+        None => (plain_finding(project, code, model, synth, found), None),
+    }
+}
+
+/// A shrunk dataset that still shows the difference.
+fn shrink(probe: &mut Probe<'_>, original: Dataset, synth: &SynthOptions) -> Dataset {
+    let relevant = upstream_tables(probe.project, probe.model);
+    let mut best = original;
+    let cut = only_tables(&best, &relevant);
+    if cut != best && probe.fails(&cut) {
+        best = cut;
+    }
+    for rows in SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows) {
+        let smaller = only_tables(&synthesize(&probe.project.spec, &probe.project.catalog, &SynthOptions { rows, ..synth.clone() }), &relevant);
+        if smaller.total_rows() < best.total_rows() && probe.fails(&smaller) {
+            best = smaller;
+            break;
+        }
+    }
+    let rules = Rules::of(probe.project);
+    best = fewer_rows(probe, best, &rules);
+    simpler_values(probe, best, &rules)
+}
+
+/// Cuts rows, table by table, in halves, then quarters, down to single rows, until no row of
+/// any table can go.
+fn fewer_rows(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules) -> Dataset {
+    loop {
+        let mut changed = false;
+        for t in 0..best.tables.len() {
+            let mut chunk = best.tables[t].rows;
+            while chunk >= 1 {
+                let mut start = 0;
+                while start < best.tables[t].rows {
+                    let end = (start + chunk).min(best.tables[t].rows);
+                    let candidate = rules.valid(without_rows(&best, t, start, end));
+                    if candidate.total_rows() < best.total_rows() && probe.fails(&candidate) {
+                        best = candidate;
+                        changed = true;
+                    } else {
+                        start += chunk;
+                    }
+                }
+                chunk /= 2;
+            }
+        }
+        if !changed || probe.probes >= MAX_PROBES {
+            return best;
+        }
+    }
+}
+
+/// Makes each value simpler where the difference stays: NULL where the column may be null,
+/// then [`Value::simpler`]'s candidates. Key columns keep their values, so keys stay unique
+/// and references keep pointing at their rows.
+fn simpler_values(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules) -> Dataset {
+    for t in 0..best.tables.len() {
+        for c in 0..best.tables[t].columns.len() {
+            let table = &best.tables[t];
+            if rules.is_key(&table.name, &table.columns[c].name) {
+                continue;
+            }
+            let nullable = rules.nullable(&table.name, &table.columns[c].name);
+            for r in 0..best.tables[t].rows {
+                let Some(current) = best.tables[t].columns[c].values[r].clone() else { continue };
+                let mut candidates: Vec<Option<Value>> = Vec::new();
+                if nullable {
+                    candidates.push(None);
+                }
+                candidates.extend(current.simpler().into_iter().map(Some));
+                for candidate in candidates {
+                    if probe.probes >= MAX_PROBES {
+                        return best;
+                    }
+                    let mut tried = best.clone();
+                    tried.tables[t].columns[c].values[r] = candidate;
+                    if probe.fails(&tried) {
+                        best = tried;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The source tables model `model` reads, directly or through upstream models.
+fn upstream_tables(project: &Project, model: usize) -> HashSet<String> {
+    let spec = &project.spec.spec;
+    let tables = ProjectTables::new(spec, &project.catalog);
+    let mut out = HashSet::new();
+    let mut todo = vec![model];
+    let mut seen = HashSet::new();
+    while let Some(m) = todo.pop() {
+        if !seen.insert(m) {
+            continue;
+        }
+        for entry in &spec.models[m].sources {
+            if let Some(upstream) = spec.models.iter().position(|x| &x.name == entry) {
+                todo.push(upstream);
+                continue;
+            }
+            let parts: Vec<String> = entry.split('.').map(str::to_string).collect();
+            if let Some(info) = crate::sql::lineage::Tables::lookup(&tables, &parts) {
+                out.insert(info.key);
+            }
+        }
+    }
+    out
+}
+
+/// `dataset` with every table outside `keep` emptied (the tables stay, so the code still finds
+/// them).
+fn only_tables(dataset: &Dataset, keep: &HashSet<String>) -> Dataset {
+    let mut out = dataset.clone();
+    for table in &mut out.tables {
+        if !keep.contains(&table.name) {
+            clear(table);
+        }
+    }
+    out
+}
+
+fn clear(table: &mut SynthTable) {
+    for column in &mut table.columns {
+        column.values.clear();
+    }
+    table.rows = 0;
+}
+
+/// `dataset` without rows `start..end` of table `t`.
+fn without_rows(dataset: &Dataset, t: usize, start: usize, end: usize) -> Dataset {
+    let mut out = dataset.clone();
+    let table = &mut out.tables[t];
+    for column in &mut table.columns {
+        column.values.drain(start..end.min(column.values.len()));
+    }
+    table.rows -= end - start;
+    out
+}
+
+/// What the sources declare, for keeping shrunk datasets valid.
+struct Rules {
+    /// (table, column) pairs in a declared key or foreign key (either side).
+    keys: HashSet<(String, String)>,
+    /// (table, column) pairs declared nullable.
+    nullable: HashSet<(String, String)>,
+    /// Foreign keys: (table, columns, referenced table, referenced columns).
+    foreign: Vec<(String, Vec<String>, String, Vec<String>)>,
+}
+
+impl Rules {
+    fn of(project: &Project) -> Rules {
+        let mut rules = Rules { keys: HashSet::new(), nullable: HashSet::new(), foreign: Vec::new() };
+        for (name, source) in &project.catalog.tables {
+            let table = &source.table;
+            for column in &table.columns {
+                if column.nullable {
+                    rules.nullable.insert((name.clone(), column.name.clone()));
+                }
+            }
+            for key in &table.keys {
+                rules.keys.extend(key.iter().map(|c| (name.clone(), c.clone())));
+            }
+            for fk in &table.foreign_keys {
+                rules.keys.extend(fk.columns.iter().map(|c| (name.clone(), c.clone())));
+                rules.keys.extend(fk.referenced_columns.iter().map(|c| (fk.references.clone(), c.clone())));
+                rules.foreign.push((
+                    name.clone(),
+                    fk.columns.clone(),
+                    fk.references.clone(),
+                    fk.referenced_columns.clone(),
+                ));
+            }
+        }
+        rules
+    }
+
+    fn is_key(&self, table: &str, column: &str) -> bool {
+        self.keys.iter().any(|(t, c)| t == table && c.eq_ignore_ascii_case(column))
+    }
+
+    fn nullable(&self, table: &str, column: &str) -> bool {
+        self.nullable.iter().any(|(t, c)| t == table && c.eq_ignore_ascii_case(column))
+    }
+
+    /// `dataset` without the rows whose foreign key points at a row no longer there, repeated
+    /// until every reference holds.
+    fn valid(&self, mut dataset: Dataset) -> Dataset {
+        loop {
+            let mut removed = false;
+            for (table, columns, parent, parent_columns) in &self.foreign {
+                let Some(p) = dataset.tables.iter().position(|t| &t.name == parent) else { continue };
+                let present: HashSet<Vec<String>> =
+                    (0..dataset.tables[p].rows).filter_map(|r| tuple(&dataset.tables[p], parent_columns, r)).collect();
+                let Some(c) = dataset.tables.iter().position(|t| &t.name == table) else { continue };
+                let child = &dataset.tables[c];
+                let keep: Vec<bool> = (0..child.rows)
+                    .map(|r| match tuple(child, columns, r) {
+                        Some(t) => present.contains(&t),
+                        // A NULL in a foreign key points nowhere, which it may.
+                        None => true,
+                    })
+                    .collect();
+                if keep.iter().all(|k| *k) {
+                    continue;
+                }
+                removed = true;
+                let child = &mut dataset.tables[c];
+                for column in &mut child.columns {
+                    let mut r = 0;
+                    column.values.retain(|_| {
+                        r += 1;
+                        keep[r - 1]
+                    });
+                }
+                child.rows = keep.iter().filter(|k| **k).count();
+            }
+            if !removed {
+                return dataset;
+            }
+        }
+    }
+}
+
+/// The text of `columns` of row `r`, or `None` when one is NULL (or missing).
+fn tuple(table: &SynthTable, columns: &[String], r: usize) -> Option<Vec<String>> {
+    columns
+        .iter()
+        .map(|name| {
+            let column = table.columns.iter().find(|c| c.name.eq_ignore_ascii_case(name))?;
+            column.values.get(r)?.as_ref().map(Value::to_text)
+        })
+        .collect()
+}
+
+/// A table read back from the database: its columns with their DuckDB types, and its rows.
+pub(crate) struct ReadTable {
+    pub name: String,
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<Row>,
+}
+
+/// What the last probe's database shows about the difference.
+struct Evidence {
+    /// The model's direct inputs as it read them.
+    inputs: Vec<ReadTable>,
+    /// The whole reference result (mapping and aggregate models).
+    expected: Option<ReadTable>,
+    explanation: Explanation,
+}
+
+impl Evidence {
+    fn read(engine: &Engine, project: &Project, code: &CodeCheck, model: usize, difference: &Difference) -> Evidence {
+        let spec = &project.spec.spec;
+        let catalog = engine.catalog().to_string();
+        let tables = ProjectTables::new(spec, &project.catalog);
+        let mut inputs = Vec::new();
+        for entry in &spec.models[model].sources {
+            let Some(relation) = relation_for(&tables, &catalog, entry) else { continue };
+            let name = match tables.model_table(entry) {
+                Some(table) => table,
+                None => {
+                    let parts: Vec<String> = entry.split('.').map(str::to_string).collect();
+                    crate::sql::lineage::Tables::lookup(&tables, &parts).map(|i| i.key).unwrap_or_else(|| entry.clone())
+                }
+            };
+            if let Some(table) = read_table(engine, &relation, name) {
+                inputs.push(table);
+            }
+        }
+        let model_name = &spec.models[model].name;
+        let expected = match difference.after_run {
+            None => read_table(
+                engine,
+                &crate::engine::pipeline::qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{model_name}")),
+                model_name.clone(),
+            ),
+            Some(_) => None,
+        };
+        let model_code = code.models.iter().find(|m| &m.model == model_name);
+        let actual = tables.model_table(model_name).map(|t| crate::engine::pipeline::qualify(&catalog, &t));
+        let explanation = explain(engine, project, model, model_code, difference, actual.as_deref());
+        Evidence { inputs, expected, explanation }
+    }
+
+    fn finding(
+        &self,
+        project: &Project,
+        code: &CodeCheck,
+        model: usize,
+        synth: &SynthOptions,
+        shrunk: bool,
+        difference: &Difference,
+    ) -> Finding {
+        let name = &project.spec.spec.models[model].name;
+        let mut finding = base_finding(project, code, model, difference, &self.explanation);
+        let sizes: Vec<String> = self.inputs.iter().map(|t| format!("{} row{} of {}", t.rows.len(), plural(t.rows.len()), t.name)).collect();
+        finding.help = Some(format!(
+            "{}\ncounterexample (seed {}{}): {}; replay with `--seed {} --rows {}`{}",
+            differences_table(&difference.comparison),
+            synth.seed,
+            if shrunk { ", shrunk" } else { "" },
+            if sizes.is_empty() { "no input rows".to_string() } else { sizes.join(", ") },
+            synth.seed,
+            synth.rows,
+            if difference.after_run.is_none() { "; `--emit-fixture DIR` writes it as a regression test" } else { "" },
+        ));
+        for input in &self.inputs {
+            finding = finding.table(EvidenceTable {
+                role: TableRole::Input,
+                name: input.name.clone(),
+                columns: input.columns.iter().map(|(c, _)| c.clone()).collect(),
+                rows: input.rows.clone(),
+            });
+        }
+        let (expected, actual) = sides(&difference.comparison);
+        let columns = difference.comparison.columns.clone();
+        if !expected.is_empty() {
+            finding = finding.table(EvidenceTable { role: TableRole::Expected, name: name.clone(), columns: columns.clone(), rows: expected });
+        }
+        if !actual.is_empty() {
+            finding = finding.table(EvidenceTable { role: TableRole::Actual, name: name.clone(), columns, rows: actual });
+        }
+        finding
+    }
+}
+
+/// Rows of a table or query, sorted, with the columns' DuckDB types.
+fn read_table(engine: &Engine, relation: &str, name: String) -> Option<ReadTable> {
+    let columns = engine.describe(relation).ok()?;
+    let (_, rows) = engine.query(&format!("SELECT * FROM {relation} ORDER BY ALL")).ok()?;
+    Some(ReadTable { name, columns, rows })
+}
+
+/// The finding without evidence, when the difference could not be replayed.
+fn plain_finding(project: &Project, code: &CodeCheck, model: usize, synth: &SynthOptions, difference: &Difference) -> Finding {
+    let mut finding = base_finding(project, code, model, difference, &Explanation::default());
+    finding.help = Some(format!(
+        "{}\nfound on the dataset of seed {}; replay with `--seed {} --rows {}`",
+        differences_table(&difference.comparison),
+        synth.seed,
+        synth.seed,
+        synth.rows
+    ));
+    finding
+}
+
+/// DIF001 for the model, its message saying how the output differs, placed where the
+/// explanation points (a join) or at the code's first statement.
+fn base_finding(
+    project: &Project,
+    code: &CodeCheck,
+    model: usize,
+    difference: &Difference,
+    explanation: &Explanation,
+) -> Finding {
+    let name = &project.spec.spec.models[model].name;
+    let c = &difference.comparison;
+    let mut counts = Vec::new();
+    if c.missing_rows > 0 {
+        counts.push(format!("{} expected row{} missing", c.missing_rows, plural(c.missing_rows)));
+    }
+    if c.extra_rows > 0 {
+        counts.push(format!("{} row{} the spec does not give", c.extra_rows, plural(c.extra_rows)));
+    }
+    let counts = format!(
+        "{} ({} row{} expected, {} produced)",
+        counts.join(", "),
+        c.expected_rows,
+        plural(c.expected_rows),
+        c.actual_rows
+    );
+    let what = match difference.after_run {
+        Some(run) => format!("`{name}` differs from the spec's reference history after run {run} of {}", crate::engine::history::RUNS),
+        None => format!("`{name}` differs from the spec's reference result on the same inputs"),
+    };
+    let message = if explanation.sentences.is_empty() {
+        format!("{what}: {counts}")
+    } else {
+        format!("{what}: {}; {counts}", explanation.sentences.join("; "))
+    };
+    let mut finding = Finding::new(Code::DiffersFromReference, message).model(name);
+    if let Some(model_code) = code.models.iter().find(|m| &m.model == name) {
+        let location = explanation.location.clone().unwrap_or_else(|| crate::engine::pipeline::statement_location(model_code, 0));
+        finding = finding.at(location);
+    }
+    finding
+}
+
+/// The expected side and the actual side of the differing rows.
+fn sides(comparison: &Comparison) -> (Vec<Row>, Vec<Row>) {
+    let expected = comparison.differences.iter().filter_map(|(e, _)| e.clone()).collect();
+    let actual = comparison.differences.iter().filter_map(|(_, a)| a.clone()).collect();
+    (expected, actual)
+}
+
+/// The differing rows, expected beside actual, one line each, columns that disagree marked.
+pub(crate) fn differences_table(comparison: &Comparison) -> String {
+    let show = |row: &Option<Row>| match row {
+        Some(values) => {
+            values.iter().map(|v| v.clone().unwrap_or_else(|| "NULL".into())).collect::<Vec<_>>().join(" | ")
+        }
+        None => "(none)".into(),
+    };
+    let mut out = format!("columns: {}\n", comparison.columns.join(" | "));
+    for (expected, actual) in &comparison.differences {
+        let differing: Vec<&str> = match (expected, actual) {
+            (Some(e), Some(a)) => comparison
+                .columns
+                .iter()
+                .zip(e.iter().zip(a))
+                .filter(|(_, (x, y))| x != y)
+                .map(|(c, _)| c.as_str())
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.push_str(&format!("expected: {}\n  actual: {}", show(expected), show(actual)));
+        if !differing.is_empty() {
+            out.push_str(&format!("\n  differs in: {}", differing.join(", ")));
+        }
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,49 @@
+-- defect: the UPDATE closes every current row each run, changed or not (its change condition is gone)
+-- kind: scd2-expires-unchanged
+-- dim_customers_scd2: type 2 history of temp.stg_customers, keyed on customer_id.
+-- Each run closes the current version of every key that changed or vanished, then opens a
+-- version for every key in the snapshot that has no current version (new, changed or back).
+-- Tracked columns compare NULL-safely; an open version has valid_to NULL.
+CREATE TABLE IF NOT EXISTS analytics.dim_customers_scd2 (
+    customer_id BIGINT,
+    email VARCHAR,
+    phone_e164 VARCHAR,
+    lifecycle_stage VARCHAR,
+    country VARCHAR,
+    city VARCHAR,
+    state VARCHAR,
+    postal_code VARCHAR,
+    created_at TIMESTAMP,
+    valid_from TIMESTAMP,
+    valid_to TIMESTAMP,
+    is_current BOOLEAN
+);
+
+UPDATE analytics.dim_customers_scd2 AS target
+SET valid_to = CURRENT_TIMESTAMP, is_current = FALSE
+WHERE target.is_current;
+
+INSERT INTO analytics.dim_customers_scd2 (
+    customer_id, email, phone_e164, lifecycle_stage, country, city, state, postal_code, created_at,
+    valid_from, valid_to, is_current
+)
+SELECT
+    source.customer_id,
+    source.email,
+    source.phone_e164,
+    source.lifecycle_stage,
+    source.country,
+    source.city,
+    source.state,
+    source.postal_code,
+    source.created_at,
+    CURRENT_TIMESTAMP,
+    CAST(NULL AS TIMESTAMP),
+    TRUE
+FROM temp.stg_customers AS source
+WHERE NOT EXISTS (
+    SELECT 1
+    FROM analytics.dim_customers_scd2 AS target
+    WHERE target.customer_id = source.customer_id
+        AND target.is_current
+);

@@ -1,0 +1,28 @@
+-- defect: the address filter is 'country IS NOT NULL AND country <> ''' instead of 'country IS NOT NULL'
+-- kind: wrong-predicate
+-- stg_customers: one row per CRM customer, standardised, with its address.
+-- Addresses without a country are dropped before the LEFT JOIN, so a customer whose only
+-- address lacks a country is kept with null address columns.
+WITH customers AS (
+    SELECT customer_id, email, phone, status, created_at
+    FROM raw.crm_customers
+),
+
+addresses AS (
+    SELECT customer_id, country, city, state, postal_code
+    FROM raw.crm_addresses
+    WHERE country IS NOT NULL AND country <> ''
+)
+
+SELECT
+    customers.customer_id AS customer_id,
+    lower(regexp_replace(customers.email, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS email,
+    CASE WHEN regexp_matches(regexp_replace(customers.phone, '[^0-9]', '', 'g'), '^1?[0-9]{10}$') THEN '+1' || right(regexp_replace(customers.phone, '[^0-9]', '', 'g'), 10) WHEN regexp_matches(regexp_replace(customers.phone, '[^0-9]', '', 'g'), '^[0-9]{11,15}$') THEN '+' || regexp_replace(customers.phone, '[^0-9]', '', 'g') ELSE NULL END AS phone_e164,
+    CASE WHEN customers.status = 'active' THEN 'active' WHEN customers.status = 'inactive' THEN 'churned' WHEN customers.status = 'trial' THEN 'trial' WHEN customers.status = 'prospect' THEN 'prospect' ELSE 'unknown' END AS lifecycle_stage,
+    addresses.country AS country,
+    addresses.city AS city,
+    addresses.state AS state,
+    addresses.postal_code AS postal_code,
+    customers.created_at AS created_at
+FROM customers
+LEFT JOIN addresses ON customers.customer_id = addresses.customer_id

@@ -1,0 +1,16 @@
+-- defect: tickets are filtered to status IN ('OPEN', 'CLOSED') before grouping
+-- kind: filter-drops-groups
+-- stg_support_pivot: open and closed ticket counts per customer.
+-- count(*) FILTER keeps BigQuery's COUNTIF meaning: 0, never NULL, and a BIGINT.
+WITH tickets AS (
+    SELECT customer_id, status
+    FROM raw.support_tickets
+    WHERE status IN ('OPEN', 'CLOSED')
+)
+
+SELECT
+    tickets.customer_id AS customer_id,
+    count(*) FILTER (WHERE tickets.status = 'OPEN') AS open_tickets,
+    count(*) FILTER (WHERE tickets.status = 'CLOSED') AS closed_tickets
+FROM tickets
+GROUP BY tickets.customer_id

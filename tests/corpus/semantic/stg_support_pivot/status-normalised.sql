@@ -1,0 +1,15 @@
+-- defect: both counts compare upper(trim(status)) instead of status
+-- kind: added-normalisation
+-- stg_support_pivot: open and closed ticket counts per customer.
+-- count(*) FILTER keeps BigQuery's COUNTIF meaning: 0, never NULL, and a BIGINT.
+WITH tickets AS (
+    SELECT customer_id, status
+    FROM raw.support_tickets
+)
+
+SELECT
+    tickets.customer_id AS customer_id,
+    count(*) FILTER (WHERE upper(trim(tickets.status)) = 'OPEN') AS open_tickets,
+    count(*) FILTER (WHERE upper(trim(tickets.status)) = 'CLOSED') AS closed_tickets
+FROM tickets
+GROUP BY tickets.customer_id
