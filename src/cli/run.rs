@@ -684,3 +684,48 @@ fn explain(args: &ExplainArgs) -> Outcome {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn lint(terminal: &Terminal) -> Outcome {
+        let dir = crate::test_support::crate_root().join("specs/customer360");
+        let cli = Cli::parse_from(["specproof", "lint", &dir.to_string_lossy()]);
+        run_with(cli, terminal)
+    }
+
+    #[test]
+    fn colour_and_timing_only_on_a_terminal_and_never_with_no_color() {
+        let captured = lint(&Terminal::default());
+        assert!(!captured.stdout.contains('\x1b'), "captured output has no colour");
+        assert!(captured.stdout.contains("7 errors, 0 warnings (7 about the spec)\n"), "and no duration");
+        let tty = Terminal { stdout_is_tty: true, ..Terminal::default() };
+        let coloured = lint(&tty);
+        assert!(coloured.stdout.contains("\x1b[1;31mFAILED\x1b[0m"), "{}", coloured.stdout);
+        assert!(coloured.stdout.contains("(7 about the spec) in "), "a terminal sees the duration");
+        let no_color = lint(&Terminal { no_color: true, ..tty });
+        assert!(!no_color.stdout.contains('\x1b'), "NO_COLOR wins");
+        assert_eq!(captured.code, 1);
+    }
+
+    #[test]
+    fn each_output_file_gets_the_format_its_extension_names() {
+        let files = |names: &[&str]| names.iter().map(PathBuf::from).collect::<Vec<_>>();
+        let formats = |d: Destinations| d.into_iter().map(|(f, _)| f).collect::<Vec<_>>();
+        assert_eq!(formats(destinations(None, &[]).unwrap()), [Format::Text]);
+        assert_eq!(formats(destinations(Some(Format::Sarif), &[]).unwrap()), [Format::Sarif]);
+        let all = destinations(None, &files(&["a.json", "b.xml", "c.sarif", "d.md", "e.sarif.json"])).unwrap();
+        assert_eq!(
+            formats(all),
+            [Format::Text, Format::Json, Format::Junit, Format::Sarif, Format::Markdown, Format::Sarif]
+        );
+        assert_eq!(
+            formats(destinations(Some(Format::Junit), &files(&["report"])).unwrap()),
+            [Format::Text, Format::Junit]
+        );
+        assert!(destinations(None, &files(&["report"])).unwrap_err().contains("cannot tell the format"));
+        assert!(destinations(Some(Format::Json), &files(&["a.json", "b.xml"])).is_err());
+    }
+}
