@@ -94,7 +94,11 @@ fn validate_runs_the_lint_and_the_static_check_of_the_code() {
     // The seven lint findings about the spec; the example's code draws none.
     assert_eq!(value["summary"]["errors"], 7);
     assert!(value["scope"].as_str().unwrap().contains("static check of 5 model files"), "{}", value["scope"]);
-    assert!(value["scope"].as_str().unwrap().contains("5 models run on 8 synthetic datasets of 1200 rows (seeds 42–49)"), "{}", value["scope"]);
+    assert!(
+        value["scope"].as_str().unwrap().contains("5 models run on 8 synthetic datasets of 1200 rows (seeds 42–49)"),
+        "{}",
+        value["scope"]
+    );
     let subjects: Vec<&str> =
         value["findings"].as_array().unwrap().iter().map(|f| f["subject"].as_str().unwrap()).collect();
     assert!(subjects.iter().all(|s| *s == "spec"), "{subjects:?}");

@@ -131,7 +131,15 @@ fn judge(case: &Path) -> Verdict {
         .max()
         .unwrap_or(0);
     let _ = std::fs::remove_dir_all(&dir);
-    Verdict { kind, case: format!("{model}/{stem}.{}", if duckdb { "sql" } else { "sqlx" }), flagged, wrong_models, codes, largest_table, took }
+    Verdict {
+        kind,
+        case: format!("{model}/{stem}.{}", if duckdb { "sql" } else { "sqlx" }),
+        flagged,
+        wrong_models,
+        codes,
+        largest_table,
+        took,
+    }
 }
 
 #[test]
@@ -155,7 +163,11 @@ fn the_corpus_is_flagged_on_the_right_model_with_small_counterexamples() {
             v.took.as_millis(),
             v.largest_table,
             v.codes.join(","),
-            if v.wrong_models.is_empty() { String::new() } else { format!("  WRONG MODEL: {}", v.wrong_models.join(", ")) }
+            if v.wrong_models.is_empty() {
+                String::new()
+            } else {
+                format!("  WRONG MODEL: {}", v.wrong_models.join(", "))
+            }
         );
         times.push(v.took);
     }
@@ -170,14 +182,22 @@ fn the_corpus_is_flagged_on_the_right_model_with_small_counterexamples() {
     );
     assert!(flagged * 100 >= verdicts.len() * 95, "only {flagged} of {} flagged", verdicts.len());
     let wrong: Vec<&Verdict> = verdicts.iter().filter(|v| !v.wrong_models.is_empty()).collect();
-    assert!(wrong.is_empty(), "findings about the code of another model: {:?}", wrong.iter().map(|v| (&v.case, &v.wrong_models)).collect::<Vec<_>>());
+    assert!(
+        wrong.is_empty(),
+        "findings about the code of another model: {:?}",
+        wrong.iter().map(|v| (&v.case, &v.wrong_models)).collect::<Vec<_>>()
+    );
     // A LIMIT n that truncates shows only on more than n rows: its smallest counterexample has
     // n + 1 rows by construction, so it is held to that instead.
     let large: Vec<&Verdict> = verdicts
         .iter()
         .filter(|v| if v.kind == "order-limit" { v.largest_table > 101 } else { v.largest_table > 6 })
         .collect();
-    assert!(large.is_empty(), "counterexamples over 6 rows a table: {:?}", large.iter().map(|v| (&v.case, v.largest_table)).collect::<Vec<_>>());
+    assert!(
+        large.is_empty(),
+        "counterexamples over 6 rows a table: {:?}",
+        large.iter().map(|v| (&v.case, v.largest_table)).collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -133,7 +133,10 @@ fn a_failing_assert_names_its_place_and_message() {
         assert!(help.starts_with("`(SELECT COUNT(*) FROM analytics.fact_customer_orders)` is "), "{help}");
         // The expectation is wrong, not the code: the spec's own result fails it too.
         assert_eq!(finding["subject"], "test", "{finding}");
-        assert!(help.ends_with("the spec's own result fails this test too, so the test is wrong, not the code"), "{help}");
+        assert!(
+            help.ends_with("the spec's own result fails this test too, so the test is wrong, not the code"),
+            "{help}"
+        );
     }
 }
 

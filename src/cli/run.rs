@@ -308,7 +308,8 @@ fn check_project(
                             .iter()
                             .any(|m| m.name == model && m.constraints.scd_type == Some(2));
                         // An SCD2 model is compared with its reference history when its history ran.
-                        let compared = !scd2 || stage != Stage::Reference || outcome.histories.iter().any(|m| m == model);
+                        let compared =
+                            !scd2 || stage != Stage::Reference || outcome.histories.iter().any(|m| m == model);
                         (outcome.ran.iter().any(|m| m == model) && compared).then_some(Ok(()))
                     };
                     checks.add(&[Stage::Execution, Stage::OutputChecks, Stage::Reference], &ran);
@@ -500,15 +501,15 @@ fn init(args: &InitArgs) -> Outcome {
 
 /// Writes each regression test into `dir` (created if missing); an existing file of the same
 /// name is replaced, since it is the same counterexample written again. Returns the paths.
-fn write_fixtures(dir: &std::path::Path, fixtures: &[(String, String, String)]) -> Result<Vec<String>, String> {
+fn write_fixtures(dir: &std::path::Path, fixtures: &[crate::prove::Fixture]) -> Result<Vec<String>, String> {
     let fail = |what: &str, path: &std::path::Path, e: std::io::Error| {
         format!("specproof: error: cannot {what} {}: {e}\n", crate::project::layout::display(path))
     };
     std::fs::create_dir_all(dir).map_err(|e| fail("create", dir, e))?;
     let mut written = Vec::new();
-    for (_, name, text) in fixtures {
-        let path = dir.join(name);
-        std::fs::write(&path, text).map_err(|e| fail("write", &path, e))?;
+    for fixture in fixtures {
+        let path = dir.join(&fixture.file);
+        std::fs::write(&path, &fixture.text).map_err(|e| fail("write", &path, e))?;
         written.push(crate::project::layout::display(&path));
     }
     Ok(written)

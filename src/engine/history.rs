@@ -113,7 +113,10 @@ pub(crate) fn run_history(
         }
         findings.extend(check_scd2_invariants(engine.connection(), spec, target.index, &table, n));
         let kept = format!("temp.main.specproof_history_run{n}");
-        if engine.execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_run{n} AS SELECT * FROM {}", plan.source)).is_ok() {
+        if engine
+            .execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_run{n} AS SELECT * FROM {}", plan.source))
+            .is_ok()
+        {
             snapshots.push(Snapshot { relation: kept, run_time: time });
             tables.push(keep_table(engine, &target.relation, n));
         }

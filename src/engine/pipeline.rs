@@ -12,12 +12,12 @@ use crate::check::lineage::CodeCheck;
 use crate::check::output::{check_output, OutputTable};
 use crate::finding::{Finding, Location};
 use crate::project::layout::Project;
+use crate::reference::Comparison;
 use crate::spec::lint::graph::dependencies;
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::code::{ModelCode, ProjectTables};
 use crate::suite::run::{run_suite, MainRun};
 use crate::suite::Suite;
-use crate::reference::Comparison;
 use crate::synth::{load, SynthOptions};
 use rayon::prelude::*;
 use sqlparser::ast::{Spanned, Statement};
@@ -59,7 +59,10 @@ pub struct Step {
 /// A callback told of each [`Step`]; called from worker threads, so it must be cheap and
 /// thread-safe. The default does nothing.
 #[derive(Clone, Default)]
-pub struct Progress(Option<std::sync::Arc<dyn Fn(&Step) + Send + Sync>>);
+pub struct Progress(Option<ProgressFn>);
+
+/// The callback a [`Progress`] holds.
+type ProgressFn = std::sync::Arc<dyn Fn(&Step) + Send + Sync>;
 
 impl Progress {
     /// A progress callback.
@@ -101,8 +104,8 @@ pub struct RunOutcome {
     /// Datasets searched (the first included).
     pub cases: usize,
     /// Regression tests in the shipped-test format, one per model that differs from its
-    /// reference and whose counterexample could be written as one: (model, file name, text).
-    pub fixtures: Vec<(String, String, String)>,
+    /// reference and whose counterexample could be written as one.
+    pub fixtures: Vec<crate::prove::Fixture>,
 }
 
 /// Runs the models of `project` whose code `code` holds, on synthetic data, then the shipped
@@ -233,16 +236,15 @@ pub(crate) fn run_case(
         ) else {
             continue;
         };
-        let target =
-            HistoryTarget {
-                index: i,
-                code,
-                statements: &statements,
-                relation,
-                source,
-                catalog: catalog_name.clone(),
-                turn: options.synth.seed,
-            };
+        let target = HistoryTarget {
+            index: i,
+            code,
+            statements: &statements,
+            relation,
+            source,
+            catalog: catalog_name.clone(),
+            turn: options.synth.seed,
+        };
         match run_history(&engine, project, &target, &options.run_time, &execute) {
             History::Checked { findings, difference } => {
                 outcome.findings.extend(findings);

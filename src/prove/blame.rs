@@ -32,7 +32,12 @@ pub fn reference_code(project: &Project, catalog: &str, run_time: &str) -> CodeC
     for (i, model) in spec.models.iter().enumerate() {
         let sql = if model.constraints.scd_type == Some(2) {
             let Some(source) = model.sources.first().and_then(|s| names(s)) else { continue };
-            history_sql(&project.spec, &project.catalog, i, &[Snapshot { relation: source, run_time: run_time.to_string() }])
+            history_sql(
+                &project.spec,
+                &project.catalog,
+                i,
+                &[Snapshot { relation: source, run_time: run_time.to_string() }],
+            )
         } else {
             match queries.get(i).and_then(Option::as_ref) {
                 Some(query) if !query.incomplete => sql_for_query(&project.spec, i, Some(query), &names),
@@ -123,7 +128,8 @@ pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mu
     ];
     let mut checked: Vec<(usize, Vec<Finding>)> = Vec::new();
     for finding in findings.iter_mut().filter(|f| spec_tests.contains(&f.code) && f.subject == Subject::Code) {
-        let Some(model) = finding.model.as_ref().and_then(|m| project.spec.spec.models.iter().position(|x| &x.name == m))
+        let Some(model) =
+            finding.model.as_ref().and_then(|m| project.spec.spec.models.iter().position(|x| &x.name == m))
         else {
             continue;
         };
@@ -137,7 +143,8 @@ pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mu
                 &checked[checked.len() - 1].1
             }
         };
-        let Some(same) = on_reference.iter().find(|r| r.code == finding.code && r.json_path == finding.json_path) else {
+        let Some(same) = on_reference.iter().find(|r| r.code == finding.code && r.json_path == finding.json_path)
+        else {
             continue;
         };
         finding.subject = Subject::Spec;

@@ -63,7 +63,13 @@ pub(crate) fn explain(
     };
     let key_text = |row: &Row| {
         key.iter()
-            .map(|&i| format!("{}={}", columns[i], row[i].clone().map(|v| quoted_if_text(&v)).unwrap_or_else(|| "NULL".into())))
+            .map(|&i| {
+                format!(
+                    "{}={}",
+                    columns[i],
+                    row[i].clone().map(|v| quoted_if_text(&v)).unwrap_or_else(|| "NULL".into())
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -105,7 +111,9 @@ pub(crate) fn explain(
                         }
                         s
                     }
-                    _ if expected_n == 0 && !comparison.differences.iter().any(|(e, _)| e.as_ref().is_some_and(|e| same_key(e, a))) => {
+                    _ if expected_n == 0
+                        && !comparison.differences.iter().any(|(e, _)| e.as_ref().is_some_and(|e| same_key(e, a))) =>
+                    {
                         format!("{k} is in the output but not in the spec's result")
                     }
                     _ => continue,
@@ -181,7 +189,12 @@ fn count_key(engine: &Engine, table: &str, columns: &[String], key: &[usize], ro
 /// reference has its key once).
 fn expected_count(comparison: &crate::reference::Comparison, key: &[usize], row: &Row) -> usize {
     // A key the reference has agrees on at least one row, or is among the missing rows.
-    let missing = comparison.differences.iter().filter_map(|(e, _)| e.as_ref()).filter(|e| key.iter().all(|&i| e[i] == row[i])).count();
+    let missing = comparison
+        .differences
+        .iter()
+        .filter_map(|(e, _)| e.as_ref())
+        .filter(|e| key.iter().all(|&i| e[i] == row[i]))
+        .count();
     if missing > 0 {
         return missing;
     }
@@ -193,11 +206,7 @@ fn expected_count(comparison: &crate::reference::Comparison, key: &[usize], row:
 fn fan_out_cause(code: Option<&ModelCode>, lineage: &crate::sql::lineage::Lineage) -> Option<(String, Location)> {
     let code = code?;
     let join = lineage.joins.iter().rev().find(|j| !matches!(j.kind, JoinType::Other))?;
-    let names: Vec<String> = lineage
-        .joins
-        .iter()
-        .flat_map(|j| j.right.iter().map(|t| short(t)))
-        .collect();
+    let names: Vec<String> = lineage.joins.iter().flat_map(|j| j.right.iter().map(|t| short(t))).collect();
     let at = code.locate(join.pos.line, join.pos.column);
     let text = match names.as_slice() {
         [one] => format!("the join to {one} fans out"),

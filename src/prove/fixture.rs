@@ -31,11 +31,24 @@ pub(crate) fn fixture_text(
     let inputs: Vec<ReadTable> = inputs.iter().map(in_dialect).collect();
     let expected = in_dialect(expected);
     let mut out = String::new();
-    let _ = writeln!(out, "-- Regression test written by `specproof validate --emit-fixture`: the counterexample on which");
-    let _ = writeln!(out, "-- `{name}` differed from the spec's reference result (synthetic data, seed {}, shrunk).", synth.seed);
-    let _ = writeln!(out, "-- It fails while the code computes something else, and passes once it computes what the spec says.");
+    let _ =
+        writeln!(out, "-- Regression test written by `specproof validate --emit-fixture`: the counterexample on which");
+    let _ = writeln!(
+        out,
+        "-- `{name}` differed from the spec's reference result (synthetic data, seed {}, shrunk).",
+        synth.seed
+    );
+    let _ = writeln!(
+        out,
+        "-- It fails while the code computes something else, and passes once it computes what the spec says."
+    );
     for input in &inputs {
-        let _ = writeln!(out, "CREATE OR REPLACE TEMP TABLE {} AS (\n{}\n);", input.name, select_rows(dialect, input, false));
+        let _ = writeln!(
+            out,
+            "CREATE OR REPLACE TEMP TABLE {} AS (\n{}\n);",
+            input.name,
+            select_rows(dialect, input, false)
+        );
     }
     let columns: Vec<String> = expected.columns.iter().map(|(c, ty)| compared(dialect, c, ty)).collect();
     let _ = writeln!(out);
@@ -132,8 +145,7 @@ fn select_rows(dialect: Dialect, table: &ReadTable, round: bool) -> String {
         return out;
     }
     for row in &table.rows[1..] {
-        let values: Vec<String> =
-            table.columns.iter().zip(row).map(|((_, ty), v)| typed(literal(v, ty), ty)).collect();
+        let values: Vec<String> = table.columns.iter().zip(row).map(|((_, ty), v)| typed(literal(v, ty), ty)).collect();
         out.push_str(&format!("\n  UNION ALL SELECT {}", values.join(", ")));
     }
     out

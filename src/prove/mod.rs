@@ -45,7 +45,7 @@ pub fn search(
         .into_par_iter()
         .filter_map(|k| {
             let synth = case_options(&options.synth, k);
-            let run_options = RunOptions { synth: synth.clone(), ..in_memory(options) };
+            let run_options = RunOptions { synth, ..in_memory(options) };
             let data = synthesize(&project.spec, &project.catalog, &synth);
             // A dataset that cannot load or run (the first one did) adds nothing to report.
             let found = run_case(project, code, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
@@ -84,12 +84,12 @@ pub fn search(
     let all = std::iter::once((options.synth.seed, &main)).chain(others.iter().map(|(s, r)| (*s, r)));
     for (seed, run) in all {
         for difference in &run.differences {
-            differences.entry(difference.model).or_default().push((SynthOptions { seed, ..options.synth.clone() }, difference));
+            differences.entry(difference.model).or_default().push((SynthOptions { seed, ..options.synth }, difference));
         }
     }
     let total = differences.len();
     let shrunk = AtomicUsize::new(0);
-    let reported: Vec<(Finding, Option<(String, String, String)>)> = differences
+    let reported: Vec<Reported> = differences
         .into_par_iter()
         .map(|(model, found)| {
             let report = smallest_counterexample(project, code, options, model, &found);
@@ -110,6 +110,20 @@ pub fn search(
     Ok(outcome)
 }
 
+/// A counterexample written as a shipped test (`--emit-fixture`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixture {
+    /// The model it tests.
+    pub model: String,
+    /// Its file name, `specproof_<model>_seed<S>.sql`.
+    pub file: String,
+    /// The test file's text.
+    pub text: String,
+}
+
+/// A finding and the regression test that replays it, when there is one.
+type Reported = (Finding, Option<Fixture>);
+
 /// The most rows per input table a counterexample should need to be read at a glance.
 pub const SMALL_TABLE: usize = 6;
 
@@ -125,13 +139,13 @@ fn smallest_counterexample(
     options: &RunOptions,
     model: usize,
     found: &[(SynthOptions, &Difference)],
-) -> (Finding, Option<(String, String, String)>) {
+) -> Reported {
     let size = |finding: &Finding| {
         let inputs = finding.tables.iter().filter(|t| t.role == crate::finding::TableRole::Input);
         let rows: Vec<usize> = inputs.map(|t| t.rows.len()).collect();
         (rows.iter().copied().max().unwrap_or(0), rows.iter().sum::<usize>())
     };
-    let mut best: Option<(Finding, Option<(String, String, String)>)> = None;
+    let mut best: Option<Reported> = None;
     for (synth, difference) in found.iter().take(if options.shrink { MAX_TRIED } else { 1 }) {
         let report = shrink::counterexample(project, code, options, synth, model, difference);
         if best.as_ref().is_none_or(|(b, _)| size(&report.0) < size(b)) {
@@ -147,7 +161,7 @@ fn smallest_counterexample(
 
 /// The synthetic options of dataset `k` (0 is the first): the seeds that follow the first.
 pub fn case_options(first: &SynthOptions, k: usize) -> SynthOptions {
-    SynthOptions { seed: first.seed.wrapping_add(k as u64), ..first.clone() }
+    SynthOptions { seed: first.seed.wrapping_add(k as u64), ..*first }
 }
 
 /// `options` for a database of its own in memory, whatever `--db` says, told of no progress.
@@ -163,14 +177,7 @@ pub(crate) fn in_memory(options: &RunOptions) -> RunOptions {
 /// message (row counts and values differ from one dataset to the next).
 fn same_kind(finding: &Finding) -> String {
     let message: String = finding.message.chars().filter(|c| !c.is_ascii_digit()).collect();
-    format!(
-        "{}|{:?}|{:?}|{:?}|{}",
-        finding.code,
-        finding.model,
-        finding.location,
-        finding.json_path,
-        message
-    )
+    format!("{}|{:?}|{:?}|{:?}|{}", finding.code, finding.model, finding.location, finding.json_path, message)
 }
 
 /// The dataset the options give, for a caller that replays a case.

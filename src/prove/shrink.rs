@@ -41,7 +41,8 @@ impl Probe<'_> {
     /// (or cannot run there).
     fn run(&mut self, dataset: &Dataset) -> Option<(Difference, Engine)> {
         self.probes += 1;
-        let (run, engine) = run_case(self.project, self.code, None, &self.options, dataset, Some(&[self.model])).ok()?;
+        let (run, engine) =
+            run_case(self.project, self.code, None, &self.options, dataset, Some(&[self.model])).ok()?;
         let difference = run.differences.into_iter().find(|d| d.model == self.model)?;
         Some((difference, engine))
     }
@@ -63,8 +64,8 @@ pub(crate) fn counterexample(
     synth: &SynthOptions,
     model: usize,
     found: &Difference,
-) -> (Finding, Option<(String, String, String)>) {
-    let probe_options = RunOptions { skip_output_checks: true, synth: synth.clone(), ..super::in_memory(options) };
+) -> super::Reported {
+    let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..super::in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
     let original = synthesize(&project.spec, &project.catalog, synth);
     let data = if options.shrink { shrink(&mut probe, original, synth) } else { original };
@@ -77,7 +78,12 @@ pub(crate) fn counterexample(
             };
             let finding = evidence.finding(project, code, model, synth, options.shrink, &difference);
             let name = &project.spec.spec.models[model].name;
-            (finding, fixture.map(|text| (name.clone(), format!("specproof_{name}_seed{}.sql", synth.seed), text)))
+            let fixture = fixture.map(|text| super::Fixture {
+                model: name.clone(),
+                file: format!("specproof_{name}_seed{}.sql", synth.seed),
+                text,
+            });
+            (finding, fixture)
         }
         // The difference did not come back on replay (it should): report it as found.
         None => (plain_finding(project, code, model, synth, found), None),
@@ -93,7 +99,10 @@ fn shrink(probe: &mut Probe<'_>, original: Dataset, synth: &SynthOptions) -> Dat
         best = cut;
     }
     for rows in SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows) {
-        let smaller = only_tables(&synthesize(&probe.project.spec, &probe.project.catalog, &SynthOptions { rows, ..synth.clone() }), &relevant);
+        let smaller = only_tables(
+            &synthesize(&probe.project.spec, &probe.project.catalog, &SynthOptions { rows, ..*synth }),
+            &relevant,
+        );
         if smaller.total_rows() < best.total_rows() && probe.fails(&smaller) {
             best = smaller;
             break;
@@ -378,7 +387,8 @@ impl Evidence {
     ) -> Finding {
         let name = &project.spec.spec.models[model].name;
         let mut finding = base_finding(project, code, model, difference, &self.explanation);
-        let sizes: Vec<String> = self.inputs.iter().map(|t| format!("{} row{} of {}", t.rows.len(), plural(t.rows.len()), t.name)).collect();
+        let sizes: Vec<String> =
+            self.inputs.iter().map(|t| format!("{} row{} of {}", t.rows.len(), plural(t.rows.len()), t.name)).collect();
         finding.help = Some(format!(
             "{}\ncounterexample (seed {}{}): {}; replay with `--seed {} --rows {}`{}",
             differences_table(&difference.comparison),
@@ -400,10 +410,16 @@ impl Evidence {
         let (expected, actual) = sides(&difference.comparison);
         let columns = difference.comparison.columns.clone();
         if !expected.is_empty() {
-            finding = finding.table(EvidenceTable { role: TableRole::Expected, name: name.clone(), columns: columns.clone(), rows: expected });
+            finding = finding.table(EvidenceTable {
+                role: TableRole::Expected,
+                name: name.clone(),
+                columns: columns.clone(),
+                rows: expected,
+            });
         }
         if !actual.is_empty() {
-            finding = finding.table(EvidenceTable { role: TableRole::Actual, name: name.clone(), columns, rows: actual });
+            finding =
+                finding.table(EvidenceTable { role: TableRole::Actual, name: name.clone(), columns, rows: actual });
         }
         finding
     }
@@ -417,7 +433,13 @@ fn read_table(engine: &Engine, relation: &str, name: String) -> Option<ReadTable
 }
 
 /// The finding without evidence, when the difference could not be replayed.
-fn plain_finding(project: &Project, code: &CodeCheck, model: usize, synth: &SynthOptions, difference: &Difference) -> Finding {
+fn plain_finding(
+    project: &Project,
+    code: &CodeCheck,
+    model: usize,
+    synth: &SynthOptions,
+    difference: &Difference,
+) -> Finding {
     let mut finding = base_finding(project, code, model, difference, &Explanation::default());
     finding.help = Some(format!(
         "{}\nfound on the dataset of seed {}; replay with `--seed {} --rows {}`",
@@ -455,7 +477,10 @@ fn base_finding(
         c.actual_rows
     );
     let what = match difference.after_run {
-        Some(run) => format!("`{name}` differs from the spec's reference history after run {run} of {}", crate::engine::history::RUNS),
+        Some(run) => format!(
+            "`{name}` differs from the spec's reference history after run {run} of {}",
+            crate::engine::history::RUNS
+        ),
         None => format!("`{name}` differs from the spec's reference result on the same inputs"),
     };
     let message = if explanation.sentences.is_empty() {
@@ -465,7 +490,8 @@ fn base_finding(
     };
     let mut finding = Finding::new(Code::DiffersFromReference, message).model(name);
     if let Some(model_code) = code.models.iter().find(|m| &m.model == name) {
-        let location = explanation.location.clone().unwrap_or_else(|| crate::engine::pipeline::statement_location(model_code, 0));
+        let location =
+            explanation.location.clone().unwrap_or_else(|| crate::engine::pipeline::statement_location(model_code, 0));
         finding = finding.at(location);
     }
     finding
