@@ -11,7 +11,8 @@
 //! - the correct code of both flavours draws no finding about the code over 20 seeds.
 //!
 //! The test prints one line per case (time to verdict included; run with `--nocapture`).
-//! `SPECPROOF_BIN` runs another build of the binary (the README's figures use the release one).
+//! `SPECPROOF_BIN` runs another build of the binary (the README's figures use the release one,
+//! with `SPECPROOF_CORPUS_THREADS=1` so that each case has the machine to itself).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -147,9 +148,12 @@ fn the_corpus_is_flagged_on_the_right_model_with_small_counterexamples() {
     let cases = cases();
     assert!(cases.len() >= 25, "the corpus has {} cases", cases.len());
     // Two cases at a time: each run already uses both cores, a second hides the process start.
+    // SPECPROOF_CORPUS_THREADS=1 runs one at a time, for the README's time to verdict.
+    let threads: usize =
+        std::env::var("SPECPROOF_CORPUS_THREADS").ok().and_then(|t| t.parse().ok()).unwrap_or(2).max(1);
     let verdicts: Vec<Verdict> = std::thread::scope(|scope| {
         let halves: Vec<_> = cases
-            .chunks(cases.len().div_ceil(2))
+            .chunks(cases.len().div_ceil(threads))
             .map(|chunk| scope.spawn(move || chunk.iter().map(|c| judge(c)).collect::<Vec<_>>()))
             .collect();
         halves.into_iter().flat_map(|h| h.join().expect("a half of the corpus ran")).collect()

@@ -516,9 +516,9 @@ fn write_fixtures(dir: &std::path::Path, fixtures: &[crate::prove::Fixture]) -> 
 }
 
 /// Synthetic datasets `validate` searches unless told otherwise: enough that a defect the first
-/// dataset misses is usually found, few enough that customer360 validates in about a second on
+/// dataset misses is usually found, few enough that customer360 validates in under a second on
 /// two cores (README, "Performance").
-const DEFAULT_CASES: u64 = 8;
+const DEFAULT_CASES: u64 = 4;
 
 /// More datasets than anyone waits for is a typo.
 const MAX_CASES: u64 = 10_000;

@@ -8,15 +8,15 @@
 //!
 //! | keys (n mod 7) | run 2 | run 3 |
 //! | --- | --- | --- |
-//! | 1 | a tracked value changes | it changes again |
+//! | 1 | a tracked value changes | another one changes (the same one if it is the only one) |
 //! | 2 | a copy under a new key is added | the new key stays |
 //! | 3 | the key disappears | it comes back, unchanged |
 //! | 4 | unchanged | a tracked value changes |
 //! | 6 | unchanged | the key disappears |
 //!
-//! The tracked column that changes takes turns: key n changes tracked column (n / 7 + seed) mod
-//! their number, so every tracked column is seen changing alone, and over several seeds even
-//! the first key changes each of them.
+//! The tracked columns that change take turns: in the block of seven keys b (b = n / 7), the
+//! three changes go to columns b + seed, b + seed + 1 and b + seed + 2 (mod their number), so
+//! every tracked column is seen changing alone, and over a few seeds within the first five keys.
 
 use super::{Engine, RunError};
 use crate::check::output::{check_scd2_invariants, OutputTable};
@@ -249,30 +249,38 @@ impl Snapshots {
 
     /// Replaces the source with snapshot `run` (2 or 3).
     fn make(&self, engine: &Engine, run: usize) -> Result<(), RunError> {
-        let (changed_twice, changed_once, gone): (&[u64], &[u64], &[u64]) = match run {
-            2 => (&[], &[1], &[3]),
-            _ => (&[1], &[4], &[6]),
-        };
+        let gone: &[u64] = if run == 2 { &[3] } else { &[6] };
         let in_set = |set: &[u64]| {
-            if set.is_empty() {
-                "FALSE".to_string()
-            } else {
-                format!("k.specproof_n % 7 IN ({})", set.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
-            }
+            format!("k.specproof_n % 7 IN ({})", set.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
         };
-        let turns = self.changes.len().max(1);
+        // Three changes in the first five keys, each to its own column where there are three:
+        // key 1 changes column t at run 2 and column t + 1 at run 3, key 4 column t + 2 at run 3
+        // (t from the key's block of seven and the seed), so a few keys show every column.
+        let turns = self.changes.len().max(1) as u64;
+        let turn = self.turn % turns;
         let select: Vec<String> = self
             .columns
             .iter()
             .map(|c| match self.changes.iter().position(|(changed, _)| changed == c) {
                 Some(j) => {
                     let sql = &self.changes[j].1;
-                    let turn = format!("(k.specproof_n // 7 + {}) % {turns} = {j}", self.turn % turns as u64);
+                    let hits = |slot: u64| format!("(k.specproof_n // 7 + {}) % {turns} = {j}", turn + slot);
+                    let (twice, once) = if run == 2 {
+                        ("FALSE".to_string(), format!("k.specproof_n % 7 = 1 AND {}", hits(0)))
+                    } else {
+                        (
+                            format!("k.specproof_n % 7 = 1 AND {} AND {}", hits(0), hits(1)),
+                            format!(
+                                "(k.specproof_n % 7 = 1 AND ({} OR {})) OR (k.specproof_n % 7 = 4 AND {})",
+                                hits(0),
+                                hits(1),
+                                hits(2)
+                            ),
+                        )
+                    };
                     format!(
-                        "CASE WHEN {turn} AND {} THEN {} WHEN {turn} AND {} THEN {} ELSE s.{q} END AS {q}",
-                        in_set(changed_twice),
+                        "CASE WHEN {twice} THEN {} WHEN {once} THEN {} ELSE s.{q} END AS {q}",
                         sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
-                        in_set(changed_once),
                         sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
                         q = ident(c)
                     )
