@@ -131,8 +131,9 @@ pub const SMALL_TABLE: usize = 6;
 /// [`SMALL_TABLE`] rows in some table (which seeds show a defect on few rows differs).
 const MAX_TRIED: usize = 3;
 
-/// The counterexample of the first dataset that shows `model`'s difference, or, when it stays
-/// larger than [`SMALL_TABLE`] rows in some table, the smallest of the first [`MAX_TRIED`].
+/// The counterexample of the dataset that shows `model`'s difference on the fewest rows (of the
+/// first [`MAX_TRIED`] that show it), or, when its shrunk counterexample stays larger than
+/// [`SMALL_TABLE`] rows in some table, the smallest of those.
 fn smallest_counterexample(
     project: &Project,
     code: &CodeCheck,
@@ -145,8 +146,31 @@ fn smallest_counterexample(
         let rows: Vec<usize> = inputs.map(|t| t.rows.len()).collect();
         (rows.iter().copied().max().unwrap_or(0), rows.iter().sum::<usize>())
     };
+    let tried = &found[..found.len().min(if options.shrink { MAX_TRIED } else { 1 })];
+    // Shrinking a seed is a few hundred probes, forecasting it a few: shrink first the seed whose
+    // smallest dataset already shows the difference (earliest seed on a tie), and look no
+    // further once one is small enough.
+    let mut order: Vec<(usize, usize)> = Vec::new();
+    if tried.len() > 1 {
+        for (i, (synth, _)) in tried.iter().enumerate() {
+            let start = shrink::smallest_start(project, code, options, synth, model);
+            order.push((start, i));
+            if start <= SMALL_TABLE {
+                break;
+            }
+        }
+        order.sort();
+    }
+    if order.iter().all(|&(start, _)| start == usize::MAX) {
+        // No seed shows it on a small dataset: the defect needs many rows (LIMIT n needs n + 1),
+        // and shrinking other seeds would end no smaller.
+        order = vec![(usize::MAX, 0)];
+    } else {
+        let forecast = order.len();
+        order.extend((forecast..tried.len()).map(|i| (usize::MAX, i)));
+    }
     let mut best: Option<Reported> = None;
-    for (synth, difference) in found.iter().take(if options.shrink { MAX_TRIED } else { 1 }) {
+    for (synth, difference) in order.iter().map(|&(_, i)| &tried[i]) {
         let report = shrink::counterexample(project, code, options, synth, model, difference);
         if best.as_ref().is_none_or(|(b, _)| size(&report.0) < size(b)) {
             best = Some(report);

@@ -98,19 +98,43 @@ fn shrink(probe: &mut Probe<'_>, original: Dataset, synth: &SynthOptions) -> Dat
     if cut != best && probe.fails(&cut) {
         best = cut;
     }
-    for rows in SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows) {
-        let smaller = only_tables(
-            &synthesize(&probe.project.spec, &probe.project.catalog, &SynthOptions { rows, ..*synth }),
-            &relevant,
-        );
-        if smaller.total_rows() < best.total_rows() && probe.fails(&smaller) {
+    if let Some(smaller) = smallest_of_seed(probe, synth, &relevant) {
+        if smaller.total_rows() < best.total_rows() {
             best = smaller;
-            break;
         }
     }
     let rules = Rules::of(probe.project);
     best = fewer_rows(probe, best, &rules);
     simpler_values(probe, best, &rules)
+}
+
+/// The first of [`SMALLER_ROWS`] datasets of `synth`'s seed (only the `relevant` tables filled)
+/// that still shows the difference.
+fn smallest_of_seed(probe: &mut Probe<'_>, synth: &SynthOptions, relevant: &HashSet<String>) -> Option<Dataset> {
+    SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows).find_map(|rows| {
+        let smaller = only_tables(
+            &synthesize(&probe.project.spec, &probe.project.catalog, &SynthOptions { rows, ..*synth }),
+            relevant,
+        );
+        probe.fails(&smaller).then_some(smaller)
+    })
+}
+
+/// How many rows the smallest dataset of `synth`'s seed that shows model `model`'s difference
+/// has in its largest table: a cheap forecast of how small that seed's counterexample gets,
+/// used to choose which seed to shrink.
+pub(crate) fn smallest_start(
+    project: &Project,
+    code: &CodeCheck,
+    options: &RunOptions,
+    synth: &SynthOptions,
+    model: usize,
+) -> usize {
+    let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..super::in_memory(options) };
+    let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
+    let relevant = upstream_tables(project, model);
+    smallest_of_seed(&mut probe, synth, &relevant)
+        .map_or(usize::MAX, |d| d.tables.iter().map(|t| t.rows).max().unwrap_or(0))
 }
 
 /// Cuts rows, table by table, in halves, then quarters, down to single rows, until no row of

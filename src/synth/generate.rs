@@ -157,6 +157,7 @@ fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> Sy
     }
     let columns: Vec<SynthColumn> = columns.into_iter().flatten().collect();
     let mut table = SynthTable { name: tp.name.clone(), columns, rows };
+    repeat_rows(tp, &mut table);
     drop_repeated_keys(&mut table, &tp.dedup_keys);
     table
 }
@@ -286,6 +287,45 @@ fn unique_parent_rows(parents: usize) -> usize {
     let rem = parents % 8;
     parents / 8 * 7 + if rem <= 1 { rem } else { rem - 1 }
 }
+
+/// Makes the first rows after every column's edge values repeat later, ordinary rows in every
+/// column outside the table's keys: rows of the same group (the same parent, the same join values)
+/// with the same values, the duplicates a `SUM(DISTINCT …)` or a `UNION` drops and the spec
+/// counts twice. Rows the edge values fill are left alone, so no edge case is lost.
+fn repeat_rows(tp: &TablePlan, table: &mut SynthTable) {
+    let first = tp.columns.iter().map(|c| c.edges.len()).max().unwrap_or(0).max(EDGE_POSITIONS.len());
+    // Keys stay (they are unique by construction, or rows repeating them are dropped), and so
+    // do the columns made unique along with them; a foreign key moves whole, so it still
+    // points at one parent row.
+    let mut kept: HashSet<usize> = tp.key_columns.iter().copied().collect();
+    kept.extend(tp.groups.iter().filter(|g| g.sequential).flat_map(|g| g.columns.iter().copied()));
+    for fk in &tp.fks {
+        if fk.columns.iter().any(|c| kept.contains(c)) {
+            kept.extend(fk.columns.iter().copied());
+        }
+    }
+    let copied: Vec<usize> = (0..table.columns.len()).filter(|c| !kept.contains(c)).collect();
+    // The rows repeated are ordinary rows (edge rows mostly join to nothing or to NULLs, which
+    // would hide the duplicate) whose repeated values are neither NULL nor their type's
+    // simplest (zero, the empty string), which a DISTINCT would not tell apart from one.
+    let columns = &table.columns;
+    let plain =
+        |r: &usize| copied.iter().all(|&c| columns[c].values[*r].as_ref().is_some_and(|v| !v.simpler().is_empty()));
+    let sources: Vec<usize> = (first + REPEATED_ROWS..table.rows).filter(plain).take(REPEATED_ROWS).collect();
+    for (k, source) in sources.into_iter().enumerate() {
+        let row = first + k;
+        if row >= table.rows {
+            break;
+        }
+        for &c in &copied {
+            let value = table.columns[c].values[source].clone();
+            table.columns[c].values[row] = value;
+        }
+    }
+}
+
+/// How many rows [`repeat_rows`] repeats.
+const REPEATED_ROWS: usize = 3;
 
 /// Drops rows that repeat an earlier row's key, or hold a NULL in it, for the keys generation
 /// could not make unique by construction.

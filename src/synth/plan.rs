@@ -53,6 +53,8 @@ pub(crate) struct TablePlan {
     pub rows: usize,
     /// Keys generation cannot make unique by construction: rows repeating one are dropped.
     pub dedup_keys: Vec<Vec<usize>>,
+    /// Every column of a declared key (primary or unique).
+    pub key_columns: BTreeSet<usize>,
 }
 
 /// Pooled columns of one table drawn together.
@@ -256,6 +258,7 @@ pub(crate) fn plan(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>
                 fks: Vec::new(),
                 rows,
                 dedup_keys: Vec::new(),
+                key_columns: BTreeSet::new(),
             }
         })
         .collect();
@@ -393,6 +396,7 @@ fn plan_groups_and_keys(
 ) {
     let is_free = |table: &TablePlan, c: usize| table.columns[c].role == Role::Free;
     let mut sequential_columns = BTreeSet::new();
+    table.key_columns.extend(keys.iter().flatten().copied());
     for key in keys {
         // A key inside one foreign key: each parent row is used once.
         if let Some(fk) = table.fks.iter_mut().find(|fk| key.iter().all(|c| fk.columns.contains(c))) {
