@@ -8,7 +8,7 @@
 
 use proptest::prelude::*;
 use specproof::project::catalog::{add_ddl_text, Catalog};
-use specproof::project::layout::{load_project, Overrides};
+use specproof::project::layout::{load_project, Overrides, Project};
 use specproof::spec::load::{parse_spec, LoadedSpec};
 use specproof::synth::{load, synthesize, Dataset, SynthOptions, SynthTable, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -310,12 +310,16 @@ fn unconstrained_tables_get_every_row() {
 
 // (g) the customer360 example, over a few seeds.
 
-fn customer360(seed: u64) -> Dataset {
+fn example() -> Project {
     let dir = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
         .join("specs/customer360");
-    let project = load_project(&dir, &Overrides::default()).expect("example loads");
+    load_project(&dir, &Overrides::default()).expect("example loads")
+}
+
+fn customer360(seed: u64) -> Dataset {
+    let project = example();
     synthesize(&project.spec, &project.catalog, &SynthOptions { seed, rows: 200 })
 }
 
@@ -355,11 +359,7 @@ fn customer360_joins_match_miss_and_fan_out() {
 
 #[test]
 fn customer360_nullable_columns_hold_nulls() {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-        .join("specs/customer360");
-    let project = load_project(&dir, &Overrides::default()).expect("example loads");
+    let project = example();
     for seed in SEEDS {
         let data = customer360(seed);
         for source in project.catalog.tables.values() {
@@ -398,11 +398,7 @@ fn customer360_case_literals_and_near_misses_appear() {
 
 #[test]
 fn customer360_tables_repeat_a_row_outside_their_keys() {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-        .join("specs/customer360");
-    let project = load_project(&dir, &Overrides::default()).expect("example loads");
+    let project = example();
     for seed in SEEDS {
         let data = customer360(seed);
         for source in project.catalog.tables.values() {

@@ -147,21 +147,32 @@ fn smallest_counterexample(
         (rows.iter().copied().max().unwrap_or(0), rows.iter().sum::<usize>())
     };
     let tried = &found[..found.len().min(if options.shrink { MAX_TRIED } else { 1 })];
-    // Shrinking a seed is a few hundred probes, forecasting it a few: shrink first the seed whose
-    // smallest dataset already shows the difference (earliest seed on a tie), and look no
-    // further once one is small enough.
+    let smaller = |i: usize| {
+        if options.shrink {
+            shrink::smaller_dataset(project, code, options, &tried[i].0, model)
+        } else {
+            None
+        }
+    };
+    let largest =
+        |d: &Option<Dataset>| d.as_ref().map_or(usize::MAX, |d| d.tables.iter().map(|t| t.rows).max().unwrap_or(0));
+    // Shrinking a seed is a few hundred probes, finding its smaller dataset a few: shrink first
+    // the seed that shows the difference on the fewest rows (the earliest on a tie), and look no
+    // further once one shows it on few enough.
+    let mut forecasts: Vec<Option<Option<Dataset>>> = vec![None; tried.len()];
     let mut order: Vec<(usize, usize)> = Vec::new();
-    if tried.len() > 1 {
-        for (i, (synth, _)) in tried.iter().enumerate() {
-            let start = shrink::smallest_start(project, code, options, synth, model);
-            order.push((start, i));
-            if start <= SMALL_TABLE {
+    if options.shrink {
+        for (i, forecast) in forecasts.iter_mut().enumerate() {
+            let dataset = smaller(i);
+            order.push((largest(&dataset), i));
+            *forecast = Some(dataset);
+            if order.last().is_some_and(|&(rows, _)| rows <= SMALL_TABLE) {
                 break;
             }
         }
         order.sort();
     }
-    if order.iter().all(|&(start, _)| start == usize::MAX) {
+    if order.iter().all(|&(rows, _)| rows == usize::MAX) {
         // No seed shows it on a small dataset: the defect needs many rows (LIMIT n needs n + 1),
         // and shrinking other seeds would end no smaller.
         order = vec![(usize::MAX, 0)];
@@ -170,8 +181,10 @@ fn smallest_counterexample(
         order.extend((forecast..tried.len()).map(|i| (usize::MAX, i)));
     }
     let mut best: Option<Reported> = None;
-    for (synth, difference) in order.iter().map(|&(_, i)| &tried[i]) {
-        let report = shrink::counterexample(project, code, options, synth, model, difference);
+    for &(_, i) in &order {
+        let (synth, difference) = &tried[i];
+        let start = forecasts[i].take().unwrap_or_else(|| smaller(i));
+        let report = shrink::counterexample(project, code, options, synth, model, difference, start);
         if best.as_ref().is_none_or(|(b, _)| size(&report.0) < size(b)) {
             best = Some(report);
         }
@@ -180,7 +193,7 @@ fn smallest_counterexample(
         }
     }
     // `found` is never empty: a model is here because a dataset showed its difference.
-    best.unwrap_or_else(|| shrink::counterexample(project, code, options, &found[0].0, model, found[0].1))
+    best.unwrap_or_else(|| shrink::counterexample(project, code, options, &found[0].0, model, found[0].1, None))
 }
 
 /// The synthetic options of dataset `k` (0 is the first): the seeds that follow the first.

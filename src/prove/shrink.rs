@@ -64,11 +64,12 @@ pub(crate) fn counterexample(
     synth: &SynthOptions,
     model: usize,
     found: &Difference,
+    smaller: Option<Dataset>,
 ) -> super::Reported {
     let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..super::in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
     let original = synthesize(&project.spec, &project.catalog, synth);
-    let data = if options.shrink { shrink(&mut probe, original, synth) } else { original };
+    let data = if options.shrink { shrink(&mut probe, original, smaller) } else { original };
     match probe.run(&data) {
         Some((difference, engine)) => {
             let evidence = Evidence::read(&engine, project, code, model, &difference);
@@ -91,50 +92,39 @@ pub(crate) fn counterexample(
 }
 
 /// A shrunk dataset that still shows the difference.
-fn shrink(probe: &mut Probe<'_>, original: Dataset, synth: &SynthOptions) -> Dataset {
+fn shrink(probe: &mut Probe<'_>, original: Dataset, smaller: Option<Dataset>) -> Dataset {
     let relevant = upstream_tables(probe.project, probe.model);
     let mut best = original;
     let cut = only_tables(&best, &relevant);
     if cut != best && probe.fails(&cut) {
         best = cut;
     }
-    if let Some(smaller) = smallest_of_seed(probe, synth, &relevant) {
-        if smaller.total_rows() < best.total_rows() {
-            best = smaller;
-        }
+    if let Some(smaller) = smaller.filter(|s| s.total_rows() < best.total_rows()) {
+        best = smaller;
     }
     let rules = Rules::of(probe.project);
     best = fewer_rows(probe, best, &rules);
     simpler_values(probe, best, &rules)
 }
 
-/// The first of [`SMALLER_ROWS`] datasets of `synth`'s seed (only the `relevant` tables filled)
-/// that still shows the difference.
-fn smallest_of_seed(probe: &mut Probe<'_>, synth: &SynthOptions, relevant: &HashSet<String>) -> Option<Dataset> {
-    SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows).find_map(|rows| {
-        let smaller = only_tables(
-            &synthesize(&probe.project.spec, &probe.project.catalog, &SynthOptions { rows, ..*synth }),
-            relevant,
-        );
-        probe.fails(&smaller).then_some(smaller)
-    })
-}
-
-/// How many rows the smallest dataset of `synth`'s seed that shows model `model`'s difference
-/// has in its largest table: a cheap forecast of how small that seed's counterexample gets,
-/// used to choose which seed to shrink.
-pub(crate) fn smallest_start(
+/// The first of [`SMALLER_ROWS`] datasets of `synth`'s seed (only the tables model `model`
+/// reads filled) on which the model still differs: where shrinking starts, and, by its size, a
+/// forecast of how small that seed's counterexample gets.
+pub(crate) fn smaller_dataset(
     project: &Project,
     code: &CodeCheck,
     options: &RunOptions,
     synth: &SynthOptions,
     model: usize,
-) -> usize {
+) -> Option<Dataset> {
     let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..super::in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
     let relevant = upstream_tables(project, model);
-    smallest_of_seed(&mut probe, synth, &relevant)
-        .map_or(usize::MAX, |d| d.tables.iter().map(|t| t.rows).max().unwrap_or(0))
+    SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows).find_map(|rows| {
+        let smaller =
+            only_tables(&synthesize(&project.spec, &project.catalog, &SynthOptions { rows, ..*synth }), &relevant);
+        probe.fails(&smaller).then_some(smaller)
+    })
 }
 
 /// Cuts rows, table by table, in halves, then quarters, down to single rows, until no row of
