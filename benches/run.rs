@@ -81,7 +81,7 @@ fn bench(c: &mut Criterion) {
     // The full run: models, output checks, the example's four shipped test files, SCD2 history.
     let suite = specproof::suite::load::load_suite(&corrected);
     let outcome = run_project(&corrected, &code, Some(&suite), &options).expect("the example runs");
-    assert!(outcome.findings.is_empty() && outcome.skipped.is_empty(), "the corrected example is clean");
+    assert!(outcome.findings.is_empty() && outcome.coverage.skipped.is_empty(), "the corrected example is clean");
     let mut group = c.benchmark_group("run customer360");
     group.sample_size(20);
     group.bench_function("corrected spec, SQLX models, shipped tests, 200 rows per table", |b| {

@@ -285,7 +285,7 @@ pub struct Finding {
 }
 
 /// What a table of a finding's evidence is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TableRole {
     /// An input table of the counterexample (a source table or an upstream model's output).
@@ -308,7 +308,7 @@ impl TableRole {
 }
 
 /// A small table of rows shown with a finding; values are DuckDB's text form, `None` is NULL.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct EvidenceTable {
     /// What the table is.
     pub role: TableRole,
@@ -383,6 +383,15 @@ impl Finding {
 pub fn sort_findings(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+}
+
+/// `n` and `word`, plural unless `n` is 1: "1 row", "3 rows".
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, word: &str) -> String {
+    if n == N::from(1) {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 //! - A query DuckDB cannot run on the output (a string where the test compares numbers) is a
 //!   finding of the test's code that carries DuckDB's error: the test was not shown to hold.
 
-use crate::finding::{sort_findings, Code, Finding};
+use crate::finding::{plural, sort_findings, Code, Finding};
 use crate::project::catalog::Catalog;
 use crate::spec::checks::{parse_test, SpecTest};
 use crate::spec::lint::context::model_outputs;
@@ -346,14 +346,6 @@ fn family(type_name: &str) -> Option<String> {
         return None;
     }
     Some(canonical.replace("BIGNUMERIC", "NUMERIC").replace("DATETIME", "TIMESTAMP"))
-}
-
-fn plural(n: u64, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// Rows that break a check: how many, and the first ones as text. Shipped tests

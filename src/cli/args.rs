@@ -167,7 +167,7 @@ pub struct ValidateArgs {
     #[arg(long)]
     pub no_run: bool,
     /// Synthetic datasets to search, run in parallel: the first of --seed, the others of the
-    /// seeds after it (default: `cases` in specproof.toml, else 4).
+    /// seeds after it (default: `cases` in specproof.toml, else 3).
     #[arg(long, value_name = "N")]
     pub cases: Option<usize>,
     /// Report a difference from the reference on the dataset that showed it, without

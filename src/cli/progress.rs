@@ -1,7 +1,8 @@
 //! The progress bar `main` draws on standard error while a run lasts: one line, redrawn in
 //! place, shown only once the run has lasted [`DELAY`] (a quick run never flickers) and only
 //! when standard error is a terminal (`main` decides; CI logs and captured output never get
-//! it). This module only computes the text and keeps time; `main` says how to write it.
+//! it). This module computes the text, keeps time and runs the ticker thread; `main` says how
+//! to write a line.
 //!
 //! The bar is redrawn on every step the library reports and, between steps, by a ticker, so the
 //! elapsed time keeps moving while one long stage (a model, a dataset) runs.

@@ -8,12 +8,13 @@ use crate::check::explained::set_aside_explained;
 use crate::check::lineage::{check_project as check_code, CodeCheck};
 use crate::engine::pipeline::{run_project, Progress, RunOptions};
 use crate::error::Error;
+use crate::finding::plural;
 use crate::finding::{Code, Finding, Severity};
-use crate::gate::baseline::{self, Baseline};
+use crate::gate::baseline;
 use crate::gate::changed::{self, Selection};
 use crate::gate::scaffold;
 use crate::project::layout::{load_project, Overrides, Project};
-use crate::report::summary::{plural, Accepted, BaselineUse, ChangedScope, CheckRun, Report, Stage, PROJECT};
+use crate::report::summary::{BaselineUse, ChangedScope, CheckRun, Report, Stage, PROJECT};
 use crate::report::{self, json, junit, markdown, sarif, text};
 use crate::spec::lint::lint_spec;
 use crate::sql::code::ModelCode;
@@ -61,12 +62,6 @@ impl Terminal {
             progress,
         }
     }
-}
-
-/// Runs a parsed command line as if its output were captured: no colour, no timing, no
-/// progress (what tests and pipes get).
-pub fn run(cli: Cli) -> Outcome {
-    run_with(cli, &Terminal::default())
 }
 
 /// Runs a parsed command line for `terminal`.
@@ -282,7 +277,7 @@ fn check_project(
         let has_code = |model: &str| code.models.iter().any(|m| m.model == model);
         checks.add(&[Stage::StaticCheck], &|m, _| has_code(m).then_some(Ok(())));
         let files = code.models.len();
-        scope = format!("spec lint, static check of {files} model file{}", if files == 1 { "" } else { "s" });
+        scope = format!("spec lint, static check of {}", plural(files, "model file"));
         let nothing_changed = selection.as_ref().is_some_and(|s| s.selected().is_empty());
         if !validate.no_run && files > 0 && !nothing_changed {
             let mut options = match run_options(&project, &validate.run, Some(validate)) {
@@ -298,7 +293,7 @@ fn check_project(
                     let (kept, set_aside) = set_aside_explained(&project.spec, &lint, outcome.findings);
                     findings.extend(kept);
                     let ran = |model: &str, stage: Stage| -> Option<Result<(), String>> {
-                        if let Some((_, why)) = outcome.skipped.iter().find(|(m, _)| m == model) {
+                        if let Some((_, why)) = outcome.coverage.skipped.iter().find(|(m, _)| m == model) {
                             return Some(Err(format!("not run: {why}")));
                         }
                         let scd2 = project
@@ -309,28 +304,28 @@ fn check_project(
                             .any(|m| m.name == model && m.constraints.scd_type == Some(2));
                         // An SCD2 model is compared with its reference history when its history ran.
                         let compared =
-                            !scd2 || stage != Stage::Reference || outcome.histories.iter().any(|m| m == model);
-                        (outcome.ran.iter().any(|m| m == model) && compared).then_some(Ok(()))
+                            !scd2 || stage != Stage::Reference || outcome.coverage.histories.iter().any(|m| m == model);
+                        (outcome.coverage.ran.iter().any(|m| m == model) && compared).then_some(Ok(()))
                     };
                     checks.add(&[Stage::Execution, Stage::OutputChecks, Stage::Reference], &ran);
-                    let shown = outcome.ran.iter().filter(|m| selected(Some(m.as_str()))).count();
+                    let shown = outcome.coverage.ran.iter().filter(|m| selected(Some(m.as_str()))).count();
                     let seeds = if outcome.cases > 1 {
                         format!(
                             "{} synthetic datasets of {} rows (seeds {}–{})",
                             outcome.cases,
-                            outcome.rows_loaded,
+                            outcome.coverage.rows_loaded,
                             options.synth.seed,
                             options.synth.seed.wrapping_add(outcome.cases as u64 - 1)
                         )
                     } else {
-                        format!("{} synthetic rows (seed {})", outcome.rows_loaded, options.synth.seed)
+                        format!("{} synthetic rows (seed {})", outcome.coverage.rows_loaded, options.synth.seed)
                     };
-                    scope.push_str(&format!(", {} model{} run on {seeds}", shown, if shown == 1 { "" } else { "s" }));
-                    if outcome.ran.len() > shown {
-                        let upstream = outcome.ran.len() - shown;
+                    scope.push_str(&format!(", {} run on {seeds}", plural(shown, "model")));
+                    if outcome.coverage.ran.len() > shown {
+                        let upstream = outcome.coverage.ran.len() - shown;
                         scope.push_str(&format!(
-                            " (and {upstream} unchanged upstream model{} run for {} output only)",
-                            if upstream == 1 { "" } else { "s" },
+                            " (and {} run for {} output only)",
+                            plural(upstream, "unchanged upstream model"),
                             if upstream == 1 { "its" } else { "their" }
                         ));
                     }
@@ -340,36 +335,32 @@ fn check_project(
                             Err(message) => return Outcome { stdout: String::new(), stderr: message, code: 2 },
                         }
                     }
-                    if outcome.test_files_run > 0 {
-                        scope.push_str(&format!(
-                            ", {} shipped test file{}",
-                            outcome.test_files_run,
-                            if outcome.test_files_run == 1 { "" } else { "s" }
-                        ));
+                    if outcome.coverage.test_files_run > 0 {
+                        scope.push_str(&format!(", {}", plural(outcome.coverage.test_files_run, "shipped test file")));
                     }
-                    if !outcome.histories.is_empty() {
+                    if !outcome.coverage.histories.is_empty() {
                         scope.push_str(&format!(
                             ", SCD2 history over {} runs ({})",
                             crate::engine::history::RUNS,
-                            outcome.histories.join(", ")
+                            outcome.coverage.histories.join(", ")
                         ));
                     }
-                    if !outcome.undefined_histories.is_empty() {
+                    if !outcome.coverage.undefined_histories.is_empty() {
                         scope.push_str(&format!(
                             "; SCD2 history not checked for {}: its source repeats natural keys",
-                            outcome.undefined_histories.join(", ")
+                            outcome.coverage.undefined_histories.join(", ")
                         ));
                     }
                     if set_aside > 0 {
                         scope.push_str(&format!(
-                            "; {} output-check failure{} follow{} from the spec findings and {} not counted against the code",
-                            set_aside,
-                            if set_aside == 1 { "" } else { "s" },
+                            "; {} follow{} from the spec findings and {} not counted against the code",
+                            plural(set_aside, "output-check failure"),
                             if set_aside == 1 { "s" } else { "" },
                             if set_aside == 1 { "is" } else { "are" }
                         ));
                     }
                     let skipped: Vec<String> = outcome
+                        .coverage
                         .skipped
                         .iter()
                         .filter(|(m, _)| selected(Some(m.as_str())))
@@ -408,13 +399,13 @@ fn check_project(
     let root = project.paths.root.clone();
     let mut stderr: String = fixtures.iter().map(|f| format!("specproof: wrote regression test {f}\n")).collect();
     if let Some(path) = &gate.write_baseline {
-        // Reasons already written are kept, even from a file that is not valid yet because
-        // some entries still lack one.
-        let previous: Option<Baseline> =
-            std::fs::read_to_string(path).ok().and_then(|text| serde_json::from_str(&text).ok());
+        let previous = match baseline::load_previous(path) {
+            Ok(previous) => previous,
+            Err(error) => return usage_error(error.to_string()),
+        };
         let (written, missing) = baseline::write(&findings, previous.as_ref(), &root);
-        if let Err(source) = std::fs::write(path, baseline::render(&written)) {
-            return usage_error(format!("cannot write {}: {source}", crate::project::layout::display(path)));
+        if let Err(error) = baseline::save(path, &written) {
+            return usage_error(error.to_string());
         }
         stderr.push_str(&format!(
             "specproof: wrote {}: {} accepted{}\n",
@@ -433,12 +424,12 @@ fn check_project(
         }
         let applied = baseline::apply(&accepting, findings, &root, &|_| true);
         report.findings = applied.kept;
-        report.accepted = applied.accepted.into_iter().map(|(finding, reason)| Accepted { finding, reason }).collect();
+        report.accepted = applied.accepted;
         report.baseline = Some(BaselineUse { file: crate::project::layout::display(path), stale: Vec::new() });
     } else if let (Some(baseline), Some(path)) = (&baseline, &gate.baseline) {
         let applied = baseline::apply(baseline, findings, &root, &selected);
         report.findings = applied.kept;
-        report.accepted = applied.accepted.into_iter().map(|(finding, reason)| Accepted { finding, reason }).collect();
+        report.accepted = applied.accepted;
         report.baseline = Some(BaselineUse { file: crate::project::layout::display(path), stale: applied.stale });
     } else {
         report.findings = findings;
@@ -518,7 +509,7 @@ fn write_fixtures(dir: &std::path::Path, fixtures: &[crate::prove::Fixture]) -> 
 /// Synthetic datasets `validate` searches unless told otherwise: enough that a defect the first
 /// dataset misses is usually found, few enough that customer360 validates in under a second on
 /// two cores (README, "Performance").
-const DEFAULT_CASES: u64 = 4;
+const DEFAULT_CASES: u64 = 3;
 
 /// More datasets than anyone waits for is a typo.
 const MAX_CASES: u64 = 10_000;
@@ -591,9 +582,8 @@ fn data(args: &DataArgs) -> Outcome {
     }
     let rows: usize = dataset.tables.iter().map(|t| t.rows).sum();
     let stdout = format!(
-        "wrote {} table{} ({rows} rows, seed {}) to {}\n",
-        dataset.tables.len(),
-        if dataset.tables.len() == 1 { "" } else { "s" },
+        "wrote {} ({rows} rows, seed {}) to {}\n",
+        plural(dataset.tables.len(), "table"),
         options.synth.seed,
         crate::project::layout::display(&args.out)
     );
@@ -641,7 +631,7 @@ fn lineage(args: &LineageArgs) -> Outcome {
     let models: Vec<&ModelCode> = code.models.iter().filter(|m| wanted(&m.model)).collect();
     let findings: Vec<Finding> =
         code.findings.iter().filter(|f| f.model.as_deref().is_none_or(wanted)).cloned().collect();
-    let scope = format!("static check of {} model file{}", models.len(), if models.len() == 1 { "" } else { "s" });
+    let scope = format!("static check of {}", plural(models.len(), "model file"));
     let report = Report::new("lineage", &project.spec.text.file, scope, findings);
     let stdout = match args.project.format.unwrap_or(Format::Text) {
         Format::Junit | Format::Markdown | Format::Sarif => {

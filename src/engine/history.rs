@@ -113,24 +113,26 @@ pub(crate) fn run_history(
         }
         findings.extend(check_scd2_invariants(engine.connection(), spec, target.index, &table, n));
         let kept = format!("temp.main.specproof_history_run{n}");
+        // Without this run's snapshot the reference cannot follow the model further: the
+        // history is compared up to the run before.
         if engine
             .execute(&format!("CREATE OR REPLACE TEMP TABLE specproof_history_run{n} AS SELECT * FROM {}", plan.source))
-            .is_ok()
+            .is_err()
         {
-            snapshots.push(Snapshot { relation: kept, run_time: time });
-            tables.push(keep_table(engine, &target.relation, n));
+            break;
         }
+        snapshots.push(Snapshot { relation: kept, run_time: time });
+        tables.push(keep_table(engine, &target.relation, n));
     }
-    let mut difference = None;
-    if compare_history(engine, project, &target.relation, target.index, &snapshots).is_some() {
-        for n in 1..=snapshots.len() {
-            let Some(table) = &tables[n - 1] else { continue };
-            if let Some(found) = compare_history(engine, project, table, target.index, &snapshots[..n]) {
-                difference = Some((n, found));
-                break;
-            }
-        }
-    }
+    // The table as the last complete run left it (a failed run may have left the model's
+    // table half changed), then, only when that differs, run by run for the first that went
+    // wrong; the last run's comparison is the one already made.
+    let last = tables.len();
+    let compare = |n: usize| {
+        let table = tables[n - 1].as_deref()?;
+        compare_history(engine, project, table, target.index, &snapshots[..n]).map(|found| (n, found))
+    };
+    let difference = compare(last).map(|full| (1..last).find_map(compare).unwrap_or(full));
     // Put back what the rest of the run saw, for a person inspecting the database (--db).
     let _ = plan.restore(engine);
     for n in 1..=RUNS {

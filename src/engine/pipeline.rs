@@ -48,7 +48,7 @@ pub struct RunOptions {
 /// How far a run has got: `done` of `total` units of work of the named stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
-    /// What is being done (`running models`, `searching 32 datasets`).
+    /// What is being done (`running the models`, `running 3 datasets`, `shrinking counterexamples`).
     pub stage: String,
     /// Units done.
     pub done: usize,
@@ -89,6 +89,18 @@ impl std::fmt::Debug for Progress {
 pub struct RunOutcome {
     /// Findings from execution and the output checks, sorted.
     pub findings: Vec<Finding>,
+    /// What the first dataset's run covered (the others run the same models).
+    pub coverage: Coverage,
+    /// Datasets searched (the first included).
+    pub cases: usize,
+    /// Regression tests in the shipped-test format, one per model that differs from its
+    /// reference and whose counterexample could be written as one.
+    pub fixtures: Vec<crate::prove::Fixture>,
+}
+
+/// What one run of the pipeline covered: the report's `checked:` line.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
     /// Models that ran, in the order they were started.
     pub ran: Vec<String>,
     /// Models not run, each with why.
@@ -101,11 +113,6 @@ pub struct RunOutcome {
     pub undefined_histories: Vec<String>,
     /// Shipped test files run (see [`crate::suite`]).
     pub test_files_run: usize,
-    /// Datasets searched (the first included).
-    pub cases: usize,
-    /// Regression tests in the shipped-test format, one per model that differs from its
-    /// reference and whose counterexample could be written as one.
-    pub fixtures: Vec<crate::prove::Fixture>,
 }
 
 /// Runs the models of `project` whose code `code` holds, on synthetic data, then the shipped
@@ -113,8 +120,8 @@ pub struct RunOutcome {
 ///
 /// The first dataset is `options.synth`'s; [`RunOptions::cases`]` - 1` more, of the seeds that
 /// follow, are searched in parallel for what the first one missed ([`crate::prove`]). A model
-/// that differs from its reference result is reported once, for the first dataset that shows
-/// it, shrunk to a counterexample a person can read.
+/// that differs from its reference result is reported once, shrunk to a counterexample a
+/// person can read from the dataset that shows it on the fewest rows.
 pub fn run_project(
     project: &Project,
     code: &CodeCheck,
@@ -142,18 +149,8 @@ pub struct CaseRun {
     pub findings: Vec<Finding>,
     /// Models whose table differs from the reference result.
     pub differences: Vec<Difference>,
-    /// Models that ran, in the order they were started.
-    pub ran: Vec<String>,
-    /// Models not run, each with why.
-    pub skipped: Vec<(String, String)>,
-    /// Rows loaded into the source tables.
-    pub rows_loaded: usize,
-    /// SCD2 models whose history was run.
-    pub histories: Vec<String>,
-    /// SCD2 models not checked because their source repeats natural keys.
-    pub undefined_histories: Vec<String>,
-    /// Shipped test files run.
-    pub test_files_run: usize,
+    /// What the run covered.
+    pub coverage: Coverage,
 }
 
 /// Loads `dataset` into a fresh, sandboxed database, with every schema the project needs and
@@ -181,7 +178,7 @@ pub(crate) fn prepared_engine(
     Ok(engine)
 }
 
-/// Runs the pipeline on the dataset of `synth`: the models (`only` those and what they need,
+/// Runs the pipeline on `dataset`: the models (`only` those and what they need,
 /// when given), their checks, the reference comparison, the shipped tests of `suite`, and the
 /// SCD2 histories.
 pub(crate) fn run_case(
@@ -195,7 +192,8 @@ pub(crate) fn run_case(
     let spec = &project.spec.spec;
     let engine = prepared_engine(project, &options.engine, dataset, &options.run_time)?;
     let catalog_name = engine.catalog().to_string();
-    let mut outcome = CaseRun { rows_loaded: dataset.total_rows(), ..CaseRun::default() };
+    let mut outcome = CaseRun::default();
+    outcome.coverage.rows_loaded = dataset.total_rows();
 
     // A probe's own model, else the changed-only run's models.
     let only: Option<Vec<usize>> = only.map(<[usize]>::to_vec).or_else(|| {
@@ -219,7 +217,7 @@ pub(crate) fn run_case(
     if let Some(suite) = suite {
         let main = MainRun { engine: &engine, done: &models.done };
         outcome.findings.extend(run_suite(project, code, suite, options, Some(main)));
-        outcome.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
+        outcome.coverage.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
     }
     // SCD2 models keep history over runs: run each again on changed snapshots, one at a time
     // (they change their source tables), after everything else has been checked.
@@ -251,13 +249,13 @@ pub(crate) fn run_case(
                 if let Some((run, comparison)) = difference {
                     outcome.differences.push(Difference { model: i, comparison, after_run: Some(run) });
                 }
-                outcome.histories.push(model.name.clone());
+                outcome.coverage.histories.push(model.name.clone());
             }
-            History::Undefined => outcome.undefined_histories.push(model.name.clone()),
+            History::Undefined => outcome.coverage.undefined_histories.push(model.name.clone()),
         }
     }
-    outcome.ran = models.ran;
-    outcome.skipped = models.skipped;
+    outcome.coverage.ran = models.ran;
+    outcome.coverage.skipped = models.skipped;
     Ok((outcome, engine))
 }
 
@@ -301,7 +299,7 @@ pub fn run_models_with(
 }
 
 /// [`run_models_with`], checking each output against the spec only when `check`.
-fn run_models_checked(
+pub(crate) fn run_models_checked(
     engine: &Engine,
     project: &Project,
     code: &CodeCheck,
@@ -460,7 +458,7 @@ pub fn relation_for(tables: &ProjectTables<'_>, catalog: &str, name: &str) -> Op
 }
 
 /// The model's statements translated for this database, when every construct carries over.
-pub(crate) fn runnable(code: &ModelCode, catalog: &str) -> Option<Vec<Statement>> {
+fn runnable(code: &ModelCode, catalog: &str) -> Option<Vec<Statement>> {
     code.translated.as_ref()?;
     let mut statements = code.statements.clone()?;
     let options = BridgeOptions { from: code.dialect, catalog: Some(catalog.to_string()) };
@@ -540,7 +538,7 @@ fn differential(
 /// `engine`: `None` when they agree, or when there is no reference to compare with (the model
 /// does not resolve, a spec expression has no translation, the reference fails on this data,
 /// or the table lacks a column: the lint and the type check report those).
-pub(crate) fn model_difference(
+fn model_difference(
     engine: &Engine,
     project: &Project,
     queries: &[Option<crate::spec::lint::query::ModelQuery>],

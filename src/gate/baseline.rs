@@ -9,6 +9,7 @@
 
 use super::GateError;
 use crate::finding::{Code, Finding};
+use crate::report::summary::Accepted;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -137,18 +138,54 @@ pub fn load(path: &Path) -> Result<Baseline, GateError> {
 
 /// [`load`] on text already read.
 pub fn parse(path: &Path, text: &str) -> Result<Baseline, GateError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let baseline: Baseline = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let json_path = error.path().to_string();
-        let inner = error.into_inner();
+    let baseline = parse_entries(path, text)?;
+    for (index, entry) in baseline.accepted.iter().enumerate() {
+        if entry.reason.trim().is_empty() {
+            let what = format!("{} {}", entry.code, entry.model.as_deref().unwrap_or("(no model)"));
+            return Err(GateError::NoReason { path: path.into(), index, what });
+        }
+    }
+    Ok(baseline)
+}
+
+/// The baseline `--write-baseline` rewrites, if there is one: checked like [`load`] except that
+/// entries may still lack a reason (a file just written has none yet), so the reasons already
+/// written are kept, and a malformed file stops the run instead of being overwritten.
+pub fn load_previous(path: &Path) -> Result<Option<Baseline>, GateError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse_entries(path, &text).map(Some),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(GateError::Io { action: "read", path: path.into(), source }),
+    }
+}
+
+/// Writes `baseline` (as [`render`] does) to `path`.
+pub fn save(path: &Path, baseline: &Baseline) -> Result<(), GateError> {
+    std::fs::write(path, render(baseline)).map_err(|source| GateError::Io {
+        action: "write",
+        path: path.into(),
+        source,
+    })
+}
+
+/// A baseline's JSON, shape, version and codes; not its reasons.
+fn parse_entries(path: &Path, text: &str) -> Result<Baseline, GateError> {
+    let malformed = |json_path: String, error: &serde_json::Error| {
+        let (line, column) =
+            if error.line() == 0 { (1, 1) } else { crate::spec::load::char_column(text, error.line(), error.column()) };
         GateError::Baseline {
             path: path.into(),
-            line: inner.line(),
-            column: inner.column(),
+            line,
+            column,
             json_path,
-            message: inner.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+            message: crate::spec::load::strip_serde_position(&error.to_string()),
         }
-    })?;
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let baseline: Baseline = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| malformed(error.path().to_string(), error.inner()))?;
+    // Text after the document is as malformed as anything inside it.
+    deserializer.end().map_err(|error| malformed(".".into(), &error))?;
     let invalid = |json_path: String, message: String| GateError::Baseline {
         path: path.into(),
         line: 1,
@@ -166,10 +203,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Baseline, GateError> {
         if Code::parse(&entry.code).is_none() {
             return Err(invalid(format!("accepted[{index}].code"), format!("`{}` is not a finding code", entry.code)));
         }
-        if entry.reason.trim().is_empty() {
-            let what = format!("{} {}", entry.code, entry.model.as_deref().unwrap_or("(no model)"));
-            return Err(GateError::NoReason { path: path.into(), index, what });
-        }
     }
     Ok(baseline)
 }
@@ -180,7 +213,7 @@ pub struct Applied {
     /// Findings no entry accepts: they count.
     pub kept: Vec<Finding>,
     /// Accepted findings, each with its entry's reason.
-    pub accepted: Vec<(Finding, String)>,
+    pub accepted: Vec<Accepted>,
     /// Entries that matched no finding, among those about a model the run checked.
     pub stale: Vec<BaselineEntry>,
 }
@@ -201,7 +234,7 @@ pub fn apply(
         match unused.iter().position(|(k, _)| *k == key) {
             Some(i) => {
                 let (_, entry) = unused.remove(i);
-                applied.accepted.push((finding, entry.reason.clone()));
+                applied.accepted.push(Accepted { finding, reason: entry.reason.clone() });
             }
             None => applied.kept.push(finding),
         }
@@ -260,6 +293,28 @@ mod tests {
             line,
             column: 3,
         })
+    }
+
+    #[test]
+    fn malformed_baselines_are_placed_and_a_rewrite_keeps_what_it_can() {
+        let (baseline, _) = write(&[finding(10, "key repeats")], None, Path::new("proj"));
+        let text = render(&baseline);
+        let path = Path::new("baseline.json");
+        // Written but without reasons: --baseline refuses it, --write-baseline reads it.
+        assert!(matches!(parse(path, &text), Err(GateError::NoReason { index: 0, .. })));
+        assert_eq!(parse_entries(path, &text).unwrap(), baseline);
+        // Text after the document, and a syntax error placed in characters, not bytes.
+        let error = parse_entries(path, &format!("{text}]")).unwrap_err().to_string();
+        assert!(error.contains("trailing characters"), "{error}");
+        let error = parse_entries(path, "{\"accepted\": [{\"reason\": \"é\",,}]}").unwrap_err().to_string();
+        assert!(error.starts_with("baseline.json:1:30:"), "{error}");
+        // A missing file is no previous baseline; a malformed one is an error, never overwritten.
+        let dir = std::env::temp_dir().join(format!("specproof-baseline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(load_previous(&dir.join("none.json")).unwrap().is_none());
+        std::fs::write(dir.join("bad.json"), "{").unwrap();
+        assert!(load_previous(&dir.join("bad.json")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -97,7 +97,8 @@ pub fn select(project: &Project, reference: &str) -> Result<Selection, GateError
     let mut changed_tests = Vec::new();
 
     let spec_file = canonical(&project.paths.spec);
-    let config_file = canonical(&root.join("specproof.toml")).unwrap_or_else(|| top.join("\0no config"));
+    // The project folder exists; its config file may not (a change can delete it).
+    let config_file = canonical(root).map(|dir| dir.join(crate::project::config::CONFIG_FILE));
     let models_dir = canonical(&project.paths.models);
     let sources_dir = canonical(&project.paths.sources);
     let tests_dir = canonical(&project.paths.tests);
@@ -114,7 +115,7 @@ pub fn select(project: &Project, reference: &str) -> Result<Selection, GateError
                 }
                 None => everything = true,
             }
-        } else if *file == config_file {
+        } else if config_file.as_deref() == Some(file.as_path()) {
             everything = true;
         } else if under(&models_dir, file) && (extension == "sql" || extension == "sqlx") {
             let stem = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();

@@ -4,7 +4,7 @@
 //! dialect = "bigquery"   # dialect of models/*.sql (SQLX is always BigQuery)
 //! seed = 42              # synthetic data seed
 //! rows = 1000            # synthetic rows per source table
-//! cases = 4              # synthetic datasets `validate` searches
+//! cases = 3              # synthetic datasets `validate` searches
 //!
 //! [paths]                # relative to the project folder
 //! spec = "technical_requirements/spec.json"

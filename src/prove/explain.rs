@@ -176,7 +176,11 @@ fn count_key(engine: &Engine, table: &str, columns: &[String], key: &[usize], ro
     let condition: Vec<String> = key
         .iter()
         .map(|&i| match &row[i] {
-            Some(v) => format!("CAST({} AS VARCHAR) = '{}'", quote_ident(&columns[i]), v.replace('\'', "''")),
+            // The comparison shows a number column through DOUBLE (1.50 as 1.5), others as text.
+            Some(v) => {
+                let (column, value) = (quote_ident(&columns[i]), v.replace('\'', "''"));
+                format!("(CAST({column} AS VARCHAR) = '{value}' OR CAST(TRY_CAST(CAST({column} AS VARCHAR) AS DOUBLE) AS VARCHAR) = '{value}')")
+            }
             None => format!("{} IS NULL", quote_ident(&columns[i])),
         })
         .collect();
@@ -254,4 +258,31 @@ fn drop_cause(
 /// `raw.crm_addresses` → `crm_addresses`.
 fn short(table: &str) -> String {
     table.rsplit('.').next().unwrap_or(table).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineConfig;
+
+    #[test]
+    fn keys_are_counted_as_the_comparison_shows_them() {
+        let engine = Engine::open(&EngineConfig::default()).unwrap();
+        engine
+            .execute(
+                "CREATE TABLE t AS SELECT * FROM (VALUES (1.50::DECIMAL(10,2), TIMESTAMP '2024-06-30 12:00:00', 'a'), \
+                 (1.50::DECIMAL(10,2), TIMESTAMP '2024-07-01 12:00:00', 'b'), (NULL, NULL, 'c')) v(k, ts, s)",
+            )
+            .unwrap();
+        let columns: Vec<String> = ["k", "ts", "s"].map(String::from).to_vec();
+        let row = |k: Option<&str>, at: Option<&str>| -> Row { vec![k.map(String::from), at.map(String::from), None] };
+        // A DECIMAL key reads 1.5 in the comparison (through DOUBLE) and 1.50 as text.
+        assert_eq!(count_key(&engine, "t", &columns, &[0], &row(Some("1.5"), None)), Some(2));
+        assert_eq!(count_key(&engine, "t", &columns, &[0], &row(Some("1.50"), None)), Some(2));
+        assert_eq!(count_key(&engine, "t", &columns, &[0], &row(Some("2"), None)), Some(0));
+        // A timestamp in the key is matched as text (it has no DOUBLE reading), NULL as NULL.
+        let at = row(Some("1.5"), Some("2024-07-01 12:00:00"));
+        assert_eq!(count_key(&engine, "t", &columns, &[0, 1], &at), Some(1));
+        assert_eq!(count_key(&engine, "t", &columns, &[0, 1], &row(None, None)), Some(1));
+    }
 }

@@ -55,16 +55,7 @@ pub fn search(
         })
         .collect();
 
-    let mut outcome = RunOutcome {
-        ran: main.ran.clone(),
-        skipped: main.skipped.clone(),
-        rows_loaded: main.rows_loaded,
-        histories: main.histories.clone(),
-        undefined_histories: main.undefined_histories.clone(),
-        test_files_run: main.test_files_run,
-        cases,
-        ..RunOutcome::default()
-    };
+    let mut outcome = RunOutcome { coverage: main.coverage.clone(), cases, ..RunOutcome::default() };
     let mut seen: HashSet<String> = HashSet::new();
     for finding in &main.findings {
         seen.insert(same_kind(finding));
@@ -91,7 +82,7 @@ pub fn search(
     let shrunk = AtomicUsize::new(0);
     let reported: Vec<Reported> = differences
         .into_par_iter()
-        .map(|(model, found)| {
+        .filter_map(|(model, found)| {
             let report = smallest_counterexample(project, code, options, model, &found);
             let n = shrunk.fetch_add(1, Ordering::Relaxed) + 1;
             options.progress.step("shrinking counterexamples", n, total);
@@ -106,7 +97,7 @@ pub fn search(
         blame::blame_shipped_tests(project, suite, options, &first, &mut outcome.findings);
     }
     crate::finding::sort_findings(&mut outcome.findings);
-    outcome.skipped.sort();
+    outcome.coverage.skipped.sort();
     Ok(outcome)
 }
 
@@ -127,73 +118,65 @@ type Reported = (Finding, Option<Fixture>);
 /// The most rows per input table a counterexample should need to be read at a glance.
 pub const SMALL_TABLE: usize = 6;
 
-/// Datasets tried for one model's counterexample when the first shrinks to more than
-/// [`SMALL_TABLE`] rows in some table (which seeds show a defect on few rows differs).
+/// Seeds whose smaller datasets are looked at for one model's counterexample.
 const MAX_TRIED: usize = 3;
 
-/// The counterexample of the dataset that shows `model`'s difference on the fewest rows (of the
-/// first [`MAX_TRIED`] that show it), or, when its shrunk counterexample stays larger than
-/// [`SMALL_TABLE`] rows in some table, the smallest of those.
+/// The counterexample of `model`'s difference, shrunk from the seed that shows it on the fewest
+/// rows: of the first [`MAX_TRIED`] datasets that show it, the seeds' smaller datasets are found
+/// in seed order until one has at most [`SMALL_TABLE`] rows in every table, and shrunk from the
+/// smallest (the earliest on a tie) until a counterexample is that small. When no seed shows it
+/// on a smaller dataset, the defect needs many rows (LIMIT n needs n + 1) and the first seed's
+/// whole dataset is shrunk.
 fn smallest_counterexample(
     project: &Project,
     code: &CodeCheck,
     options: &RunOptions,
     model: usize,
     found: &[(SynthOptions, &Difference)],
-) -> Reported {
-    let size = |finding: &Finding| {
-        let inputs = finding.tables.iter().filter(|t| t.role == crate::finding::TableRole::Input);
-        let rows: Vec<usize> = inputs.map(|t| t.rows.len()).collect();
-        (rows.iter().copied().max().unwrap_or(0), rows.iter().sum::<usize>())
+) -> Option<Reported> {
+    let counterexample = |(synth, difference): &(SynthOptions, &Difference), smaller: Option<Dataset>| {
+        shrink::counterexample(project, code, options, synth, model, difference, smaller)
     };
-    let tried = &found[..found.len().min(if options.shrink { MAX_TRIED } else { 1 })];
-    let smaller = |i: usize| {
-        if options.shrink {
-            shrink::smaller_dataset(project, code, options, &tried[i].0, model)
-        } else {
-            None
-        }
-    };
-    let largest =
-        |d: &Option<Dataset>| d.as_ref().map_or(usize::MAX, |d| d.tables.iter().map(|t| t.rows).max().unwrap_or(0));
-    // Shrinking a seed is a few hundred probes, finding its smaller dataset a few: shrink first
-    // the seed that shows the difference on the fewest rows (the earliest on a tie), and look no
-    // further once one shows it on few enough.
-    let mut forecasts: Vec<Option<Option<Dataset>>> = vec![None; tried.len()];
-    let mut order: Vec<(usize, usize)> = Vec::new();
-    if options.shrink {
-        for (i, forecast) in forecasts.iter_mut().enumerate() {
-            let dataset = smaller(i);
-            order.push((largest(&dataset), i));
-            *forecast = Some(dataset);
-            if order.last().is_some_and(|&(rows, _)| rows <= SMALL_TABLE) {
-                break;
-            }
-        }
-        order.sort();
+    let first = found.first()?;
+    if !options.shrink {
+        return Some(counterexample(first, None));
     }
-    if order.iter().all(|&(rows, _)| rows == usize::MAX) {
-        // No seed shows it on a small dataset: the defect needs many rows (LIMIT n needs n + 1),
-        // and shrinking other seeds would end no smaller.
-        order = vec![(usize::MAX, 0)];
-    } else {
-        let forecast = order.len();
-        order.extend((forecast..tried.len()).map(|i| (usize::MAX, i)));
-    }
-    let mut best: Option<Reported> = None;
-    for &(_, i) in &order {
-        let (synth, difference) = &tried[i];
-        let start = forecasts[i].take().unwrap_or_else(|| smaller(i));
-        let report = shrink::counterexample(project, code, options, synth, model, difference, start);
-        if best.as_ref().is_none_or(|(b, _)| size(&report.0) < size(b)) {
-            best = Some(report);
-        }
-        if best.as_ref().is_some_and(|(b, _)| size(b).0 <= SMALL_TABLE) {
+    // (rows in the largest table, the seed's place, its smaller dataset)
+    let mut starts: Vec<(usize, usize, Dataset)> = Vec::new();
+    for (i, (synth, _)) in found.iter().take(MAX_TRIED).enumerate() {
+        let Some(smaller) = shrink::smaller_dataset(project, code, options, synth, model) else { continue };
+        let rows = smaller.tables.iter().map(|t| t.rows).max().unwrap_or(0);
+        starts.push((rows, i, smaller));
+        if rows <= SMALL_TABLE {
             break;
         }
     }
-    // `found` is never empty: a model is here because a dataset showed its difference.
-    best.unwrap_or_else(|| shrink::counterexample(project, code, options, &found[0].0, model, found[0].1, None))
+    starts.sort_by_key(|&(rows, i, _)| (rows, i));
+    // A replay that lost the difference has no input tables: it ranks last.
+    let size = |(finding, _): &Reported| {
+        let rows: Vec<usize> = finding
+            .tables
+            .iter()
+            .filter(|t| t.role == crate::finding::TableRole::Input)
+            .map(|t| t.rows.len())
+            .collect();
+        if rows.is_empty() {
+            (usize::MAX, usize::MAX)
+        } else {
+            (rows.iter().copied().max().unwrap_or(0), rows.iter().sum::<usize>())
+        }
+    };
+    let mut best: Option<Reported> = None;
+    for (_, i, smaller) in starts {
+        let report = counterexample(&found[i], Some(smaller));
+        if best.as_ref().is_none_or(|b| size(&report) < size(b)) {
+            best = Some(report);
+        }
+        if best.as_ref().is_some_and(|b| size(b).0 <= SMALL_TABLE) {
+            break;
+        }
+    }
+    Some(best.unwrap_or_else(|| counterexample(first, None)))
 }
 
 /// The synthetic options of dataset `k` (0 is the first): the seeds that follow the first.
@@ -215,9 +198,4 @@ pub(crate) fn in_memory(options: &RunOptions) -> RunOptions {
 fn same_kind(finding: &Finding) -> String {
     let message: String = finding.message.chars().filter(|c| !c.is_ascii_digit()).collect();
     format!("{}|{:?}|{:?}|{:?}|{}", finding.code, finding.model, finding.location, finding.json_path, message)
-}
-
-/// The dataset the options give, for a caller that replays a case.
-pub fn dataset(project: &Project, synth: &SynthOptions) -> Dataset {
-    synthesize(&project.spec, &project.catalog, synth)
 }

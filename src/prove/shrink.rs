@@ -13,9 +13,10 @@ use super::fixture::fixture_text;
 use crate::check::lineage::CodeCheck;
 use crate::engine::pipeline::{relation_for, run_case, Difference, RunOptions, REFERENCE_SCHEMA};
 use crate::engine::{Engine, Row};
-use crate::finding::{Code, EvidenceTable, Finding, TableRole};
+use crate::finding::{plural, Code, EvidenceTable, Finding, TableRole};
 use crate::project::layout::Project;
 use crate::reference::Comparison;
+use crate::spec::lint::context::{target_of, Target};
 use crate::sql::code::ProjectTables;
 use crate::synth::{synthesize, Dataset, SynthOptions, SynthTable, Value};
 use std::collections::HashSet;
@@ -68,8 +69,22 @@ pub(crate) fn counterexample(
 ) -> super::Reported {
     let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..super::in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
-    let original = synthesize(&project.spec, &project.catalog, synth);
-    let data = if options.shrink { shrink(&mut probe, original, smaller) } else { original };
+    let data = if options.shrink {
+        // Shrinking starts from the smaller dataset of the same seed when one was found, else
+        // from the whole dataset with the tables the model does not read emptied.
+        let start = smaller.unwrap_or_else(|| {
+            let original = synthesize(&project.spec, &project.catalog, synth);
+            let cut = only_tables(&original, &upstream_tables(project, model));
+            if cut != original && probe.fails(&cut) {
+                cut
+            } else {
+                original
+            }
+        });
+        shrink(&mut probe, start)
+    } else {
+        synthesize(&project.spec, &project.catalog, synth)
+    };
     match probe.run(&data) {
         Some((difference, engine)) => {
             let evidence = Evidence::read(&engine, project, code, model, &difference);
@@ -91,19 +106,10 @@ pub(crate) fn counterexample(
     }
 }
 
-/// A shrunk dataset that still shows the difference.
-fn shrink(probe: &mut Probe<'_>, original: Dataset, smaller: Option<Dataset>) -> Dataset {
-    let relevant = upstream_tables(probe.project, probe.model);
-    let mut best = original;
-    let cut = only_tables(&best, &relevant);
-    if cut != best && probe.fails(&cut) {
-        best = cut;
-    }
-    if let Some(smaller) = smaller.filter(|s| s.total_rows() < best.total_rows()) {
-        best = smaller;
-    }
+/// `start`, which shows the difference, shrunk: fewer rows, then simpler values.
+fn shrink(probe: &mut Probe<'_>, start: Dataset) -> Dataset {
     let rules = Rules::of(probe.project);
-    best = fewer_rows(probe, best, &rules);
+    let best = fewer_rows(probe, start, &rules);
     simpler_values(probe, best, &rules)
 }
 
@@ -193,7 +199,6 @@ fn simpler_values(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules) -> Da
 /// The source tables model `model` reads, directly or through upstream models.
 fn upstream_tables(project: &Project, model: usize) -> HashSet<String> {
     let spec = &project.spec.spec;
-    let tables = ProjectTables::new(spec, &project.catalog);
     let mut out = HashSet::new();
     let mut todo = vec![model];
     let mut seen = HashSet::new();
@@ -202,13 +207,12 @@ fn upstream_tables(project: &Project, model: usize) -> HashSet<String> {
             continue;
         }
         for entry in &spec.models[m].sources {
-            if let Some(upstream) = spec.models.iter().position(|x| &x.name == entry) {
-                todo.push(upstream);
-                continue;
-            }
-            let parts: Vec<String> = entry.split('.').map(str::to_string).collect();
-            if let Some(info) = crate::sql::lineage::Tables::lookup(&tables, &parts) {
-                out.insert(info.key);
+            match target_of(spec, &project.catalog, entry) {
+                Target::Model(upstream) => todo.push(upstream),
+                Target::Table(table) => {
+                    out.extend(project.catalog.get(&table).map(|t| t.table.name.clone()));
+                }
+                Target::Unknown => {}
             }
         }
     }
@@ -385,7 +389,12 @@ impl Evidence {
             Some(_) => None,
         };
         let model_code = code.models.iter().find(|m| &m.model == model_name);
-        let actual = tables.model_table(model_name).map(|t| crate::engine::pipeline::qualify(&catalog, &t));
+        // The model's table is as the last run left it: rows are counted there only when that is
+        // the state that differs (an SCD2 history that first went wrong earlier is not).
+        let actual = match difference.after_run {
+            Some(run) if run != crate::engine::history::RUNS => None,
+            _ => tables.model_table(model_name).map(|t| crate::engine::pipeline::qualify(&catalog, &t)),
+        };
         let explanation = explain(engine, project, model, model_code, difference, actual.as_deref());
         Evidence { inputs, expected, explanation }
     }
@@ -402,7 +411,7 @@ impl Evidence {
         let name = &project.spec.spec.models[model].name;
         let mut finding = base_finding(project, code, model, difference, &self.explanation);
         let sizes: Vec<String> =
-            self.inputs.iter().map(|t| format!("{} row{} of {}", t.rows.len(), plural(t.rows.len()), t.name)).collect();
+            self.inputs.iter().map(|t| format!("{} of {}", plural(t.rows.len(), "row"), t.name)).collect();
         finding.help = Some(format!(
             "{}\ncounterexample (seed {}{}): {}; replay with `--seed {} --rows {}`{}",
             differences_table(&difference.comparison),
@@ -478,18 +487,13 @@ fn base_finding(
     let c = &difference.comparison;
     let mut counts = Vec::new();
     if c.missing_rows > 0 {
-        counts.push(format!("{} expected row{} missing", c.missing_rows, plural(c.missing_rows)));
+        counts.push(format!("{} missing", plural(c.missing_rows, "expected row")));
     }
     if c.extra_rows > 0 {
-        counts.push(format!("{} row{} the spec does not give", c.extra_rows, plural(c.extra_rows)));
+        counts.push(format!("{} the spec does not give", plural(c.extra_rows, "row")));
     }
-    let counts = format!(
-        "{} ({} row{} expected, {} produced)",
-        counts.join(", "),
-        c.expected_rows,
-        plural(c.expected_rows),
-        c.actual_rows
-    );
+    let counts =
+        format!("{} ({} expected, {} produced)", counts.join(", "), plural(c.expected_rows, "row"), c.actual_rows);
     let what = match difference.after_run {
         Some(run) => format!(
             "`{name}` differs from the spec's reference history after run {run} of {}",
@@ -545,12 +549,4 @@ pub(crate) fn differences_table(comparison: &Comparison) -> String {
         out.push('\n');
     }
     out.trim_end().to_string()
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }

@@ -9,8 +9,9 @@
 //! `<system-out>`. A skipped check (its model did not run, or a changed-only run left it out)
 //! is `<skipped>`. No timing attributes: the file is the same for the same inputs and seed.
 
-use super::summary::{plural, CheckRun, Report, PROJECT};
+use super::summary::{CheckRun, Report, PROJECT};
 use super::text::table_lines;
+use crate::finding::plural;
 use crate::finding::Finding;
 use std::fmt::Write;
 

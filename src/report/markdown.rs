@@ -1,9 +1,12 @@
 //! A Markdown summary fit for a pull-request comment or a CI job summary: the verdict first,
 //! a table of counts by model and whose fault, then each finding with its place, and its hint
 //! and counterexample rows folded away in `<details>` so the comment stays short. Long reports
-//! are cut after [`MAX_FINDINGS`] findings (code hosts limit a comment to about 64 KB).
+//! are cut after [`MAX_FINDINGS`] findings, to stay within what code hosts take for a comment
+//! (about 64 KB). Accepted findings are folded away in one `<details>` and not cut: a baseline
+//! of thousands makes a long comment.
 
-use super::summary::{plural, Report, PROJECT};
+use super::summary::{Report, PROJECT};
+use crate::finding::plural;
 use crate::finding::{EvidenceTable, Finding, Severity, Subject};
 use std::fmt::Write;
 

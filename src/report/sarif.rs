@@ -10,7 +10,7 @@
 //! line moves as the baseline does. Evidence tables go to `properties.tables`.
 
 use super::summary::Report;
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{Code, Finding};
 use crate::gate::baseline::MatchKey;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -30,13 +30,6 @@ pub fn uri(path: &str) -> String {
         format!("file://{out}")
     } else {
         out
-    }
-}
-
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
     }
 }
 
@@ -68,7 +61,7 @@ fn result(finding: &Finding, rules: &[Code], spec: &str, root: &Path, reason: Op
     let mut value = json!({
         "ruleId": finding.code.as_str(),
         "ruleIndex": rules.iter().position(|c| *c == finding.code).unwrap_or(0),
-        "level": level(finding.severity),
+        "level": finding.severity.as_str(),
         "message": {"text": text},
         "locations": [location],
         "partialFingerprints": {"specproofKey/v1": MatchKey::of(finding, root).fingerprint()},
@@ -104,7 +97,7 @@ pub fn render(report: &Report, root: &Path) -> String {
                 "shortDescription": {"text": short_description(*code)},
                 "fullDescription": {"text": code.doc().split("\n\n").next().unwrap_or_default()},
                 "help": {"text": code.doc()},
-                "defaultConfiguration": {"level": level(code.severity())},
+                "defaultConfiguration": {"level": code.severity().as_str()},
                 "properties": {"subject": code.subject().as_str()},
             })
         })

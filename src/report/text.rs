@@ -1,12 +1,13 @@
 //! The report for people: findings grouped by model, each with its code, place, the offending
 //! line of the file with a caret under the spot, a hint and its counterexample rows as small
-//! tables; then the accepted findings, stale baseline entries, what a changed-only run skipped,
-//! and a closing summary line.
+//! tables; then the accepted findings and stale baseline entries; then the closing summary line,
+//! what was checked, and what a changed-only run skipped.
 //!
 //! Colour and the run's duration are for a terminal only (the caller decides): a captured or
 //! redirected report is the same bytes for the same inputs and seed.
 
-use super::summary::{plural, Report};
+use super::summary::Report;
+use crate::finding::plural;
 use crate::finding::{EvidenceTable, Finding, Severity};
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -206,12 +207,16 @@ const CELL_WIDTH: usize = 40;
 pub fn cell(value: &Option<String>) -> String {
     match value {
         None => "NULL".to_string(),
-        Some(text) if text.chars().count() > CELL_WIDTH => {
-            let mut cut: String = text.chars().take(CELL_WIDTH - 1).collect();
-            cut.push('…');
-            cut
+        Some(text) => {
+            let text = text.replace(['\n', '\r', '\t'], " ");
+            if text.chars().count() > CELL_WIDTH {
+                let mut cut: String = text.chars().take(CELL_WIDTH - 1).collect();
+                cut.push('…');
+                cut
+            } else {
+                text
+            }
         }
-        Some(text) => text.replace(['\n', '\r', '\t'], " "),
     }
 }
 
@@ -256,6 +261,17 @@ pub fn table_lines(table: &EvidenceTable) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::finding::{Code, Location, TableRole};
+
+    #[test]
+    fn cells_are_one_line_and_cut() {
+        assert_eq!(cell(&None), "NULL");
+        assert_eq!(cell(&Some("a\nb\tc".into())), "a b c");
+        let long = format!("{}\n{}", "x".repeat(30), "y".repeat(30));
+        let shown = cell(&Some(long));
+        assert!(!shown.contains('\n'), "{shown}");
+        assert_eq!(shown.chars().count(), CELL_WIDTH);
+        assert!(shown.starts_with(&format!("{} y", "x".repeat(30))) && shown.ends_with('…'), "{shown}");
+    }
 
     fn report(findings: Vec<Finding>) -> Report {
         Report::new("lint", "spec.json", "spec lint".into(), findings)

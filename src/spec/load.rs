@@ -56,7 +56,7 @@ pub fn parse_spec(display: &str, text: String) -> Result<LoadedSpec> {
 }
 
 /// serde_json counts columns in bytes; people count characters.
-fn char_column(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
+pub(crate) fn char_column(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
     let lines = LineIndex::new(text);
     let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
     let offset = start + byte_column.saturating_sub(1);
@@ -65,7 +65,7 @@ fn char_column(text: &str, line: usize, byte_column: usize) -> (usize, usize) {
 }
 
 /// serde_json appends " at line L column C"; the position is reported in its own fields.
-fn strip_serde_position(message: &str) -> String {
+pub(crate) fn strip_serde_position(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(cut) if message[cut..].contains(" column ") => message[..cut].to_string(),
         _ => message.to_string(),
