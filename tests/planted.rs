@@ -128,6 +128,13 @@ fn a_fan_out_breaks_the_primary_key() {
     let pk = run.of("CHK009", "stg_orders");
     assert_eq!(pk.len(), 1, "{:?}", run.codes());
     assert!(message(pk[0]).contains("share a key"), "{}", message(pk[0]));
+    // The reference comparison says why in words: the key has more rows than the spec gives,
+    // and the join to the items is named.
+    let differs = run.of("DIF001", "stg_orders");
+    assert_eq!(differs.len(), 1, "{:?}", run.codes());
+    let said = message(differs[0]);
+    assert!(said.contains("output rows for order_id=") && said.contains("where the spec gives 1"), "{said}");
+    assert!(said.contains("commerce_order_items") && said.contains("fans out"), "{said}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
