@@ -11,8 +11,9 @@
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use specproof::check::lineage::check_project;
-use specproof::engine::pipeline::{run_project, RunOptions};
 use specproof::project::layout::{load_project, Overrides, Project};
+use specproof::prove::search::search as run_project;
+use specproof::run::options::RunOptions;
 use specproof::synth::{load, synthesize, Dataset, SynthOptions};
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -79,7 +80,7 @@ fn bench(c: &mut Criterion) {
     let options = RunOptions { run_time: "2024-06-30 12:00:00".into(), ..Default::default() };
     let options = RunOptions { synth: SynthOptions { seed: 42, rows: 200 }, ..options };
     // The full run: models, output checks, the example's four shipped test files, SCD2 history.
-    let suite = specproof::suite::load::load_suite(&corrected);
+    let suite = specproof::suite::read::load_suite(&corrected);
     let outcome = run_project(&corrected, &code, Some(&suite), &options).expect("the example runs");
     assert!(outcome.findings.is_empty() && outcome.coverage.skipped.is_empty(), "the corrected example is clean");
     let mut group = c.benchmark_group("run customer360");

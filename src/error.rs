@@ -1,93 +1,159 @@
 //! Errors: the tool could not do its job (exit code 2).
 //!
-//! A broken pipeline is not an error but a [`crate::finding::Finding`]. Messages are lowercase
-//! fragments that read after "failed to …" is implied, and always say which file and where.
+//! A broken pipeline is not an error but a [`crate::finding::Finding`]. An error is a kind and,
+//! where it has one, the [`Location`] it is about: the file, and the line and column when the
+//! error is inside it (a file-wide location has line 0). One vocabulary serves every stage, the
+//! gate's baselines and `init` included. Messages are lowercase fragments that read after
+//! "failed to …" is implied, and always say which file and where.
 
-use std::path::PathBuf;
-use thiserror::Error;
+use crate::location::Location;
+use std::fmt;
+use std::path::Path;
 
-/// Why specproof could not run.
-#[derive(Debug, Error)]
-pub enum Error {
+/// Why specproof could not run: what went wrong ([`ErrorKind`]) and where.
+#[derive(Debug)]
+pub struct Error {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// The file it is about, with a line and column when the error is inside it; `None` when it
+    /// is about no file (the database, output with no file name).
+    pub location: Option<Location>,
+}
+
+/// What went wrong. New kinds may come; match with a wildcard arm.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
     /// A file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
+    Read(std::io::Error),
+    /// A file or folder could not be written or created.
+    Write {
+        /// `write` or `create`.
+        action: &'static str,
         /// What the OS said.
         source: std::io::Error,
     },
     /// A file was larger than specproof accepts.
-    #[error("{path} is {size} bytes, more than the {limit} bytes specproof reads")]
     TooLarge {
-        /// The file.
-        path: PathBuf,
         /// Its size.
         size: u64,
         /// The limit.
         limit: u64,
     },
-    /// The spec is not valid JSON, or does not fit the spec format.
-    #[error("{path}:{line}:{column}: invalid spec at `{json_path}`: {message}")]
-    Spec {
-        /// The spec file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
+    /// A JSON input (`spec` or `baseline`) is not valid JSON, or does not fit its format.
+    InvalidJson {
+        /// Which input: `spec` or `baseline`.
+        what: &'static str,
         /// Where in the JSON (`.` when at the top).
         json_path: String,
         /// What is wrong.
         message: String,
     },
     /// The project configuration `specproof.toml` is invalid.
-    #[error("{path}:{line}:{column}: invalid configuration: {message}")]
-    Config {
-        /// The configuration file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
+    Config(String),
     /// A path given on the command line or in the configuration does not exist.
-    #[error("{what} {path} does not exist")]
     Missing {
         /// What the path was for ("spec", "sources folder", …).
         what: &'static str,
-        /// The path.
-        path: PathBuf,
+    },
+    /// A baseline entry that does not say why its finding is accepted.
+    NoReason {
+        /// The entry's index.
+        index: usize,
+        /// Its code and model.
+        what: String,
     },
     /// The embedded database failed.
-    #[error("duckdb: {0}")]
-    Database(#[from] duckdb::Error),
-    /// Setting up the run database failed (creating schemas, setting the run time).
-    #[error("cannot set up the run database: {0}")]
-    Run(#[from] crate::engine::run_error::RunError),
-    /// Writing output failed.
-    #[error("cannot write output: {0}")]
-    Write(#[source] std::io::Error),
+    Database(duckdb::Error),
+    /// Setting up the run database failed (creating schemas, setting the run time); the
+    /// engine's message.
+    Run(String),
+    /// git failed or is not there.
+    Git(String),
+    /// `init` would overwrite these files.
+    Exists(String),
+}
+
+impl Error {
+    /// An error of `kind` about no file in particular.
+    pub fn new(kind: ErrorKind) -> Error {
+        Error { kind, location: None }
+    }
+
+    /// An error of `kind` about the whole of file `path`.
+    pub fn in_file(kind: ErrorKind, path: &Path) -> Error {
+        Error { kind, location: Some(Location::file(path.display().to_string())) }
+    }
+
+    /// An error of `kind` at `line` and `column` (1-based, in characters) of file `path`.
+    pub fn at(kind: ErrorKind, path: &Path, line: usize, column: usize) -> Error {
+        Error { kind, location: Some(Location { file: path.display().to_string(), line, column }) }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = self.location.as_ref().map_or("", |l| l.file.as_str());
+        // A located error opens with `file:line:column: `, as a compiler's does.
+        let at = match &self.location {
+            Some(location) if location.line > 0 => format!("{location}: "),
+            _ => String::new(),
+        };
+        match &self.kind {
+            ErrorKind::Read(source) => write!(f, "cannot read {file}: {source}"),
+            ErrorKind::Write { action, source } if file.is_empty() => write!(f, "cannot {action} output: {source}"),
+            ErrorKind::Write { action, source } => write!(f, "cannot {action} {file}: {source}"),
+            ErrorKind::TooLarge { size, limit } => {
+                write!(f, "{file} is {size} bytes, more than the {limit} bytes specproof reads")
+            }
+            ErrorKind::InvalidJson { what, json_path, message } => {
+                write!(f, "{at}invalid {what} at `{json_path}`: {message}")
+            }
+            ErrorKind::Config(message) => write!(f, "{at}invalid configuration: {message}"),
+            ErrorKind::Missing { what } => write!(f, "{what} {file} does not exist"),
+            ErrorKind::NoReason { index, what } => write!(
+                f,
+                "{file}: accepted[{index}] ({what}) has no reason: write why this finding is accepted in its `reason`, or remove the entry"
+            ),
+            ErrorKind::Database(error) => write!(f, "duckdb: {error}"),
+            ErrorKind::Run(message) => write!(f, "cannot set up the run database: {message}"),
+            ErrorKind::Git(message) => f.write_str(message),
+            ErrorKind::Exists(files) => write!(f, "init writes nothing over existing files, and these exist: {files}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Read(source) | ErrorKind::Write { source, .. } => Some(source),
+            ErrorKind::Database(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<duckdb::Error> for Error {
+    fn from(error: duckdb::Error) -> Error {
+        Error::new(ErrorKind::Database(error))
+    }
 }
 
 /// Result with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Reads a text file, refusing huge ones before they are loaded into memory.
-pub(crate) fn read_text(path: &std::path::Path, limit: u64) -> Result<String> {
-    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String> {
+    let read_err = |source| Error::in_file(ErrorKind::Read(source), path);
     let size = std::fs::metadata(path).map_err(read_err)?.len();
     if size > limit {
-        return Err(Error::TooLarge { path: path.to_path_buf(), size, limit });
+        return Err(Error::in_file(ErrorKind::TooLarge { size, limit }, path));
     }
     let bytes = std::fs::read(path).map_err(read_err)?;
-    String::from_utf8(bytes).map_err(|e| Error::Read {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(
+    String::from_utf8(bytes).map_err(|e| {
+        read_err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             format!("not UTF-8 text (byte {} is invalid)", e.utf8_error().valid_up_to()),
-        ),
+        ))
     })
 }

@@ -50,22 +50,7 @@ impl Subject {
     }
 }
 
-/// A place in an input file: 1-based line, and column in characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct Location {
-    /// The file, as the user named it (relative paths stay relative, so output is stable).
-    pub file: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column, counted in characters.
-    pub column: usize,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
+pub use crate::location::Location;
 
 macro_rules! codes {
     ($( $variant:ident = $code:literal, $name:literal, $severity:ident, $subject:ident, $doc:literal; )*) => {

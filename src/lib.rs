@@ -1,18 +1,22 @@
 //! specproof tells a data engineer, in seconds, whether generated pipeline code does what its
 //! JSON spec says.
 //!
-//! The crate is laid out by the stages data flows through: [`project`] finds the files,
-//! [`spec`] loads and lints the spec, [`sql`] parses SQL, [`synth`] builds data, [`engine`]
-//! runs it in embedded DuckDB, [`reference`] computes what the spec says each model holds,
-//! [`check`] judges the result, [`suite`] runs the project's own shipped tests, [`report`]
-//! renders findings, [`gate`] decides what a CI job does with them (baselines, changed-only
-//! runs, `init`), and [`codegen`] and [`diagram`] produce artefacts from the spec. [`cli`]
-//! ties them to the command line. The library never prints and never exits.
+//! The crate is laid out by the stages data flows through, each using only the ones before it:
+//! [`sql`] reads SQL (templates, parsing, the dialect bridge, lineage), [`spec`] loads, resolves
+//! and lints the spec, [`project`] finds a pipeline's files and reads its code, [`synth`] builds
+//! data, [`engine`] is the sandboxed embedded DuckDB, [`reference`] computes what the spec says
+//! each model holds, [`check`] judges code and output against the spec, [`run`] runs the models,
+//! [`suite`] runs the project's own shipped tests, [`prove`] searches datasets and shrinks
+//! differences, [`gate`] applies baselines and changed-only scopes, [`report`] renders findings.
+//! [`validate()`] is the one entry point that runs all of it; [`scaffold`] is `specproof init`,
+//! and [`cli`] ties them to the command line. [`location`], [`error`], [`finding`] and
+//! [`suggest`] are the ground floor every stage stands on. The library never prints and never
+//! exits.
 //!
 //! ```
 //! use specproof::spec::load::parse_spec;
 //! use specproof::spec::lint::lint_spec;
-//! use specproof::project::catalog::Catalog;
+//! use specproof::spec::catalog::Catalog;
 //!
 //! let text = r#"{
 //!   "schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"},
@@ -26,22 +30,30 @@
 //! assert_eq!(findings[0].location.as_ref().unwrap().line, 3);
 //! ```
 
+// The stages, in the order data flows through them (see docs/design.md, "Layout"; the
+// architecture test in tests/it/architecture.rs holds the code to it): a module may use the
+// ones above it, never one below.
 pub mod check;
-pub mod cli;
-pub mod codegen;
-pub mod diagram;
 pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod gate;
+pub mod location;
 pub mod project;
 pub mod prove;
 pub mod reference;
 pub mod report;
+pub mod run;
 pub mod spec;
 pub mod sql;
+pub mod suggest;
 pub mod suite;
 pub mod synth;
+pub mod validate;
+
+pub use validate::validate;
+pub mod cli;
+pub mod scaffold;
 
 /// Helpers shared by the unit tests.
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! The `specproof` binary: parse arguments, call the library, print, exit.
 
 use clap::Parser;
+use specproof::cli::dispatch::run_with;
+use specproof::cli::outcome::Terminal;
 use specproof::cli::progress::{ProgressBar, Ticker};
-use specproof::cli::run::{run_with, Terminal};
-use specproof::engine::pipeline::Progress;
+use specproof::run::options::Progress;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;

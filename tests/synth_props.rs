@@ -7,8 +7,8 @@
 //! rows asked for, and load into DuckDB as it is.
 
 use proptest::prelude::*;
-use specproof::project::catalog::{add_ddl_text, Catalog};
 use specproof::project::layout::{load_project, Overrides, Project};
+use specproof::spec::catalog::{add_ddl_text, Catalog};
 use specproof::spec::load::{parse_spec, LoadedSpec};
 use specproof::synth::{load, synthesize, Dataset, SynthOptions, SynthTable, Value};
 use std::collections::{BTreeMap, BTreeSet};

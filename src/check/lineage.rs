@@ -7,16 +7,17 @@
 //! silent and leaves the question to the differential check.
 
 use crate::finding::{Code, Finding, Location};
-use crate::project::catalog::Catalog;
+use crate::project::code::{analyse_file, load_model_code, ModelCode, ProjectTables};
 use crate::project::layout::Project;
-use crate::spec::lint::context::{alias_of, did_you_mean, target_of, Target};
-use crate::spec::lint::query::{JoinKind, ModelQuery, QCol};
-use crate::spec::lint::{kinds_of, resolve_models_with, ModelKind};
+use crate::spec::catalog::Catalog;
 use crate::spec::model::{Model, Spec};
-use crate::sql::code::{analyse_file, load_model_code, ModelCode, ProjectTables};
+use crate::spec::resolve::context::{alias_of, target_of, Target};
+use crate::spec::resolve::query::{JoinKind, ModelQuery, QCol};
+use crate::spec::resolve::{kinds_of, resolve_models_with, ModelKind};
 use crate::sql::expr::column_refs;
 use crate::sql::lineage::{FilterPlace, JoinType, Lineage, Pos, SourceColumn};
 use crate::sql::parse::parse_expression;
+use crate::suggest::did_you_mean;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -653,8 +654,8 @@ fn determined(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::code::analyse_file;
     use crate::project::layout::{CodeKind, ModelFile};
-    use crate::sql::code::analyse_file;
 
     use crate::test_support::crate_root;
 
@@ -667,7 +668,7 @@ mod tests {
         let project = crate::project::layout::load_project(&dir, &overrides).expect("example loads");
         let spec = &project.spec.spec;
         let tables = ProjectTables::new(spec, &project.catalog);
-        let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
+        let queries = crate::spec::resolve::resolve_models(&project.spec, &project.catalog);
         let extension = if kind == CodeKind::Sqlx { "sqlx" } else { "sql" };
         let file = ModelFile { model: model.into(), path: format!("{model}.{extension}").into(), kind };
         let code = analyse_file(&file, code, crate::spec::model::Dialect::Duckdb, &tables);

@@ -22,13 +22,13 @@
 //!   finding of the test's code that carries DuckDB's error: the test was not shown to hold.
 
 use crate::finding::{plural, sort_findings, Code, Finding};
-use crate::project::catalog::Catalog;
-use crate::spec::checks::{parse_test, SpecTest};
-use crate::spec::lint::context::model_outputs;
-use crate::spec::lint::query::{FROM_IDENT, FROM_PLACEHOLDER};
-use crate::spec::lint::{kinds_of, ModelKind};
+use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
 use crate::spec::model::{Dialect, Model, OpenExpiry};
+use crate::spec::named_tests::{parse_test, SpecTest};
+use crate::spec::resolve::context::model_outputs;
+use crate::spec::resolve::query::{FROM_IDENT, FROM_PLACEHOLDER};
+use crate::spec::resolve::{kinds_of, ModelKind};
 use crate::sql::bridge::{expr_to_duckdb, BridgeOptions};
 use crate::sql::expr::{case_literals, column_refs, literal_text};
 use crate::sql::parse::parse_expression;

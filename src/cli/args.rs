@@ -54,7 +54,7 @@ pub enum Command {
     ///
     /// Example: specproof explain SPEC013
     #[command(
-        after_help = "Examples:\n  specproof explain SPEC013\n  specproof explain key-can-repeat\n  specproof explain --all"
+        after_help = "Examples:\n  specproof explain SPEC013\n  specproof explain key-can-repeat\n  specproof explain --all\n  specproof explain --all --format markdown > docs/findings.md"
     )]
     Explain(ExplainArgs),
     /// Scaffold a project folder (a small example that validates clean), a GitHub Actions
@@ -222,6 +222,19 @@ pub struct ExplainArgs {
     /// List every code.
     #[arg(long)]
     pub all: bool,
+    /// `text` for a terminal; `markdown` for the findings reference (docs/findings.md is
+    /// `specproof explain --all --format markdown`).
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+}
+
+/// Formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// For people at a terminal.
+    Text,
+    /// Markdown, as the findings reference in docs/.
+    Markdown,
 }
 
 /// Output formats.

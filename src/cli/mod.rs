@@ -1,7 +1,10 @@
-//! The command line: argument definitions (`args`), what each command does (`run`), and the
-//! progress bar's text (`progress`). The library returns an [`run::Outcome`]; only `main`
-//! prints and exits.
+//! The command line: argument definitions ([`args`]), one module per command ([`commands`]),
+//! the dispatch ([`dispatch`]), what a command produced ([`outcome`]), the run options its flags set
+//! ([`options`]), and the progress bar's text ([`progress`]).
 
 pub mod args;
+pub mod commands;
+pub mod dispatch;
+pub mod options;
+pub mod outcome;
 pub mod progress;
-pub mod run;

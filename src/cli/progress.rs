@@ -7,7 +7,7 @@
 //! The bar is redrawn on every step the library reports and, between steps, by a ticker, so the
 //! elapsed time keeps moving while one long stage (a model, a dataset) runs.
 
-use crate::engine::pipeline::Step;
+use crate::run::options::Step;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;

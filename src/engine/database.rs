@@ -1,5 +1,6 @@
 //! The embedded DuckDB database: one per run, sandboxed, with a connection per worker.
 
+use super::config::EngineConfig;
 use super::run_error::RunError;
 use super::{sandbox, watchdog};
 use crate::error::Result;
@@ -7,7 +8,6 @@ use crate::sql::bridge::RUN_TIME_VARIABLE;
 use crate::sql::quote_ident as quote;
 use duckdb::Connection;
 use std::cell::RefCell;
-use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -15,31 +15,6 @@ pub use super::run_error::RunErrorKind;
 
 /// One row of a query result: each value as DuckDB's text of it, `None` for NULL.
 pub type Row = Vec<Option<String>>;
-
-/// How the database of a run is set up.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineConfig {
-    /// DuckDB's memory limit for the whole database, in DuckDB's notation ("2GB", "512MB").
-    pub memory_limit: String,
-    /// DuckDB's thread pool size. With 1 a query runs on the thread that called it and nowhere
-    /// else, so rayon workers, one connection each, are what runs queries side by side.
-    pub threads: usize,
-    /// The time limit of one call ([`Engine::execute`], [`Engine::query`], …).
-    pub query_timeout: Duration,
-    /// Where to keep the database (`--db PATH`); in memory when `None`.
-    pub db_path: Option<PathBuf>,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            memory_limit: "2GB".to_string(),
-            threads: 1,
-            query_timeout: Duration::from_secs(10),
-            db_path: None,
-        }
-    }
-}
 
 /// A sandboxed DuckDB database and one connection to it.
 ///
@@ -266,6 +241,7 @@ mod tests {
     use crate::sql::bridge::{to_duckdb, BridgeOptions};
     use crate::sql::parse::parse_statements;
     use rayon::prelude::*;
+    use std::path::PathBuf;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Instant;
 
@@ -561,10 +537,13 @@ mod tests {
     fn a_bad_setting_is_an_error_not_a_panic() {
         let config = EngineConfig { memory_limit: "lots".into(), ..EngineConfig::default() };
         let error = Engine::open(&config).unwrap_err();
-        assert!(matches!(error, crate::error::Error::Database(_)), "{error}");
+        assert!(matches!(error.kind, crate::error::ErrorKind::Database(_)), "{error}");
         assert!(error.to_string().contains("memory_limit"), "{error}");
         let nowhere = EngineConfig { db_path: Some("/nonexistent-dir/x.db".into()), ..EngineConfig::default() };
-        assert!(matches!(Engine::open(&nowhere), Err(crate::error::Error::Database(_))));
+        assert!(matches!(
+            Engine::open(&nowhere),
+            Err(crate::error::Error { kind: crate::error::ErrorKind::Database(_), .. })
+        ));
     }
 
     #[test]

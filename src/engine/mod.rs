@@ -1,4 +1,4 @@
-//! Stage 4, the execution engine: one embedded DuckDB database per run, shared by one connection
+//! The execution engine: one embedded DuckDB database per run, shared by one connection
 //! per worker.
 //!
 //! The code under test is untrusted (an LLM wrote it), so the database is sandboxed before any of
@@ -19,12 +19,12 @@
 //! assert!(engine.execute("SELECT * FROM read_csv('/etc/passwd')").is_err());
 //! ```
 
+pub mod config;
 pub mod database;
-pub mod history;
-pub mod pipeline;
 pub mod run_error;
 pub mod sandbox;
 pub mod watchdog;
 
-pub use database::{Engine, EngineConfig, Row, WorkerSource};
+pub use config::EngineConfig;
+pub use database::{Engine, Row, WorkerSource};
 pub use run_error::{RunError, RunErrorKind};

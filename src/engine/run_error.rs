@@ -62,6 +62,12 @@ impl RunError {
     }
 }
 
+impl From<RunError> for crate::error::Error {
+    fn from(error: RunError) -> crate::error::Error {
+        crate::error::Error::new(crate::error::ErrorKind::Run(error.message))
+    }
+}
+
 /// The kind of a DuckDB error message.
 pub fn classify(message: &str) -> RunErrorKind {
     let message = message.trim_start();

@@ -29,7 +29,7 @@
 //! to pin (DuckDB rejects the setting). Session state that is not configuration (`SET VARIABLE`, `USE`) stays open to the code, as
 //! it cannot leave the database.
 
-use super::database::EngineConfig;
+use super::config::EngineConfig;
 use duckdb::Config;
 
 /// The DuckDB settings a database opened for `engine` starts with, in the order they are

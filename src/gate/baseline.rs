@@ -7,9 +7,8 @@
 //! counts change with the data. Each entry accepts one finding, so a second copy of an accepted
 //! defect is new. An entry without a reason is refused: a baseline is a list of decisions.
 
-use super::GateError;
+use crate::error::{Error, ErrorKind};
 use crate::finding::{Code, Finding};
-use crate::report::summary::Accepted;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -130,19 +129,18 @@ pub fn normalise(message: &str) -> String {
 
 /// Reads and checks a baseline: valid JSON of the right shape and version, a known code and a
 /// reason in every entry.
-pub fn load(path: &Path) -> Result<Baseline, GateError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| GateError::Io { action: "read", path: path.into(), source })?;
+pub fn load(path: &Path) -> Result<Baseline, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::in_file(ErrorKind::Read(source), path))?;
     parse(path, &text)
 }
 
 /// [`load`] on text already read.
-pub fn parse(path: &Path, text: &str) -> Result<Baseline, GateError> {
+pub fn parse(path: &Path, text: &str) -> Result<Baseline, Error> {
     let baseline = parse_entries(path, text)?;
     for (index, entry) in baseline.accepted.iter().enumerate() {
         if entry.reason.trim().is_empty() {
             let what = format!("{} {}", entry.code, entry.model.as_deref().unwrap_or("(no model)"));
-            return Err(GateError::NoReason { path: path.into(), index, what });
+            return Err(Error::in_file(ErrorKind::NoReason { index, what }, path));
         }
     }
     Ok(baseline)
@@ -151,47 +149,35 @@ pub fn parse(path: &Path, text: &str) -> Result<Baseline, GateError> {
 /// The baseline `--write-baseline` rewrites, if there is one: checked like [`load`] except that
 /// entries may still lack a reason (a file just written has none yet), so the reasons already
 /// written are kept, and a malformed file stops the run instead of being overwritten.
-pub fn load_previous(path: &Path) -> Result<Option<Baseline>, GateError> {
+pub fn load_previous(path: &Path) -> Result<Option<Baseline>, Error> {
     match std::fs::read_to_string(path) {
         Ok(text) => parse_entries(path, &text).map(Some),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(GateError::Io { action: "read", path: path.into(), source }),
+        Err(source) => Err(Error::in_file(ErrorKind::Read(source), path)),
     }
 }
 
 /// Writes `baseline` (as [`render`] does) to `path`.
-pub fn save(path: &Path, baseline: &Baseline) -> Result<(), GateError> {
-    std::fs::write(path, render(baseline)).map_err(|source| GateError::Io {
-        action: "write",
-        path: path.into(),
-        source,
-    })
+pub fn save(path: &Path, baseline: &Baseline) -> Result<(), Error> {
+    std::fs::write(path, render(baseline))
+        .map_err(|source| Error::in_file(ErrorKind::Write { action: "write", source }, path))
 }
 
 /// A baseline's JSON, shape, version and codes; not its reasons.
-fn parse_entries(path: &Path, text: &str) -> Result<Baseline, GateError> {
+fn parse_entries(path: &Path, text: &str) -> Result<Baseline, Error> {
     let malformed = |json_path: String, error: &serde_json::Error| {
         let (line, column) =
             if error.line() == 0 { (1, 1) } else { crate::spec::load::char_column(text, error.line(), error.column()) };
-        GateError::Baseline {
-            path: path.into(),
-            line,
-            column,
-            json_path,
-            message: crate::spec::load::strip_serde_position(&error.to_string()),
-        }
+        let message = crate::spec::load::strip_serde_position(&error.to_string());
+        Error::at(ErrorKind::InvalidJson { what: "baseline", json_path, message }, path, line, column)
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let baseline: Baseline = serde_path_to_error::deserialize(&mut deserializer)
         .map_err(|error| malformed(error.path().to_string(), error.inner()))?;
     // Text after the document is as malformed as anything inside it.
     deserializer.end().map_err(|error| malformed(".".into(), &error))?;
-    let invalid = |json_path: String, message: String| GateError::Baseline {
-        path: path.into(),
-        line: 1,
-        column: 1,
-        json_path,
-        message,
+    let invalid = |json_path: String, message: String| {
+        Error::at(ErrorKind::InvalidJson { what: "baseline", json_path, message }, path, 1, 1)
     };
     if baseline.version != BASELINE_VERSION {
         return Err(invalid(
@@ -282,6 +268,16 @@ pub fn render(baseline: &Baseline) -> String {
     out
 }
 
+/// A finding a baseline accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    /// The finding.
+    #[serde(flatten)]
+    pub finding: Finding,
+    /// Why it is accepted, from the baseline.
+    pub reason: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,7 +297,7 @@ mod tests {
         let text = render(&baseline);
         let path = Path::new("baseline.json");
         // Written but without reasons: --baseline refuses it, --write-baseline reads it.
-        assert!(matches!(parse(path, &text), Err(GateError::NoReason { index: 0, .. })));
+        assert!(matches!(parse(path, &text), Err(Error { kind: ErrorKind::NoReason { index: 0, .. }, .. })));
         assert_eq!(parse_entries(path, &text).unwrap(), baseline);
         // Text after the document, and a syntax error placed in characters, not bytes.
         let error = parse_entries(path, &format!("{text}]")).unwrap_err().to_string();

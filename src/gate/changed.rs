@@ -8,10 +8,10 @@
 //! spec's schemas or dialect, `specproof.toml`, a spec that did not exist at the ref) selects
 //! every model: when in doubt, validate more.
 
-use super::GateError;
+use crate::error::{Error, ErrorKind};
 use crate::project::layout::Project;
-use crate::spec::lint::context::{target_of, Target};
-use crate::spec::lint::graph::dependencies;
+use crate::spec::resolve::context::{target_of, Target};
+use crate::spec::resolve::graph::dependencies;
 use crate::sql::ddl::parse_ddl;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,16 +46,16 @@ impl Selection {
 }
 
 /// Runs git in `dir`; its standard output, or an error carrying what git said.
-fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GateError> {
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, Error> {
     let output = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(args)
         .output()
-        .map_err(|error| GateError::Git(format!("--changed-since needs git, and running it failed: {error}")))?;
+        .map_err(|error| git_error(format!("--changed-since needs git, and running it failed: {error}")))?;
     if !output.status.success() {
         let said = String::from_utf8_lossy(&output.stderr).trim().to_string();
-        return Err(GateError::Git(format!("git {} failed: {said}", args.join(" "))));
+        return Err(git_error(format!("git {} failed: {said}", args.join(" "))));
     }
     Ok(output.stdout)
 }
@@ -65,10 +65,10 @@ fn canonical(path: &Path) -> Option<PathBuf> {
 }
 
 /// Which models of `project` changed since `reference`, and what is downstream of them.
-pub fn select(project: &Project, reference: &str) -> Result<Selection, GateError> {
+pub fn select(project: &Project, reference: &str) -> Result<Selection, Error> {
     let root = &project.paths.root;
     let top = git(root, &["rev-parse", "--show-toplevel"]).map_err(|_| {
-        GateError::Git(format!(
+        git_error(format!(
             "--changed-since needs the project to be in a git repository, and {} is not",
             crate::project::layout::display(root)
         ))
@@ -77,7 +77,7 @@ pub fn select(project: &Project, reference: &str) -> Result<Selection, GateError
     let top = canonical(&top).unwrap_or(top);
     let commit = format!("{reference}^{{commit}}");
     git(root, &["rev-parse", "--verify", "--quiet", &commit])
-        .map_err(|_| GateError::Git(format!("--changed-since {reference}: git knows no commit of that name")))?;
+        .map_err(|_| git_error(format!("--changed-since {reference}: git knows no commit of that name")))?;
     // -z: names exactly as they are, whatever characters they hold; --no-renames: a moved file
     // counts under both names.
     let mut files = git(&top, &["diff", "--name-only", "--no-renames", "-z", reference, "--"])?;
@@ -235,6 +235,11 @@ fn table_key(name: &str) -> String {
         [_project, schema, table] => format!("{schema}.{table}"),
         _ => name,
     }
+}
+
+/// A git failure as an error.
+fn git_error(message: String) -> Error {
+    Error::new(ErrorKind::Git(message))
 }
 
 #[cfg(test)]

@@ -1,10 +1,5 @@
-//! Stage 7, the gate: what a CI job decides from a report. Which models a changed-only run
-//! validates (`changed`, from git), which findings a baseline accepts (`baseline`), and the
-//! files `specproof init` scaffolds so a project can adopt the gate (`scaffold`).
+//! The gate: what a CI job decides from a run. Which models a changed-only run validates
+//! (`changed`, from git), and which findings a baseline accepts (`baseline`).
 
 pub mod baseline;
 pub mod changed;
-pub mod error;
-pub mod scaffold;
-
-pub use error::GateError;

@@ -13,9 +13,9 @@
 //! tests = "pipeline_code/tests"
 //! ```
 
-use crate::error::{read_text, Error, Result};
+use crate::error::{read_text, Error, ErrorKind, Result};
+use crate::location::LineIndex;
 use crate::spec::model::Dialect;
-use crate::spec::position::LineIndex;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,7 @@ pub fn load_config(dir: &Path) -> Result<Config> {
     let text = read_text(&path, 1024 * 1024)?;
     toml::from_str(&text).map_err(|e| {
         let (line, column) = e.span().map_or((1, 1), |span| LineIndex::new(&text).line_col(&text, span.start));
-        Error::Config { path, line, column, message: e.message().to_string() }
+        Error::at(ErrorKind::Config(e.message().to_string()), &path, line, column)
     })
 }
 
@@ -88,8 +88,8 @@ mod tests {
         let err = load_config(&dir).unwrap_err();
         std::fs::remove_dir_all(&dir).unwrap();
         match err {
-            Error::Config { line, column, message, .. } => {
-                assert_eq!((line, column), (3, 1));
+            Error { kind: ErrorKind::Config(message), location: Some(at) } => {
+                assert_eq!((at.line, at.column), (3, 1));
                 assert!(message.contains("dialekt"), "{message}");
             }
             other => panic!("expected a config error, got {other:?}"),

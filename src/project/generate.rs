@@ -1662,10 +1662,10 @@ struct ConstraintsJson {
 mod tests {
     use super::*;
     use crate::finding::Finding;
-    use crate::project::catalog::{add_ddl_text, add_declarations, Catalog};
+    use crate::spec::catalog::{add_ddl_text, add_declarations, Catalog};
     use crate::project::layout::{load_project, CodeKind, Overrides};
-    use crate::spec::lint::context::model_outputs;
-    use crate::spec::lint::graph::dependencies;
+    use crate::spec::resolve::context::model_outputs;
+    use crate::spec::resolve::graph::dependencies;
     use crate::spec::lint::lint_spec;
     use crate::spec::load::{parse_spec, LoadedSpec};
     use crate::spec::model::Dialect;

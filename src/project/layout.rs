@@ -4,10 +4,10 @@
 //! `tests/*.sql` in one folder. `specproof.toml` may move any of them, and command-line flags
 //! override both, so a repository laid out differently validates without moving a file.
 
-use super::catalog::{build_catalog, Catalog};
 use super::config::{load_config, Config};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::finding::Finding;
+use crate::spec::catalog::{build_catalog, Catalog};
 use crate::spec::load::{load_spec, LoadedSpec};
 use crate::spec::model::Dialect;
 use std::path::{Path, PathBuf};
@@ -116,12 +116,12 @@ fn join(dir: &Path, path: &Path) -> PathBuf {
 /// default folder that does not exist is simply empty.
 pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
     if !dir.is_dir() {
-        return Err(Error::Missing { what: "project folder", path: dir.to_path_buf() });
+        return Err(Error::in_file(ErrorKind::Missing { what: "project folder" }, dir));
     }
     let config = load_config(dir)?;
     let paths = resolve_paths(dir, &config, overrides);
     if !paths.spec.is_file() {
-        return Err(Error::Missing { what: "spec", path: paths.spec.clone() });
+        return Err(Error::in_file(ErrorKind::Missing { what: "spec" }, &paths.spec));
     }
     let explicit = |flag: &Option<PathBuf>, configured: &Option<PathBuf>| flag.is_some() || configured.is_some();
     for (what, path, given) in [
@@ -130,7 +130,7 @@ pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
         ("tests folder", &paths.tests, explicit(&overrides.tests, &config.paths.tests)),
     ] {
         if given && !path.is_dir() {
-            return Err(Error::Missing { what, path: path.clone() });
+            return Err(Error::in_file(ErrorKind::Missing { what }, path));
         }
     }
     let spec = load_spec(&paths.spec, &display(&paths.spec))?;
@@ -169,9 +169,10 @@ fn files_with(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
     }
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
-        let entries = std::fs::read_dir(&current).map_err(|source| Error::Read { path: current.clone(), source })?;
+        let entries =
+            std::fs::read_dir(&current).map_err(|source| Error::in_file(ErrorKind::Read(source), &current))?;
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Read { path: current.clone(), source })?;
+            let entry = entry.map_err(|source| Error::in_file(ErrorKind::Read(source), &current))?;
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);

@@ -1,7 +1,7 @@
-//! Stage 0, the project: where the spec, source DDL, model code and tests of a pipeline are,
-//! and the catalog of source tables they declare.
+//! The project: where the spec, source DDL, model code and tests of a pipeline are ([`layout`],
+//! [`config`]), and the code under test read once: rendered, parsed, translated and traced
+//! against the spec ([`code`]).
 
-pub mod catalog;
+pub mod code;
 pub mod config;
-pub mod generate;
 pub mod layout;

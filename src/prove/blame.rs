@@ -6,16 +6,16 @@
 
 use crate::check::lineage::CodeCheck;
 use crate::check::output::{check_output, OutputTable};
-use crate::engine::pipeline::{
-    prepared_engine, qualify, relation_for, run_models_checked, RunOptions, REFERENCE_SCHEMA,
-};
 use crate::engine::Engine;
 use crate::finding::{Code, Finding, Subject};
+use crate::project::code::{ModelCode, ProjectTables};
 use crate::project::layout::Project;
 use crate::reference::{history_sql, sql_for_query, Snapshot};
+use crate::run::models::{prepared_engine, run_models_checked};
+use crate::run::options::{in_memory, RunOptions};
+use crate::run::plan::{qualify, relation_for, REFERENCE_SCHEMA};
 use crate::spec::model::Dialect;
-use crate::sql::code::{ModelCode, ProjectTables};
-use crate::suite::run::{run_suite, MainRun};
+use crate::suite::execute::{run_suite, MainRun};
 use crate::suite::Suite;
 use crate::synth::Dataset;
 use sqlparser::dialect::DuckDbDialect;
@@ -29,7 +29,7 @@ pub fn reference_code(project: &Project, catalog: &str, run_time: &str) -> CodeC
     let spec = &project.spec.spec;
     let tables = ProjectTables::new(spec, &project.catalog);
     let names = |name: &str| relation_for(&tables, catalog, name);
-    let queries = crate::spec::lint::resolve_models(&project.spec, &project.catalog);
+    let queries = crate::spec::resolve::resolve_models(&project.spec, &project.catalog);
     let mut models = Vec::new();
     for (i, model) in spec.models.iter().enumerate() {
         let sql = if model.constraints.scd_type == Some(2) {
@@ -75,7 +75,7 @@ pub(crate) fn blame_shipped_tests(
     if !findings.iter().any(|f| f.code == Code::ShippedTestFailed) {
         return;
     }
-    let options = RunOptions { skip_output_checks: true, ..super::in_memory(options) };
+    let options = RunOptions { skip_output_checks: true, ..in_memory(options) };
     let Some(failing) = failing_on_reference(project, suite, &options, dataset) else { return };
     for finding in findings.iter_mut().filter(|f| f.code == Code::ShippedTestFailed) {
         let place = finding.location.as_ref().map(|l| (l.file.clone(), l.line));

@@ -9,11 +9,11 @@
 //! is a wrong value; a key with more rows than the spec gives is a fan-out; a key missing is a
 //! dropped row. The code's own joins and filters (its lineage) name the likely cause.
 
-use crate::engine::pipeline::Difference;
 use crate::engine::{Engine, Row};
 use crate::finding::Location;
+use crate::project::code::ModelCode;
 use crate::project::layout::Project;
-use crate::sql::code::ModelCode;
+use crate::prove::case::Difference;
 use crate::sql::lineage::JoinType;
 use crate::sql::quote_ident;
 

@@ -3,12 +3,23 @@
 //! model's output differs from the spec's result on them. It fails on the code that was wrong
 //! and passes once the code is right, so the defect cannot come back unseen.
 
-use super::shrink::ReadTable;
+use crate::engine::{Engine, Row};
+use crate::project::code::ProjectTables;
 use crate::project::layout::Project;
 use crate::spec::model::Dialect;
-use crate::sql::code::ProjectTables;
 use crate::synth::SynthOptions;
 use std::fmt::Write;
+
+/// A counterexample written as a shipped test (`--emit-fixture`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fixture {
+    /// The model it tests.
+    pub model: String,
+    /// Its file name, `specproof_<model>_seed<S>.sql`.
+    pub file: String,
+    /// The test file's text.
+    pub text: String,
+}
 
 /// The test file's text, or `None` when the model has no table name.
 pub(crate) fn fixture_text(
@@ -176,4 +187,18 @@ fn ident(dialect: Dialect, name: &str) -> String {
 
 fn is_float(ty: &str) -> bool {
     matches!(ty.to_ascii_uppercase().as_str(), "DOUBLE" | "FLOAT" | "REAL" | "FLOAT64")
+}
+
+/// A table read back from the database: its columns with their DuckDB types, and its rows.
+pub(crate) struct ReadTable {
+    pub name: String,
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<Row>,
+}
+
+/// Rows of a table or query, sorted, with the columns' DuckDB types.
+pub(crate) fn read_table(engine: &Engine, relation: &str, name: String) -> Option<ReadTable> {
+    let columns = engine.describe(relation).ok()?;
+    let (_, rows) = engine.query(&format!("SELECT * FROM {relation} ORDER BY ALL")).ok()?;
+    Some(ReadTable { name, columns, rows })
 }

@@ -8,18 +8,23 @@
 //! the number of probes is bounded ([`MAX_PROBES`]), not the time, so the result is the same on
 //! every machine.
 
+use super::case::{run_case, Difference};
 use super::explain::{explain, Explanation};
-use super::fixture::fixture_text;
+use super::fixture::{fixture_text, read_table, Fixture, ReadTable};
 use crate::check::lineage::CodeCheck;
-use crate::engine::pipeline::{relation_for, run_case, Difference, RunOptions, REFERENCE_SCHEMA};
 use crate::engine::{Engine, Row};
 use crate::finding::{plural, Code, EvidenceTable, Finding, TableRole};
+use crate::project::code::ProjectTables;
 use crate::project::layout::Project;
 use crate::reference::Comparison;
-use crate::spec::lint::context::{target_of, Target};
-use crate::sql::code::ProjectTables;
+use crate::run::options::{in_memory, RunOptions};
+use crate::run::plan::{relation_for, REFERENCE_SCHEMA};
+use crate::spec::resolve::context::{target_of, Target};
 use crate::synth::{synthesize, Dataset, SynthOptions, SynthTable, Value};
 use std::collections::HashSet;
+
+/// A finding and the regression test that replays it, when there is one.
+pub(crate) type Reported = (Finding, Option<Fixture>);
 
 /// The most probes one shrink runs.
 pub const MAX_PROBES: usize = 300;
@@ -66,8 +71,8 @@ pub(crate) fn counterexample(
     model: usize,
     found: &Difference,
     smaller: Option<Dataset>,
-) -> super::Reported {
-    let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..super::in_memory(options) };
+) -> Reported {
+    let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
     let data = if options.shrink {
         // Shrinking starts from the smaller dataset of the same seed when one was found, else
@@ -94,7 +99,7 @@ pub(crate) fn counterexample(
             };
             let finding = evidence.finding(project, code, model, synth, options.shrink, &difference);
             let name = &project.spec.spec.models[model].name;
-            let fixture = fixture.map(|text| super::Fixture {
+            let fixture = fixture.map(|text| Fixture {
                 model: name.clone(),
                 file: format!("specproof_{name}_seed{}.sql", synth.seed),
                 text,
@@ -123,7 +128,7 @@ pub(crate) fn smaller_dataset(
     synth: &SynthOptions,
     model: usize,
 ) -> Option<Dataset> {
-    let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..super::in_memory(options) };
+    let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..in_memory(options) };
     let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
     let relevant = upstream_tables(project, model);
     SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows).find_map(|rows| {
@@ -344,13 +349,6 @@ fn tuple(table: &SynthTable, columns: &[String], r: usize) -> Option<Vec<String>
         .collect()
 }
 
-/// A table read back from the database: its columns with their DuckDB types, and its rows.
-pub(crate) struct ReadTable {
-    pub name: String,
-    pub columns: Vec<(String, String)>,
-    pub rows: Vec<Row>,
-}
-
 /// What the last probe's database shows about the difference.
 struct Evidence {
     /// The model's direct inputs as it read them.
@@ -383,7 +381,7 @@ impl Evidence {
         let expected = match difference.after_run {
             None => read_table(
                 engine,
-                &crate::engine::pipeline::qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{model_name}")),
+                &crate::run::plan::qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{model_name}")),
                 model_name.clone(),
             ),
             Some(_) => None,
@@ -392,8 +390,8 @@ impl Evidence {
         // The model's table is as the last run left it: rows are counted there only when that is
         // the state that differs (an SCD2 history that first went wrong earlier is not).
         let actual = match difference.after_run {
-            Some(run) if run != crate::engine::history::RUNS => None,
-            _ => tables.model_table(model_name).map(|t| crate::engine::pipeline::qualify(&catalog, &t)),
+            Some(run) if run != crate::run::history::RUNS => None,
+            _ => tables.model_table(model_name).map(|t| crate::run::plan::qualify(&catalog, &t)),
         };
         let explanation = explain(engine, project, model, model_code, difference, actual.as_deref());
         Evidence { inputs, expected, explanation }
@@ -448,13 +446,6 @@ impl Evidence {
     }
 }
 
-/// Rows of a table or query, sorted, with the columns' DuckDB types.
-fn read_table(engine: &Engine, relation: &str, name: String) -> Option<ReadTable> {
-    let columns = engine.describe(relation).ok()?;
-    let (_, rows) = engine.query(&format!("SELECT * FROM {relation} ORDER BY ALL")).ok()?;
-    Some(ReadTable { name, columns, rows })
-}
-
 /// The finding without evidence, when the difference could not be replayed.
 fn plain_finding(
     project: &Project,
@@ -497,7 +488,7 @@ fn base_finding(
     let what = match difference.after_run {
         Some(run) => format!(
             "`{name}` differs from the spec's reference history after run {run} of {}",
-            crate::engine::history::RUNS
+            crate::run::history::RUNS
         ),
         None => format!("`{name}` differs from the spec's reference result on the same inputs"),
     };
@@ -509,7 +500,7 @@ fn base_finding(
     let mut finding = Finding::new(Code::DiffersFromReference, message).model(name);
     if let Some(model_code) = code.models.iter().find(|m| &m.model == name) {
         let location =
-            explanation.location.clone().unwrap_or_else(|| crate::engine::pipeline::statement_location(model_code, 0));
+            explanation.location.clone().unwrap_or_else(|| crate::run::models::statement_location(model_code, 0));
         finding = finding.at(location);
     }
     finding

@@ -4,12 +4,13 @@
 
 use super::{compare, sql_for_query, Comparison, Tolerance};
 use crate::check::lineage::check_project;
-use crate::engine::pipeline::{qualify, relation_for, run_models};
 use crate::engine::{Engine, EngineConfig};
+use crate::project::code::ProjectTables;
 use crate::project::layout::{load_project, Overrides, Project};
-use crate::spec::lint::resolve_models;
+use crate::run::models::run_models;
+use crate::run::plan::{qualify, relation_for};
 use crate::spec::model::Dialect;
-use crate::sql::code::ProjectTables;
+use crate::spec::resolve::resolve_models;
 use crate::synth::{load, synthesize, SynthOptions};
 use crate::test_support::crate_root;
 
@@ -27,7 +28,7 @@ fn project() -> Project {
 /// An engine with the project's schemas and the synthetic sources of `seed` and `rows` loaded.
 fn loaded_engine(project: &Project, seed: u64, rows: usize) -> Engine {
     let engine = Engine::open(&EngineConfig::default()).expect("engine");
-    let schemas = crate::engine::pipeline::project_schemas(project);
+    let schemas = crate::run::plan::project_schemas(project);
     engine.create_schemas(&schemas.iter().map(String::as_str).collect::<Vec<_>>()).expect("schemas");
     let dataset = synthesize(&project.spec, &project.catalog, &SynthOptions { seed, rows });
     load(&dataset, engine.connection(), Some(engine.catalog())).expect("load");

@@ -6,7 +6,7 @@
 //! dialect bridge as the code, which keeps BigQuery's meaning.
 //!
 //! ```
-//! use specproof::project::catalog::{add_ddl_text, Catalog};
+//! use specproof::spec::catalog::{add_ddl_text, Catalog};
 //! use specproof::reference::{compare, sql_for, Tolerance};
 //! use specproof::spec::load::parse_spec;
 //!

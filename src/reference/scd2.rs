@@ -17,10 +17,10 @@
 //! with DuckDB's `error()` rather than return rows.
 
 use super::sql::quote;
-use crate::project::catalog::Catalog;
-use crate::spec::lint::context::{model_outputs, Lint, Resolved};
+use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
 use crate::spec::model::OpenExpiry;
+use crate::spec::resolve::context::{model_outputs, Lint, Resolved};
 
 /// One snapshot of an SCD2 model's source, as a run saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub fn history_sql(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::catalog::add_ddl_text;
+    use crate::spec::catalog::add_ddl_text;
     use crate::spec::load::parse_spec;
 
     fn spec(constraints: &str) -> (LoadedSpec, Catalog) {

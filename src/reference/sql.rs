@@ -17,12 +17,12 @@
 //! BigQuery string. Each output (but the group-by columns, which have no spec type) is cast to
 //! the DuckDB type of its spec `type`.
 
-use crate::project::catalog::Catalog;
-use crate::spec::lint::context::alias_of;
-use crate::spec::lint::query::{JoinKind, ModelQuery, FROM_IDENT, FROM_PLACEHOLDER};
-use crate::spec::lint::{kinds_of, resolve_models, ModelKind};
+use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
 use crate::spec::model::{Dialect, Filter, Model};
+use crate::spec::resolve::context::alias_of;
+use crate::spec::resolve::query::{JoinKind, ModelQuery, FROM_IDENT, FROM_PLACEHOLDER};
+use crate::spec::resolve::{kinds_of, resolve_models, ModelKind};
 use crate::sql::bridge::{duckdb_type, expr_to_duckdb, BridgeOptions};
 use crate::sql::expr::column_refs;
 use crate::sql::parse::parse_expression;
@@ -48,7 +48,7 @@ pub fn sql_for(loaded: &LoadedSpec, catalog: &Catalog, mi: usize, names: &Names<
 }
 
 /// [`sql_for`] with the model already resolved (an element of
-/// [`crate::spec::lint::resolve_models`]), for callers that build the reference of every model.
+/// [`crate::spec::resolve::resolve_models`]), for callers that build the reference of every model.
 pub fn sql_for_query(
     loaded: &LoadedSpec,
     mi: usize,
@@ -372,7 +372,7 @@ impl VisitorMut for ReplaceFrom {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::project::catalog::add_ddl_text;
+    use crate::spec::catalog::add_ddl_text;
     use crate::spec::load::parse_spec;
 
     const DDL: &str = "CREATE TABLE raw.c (id INT64 NOT NULL, name STRING);

@@ -1,9 +1,10 @@
 //! Loading a spec: JSON text to [`Spec`], with precise errors and unknown fields noted.
 
 use super::model::Spec;
-use super::position::{LineIndex, SpecText};
-use crate::error::{read_text, Error, Result};
+use super::position::SpecText;
+use crate::error::{read_text, Error, ErrorKind, Result};
 use crate::finding::{Code, Finding};
+use crate::location::LineIndex;
 use std::path::Path;
 
 /// Specs larger than this are refused before being read: no real spec comes near it, and a
@@ -32,7 +33,12 @@ pub fn parse_spec(display: &str, text: String) -> Result<LoadedSpec> {
     let mut ignored = Vec::new();
     let spec_error = |json_path: String, inner: &serde_json::Error| {
         let (line, column) = if inner.line() == 0 { (1, 1) } else { char_column(&text, inner.line(), inner.column()) };
-        Error::Spec { path: display.into(), line, column, json_path, message: strip_serde_position(&inner.to_string()) }
+        Error::at(
+            ErrorKind::InvalidJson { what: "spec", json_path, message: strip_serde_position(&inner.to_string()) },
+            Path::new(display),
+            line,
+            column,
+        )
     };
     let mut json = serde_json::Deserializer::from_str(&text);
     let mut note_ignored = |path: serde_ignored::Path<'_>| ignored.push(json_path_of(&path));
@@ -99,7 +105,9 @@ mod tests {
 
     fn err(text: &str) -> (usize, usize, String, String) {
         match parse_spec("spec.json", text.to_string()) {
-            Err(Error::Spec { line, column, json_path, message, .. }) => (line, column, json_path, message),
+            Err(Error { kind: ErrorKind::InvalidJson { json_path, message, .. }, location: Some(at) }) => {
+                (at.line, at.column, json_path, message)
+            }
             other => panic!("expected a spec error, got {other:?}"),
         }
     }

@@ -1,8 +1,12 @@
-//! Stage 1, the spec: its data model, loading with precise errors, the tests it names, and
-//! the lint that decides whether it has one meaning.
+//! The spec: its data model ([`model`]), loading with precise errors ([`load`], [`position`]),
+//! the source catalog its DDL declares ([`catalog`]), the tests it names ([`named_tests`]), its
+//! meaning resolved into relations, joins and outputs ([`resolve`]: the semantic model every
+//! later stage reads), and the lint that decides whether it has one meaning ([`lint`]).
 
-pub mod checks;
+pub mod catalog;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod named_tests;
 pub mod position;
+pub mod resolve;

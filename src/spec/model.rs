@@ -37,25 +37,7 @@ pub struct SchemaNames {
     pub final_schema: String,
 }
 
-/// A SQL dialect, of spec expressions or of code.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dialect {
-    /// GoogleSQL as BigQuery runs it (and Dataform SQLX).
-    #[default]
-    Bigquery,
-    /// DuckDB's SQL.
-    Duckdb,
-}
-
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Dialect::Bigquery => "bigquery",
-            Dialect::Duckdb => "duckdb",
-        })
-    }
-}
+pub use crate::sql::dialect::Dialect;
 
 /// One model of the pipeline.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -4,33 +4,9 @@
 //! a second time with `jsonc-parser`, which keeps the byte range of every value, and each JSON
 //! path (`models[0].joins[1].condition`) is mapped to its range.
 
-use crate::finding::Location;
+use crate::location::{LineIndex, Location};
 use jsonc_parser::ast::{ObjectPropName, Value};
 use std::collections::HashMap;
-
-/// Byte offsets of line starts, for turning offsets into line and column.
-#[derive(Debug, Clone)]
-pub struct LineIndex {
-    starts: Vec<usize>,
-}
-
-impl LineIndex {
-    /// Indexes `text`.
-    pub fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
-    }
-
-    /// 1-based line and character column of byte `offset` in `text`.
-    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
-        let offset = offset.min(text.len());
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
-        (line, column)
-    }
-}
 
 /// A loaded spec file's text with the position of every JSON value.
 #[derive(Debug, Clone)]

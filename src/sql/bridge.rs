@@ -38,7 +38,7 @@
 //! - Functions kept by name can differ on invalid input only (BigQuery errors, DuckDB NaN/inf
 //!   or a value): `EXP` overflow, `LENGTH` of BYTES.
 
-use crate::spec::model::Dialect;
+use crate::sql::dialect::Dialect;
 use crate::sql::parse::parse_expression;
 use sqlparser::ast::{
     BinaryOperator, CastKind, ColumnOption, CreateTableOptions, DataType, DateTimeField, ExactNumberInfo,

@@ -5,7 +5,7 @@
 
 use super::parse::{parse_statements, SqlError};
 use super::types::canonical_of;
-use crate::spec::model::Dialect;
+use crate::sql::dialect::Dialect;
 use sqlparser::ast::{
     ColumnOption, CreateTable, Expr, ObjectName, ObjectNamePart, Spanned, Statement, TableConstraint,
 };

@@ -4,7 +4,7 @@
 //! Used on spec expressions by the lint, and on code by the lineage stage. Everything here works
 //! on sqlparser's tree; nothing looks at the text.
 
-use crate::spec::model::Dialect;
+use crate::sql::dialect::Dialect;
 use sqlparser::ast::{
     CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, Query, Value, Visit,
     Visitor,

@@ -837,11 +837,8 @@ impl Tracer<'_> {
                     Some(col) => Found::Col(col.clone(), here.then_some(i)),
                     None if entry.rel.opaque => Found::Silent,
                     None => Found::Unknown(
-                        crate::spec::lint::context::did_you_mean(
-                            column,
-                            entry.rel.cols.iter().map(|c| c.name.as_str()),
-                        )
-                        .map(|s| format!("{}.{s}", qualifier)),
+                        crate::suggest::did_you_mean(column, entry.rel.cols.iter().map(|c| c.name.as_str()))
+                            .map(|s| format!("{}.{s}", qualifier)),
                     ),
                 };
             }
@@ -859,7 +856,7 @@ impl Tracer<'_> {
             return Found::Silent;
         }
         let names: Vec<&str> = scope.iter().flat_map(|e| e.rel.cols.iter().map(|c| c.name.as_str())).collect();
-        Found::Unknown(crate::spec::lint::context::did_you_mean(column, names).map(str::to_string))
+        Found::Unknown(crate::suggest::did_you_mean(column, names).map(str::to_string))
     }
 
     fn statement(&mut self, statement: &Statement, self_key: &str) {
@@ -1215,7 +1212,7 @@ impl Visitor for Walker<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::model::Dialect;
+    use crate::sql::dialect::Dialect;
     use crate::sql::parse::parse_statements;
 
     struct Fixture;

@@ -1,17 +1,16 @@
-//! Stage 2, the SQL front end: templates ([`template`]), parsing with sqlparser ([`parse`],
-//! source DDL in [`ddl`]), the dialect bridge to DuckDB ([`bridge`]), column lineage
-//! ([`lineage`]), and a model's code read once through all of them ([`code`]).
+//! The SQL language, for any stage that reads SQL: the dialects ([`dialect`]), templates
+//! ([`template`]), parsing with sqlparser ([`parse`], source DDL in [`ddl`], expressions in
+//! [`expr`], type names in [`types`]), the dialect bridge to DuckDB ([`bridge`]) and column
+//! lineage ([`lineage`]). Nothing here knows about a spec or a project.
 
 pub mod bridge;
-pub mod code;
 pub mod ddl;
+pub mod dialect;
 pub mod expr;
 pub mod lineage;
+pub mod names;
 pub mod parse;
 pub mod template;
 pub mod types;
 
-/// `name` as a quoted DuckDB identifier: any name works (spaces, keywords, quotes).
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use names::quote_ident;

@@ -3,7 +3,7 @@
 //! sqlparser reports a parse error as text; the position is taken from the token the parser
 //! stopped at (its span), not from the text, so it is exact even for multi-line input.
 
-use crate::spec::model::Dialect;
+use crate::sql::dialect::Dialect;
 use sqlparser::ast::{Expr, Statement};
 use sqlparser::dialect::{BigQueryDialect, DuckDbDialect};
 use sqlparser::parser::{Parser, ParserError};

@@ -11,8 +11,8 @@
 //! Scanning here is lexical (braces, quotes, comments) and only finds template delimiters; the
 //! SQL itself is parsed by sqlparser afterwards.
 
-use crate::spec::model::Dialect;
-use crate::spec::position::LineIndex;
+use crate::location::LineIndex;
+use crate::sql::dialect::Dialect;
 
 /// Which template language a file may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,13 +8,13 @@
 //! - TST006: a test that reads source tables only.
 //! - TST007: a test that reads tables, none of them a model, a source or the header's CTE.
 
-use super::load::{reads_of, resolve, StatementKind, Suite, TableTarget, TestFile};
+use super::read::{reads_of, resolve, StatementKind, Suite, TableTarget, TestFile};
 use crate::finding::{sort_findings, Code, Finding};
-use crate::project::catalog::Catalog;
 use crate::project::layout::Project;
-use crate::spec::lint::context::{target_of, Target};
-use crate::spec::lint::graph::dependencies;
+use crate::spec::catalog::Catalog;
 use crate::spec::model::Spec;
+use crate::spec::resolve::context::{target_of, Target};
+use crate::spec::resolve::graph::dependencies;
 use crate::sql::parse::parse_statements;
 use sqlparser::ast::Statement;
 
@@ -230,9 +230,9 @@ fn unread_fixtures(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::project::code::ProjectTables;
     use crate::spec::model::Dialect;
-    use crate::sql::code::ProjectTables;
-    use crate::suite::load::analyse_test_file;
+    use crate::suite::read::analyse_test_file;
     use crate::test_support::crate_root;
 
     fn lint(text: &str) -> Vec<(String, usize)> {

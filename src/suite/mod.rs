@@ -12,9 +12,9 @@
 //! A `-- cte: <model>.<cte>` comment above the first statement makes the file's tests read that
 //! CTE of that model, by the CTE's name.
 
+pub mod execute;
 pub mod lint;
-pub mod load;
-pub mod run;
+pub mod read;
 
 pub use lint::lint_suite;
-pub use load::{load_suite, Suite, TestFile};
+pub use read::{load_suite, Suite, TestFile};

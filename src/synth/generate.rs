@@ -9,7 +9,7 @@
 use super::plan::{plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, EDGE_POSITIONS, NULL_EDGE_ROW};
 use super::rng::{below, Rng};
 use super::value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
-use crate::project::catalog::Catalog;
+use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
 use rayon::prelude::*;
 use std::collections::HashSet;
@@ -23,7 +23,7 @@ use std::collections::HashSet;
 /// sources and options always give the same dataset.
 ///
 /// ```
-/// use specproof::project::catalog::{add_ddl_text, Catalog};
+/// use specproof::spec::catalog::{add_ddl_text, Catalog};
 /// use specproof::spec::load::parse_spec;
 /// use specproof::synth::{synthesize, SynthOptions};
 ///
@@ -37,7 +37,7 @@ use std::collections::HashSet;
 /// assert!(t.column("id").unwrap().values.iter().all(Option::is_some));
 /// ```
 pub fn synthesize(spec: &LoadedSpec, catalog: &Catalog, options: &SynthOptions) -> Dataset {
-    let queries = crate::spec::lint::resolve_models(spec, catalog);
+    let queries = crate::spec::resolve::resolve_models(spec, catalog);
     let plan = plan(&spec.spec, catalog, &queries, options.rows, options.seed);
     let mut done: Vec<SynthTable> = Vec::with_capacity(plan.tables.len());
     for table in &plan.tables {
@@ -177,7 +177,10 @@ fn order_like(tp: &TablePlan, made: &[SynthColumn]) -> Vec<SynthColumn> {
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call shape for every caller; a struct would only rename the arguments"
+)]
 fn make_column(
     plan: &Plan,
     tp: &TablePlan,

@@ -8,11 +8,11 @@
 //! it is read from; what cannot be traced (a computed column of a model) is left alone.
 
 use super::regex::Regex;
-use crate::project::catalog::Catalog;
-use crate::spec::checks::{parse_test, SpecTest};
-use crate::spec::lint::context::{alias_of, resolve_ref, target_of, RefResolution, Relation, Target};
-use crate::spec::lint::query::{ModelQuery, QCol, FROM_IDENT};
+use crate::spec::catalog::Catalog;
 use crate::spec::model::Spec;
+use crate::spec::named_tests::{parse_test, SpecTest};
+use crate::spec::resolve::context::{alias_of, resolve_ref, target_of, RefResolution, Relation, Target};
+use crate::spec::resolve::query::{ModelQuery, QCol, FROM_IDENT};
 use crate::sql::expr::{column_refs, literal_text, ColumnRef};
 use crate::sql::parse::parse_expression;
 use sqlparser::ast::{BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Visit, Visitor};

@@ -2,13 +2,13 @@
 
 mod generate;
 mod harvest;
-mod load;
 mod plan;
 mod regex;
 mod rng;
 mod types;
 mod value;
+mod write;
 
 pub use generate::synthesize;
-pub use load::{load, write_csv};
 pub use value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
+pub use write::{load, write_csv};

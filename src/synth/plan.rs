@@ -21,9 +21,9 @@ use super::harvest::{harvest, ColKey, Harvest, Probe};
 use super::rng::Rng;
 use super::types::{other_case, prefix_of, vocabulary, Kind, Ty};
 use super::value::Value;
-use crate::project::catalog::Catalog;
-use crate::spec::lint::query::ModelQuery;
+use crate::spec::catalog::Catalog;
 use crate::spec::model::Spec;
+use crate::spec::resolve::query::ModelQuery;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Draw positions of the first rows of a group that is not sequential: the first shared value

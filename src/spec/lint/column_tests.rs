@@ -1,11 +1,12 @@
 //! The tests a spec names on output columns: known names, well-formed arguments, an
 //! `accepted_values` list that exists, and references that resolve.
 
-use super::context::{did_you_mean, Lint, Resolved};
-use super::query::OutputColumn;
 use crate::finding::Code;
-use crate::spec::checks::{parse_test, SpecTest, TestError, TEST_NAMES};
+use crate::spec::named_tests::{parse_test, SpecTest, TestError, TEST_NAMES};
+use crate::spec::resolve::context::{Lint, Resolved};
+use crate::spec::resolve::query::OutputColumn;
 use crate::sql::expr::column_refs;
+use crate::suggest::did_you_mean;
 
 /// Checks the tests of every output column of model `mi`; `outputs` are its output column
 /// names (for `expression(...)` tests).

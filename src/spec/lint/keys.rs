@@ -8,9 +8,9 @@
 //! named; a key over computed columns cannot be reasoned about statically and is left to the
 //! differential check.
 
-use super::context::Lint;
-use super::query::{ModelQuery, QCol};
 use crate::finding::Code;
+use crate::spec::resolve::context::Lint;
+use crate::spec::resolve::query::{ModelQuery, QCol};
 use std::collections::{BTreeSet, HashSet};
 
 /// A key to check: its output columns and where the spec asks for it.

@@ -2,9 +2,9 @@
 //! with NULL: a nullable source column no transform guards, the outer side of a join, or a
 //! metric over a source that may have no rows for a group.
 
-use super::context::Lint;
-use super::query::{ModelQuery, OutputColumn, QCol, FROM_IDENT};
 use crate::finding::Code;
+use crate::spec::resolve::context::Lint;
+use crate::spec::resolve::query::{ModelQuery, OutputColumn, QCol, FROM_IDENT};
 use crate::sql::expr::{column_refs, nullability, Nullability};
 
 /// Reports each output column that must not be null but can be.

@@ -1,8 +1,9 @@
 //! SCD type 2 models: one source, the four keys present, names that do not collide, and a
 //! natural key its source declares unique.
 
-use super::context::{alias_of, did_you_mean, Lint, Resolved};
 use crate::finding::Code;
+use crate::spec::resolve::context::{alias_of, Lint, Resolved};
+use crate::suggest::did_you_mean;
 
 /// Checks the SCD2 model at `mi`.
 pub fn check_scd2(lint: &mut Lint<'_>, mi: usize) {

@@ -1,7 +1,7 @@
 //! Helpers for the lint's unit tests: lint a spec written inline against inline DDL.
 
 use crate::finding::Finding;
-use crate::project::catalog::{add_ddl_text, Catalog};
+use crate::spec::catalog::{add_ddl_text, Catalog};
 use crate::spec::load::parse_spec;
 
 /// Source DDL most rule tests share.

@@ -1,0 +1,10 @@
+//! One module per command; each turns its arguments into an [`super::outcome::Outcome`].
+//! `lint` and `validate` share [`check`], which runs [`crate::validate()`] and renders it.
+
+pub mod check;
+pub mod data;
+pub mod explain;
+pub mod init;
+pub mod lineage;
+pub mod lint;
+pub mod validate;

@@ -1,0 +1,17 @@
+//! From a parsed command line to the command's module.
+
+use super::args::{Cli, Command};
+use super::commands;
+use super::outcome::{Outcome, Terminal};
+
+/// Runs a parsed command line for `terminal`.
+pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
+    match cli.command {
+        Command::Lint(args) => commands::lint::run(&args, terminal),
+        Command::Validate(args) => commands::validate::run(&args, terminal),
+        Command::Data(args) => commands::data::run(&args),
+        Command::Lineage(args) => commands::lineage::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Init(args) => commands::init::run(&args),
+    }
+}

@@ -1,0 +1,71 @@
+//! The run options the command line sets (`--seed`, `--rows`, `--timeout`, …), checked.
+
+use super::args::{RunArgs, ValidateArgs};
+use crate::project::layout::Project;
+use crate::run::options::RunOptions;
+
+/// Synthetic datasets `validate` searches unless told otherwise: enough that a defect the first
+/// dataset misses is usually found, few enough that customer360 validates in under a second on
+/// two cores (README, "Performance").
+const DEFAULT_CASES: u64 = 3;
+
+/// More datasets than anyone waits for is a typo.
+const MAX_CASES: u64 = 10_000;
+
+/// The fixed run time every run uses, so results do not depend on the clock.
+const RUN_TIME: &str = "2024-06-30 12:00:00";
+
+/// The run options of `run` (and `validate`'s flags), or the message of exit 2.
+pub(crate) fn run_options(
+    project: &Project,
+    run: &RunArgs,
+    validate: Option<&ValidateArgs>,
+) -> Result<RunOptions, String> {
+    let mut options = RunOptions { run_time: RUN_TIME.to_string(), ..Default::default() };
+    options.synth.seed = run.seed.or(project.config.seed).unwrap_or(42);
+    let rows = run.rows.or(project.config.rows).unwrap_or(200);
+    options.synth.rows =
+        usize::try_from(rows).map_err(|_| format!("specproof: error: --rows {rows} is too large\n"))?;
+    if let Some(validate) = validate {
+        if !(validate.timeout.is_finite() && validate.timeout > 0.0) {
+            return Err(format!(
+                "specproof: error: --timeout must be a positive number of seconds, not {}\n",
+                validate.timeout
+            ));
+        }
+        options.engine.query_timeout = std::time::Duration::from_secs_f64(validate.timeout);
+        if !is_memory_size(&validate.memory_limit) {
+            return Err(format!(
+                "specproof: error: --memory-limit `{}` is not a size; write a number and a unit, e.g. 512MB, 2GB, 1.5GiB\n",
+                validate.memory_limit
+            ));
+        }
+        options.engine.memory_limit = validate.memory_limit.clone();
+        if let Some(path) = &validate.db {
+            // A run builds its database from nothing; reusing one would mix two runs' tables.
+            if path.exists() {
+                return Err(format!(
+                    "specproof: error: --db {} already exists; specproof writes a fresh database there: remove it or choose another path\n",
+                    crate::project::layout::display(path)
+                ));
+            }
+        }
+        options.engine.db_path = validate.db.clone();
+        let cases = validate.cases.map(|c| c as u64).or(project.config.cases).unwrap_or(DEFAULT_CASES);
+        if cases == 0 || cases > MAX_CASES {
+            return Err(format!("specproof: error: --cases must be between 1 and {MAX_CASES}, not {cases}\n"));
+        }
+        options.cases = cases as usize;
+        options.shrink = !validate.no_shrink;
+    }
+    Ok(options)
+}
+
+/// A size DuckDB's `memory_limit` takes: a number and a unit (B, KB, MB, GB, TB, KiB, …).
+fn is_memory_size(text: &str) -> bool {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let units = ["b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib"];
+    number.parse::<f64>().is_ok_and(|n| n > 0.0) && units.contains(&unit.trim().to_ascii_lowercase().as_str())
+}

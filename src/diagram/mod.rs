@@ -1,1 +1,0 @@
-//! Diagrams of the pipeline (Mermaid lineage graphs) and review tables. Not built yet.

@@ -1,0 +1,202 @@
+//! One case: the pipeline run on one dataset — the models, their output checks, each model's
+//! output compared with the spec's reference result, the spec's tests on that result, the
+//! shipped tests, and the SCD2 histories.
+
+use super::blame::blame_spec_tests;
+use crate::check::lineage::CodeCheck;
+use crate::engine::Engine;
+use crate::finding::Finding;
+use crate::project::code::ProjectTables;
+use crate::project::layout::Project;
+use crate::reference::Comparison;
+use crate::run::history::{run_history, History, HistoryTarget};
+use crate::run::models::{execute, prepared_engine, run_models_checked, runnable};
+use crate::run::options::RunOptions;
+use crate::run::plan::{qualify, relation_for, REFERENCE_SCHEMA};
+use crate::suite::execute::{run_suite, MainRun};
+use crate::suite::Suite;
+
+/// What one run of the pipeline covered: the report's `checked:` line.
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// Models that ran, in the order they were started.
+    pub ran: Vec<String>,
+    /// Models not run, each with why.
+    pub skipped: Vec<(String, String)>,
+    /// Rows loaded into the source tables.
+    pub rows_loaded: usize,
+    /// SCD2 models whose history was run over [`super::history::RUNS`] runs.
+    pub histories: Vec<String>,
+    /// SCD2 models not checked because their source repeats natural keys (no defined history).
+    pub undefined_histories: Vec<String>,
+    /// Shipped test files run (see [`crate::suite`]).
+    pub test_files_run: usize,
+}
+
+/// One model's table differing from the spec's reference result on one dataset.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    /// The model's index in the spec.
+    pub model: usize,
+    /// How it differs.
+    pub comparison: Comparison,
+    /// For an SCD2 model, the run of its history after which it first differs.
+    pub after_run: Option<usize>,
+}
+
+/// What running the pipeline on one dataset produced.
+#[derive(Debug, Clone, Default)]
+pub struct CaseRun {
+    /// Findings from execution and the output checks (not the differences), unsorted.
+    pub findings: Vec<Finding>,
+    /// Models whose table differs from the reference result.
+    pub differences: Vec<Difference>,
+    /// What the run covered.
+    pub coverage: Coverage,
+}
+
+/// Runs the pipeline on `dataset`: the models (`only` those and what they need,
+/// when given), their checks, the reference comparison, the shipped tests of `suite`, and the
+/// SCD2 histories.
+pub(crate) fn run_case(
+    project: &Project,
+    code: &CodeCheck,
+    suite: Option<&Suite>,
+    options: &RunOptions,
+    dataset: &crate::synth::Dataset,
+    only: Option<&[usize]>,
+) -> crate::error::Result<(CaseRun, Engine)> {
+    let spec = &project.spec.spec;
+    let engine = prepared_engine(project, &options.engine, dataset, &options.run_time)?;
+    let catalog_name = engine.catalog().to_string();
+    let mut outcome = CaseRun::default();
+    outcome.coverage.rows_loaded = dataset.total_rows();
+
+    // A probe's own model, else the changed-only run's models.
+    let only: Option<Vec<usize>> = only.map(<[usize]>::to_vec).or_else(|| {
+        options.only.as_ref().map(|names| {
+            spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect()
+        })
+    });
+    let only = only.as_deref();
+    let models = run_models_checked(&engine, project, code, only, &[], !options.skip_output_checks)?;
+    outcome.findings = models.findings;
+    // Each model's output against what the spec says it must hold, on the same inputs (the
+    // upstream tables this run produced, so a defect upstream is not counted again here).
+    let wanted = |i: usize| only.is_none_or(|only| only.contains(&i));
+    outcome.differences = differential(&engine, project, code, &models.done, &wanted)
+        .into_iter()
+        .map(|(model, comparison)| Difference { model, comparison, after_run: None })
+        .collect();
+    // A spec test the spec's own result breaks is about the spec, not the code.
+    blame_spec_tests(&engine, project, &mut outcome.findings);
+    // The shipped tests read the state after the pipeline's run, before any history run.
+    if let Some(suite) = suite {
+        let main = MainRun { engine: &engine, done: &models.done };
+        outcome.findings.extend(run_suite(project, code, suite, options, Some(main)));
+        outcome.coverage.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
+    }
+    // SCD2 models keep history over runs: run each again on changed snapshots, one at a time
+    // (they change their source tables), after everything else has been checked.
+    let tables = ProjectTables::new(spec, &project.catalog);
+    for (i, model) in spec.models.iter().enumerate() {
+        if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) || !wanted(i) {
+            continue;
+        }
+        let Some(code) = code.models.iter().find(|m| m.model == model.name) else { continue };
+        let (Some(statements), Some(relation), Some(source)) = (
+            runnable(code, &catalog_name),
+            tables.model_table(&model.name).map(|t| qualify(&catalog_name, &t)),
+            model.sources.first().and_then(|s| relation_for(&tables, &catalog_name, s)),
+        ) else {
+            continue;
+        };
+        let target = HistoryTarget {
+            index: i,
+            code,
+            statements: &statements,
+            relation,
+            source,
+            catalog: catalog_name.clone(),
+            turn: options.synth.seed,
+        };
+        match run_history(&engine, project, &target, &options.run_time, &execute) {
+            History::Checked { findings, difference } => {
+                outcome.findings.extend(findings);
+                if let Some((run, comparison)) = difference {
+                    outcome.differences.push(Difference { model: i, comparison, after_run: Some(run) });
+                }
+                outcome.coverage.histories.push(model.name.clone());
+            }
+            History::Undefined => outcome.coverage.undefined_histories.push(model.name.clone()),
+        }
+    }
+    outcome.coverage.ran = models.ran;
+    outcome.coverage.skipped = models.skipped;
+    Ok((outcome, engine))
+}
+
+/// Compares every mapping and aggregate model that ran with its reference result
+/// ([`crate::reference`]). A model the reference cannot be built for (it does not resolve, a
+/// spec expression has no translation) is not compared: the lint has said why.
+fn differential(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    done: &[String],
+    wanted: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, Comparison)> {
+    let spec = &project.spec.spec;
+    let queries = crate::spec::resolve::resolve_models(&project.spec, &project.catalog);
+    let mut found = Vec::new();
+    for (i, model) in spec.models.iter().enumerate() {
+        if model.constraints.scd_type.is_some() || !done.contains(&model.name) || !wanted(i) {
+            continue;
+        }
+        if !code.models.iter().any(|m| m.model == model.name) {
+            continue;
+        }
+        if let Some(comparison) = model_difference(engine, project, &queries, i) {
+            found.push((i, comparison));
+        }
+    }
+    found
+}
+
+/// How model `i`'s table differs from its reference result on the tables upstream of it in
+/// `engine`: `None` when they agree, or when there is no reference to compare with (the model
+/// does not resolve, a spec expression has no translation, the reference fails on this data,
+/// or the table lacks a column: the lint and the type check report those).
+fn model_difference(
+    engine: &Engine,
+    project: &Project,
+    queries: &[Option<crate::spec::resolve::query::ModelQuery>],
+    i: usize,
+) -> Option<Comparison> {
+    let spec = &project.spec.spec;
+    let model = spec.models.get(i)?;
+    let catalog = engine.catalog().to_string();
+    let tables = ProjectTables::new(spec, &project.catalog);
+    let names = |name: &str| relation_for(&tables, &catalog, name);
+    let query = queries.get(i).and_then(Option::as_ref)?;
+    if query.incomplete {
+        return None;
+    }
+    let actual = tables.model_table(&model.name).map(|t| qualify(&catalog, &t))?;
+    let sql = crate::reference::sql_for_query(&project.spec, i, Some(query), &names).ok()?;
+    engine.create_schemas(&[REFERENCE_SCHEMA]).ok()?;
+    let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
+    // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)
+    // says nothing about the code.
+    engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")).ok()?;
+    let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
+    let comparison = crate::reference::compare(
+        engine.connection(),
+        &expected,
+        &actual,
+        &columns,
+        crate::reference::Tolerance::default(),
+    )
+    .ok()?;
+    (!comparison.agrees()).then_some(comparison)
+}

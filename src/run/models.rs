@@ -1,0 +1,262 @@
+//! Running a project's models: synthetic sources loaded, every model's translated code executed
+//! in dependency order (independent models in parallel, one connection per worker), and each
+//! output checked against the spec.
+//!
+//! A model whose code cannot run (it did not parse, a template could not be evaluated, a
+//! construct has no faithful translation, or an upstream model failed) is skipped, and so is
+//! everything downstream of it: their outputs would be judged on inputs that do not exist.
+
+use super::plan::{project_schemas, qualify, relation_for};
+use crate::check::lineage::CodeCheck;
+use crate::check::output::{check_output, OutputTable};
+use crate::engine::{Engine, EngineConfig, RunError};
+use crate::finding::{Finding, Location};
+use crate::project::code::{ModelCode, ProjectTables};
+use crate::project::layout::Project;
+use crate::spec::resolve::graph::dependencies;
+use crate::sql::bridge::{to_duckdb, BridgeOptions};
+use crate::synth::load;
+use crate::synth::Dataset;
+use rayon::prelude::*;
+use sqlparser::ast::{Spanned, Statement};
+
+/// Loads `dataset` into a fresh, sandboxed database, with every schema the project needs and
+/// the run time set.
+pub(crate) fn prepared_engine(
+    project: &Project,
+    config: &EngineConfig,
+    dataset: &Dataset,
+    run_time: &str,
+) -> crate::error::Result<Engine> {
+    let engine = Engine::open(config)?;
+    let schemas = project_schemas(project);
+    let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
+    engine.create_schemas(&schemas)?;
+    if let Err(error) = load(dataset, engine.connection(), Some(engine.catalog())) {
+        // DuckDB's out-of-memory text runs to a dozen lines of advice; its first says it.
+        let text = error.to_string();
+        let first = text.lines().next().unwrap_or_default().trim_start_matches("duckdb: ");
+        let message = format!("loading {} synthetic rows failed: {first}", dataset.total_rows());
+        return Err(crate::error::Error::new(crate::error::ErrorKind::Run(message)));
+    }
+    engine.set_run_time(run_time)?;
+    Ok(engine)
+}
+
+/// What running the models on a loaded database produced.
+#[derive(Debug, Clone, Default)]
+pub struct ModelsRun {
+    /// Findings from execution and the output checks, unsorted.
+    pub findings: Vec<Finding>,
+    /// Models that ran (successfully or not), in the order they were started.
+    pub ran: Vec<String>,
+    /// Models that ran and succeeded.
+    pub done: Vec<String>,
+    /// Models not run, each with why.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Runs the models of `project` on `engine`, whose source tables and run time are set, in
+/// dependency order: every model whose upstream models are done runs in the same wave, in
+/// parallel, one connection per worker. `only` limits the run to those models (spec indexes)
+/// and whatever they need upstream. Each output is checked against the spec.
+pub fn run_models(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    only: Option<&[usize]>,
+) -> crate::error::Result<ModelsRun> {
+    run_models_with(engine, project, code, only, &[])
+}
+
+/// [`run_models`] where the models `given` (spec indexes) already have their tables (a shipped
+/// test's fixtures filled them): they count as done, are not run or checked, and what is
+/// upstream of them only is not needed.
+pub fn run_models_with(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    only: Option<&[usize]>,
+    given: &[usize],
+) -> crate::error::Result<ModelsRun> {
+    run_models_checked(engine, project, code, only, given, true)
+}
+
+/// [`run_models_with`], checking each output against the spec only when `check`.
+pub(crate) fn run_models_checked(
+    engine: &Engine,
+    project: &Project,
+    code: &CodeCheck,
+    only: Option<&[usize]>,
+    given: &[usize],
+    check: bool,
+) -> crate::error::Result<ModelsRun> {
+    let spec = &project.spec.spec;
+    let catalog_name = engine.catalog().to_string();
+    let mut outcome = ModelsRun::default();
+    let tables = ProjectTables::new(spec, &project.catalog);
+    let deps = dependencies(spec, &project.catalog);
+    let by_model = |name: &str| code.models.iter().find(|m| m.model == name);
+    let mut state: Vec<State> = vec![State::Waiting; spec.models.len()];
+    for &g in given {
+        if let Some(s) = state.get_mut(g) {
+            *s = State::Done;
+        }
+    }
+    if let Some(only) = only {
+        let needed = upstream_closure(&deps, only, given);
+        for (i, s) in state.iter_mut().enumerate() {
+            if !needed.contains(&i) {
+                *s = State::NotWanted;
+            }
+        }
+    }
+    // Waves: every model whose upstream models are done runs in the same wave, in parallel.
+    let source = engine.worker_source()?;
+    loop {
+        let ready: Vec<usize> = (0..spec.models.len())
+            .filter(|&i| {
+                matches!(state[i], State::Waiting) && deps[i].iter().all(|&d| !matches!(state[d], State::Waiting))
+            })
+            .collect();
+        if ready.is_empty() {
+            break;
+        }
+        let results: Vec<(usize, State, Vec<Finding>)> = ready
+            .par_iter()
+            .map_init(
+                || source.worker(),
+                |worker, &i| {
+                    let model = &spec.models[i];
+                    if let Some(&bad) = deps[i].iter().find(|&&d| !matches!(state[d], State::Done)) {
+                        let why = format!("upstream model `{}` did not run", spec.models[bad].name);
+                        return (i, State::Skipped(why), Vec::new());
+                    }
+                    let Some(code) = by_model(&model.name) else {
+                        return (i, State::Skipped("no code file".into()), Vec::new());
+                    };
+                    let Some(statements) = runnable(code, &catalog_name) else {
+                        return (i, State::Skipped("its code cannot run (see its findings)".into()), Vec::new());
+                    };
+                    let Ok(worker) = worker else {
+                        return (i, State::Skipped("no database connection for this worker".into()), Vec::new());
+                    };
+                    let Some(relation) = tables.model_table(&model.name).map(|t| qualify(&catalog_name, &t)) else {
+                        return (i, State::Skipped("the model has no table name".into()), Vec::new());
+                    };
+                    match execute_statements(worker, &statements, &relation) {
+                        Err((index, error)) => (i, State::Failed, vec![run_finding(code, index, &error)]),
+                        Ok(()) if !check => (i, State::Done, Vec::new()),
+                        Ok(()) => {
+                            let table = OutputTable {
+                                model: &model.name,
+                                relation: relation.clone(),
+                                catalog: Some(catalog_name.clone()),
+                                translated_from_bigquery: code.dialect == crate::spec::model::Dialect::Bigquery,
+                            };
+                            let relation_of = |name: &str| relation_for(&tables, &catalog_name, name);
+                            let found = check_output(
+                                worker.connection(),
+                                &project.spec,
+                                &project.catalog,
+                                i,
+                                &table,
+                                &relation_of,
+                            );
+                            (i, State::Done, found)
+                        }
+                    }
+                },
+            )
+            .collect();
+        for (i, new_state, found) in results {
+            match &new_state {
+                State::Skipped(why) => outcome.skipped.push((spec.models[i].name.clone(), why.clone())),
+                State::Done => {
+                    outcome.ran.push(spec.models[i].name.clone());
+                    outcome.done.push(spec.models[i].name.clone());
+                }
+                _ => outcome.ran.push(spec.models[i].name.clone()),
+            }
+            state[i] = new_state;
+            outcome.findings.extend(found);
+        }
+    }
+    Ok(outcome)
+}
+
+/// `only` and every model they read from, transitively, except through the models `given`.
+fn upstream_closure(deps: &[Vec<usize>], only: &[usize], given: &[usize]) -> Vec<usize> {
+    let mut needed: Vec<usize> = only.to_vec();
+    let mut i = 0;
+    while i < needed.len() {
+        if given.contains(&needed[i]) {
+            i += 1;
+            continue;
+        }
+        for &d in &deps[needed[i]] {
+            if !needed.contains(&d) {
+                needed.push(d);
+            }
+        }
+        i += 1;
+    }
+    needed.sort_unstable();
+    needed
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    Waiting,
+    NotWanted,
+    Done,
+    Failed,
+    Skipped(String),
+}
+
+/// The model's statements translated for this database, when every construct carries over.
+pub(crate) fn runnable(code: &ModelCode, catalog: &str) -> Option<Vec<Statement>> {
+    code.translated.as_ref()?;
+    let mut statements = code.statements.clone()?;
+    let options = BridgeOptions { from: code.dialect, catalog: Some(catalog.to_string()) };
+    to_duckdb(&mut statements, &options).is_empty().then_some(statements)
+}
+
+/// A single query is materialised as the model's table; a script runs as written (it creates
+/// the table itself), one statement at a time, each under the time limit. A failure says which
+/// statement failed (its index).
+fn execute_statements(engine: &Engine, statements: &[Statement], relation: &str) -> Result<(), (usize, RunError)> {
+    match statements {
+        [Statement::Query(query)] => {
+            engine.execute(&format!("CREATE OR REPLACE TABLE {relation} AS {query}")).map_err(|e| (0, e))
+        }
+        _ => {
+            for (i, statement) in statements.iter().enumerate() {
+                engine.execute(&format!("{statement};")).map_err(|e| (i, e))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// [`execute_statements`] without the statement index.
+pub(crate) fn execute(engine: &Engine, statements: &[Statement], relation: &str) -> Result<(), RunError> {
+    execute_statements(engine, statements, relation).map_err(|(_, e)| e)
+}
+
+/// The finding for a model whose statement `index` failed, placed at that statement.
+fn run_finding(code: &ModelCode, index: usize, error: &RunError) -> Finding {
+    Finding::new(error.code(), format!("running `{}` failed: {}", code.model, error.message))
+        .model(&code.model)
+        .at(statement_location(code, index))
+}
+
+/// Where statement `index` of the model's code starts in its file (the file's start when the
+/// parser kept no position).
+pub(crate) fn statement_location(code: &ModelCode, index: usize) -> Location {
+    let start = code.statements.as_ref().and_then(|s| s.get(index)).map(|s| s.span().start);
+    match start {
+        Some(start) if start.line > 0 => code.locate(start.line, start.column),
+        _ => Location { file: code.file.clone(), line: 1, column: 1 },
+    }
+}

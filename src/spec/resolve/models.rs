@@ -1,0 +1,65 @@
+//! Each model's meaning as the spec gives it: its kind, and its query resolved against the
+//! source catalog and the other models (relations, joins, outputs and what they read).
+
+use super::context::{model_outputs, Lint, Relation};
+use super::query::{resolve_query, ModelQuery};
+use crate::spec::catalog::Catalog;
+use crate::spec::load::LoadedSpec;
+use crate::spec::model::Model;
+
+/// The kind of a model (spec-format.md, "Kinds of model").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// `column_mapping` and no `aggregations`.
+    Mapping,
+    /// `aggregations`.
+    Aggregate,
+    /// `constraints.scd_type` 2.
+    Scd2,
+}
+
+/// The kinds a model fits; exactly one makes it valid.
+pub fn kinds_of(model: &Model) -> Vec<ModelKind> {
+    let mut kinds = Vec::new();
+    if !model.column_mapping.is_empty() && model.aggregations.is_empty() {
+        kinds.push(ModelKind::Mapping);
+    }
+    if !model.aggregations.is_empty() {
+        kinds.push(ModelKind::Aggregate);
+    }
+    if model.constraints.scd_type.is_some() {
+        kinds.push(ModelKind::Scd2);
+    }
+    kinds
+}
+
+/// Each model's meaning resolved as the lint sees it (relations, joins, outputs and what they
+/// read), for the checks that compare code with the spec; `None` for SCD2 models and models
+/// of no single kind. Problems are the lint's to report, so they are dropped here.
+pub fn resolve_models(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Option<ModelQuery>> {
+    resolve_models_with(loaded, catalog, &model_outputs(&loaded.spec, catalog))
+}
+
+/// [`resolve_models`] with the models' outputs already computed (`model_outputs`).
+pub fn resolve_models_with(
+    loaded: &LoadedSpec,
+    catalog: &Catalog,
+    outputs: &[Option<Relation>],
+) -> Vec<Option<ModelQuery>> {
+    use rayon::prelude::*;
+    let spec = &loaded.spec;
+    // Each model resolves on its own; a worker keeps one Lint (and its copy of the outputs).
+    (0..spec.models.len())
+        .into_par_iter()
+        .map_init(
+            || Lint { spec, text: &loaded.text, catalog, outputs: outputs.to_vec(), findings: Vec::new() },
+            |lint, mi| match kinds_of(&spec.models[mi]).as_slice() {
+                [ModelKind::Mapping] | [ModelKind::Aggregate] if !spec.models[mi].sources.is_empty() => {
+                    lint.findings.clear();
+                    Some(resolve_query(lint, mi))
+                }
+                _ => None,
+            },
+        )
+        .collect()
+}

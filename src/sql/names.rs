@@ -1,0 +1,6 @@
+//! Names in generated SQL.
+
+/// `name` as a quoted DuckDB identifier: any name works (spaces, keywords, quotes).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,322 @@
+//! The one entry point: validate a loaded project against its spec, every stage in order, into
+//! a [`Report`]. The command line (`lint`, `validate`) and the tests call it; what to do with the
+//! report (render it, write files, exit) is the caller's.
+
+use crate::check::explained::set_aside_explained;
+use crate::check::lineage::{check_project as check_code, CodeCheck};
+use crate::error::Result;
+use crate::finding::{plural, Severity};
+use crate::gate::baseline::{self, Baseline};
+use crate::gate::changed::{self, Selection};
+use crate::project::layout::Project;
+use crate::prove::fixture::Fixture;
+use crate::prove::search::search;
+use crate::report::model::{BaselineUse, ChangedScope, CheckRun, Report, Stage, PROJECT};
+use crate::report::render::text;
+use crate::run::options::RunOptions;
+use crate::spec::lint::lint_spec;
+use crate::suite::read::{reads_of, resolve, StatementKind, TableTarget};
+use crate::suite::{lint_suite, load_suite, Suite, TestFile};
+
+/// What to validate and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How to run the models: `None` lints the spec only (`specproof lint`); `Some` also checks
+    /// the code, runs it and proves it (`specproof validate`).
+    pub run: Option<RunOptions>,
+    /// Check the code statically but run nothing (`--no-run`).
+    pub no_run: bool,
+    /// Validate only the models changed since this git revision, and what they feed
+    /// (`--changed-since`).
+    pub changed_since: Option<String>,
+    /// Findings a baseline accepts, with the baseline file's name as the user gave it.
+    pub baseline: Option<(Baseline, String)>,
+    /// The least severity that fails the gate.
+    pub fail_on: Severity,
+}
+
+/// What validating a project produced: the report, and what its renderers and the caller need.
+#[derive(Debug, Clone)]
+pub struct Validation {
+    /// The report.
+    pub report: Report,
+    /// Regression tests for the differences found, in the shipped-test format.
+    pub fixtures: Vec<Fixture>,
+    /// The code under test as it was read (`validate` only).
+    pub code: Option<CodeCheck>,
+    /// The shipped tests as they were read (`validate` only).
+    pub suite: Option<Suite>,
+}
+
+impl Validation {
+    /// Every file a finding can point into, for the text report's source lines.
+    pub fn sources<'a>(&'a self, project: &'a Project) -> text::SourceTexts<'a> {
+        source_texts(project, self.code.as_ref(), self.suite.as_ref())
+    }
+}
+
+/// Validates `project`: the spec lint, then (with [`Options::run`]) the shipped tests' lint, the
+/// static check of the code, and every model run and proved on synthetic data; findings sorted,
+/// a changed-only scope and a baseline applied.
+pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
+    let reference = options.changed_since.as_deref();
+    let selection = reference.map(|r| changed::select(project, r)).transpose()?;
+    let mut checks =
+        Checks { project, selection: selection.as_ref(), reference: reference.unwrap_or(""), list: Vec::new() };
+    checks.list.push(CheckRun::ran(PROJECT, Stage::SpecLint));
+    checks.add(&[Stage::SpecLint], &|_, _| Some(Ok(())));
+
+    let mut findings = project.source_findings.clone();
+    let lint = lint_spec(&project.spec, &project.catalog);
+    findings.extend(lint.iter().cloned());
+    let mut scope = "spec lint".to_string();
+    let selected = |model: Option<&str>| selection.as_ref().is_none_or(|s| model.is_none_or(|m| s.selects(m)));
+    let mut fixtures: Vec<Fixture> = Vec::new();
+    let code = options.run.is_some().then(|| check_code(project));
+    let mut suite = options.run.is_some().then(|| load_suite(project));
+    // A changed-only run runs the shipped test files that changed or read a model it validates.
+    if let (Some(suite), Some(selection)) = (suite.as_mut(), selection.as_ref()) {
+        let wanted = |file: &TestFile| {
+            let changed = std::fs::canonicalize(&file.file).is_ok_and(|p| selection.changed_tests.contains(&p));
+            changed
+                || models_read_by(file, project).iter().any(|&i| selection.selects(&project.spec.spec.models[i].name))
+        };
+        let (kept, left): (Vec<TestFile>, Vec<TestFile>) = suite.files.drain(..).partition(|f| wanted(f));
+        suite.files = kept;
+        for file in left {
+            checks.list.push(CheckRun {
+                group: PROJECT.into(),
+                stage: Stage::ShippedTest,
+                target: file.file.clone(),
+                skipped: Some(format!("reads no model changed since {}", checks.reference)),
+            });
+        }
+    }
+    if let Some(suite) = &suite {
+        findings.extend(suite.files.iter().flat_map(|f| f.findings.iter().cloned()));
+        findings.extend(lint_suite(project, suite));
+        for file in &suite.files {
+            checks.list.push(CheckRun {
+                group: PROJECT.into(),
+                stage: Stage::ShippedTest,
+                target: file.file.clone(),
+                skipped: None,
+            });
+        }
+    }
+    if let (Some(code), Some(run)) = (&code, &options.run) {
+        findings.extend(code.findings.iter().cloned());
+        let has_code = |model: &str| code.models.iter().any(|m| m.model == model);
+        checks.add(&[Stage::StaticCheck], &|m, _| has_code(m).then_some(Ok(())));
+        let files = code.models.len();
+        scope = format!("spec lint, static check of {}", plural(files, "model file"));
+        let nothing_changed = selection.as_ref().is_some_and(|s| s.selected().is_empty());
+        if !options.no_run && files > 0 && !nothing_changed {
+            let mut options = run.clone();
+            options.only = selection.as_ref().map(Selection::selected);
+            options.progress.step("running models", 0, 1);
+            match search(project, code, suite.as_ref(), &options) {
+                Ok(outcome) => {
+                    options.progress.step("running models", 1, 1);
+                    let (kept, set_aside) = set_aside_explained(&project.spec, &lint, outcome.findings);
+                    findings.extend(kept);
+                    let ran = |model: &str, stage: Stage| -> Option<Result<(), String>> {
+                        if let Some((_, why)) = outcome.coverage.skipped.iter().find(|(m, _)| m == model) {
+                            return Some(Err(format!("not run: {why}")));
+                        }
+                        let scd2 = project
+                            .spec
+                            .spec
+                            .models
+                            .iter()
+                            .any(|m| m.name == model && m.constraints.scd_type == Some(2));
+                        // An SCD2 model is compared with its reference history when its history ran.
+                        let compared =
+                            !scd2 || stage != Stage::Reference || outcome.coverage.histories.iter().any(|m| m == model);
+                        (outcome.coverage.ran.iter().any(|m| m == model) && compared).then_some(Ok(()))
+                    };
+                    checks.add(&[Stage::Execution, Stage::OutputChecks, Stage::Reference], &ran);
+                    let shown = outcome.coverage.ran.iter().filter(|m| selected(Some(m.as_str()))).count();
+                    let seeds = if outcome.cases > 1 {
+                        format!(
+                            "{} synthetic datasets of {} rows (seeds {}–{})",
+                            outcome.cases,
+                            outcome.coverage.rows_loaded,
+                            options.synth.seed,
+                            options.synth.seed.wrapping_add(outcome.cases as u64 - 1)
+                        )
+                    } else {
+                        format!("{} synthetic rows (seed {})", outcome.coverage.rows_loaded, options.synth.seed)
+                    };
+                    scope.push_str(&format!(", {} run on {seeds}", plural(shown, "model")));
+                    if outcome.coverage.ran.len() > shown {
+                        let upstream = outcome.coverage.ran.len() - shown;
+                        scope.push_str(&format!(
+                            " (and {} run for {} output only)",
+                            plural(upstream, "unchanged upstream model"),
+                            if upstream == 1 { "its" } else { "their" }
+                        ));
+                    }
+                    fixtures = outcome.fixtures.clone();
+                    if outcome.coverage.test_files_run > 0 {
+                        scope.push_str(&format!(", {}", plural(outcome.coverage.test_files_run, "shipped test file")));
+                    }
+                    if !outcome.coverage.histories.is_empty() {
+                        scope.push_str(&format!(
+                            ", SCD2 history over {} runs ({})",
+                            crate::run::history::RUNS,
+                            outcome.coverage.histories.join(", ")
+                        ));
+                    }
+                    if !outcome.coverage.undefined_histories.is_empty() {
+                        scope.push_str(&format!(
+                            "; SCD2 history not checked for {}: its source repeats natural keys",
+                            outcome.coverage.undefined_histories.join(", ")
+                        ));
+                    }
+                    if set_aside > 0 {
+                        scope.push_str(&format!(
+                            "; {} follow{} from the spec findings and {} not counted against the code",
+                            plural(set_aside, "output-check failure"),
+                            if set_aside == 1 { "s" } else { "" },
+                            if set_aside == 1 { "is" } else { "are" }
+                        ));
+                    }
+                    let skipped: Vec<String> = outcome
+                        .coverage
+                        .skipped
+                        .iter()
+                        .filter(|(m, _)| selected(Some(m.as_str())))
+                        .map(|(m, why)| format!("{m} ({why})"))
+                        .collect();
+                    if !skipped.is_empty() {
+                        scope.push_str(&format!("; not run: {}", skipped.join(", ")));
+                    }
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    if let Some(selection) = &selection {
+        // Findings about models a changed-only run leaves out are not its business; the spec's
+        // and the project's own (no model) still are.
+        findings.retain(|f| selected(f.model.as_deref()));
+        if selection.selected().is_empty() {
+            scope.push_str(&format!("; no model changed since {}", checks.reference));
+        }
+    }
+    crate::finding::sort_findings(&mut findings);
+
+    let command = if options.run.is_some() { "validate" } else { "lint" };
+    let mut report = Report::new(command, &project.spec.text.file, scope, Vec::new());
+    report.fail_on = options.fail_on;
+    report.checks = checks.list;
+    report.changed = selection.as_ref().zip(reference).map(|(s, r)| ChangedScope {
+        reference: r.to_string(),
+        changed: s.changed.clone(),
+        downstream: s.downstream.clone(),
+        skipped: s.skipped.clone(),
+    });
+    let root = project.paths.root.clone();
+    if let Some((baseline, file)) = &options.baseline {
+        let applied = baseline::apply(baseline, findings, &root, &selected);
+        report.findings = applied.kept;
+        report.accepted = applied.accepted;
+        report.baseline = Some(BaselineUse { file: file.clone(), stale: applied.stale });
+    } else {
+        report.findings = findings;
+    }
+    report.complete_checks();
+    Ok(Validation { report, fixtures, code, suite })
+}
+
+/// Whether a stage ran on a model: ran (Ok), skipped and why (Err), not applicable (None).
+type StageRan<'a> = dyn Fn(&str, Stage) -> Option<Result<(), String>> + 'a;
+
+/// The models and shipped test files of a run, as checks (for JUnit): every stage that ran on
+/// each model or did not, and why.
+struct Checks<'a> {
+    project: &'a Project,
+    selection: Option<&'a Selection>,
+    reference: &'a str,
+    list: Vec<CheckRun>,
+}
+
+impl Checks<'_> {
+    fn selected(&self, model: &str) -> bool {
+        self.selection.is_none_or(|s| s.selects(model))
+    }
+
+    /// Adds `stages` for every model: ran when `ran` says so (Ok), skipped with its reason
+    /// (Err), left out (None).
+    fn add(&mut self, stages: &[Stage], ran: &StageRan<'_>) {
+        let unchanged = format!("unchanged since {}", self.reference);
+        for model in &self.project.spec.spec.models {
+            for &stage in stages {
+                let check = if !self.selected(&model.name) {
+                    Some(CheckRun::skipped(&model.name, stage, &unchanged))
+                } else {
+                    match ran(&model.name, stage) {
+                        Some(Ok(())) => Some(CheckRun::ran(&model.name, stage)),
+                        Some(Err(why)) => Some(CheckRun::skipped(&model.name, stage, &why)),
+                        None => None,
+                    }
+                };
+                self.list.extend(check);
+            }
+        }
+    }
+}
+
+/// The spec indexes of the models a shipped test file reads (directly, through a fixture it
+/// fills, or through its `-- cte:` header).
+fn models_read_by(file: &TestFile, project: &Project) -> Vec<usize> {
+    let spec = &project.spec.spec;
+    let mut names: Vec<Vec<String>> = Vec::new();
+    for statement in &file.statements {
+        match &statement.kind {
+            StatementKind::Fixture { name, query } => {
+                names.push(name.clone());
+                names.extend(reads_of(query.as_ref()));
+            }
+            StatementKind::Assert { condition, .. } => names.extend(reads_of(condition.as_ref())),
+            StatementKind::Singular(query) => names.extend(reads_of(query.as_ref())),
+            StatementKind::Other(_) => {}
+        }
+    }
+    let mut models: Vec<usize> = names
+        .iter()
+        .filter_map(|parts| match resolve(spec, &project.catalog, file.cte.as_ref(), parts) {
+            TableTarget::Model(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    if let Some(cte) = &file.cte {
+        models.extend(spec.models.iter().position(|m| m.name == cte.model));
+    }
+    models.sort_unstable();
+    models.dedup();
+    models
+}
+
+/// Every file a finding can point into, for the text report's source lines.
+pub fn source_texts<'a>(
+    project: &'a Project,
+    code: Option<&'a CodeCheck>,
+    suite: Option<&'a Suite>,
+) -> text::SourceTexts<'a> {
+    let mut sources: text::SourceTexts<'_> =
+        project.catalog.texts.iter().map(|(file, text)| (file.as_str(), text.as_str())).collect();
+    sources.insert(project.spec.text.file.as_str(), project.spec.text.text.as_str());
+    for model in code.iter().flat_map(|c| c.models.iter()) {
+        if let Some(rendered) = &model.rendered {
+            sources.insert(model.file.as_str(), rendered.original.as_str());
+        }
+    }
+    for file in suite.iter().flat_map(|s| s.files.iter()) {
+        if let Some(rendered) = &file.rendered {
+            sources.insert(file.file.as_str(), rendered.original.as_str());
+        }
+    }
+    sources
+}
