@@ -7,11 +7,9 @@ pub mod code;
 pub mod ddl;
 pub mod expr;
 pub mod lineage;
+mod names;
 pub mod parse;
 pub mod template;
 pub mod types;
 
-/// `name` as a quoted DuckDB identifier: any name works (spaces, keywords, quotes).
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use names::quote_ident;
