@@ -1,0 +1,343 @@
+//! Queries and SELECTs: CTEs, set operations, the projection (with `*` expanded), the filters of
+//! WHERE, HAVING and QUALIFY, and the grouping of each level.
+
+use super::facts::{Derivation, FilterPlace, FilterUse, GroupLevel, Pos, SourceColumn};
+use super::scope::{name_parts, Col, Entry, Found, Rel, Tracer};
+use super::walker::Walker;
+use sqlparser::ast::{
+    BinaryOperator, Expr, GroupByExpr, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Value,
+    Visit,
+};
+use std::collections::{BTreeSet, HashSet};
+
+pub(super) fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut all = conjuncts(left);
+            all.extend(conjuncts(right));
+            all
+        }
+        Expr::Nested(inner) => conjuncts(inner),
+        other => vec![other],
+    }
+}
+
+impl Tracer<'_> {
+    pub(super) fn query(&mut self, query: &Query) -> Rel {
+        let saved = self.ctes.len();
+        if let Some(with) = &query.with {
+            for cte in &with.cte_tables {
+                let mut rel = self.query(&cte.query);
+                for (col, alias) in rel.cols.iter_mut().zip(&cte.alias.columns) {
+                    col.name = alias.name.value.clone();
+                }
+                self.ctes.push((cte.alias.name.value.clone(), rel));
+            }
+        }
+        let rel = self.set_expr(&query.body);
+        self.ctes.truncate(saved);
+        rel
+    }
+
+    fn set_expr(&mut self, body: &SetExpr) -> Rel {
+        match body {
+            SetExpr::Select(select) => self.select(select),
+            SetExpr::Query(q) => self.query(q),
+            SetExpr::SetOperation { left, right, .. } => {
+                let mut left = self.set_expr(left);
+                let right = self.set_expr(right);
+                for (l, r) in left.cols.iter_mut().zip(&right.cols) {
+                    l.reads.extend(r.reads.iter().cloned());
+                    l.derivation = l.derivation.max(r.derivation).max(Derivation::Transformed);
+                }
+                left.opaque |= right.opaque || left.cols.len() != right.cols.len();
+                left.tables.extend(right.tables);
+                left
+            }
+            _ => {
+                self.complete = false;
+                Rel { opaque: true, ..Rel::default() }
+            }
+        }
+    }
+
+    fn select(&mut self, select: &Select) -> Rel {
+        self.scopes.push(Vec::new());
+        let mut equalities = Vec::new();
+        let mut joined = false;
+        for table in &select.from {
+            joined |= !table.joins.is_empty() || select.from.len() > 1;
+            self.table_with_joins(table, &mut equalities);
+        }
+        if let Some(selection) = &select.selection {
+            let null_extended: BTreeSet<String> =
+                self.current().iter().filter(|e| e.null_extended).flat_map(|e| e.rel.tables.iter().cloned()).collect();
+            for conjunct in conjuncts(selection) {
+                let (reads, _) = self.reads_of(conjunct);
+                self.out.filters.push(FilterUse {
+                    reads,
+                    place: FilterPlace::Where { null_extended: null_extended.clone(), joins: joined },
+                    text: conjunct.to_string(),
+                    pos: Pos::of(conjunct),
+                });
+            }
+        }
+
+        let mut rel = Rel::default();
+        for entry in self.current() {
+            rel.tables.extend(entry.rel.tables.iter().cloned());
+            rel.opaque |= entry.rel.opaque;
+        }
+        let mut aggregates = false;
+        for item in &select.projection {
+            match item {
+                SelectItem::UnnamedExpr(expr) => {
+                    let col = self.column_of(expr, default_name(expr), Pos::of(expr));
+                    aggregates |= col.1;
+                    rel.cols.push(col.0);
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let col = self.column_of(expr, alias.value.clone(), Pos::of(expr));
+                    aggregates |= col.1;
+                    rel.cols.push(col.0);
+                }
+                SelectItem::Wildcard(options) => {
+                    let excluded = excluded_names(options);
+                    let entries: Vec<Entry> = self.current().to_vec();
+                    for entry in entries {
+                        rel.opaque |= entry.rel.opaque;
+                        self.expand(&entry, &excluded, options, &mut rel);
+                    }
+                }
+                SelectItem::QualifiedWildcard(kind, options) => {
+                    let excluded = excluded_names(options);
+                    let qualifier = match kind {
+                        SelectItemQualifiedWildcardKind::ObjectName(name) => name_parts(name).join("."),
+                        SelectItemQualifiedWildcardKind::Expr(_) => String::new(),
+                    };
+                    let entry = self.current().iter().find(|e| e.answers_to(&qualifier)).cloned();
+                    match entry {
+                        Some(entry) => {
+                            rel.opaque |= entry.rel.opaque;
+                            self.expand(&entry, &excluded, options, &mut rel);
+                        }
+                        None => {
+                            rel.opaque = true;
+                            self.complete = false;
+                        }
+                    }
+                }
+                _ => {
+                    rel.opaque = true;
+                    self.complete = false;
+                }
+            }
+        }
+
+        let group_keys: Option<Vec<&Expr>> = match &select.group_by {
+            GroupByExpr::Expressions(exprs, _) if !exprs.is_empty() => Some(exprs.iter().collect()),
+            GroupByExpr::All(_) => Some(Vec::new()),
+            _ => None,
+        };
+        if group_keys.is_some() || aggregates {
+            let mut keys = Vec::new();
+            let mut opaque = false;
+            let pos = match &select.group_by {
+                GroupByExpr::Expressions(exprs, _) if !exprs.is_empty() => Pos::of(&exprs[0]),
+                _ => {
+                    Pos { line: select.select_token.0.span.start.line, column: select.select_token.0.span.start.column }
+                }
+            };
+            match &select.group_by {
+                GroupByExpr::All(_) => {
+                    for col in &rel.cols {
+                        if col.derivation < Derivation::Windowed {
+                            keys.push(col.reads.clone());
+                        }
+                    }
+                }
+                _ => {
+                    for key in group_keys.unwrap_or_default() {
+                        match self.group_key(key, &rel) {
+                            Some(reads) => keys.push(reads),
+                            None => opaque = true,
+                        }
+                    }
+                }
+            }
+            self.out.groups.push(GroupLevel {
+                keys,
+                tables: rel.tables.clone(),
+                equalities: equalities.clone(),
+                opaque: opaque || rel.opaque,
+                pos,
+            });
+        }
+        for after in select.having.iter().chain(select.qualify.iter()) {
+            for conjunct in conjuncts(after) {
+                let (reads, _) = self.reads_of(conjunct);
+                self.out.filters.push(FilterUse {
+                    reads,
+                    place: FilterPlace::AfterGrouping,
+                    text: conjunct.to_string(),
+                    pos: Pos::of(conjunct),
+                });
+            }
+        }
+        self.scopes.pop();
+        rel
+    }
+
+    /// The source columns of a GROUP BY key: an expression, an output alias, or an ordinal.
+    fn group_key(&mut self, key: &Expr, rel: &Rel) -> Option<BTreeSet<SourceColumn>> {
+        if let Expr::Value(v) = key {
+            if let Value::Number(n, _) = &v.value {
+                let index: usize = n.parse().ok()?;
+                return rel.cols.get(index.checked_sub(1)?).map(|c| c.reads.clone());
+            }
+        }
+        if let Expr::Identifier(ident) = key {
+            let resolves = matches!(self.resolve(std::slice::from_ref(ident)), Found::Col(..));
+            if !resolves {
+                if let Some(col) = rel.col(&ident.value) {
+                    return Some(col.reads.clone());
+                }
+            }
+        }
+        Some(self.reads_of(key).0)
+    }
+
+    fn expand(
+        &mut self,
+        entry: &Entry,
+        excluded: &HashSet<String>,
+        options: &sqlparser::ast::WildcardAdditionalOptions,
+        rel: &mut Rel,
+    ) {
+        for col in &entry.rel.cols {
+            if excluded.contains(&col.name.to_ascii_lowercase()) {
+                continue;
+            }
+            let replaced = options
+                .opt_replace
+                .as_ref()
+                .and_then(|r| r.items.iter().find(|i| i.column_name.value.eq_ignore_ascii_case(&col.name)));
+            match replaced {
+                Some(item) => {
+                    let (col, _) = self.column_of(&item.expr, col.name.clone(), Pos::of(&item.expr));
+                    rel.cols.push(col);
+                }
+                None => {
+                    let start = options.wildcard_token.0.span.start;
+                    rel.cols.push(Col { pos: Pos { line: start.line, column: start.column }, ..col.clone() })
+                }
+            }
+        }
+    }
+
+    /// A projected column; the flag says whether it aggregates at this level.
+    fn column_of(&mut self, expr: &Expr, name: String, pos: Pos) -> (Col, bool) {
+        let mut walker = Walker::new(self);
+        let _ = expr.visit(&mut walker);
+        let Walker { reads, derivation, aggregates, windowed, .. } = walker;
+        let own = match expr {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Derivation::Direct,
+            _ if aggregates => Derivation::Aggregated,
+            _ if windowed => Derivation::Windowed,
+            _ => Derivation::Transformed,
+        };
+        (Col { name, reads, derivation: own.max(derivation), pos }, aggregates)
+    }
+
+    /// What an expression reads, and the entries of the current scope it reads from.
+    pub(super) fn reads_of(&mut self, expr: &Expr) -> (BTreeSet<SourceColumn>, BTreeSet<usize>) {
+        let mut walker = Walker::new(self);
+        let _ = expr.visit(&mut walker);
+        (walker.reads, walker.entries)
+    }
+}
+
+fn excluded_names(options: &sqlparser::ast::WildcardAdditionalOptions) -> HashSet<String> {
+    let mut names = HashSet::new();
+    if let Some(except) = &options.opt_except {
+        names.insert(except.first_element.value.to_ascii_lowercase());
+        names.extend(except.additional_elements.iter().map(|i| i.value.to_ascii_lowercase()));
+    }
+    if let Some(exclude) = &options.opt_exclude {
+        match exclude {
+            sqlparser::ast::ExcludeSelectItem::Single(name) => {
+                names.extend(name_parts(name).last().map(|s| s.to_ascii_lowercase()));
+            }
+            sqlparser::ast::ExcludeSelectItem::Multiple(list) => {
+                names.extend(list.iter().filter_map(|n| name_parts(n).last().map(|s| s.to_ascii_lowercase())));
+            }
+        }
+    }
+    names
+}
+
+/// The name BigQuery and DuckDB give an unaliased select item: a column keeps its name.
+fn default_name(expr: &Expr) -> String {
+    match expr {
+        Expr::Identifier(ident) => ident.value.clone(),
+        Expr::CompoundIdentifier(idents) => idents.last().map(|i| i.value.clone()).unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sql::dialect::Dialect;
+    use crate::sql::lineage::test_support::*;
+    use crate::sql::lineage::{Derivation, FilterPlace, JoinType, Pos, SourceColumn};
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn columns_trace_through_ctes_aliases_and_joins() {
+        let l = lineage(
+            "WITH c AS (SELECT customer_id, LOWER(TRIM(email)) AS email FROM `raw.crm_customers`),\n\
+             a AS (SELECT * FROM raw.crm_addresses WHERE country IS NOT NULL)\n\
+             SELECT c.customer_id, c.email AS mail, a.country, UPPER(a.city) city\n\
+             FROM c LEFT JOIN a ON c.customer_id = a.customer_id",
+            Dialect::Bigquery,
+        );
+        let names: Vec<_> = l.outputs.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["customer_id", "mail", "country", "city"]);
+        assert_eq!(reads(&l, "mail"), ["raw.crm_customers.email"]);
+        assert_eq!(l.outputs[0].derivation, Derivation::Direct);
+        assert_eq!(l.outputs[1].derivation, Derivation::Transformed);
+        assert_eq!(reads(&l, "country"), ["raw.crm_addresses.country"]);
+        assert_eq!(l.joins.len(), 1);
+        assert_eq!(l.joins[0].kind, JoinType::Left);
+        assert_eq!(l.joins[0].right, BTreeSet::from(["raw.crm_addresses".to_string()]));
+        let eq = &l.joins[0].equalities[0];
+        assert_eq!(
+            (eq.0.to_string(), eq.1.to_string()),
+            ("raw.crm_customers.customer_id".into(), "raw.crm_addresses.customer_id".into())
+        );
+        assert_eq!(l.filters.len(), 1);
+        assert_eq!(l.filters[0].place, FilterPlace::Where { null_extended: BTreeSet::new(), joins: false });
+        assert!(l.unknown_columns.is_empty() && l.complete);
+        assert_eq!(l.output_pos, Some(Pos { line: 3, column: 1 }));
+    }
+
+    #[test]
+    fn aggregates_windows_unions_and_groups() {
+        let l = lineage(
+            "SELECT customer_id, COUNT(*) AS n, SUM(amount) total,\n SUM(amount) OVER (PARTITION BY customer_id) w\nFROM raw.orders GROUP BY customer_id\n\
+             UNION ALL SELECT customer_id, 0, 0, 0 FROM temp.stg_orders",
+            Dialect::Duckdb,
+        );
+        assert_eq!(l.outputs[1].derivation, Derivation::Aggregated);
+        assert!(l.outputs[1].reads.is_empty());
+        assert_eq!(reads(&l, "w"), ["raw.orders.amount"]);
+        assert_eq!(l.outputs[3].derivation, Derivation::Windowed);
+        assert_eq!(reads(&l, "customer_id"), ["raw.orders.customer_id", "stg_orders.customer_id"]);
+        assert_eq!(l.groups.len(), 1);
+        assert_eq!(
+            l.groups[0].keys,
+            vec![BTreeSet::from([SourceColumn { table: "raw.orders".into(), column: "customer_id".into() }])]
+        );
+        assert_eq!(l.groups[0].pos.line, 3);
+    }
+}
