@@ -1,19 +1,12 @@
 //! Bad input never crashes: the example spec, cut short or with bytes replaced anywhere, either
 //! loads and lints, or fails with a position inside the file.
 
+use crate::support::crate_root;
 use proptest::prelude::*;
 use specproof::error::Error;
 use specproof::project::layout::{load_project, Overrides};
 use specproof::spec::lint::lint_spec;
 use specproof::spec::load::parse_spec;
-
-/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
-/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
-fn crate_root() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
 
 fn example() -> String {
     std::fs::read_to_string(crate_root().join("specs/customer360/spec.json")).unwrap()
