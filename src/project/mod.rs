@@ -3,5 +3,4 @@
 
 pub mod catalog;
 pub mod config;
-pub mod generate;
 pub mod layout;

@@ -5,6 +5,7 @@
 mod cli;
 mod data_cli;
 mod gate;
+mod generated;
 mod lineage_corpus;
 mod malformed_code;
 mod malformed_spec;
