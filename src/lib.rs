@@ -33,27 +33,25 @@
 // The stages, in the order data flows through them (see docs/design.md, "Layout"; the
 // architecture test in tests/it/architecture.rs holds the code to it): a module may use the
 // ones above it, never one below.
-pub mod check;
-pub mod engine;
+pub mod location;
 pub mod error;
 pub mod finding;
-pub mod gate;
-pub mod location;
-pub mod project;
-pub mod prove;
-pub mod reference;
-pub mod report;
-pub mod run;
-pub mod spec;
-pub mod sql;
 pub mod suggest;
-pub mod suite;
+pub mod sql;
+pub mod spec;
+pub mod project;
 pub mod synth;
+pub mod engine;
+pub mod reference;
+pub mod check;
+pub mod run;
+pub mod suite;
+pub mod prove;
+pub mod gate;
+pub mod report;
 pub mod validate;
-
-pub use validate::validate;
-pub mod cli;
 pub mod scaffold;
+pub mod cli;
 
 /// Helpers shared by the unit tests.
 #[cfg(test)]

@@ -13,7 +13,7 @@ use crate::project::layout::Project;
 use crate::reference::{history_sql, sql_for_query, Snapshot};
 use crate::run::models::{prepared_engine, run_models_checked};
 use crate::run::options::{in_memory, RunOptions};
-use crate::run::plan::{qualify, relation_for, REFERENCE_SCHEMA};
+use crate::run::plan::{qualify, relation_for, Plan, REFERENCE_SCHEMA};
 use crate::spec::model::Dialect;
 use crate::suite::execute::{run_suite, MainRun};
 use crate::suite::Suite;
@@ -25,11 +25,10 @@ use std::collections::HashSet;
 /// The spec's reference result as model code: one DuckDB query per model, reading the tables
 /// of the database whose catalog is `catalog` (an SCD2 model's is its history after one run).
 /// A model without a reference (it does not resolve) has no code here.
-pub fn reference_code(project: &Project, catalog: &str, run_time: &str) -> CodeCheck {
-    let spec = &project.spec.spec;
-    let tables = ProjectTables::new(spec, &project.catalog);
-    let names = |name: &str| relation_for(&tables, catalog, name);
-    let queries = crate::spec::resolve::resolve_models(&project.spec, &project.catalog);
+pub fn reference_code(plan: &Plan<'_>, catalog: &str, run_time: &str) -> CodeCheck {
+    let (project, spec) = (plan.project, plan.spec());
+    let names = |name: &str| plan.relation_of(catalog, name);
+    let queries = &plan.queries;
     let mut models = Vec::new();
     for (i, model) in spec.models.iter().enumerate() {
         let sql = if model.constraints.scd_type == Some(2) {
@@ -66,7 +65,7 @@ pub fn reference_code(project: &Project, catalog: &str, run_time: &str) -> CodeC
 /// own result passes it, about the test when that fails it too. Runs the suite once more, on
 /// `dataset` with the reference in place of the code, only when a test failed.
 pub(crate) fn blame_shipped_tests(
-    project: &Project,
+    plan: &Plan<'_>,
     suite: &Suite,
     options: &RunOptions,
     dataset: &Dataset,
@@ -76,7 +75,7 @@ pub(crate) fn blame_shipped_tests(
         return;
     }
     let options = RunOptions { skip_output_checks: true, ..in_memory(options) };
-    let Some(failing) = failing_on_reference(project, suite, &options, dataset) else { return };
+    let Some(failing) = failing_on_reference(plan, suite, &options, dataset) else { return };
     for finding in findings.iter_mut().filter(|f| f.code == Code::ShippedTestFailed) {
         let place = finding.location.as_ref().map(|l| (l.file.clone(), l.line));
         let (subject, why) = if place.is_some_and(|p| failing.contains(&p)) {
@@ -94,17 +93,18 @@ pub(crate) fn blame_shipped_tests(
 
 /// The (file, line) of every shipped test that fails with the reference as the code.
 fn failing_on_reference(
-    project: &Project,
+    plan: &Plan<'_>,
     suite: &Suite,
     options: &RunOptions,
     dataset: &Dataset,
 ) -> Option<HashSet<(String, usize)>> {
-    let engine = prepared_engine(project, &options.engine, dataset, &options.run_time).ok()?;
-    let code = reference_code(project, engine.catalog(), &options.run_time);
+    let engine = prepared_engine(plan, &options.engine, dataset, &options.run_time).ok()?;
+    let code = reference_code(plan, engine.catalog(), &options.run_time);
+    let reference = Plan::new(plan.project, &code);
     // The reference's output checks are not wanted here: only the shipped tests' verdicts.
-    let models = run_models_checked(&engine, project, &code, None, &[], false).ok()?;
+    let models = run_models_checked(&engine, &reference, None, &[], false).ok()?;
     let main = MainRun { engine: &engine, done: &models.done };
-    let found = run_suite(project, &code, suite, options, Some(main));
+    let found = run_suite(&reference, suite, options, Some(main));
     Some(
         found
             .iter()

@@ -3,16 +3,13 @@
 //! shipped tests, and the SCD2 histories.
 
 use super::blame::blame_spec_tests;
-use crate::check::lineage::CodeCheck;
 use crate::engine::Engine;
 use crate::finding::Finding;
-use crate::project::code::ProjectTables;
-use crate::project::layout::Project;
 use crate::reference::Comparison;
 use crate::run::history::{run_history, History, HistoryTarget};
 use crate::run::models::{execute, prepared_engine, run_models_checked, runnable};
 use crate::run::options::RunOptions;
-use crate::run::plan::{qualify, relation_for, REFERENCE_SCHEMA};
+use crate::run::plan::{qualify, Plan, REFERENCE_SCHEMA};
 use crate::suite::execute::{run_suite, MainRun};
 use crate::suite::Suite;
 
@@ -59,15 +56,14 @@ pub struct CaseRun {
 /// when given), their checks, the reference comparison, the shipped tests of `suite`, and the
 /// SCD2 histories.
 pub(crate) fn run_case(
-    project: &Project,
-    code: &CodeCheck,
+    plan: &Plan<'_>,
     suite: Option<&Suite>,
     options: &RunOptions,
     dataset: &crate::synth::Dataset,
     only: Option<&[usize]>,
 ) -> crate::error::Result<(CaseRun, Engine)> {
-    let spec = &project.spec.spec;
-    let engine = prepared_engine(project, &options.engine, dataset, &options.run_time)?;
+    let (project, spec) = (plan.project, plan.spec());
+    let engine = prepared_engine(plan, &options.engine, dataset, &options.run_time)?;
     let catalog_name = engine.catalog().to_string();
     let mut outcome = CaseRun::default();
     outcome.coverage.rows_loaded = dataset.total_rows();
@@ -79,12 +75,12 @@ pub(crate) fn run_case(
         })
     });
     let only = only.as_deref();
-    let models = run_models_checked(&engine, project, code, only, &[], !options.skip_output_checks)?;
+    let models = run_models_checked(&engine, plan, only, &[], !options.skip_output_checks)?;
     outcome.findings = models.findings;
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
     let wanted = |i: usize| only.is_none_or(|only| only.contains(&i));
-    outcome.differences = differential(&engine, project, code, &models.done, &wanted)
+    outcome.differences = differential(&engine, plan, &models.done, &wanted)
         .into_iter()
         .map(|(model, comparison)| Difference { model, comparison, after_run: None })
         .collect();
@@ -93,21 +89,20 @@ pub(crate) fn run_case(
     // The shipped tests read the state after the pipeline's run, before any history run.
     if let Some(suite) = suite {
         let main = MainRun { engine: &engine, done: &models.done };
-        outcome.findings.extend(run_suite(project, code, suite, options, Some(main)));
+        outcome.findings.extend(run_suite(plan, suite, options, Some(main)));
         outcome.coverage.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
     }
     // SCD2 models keep history over runs: run each again on changed snapshots, one at a time
     // (they change their source tables), after everything else has been checked.
-    let tables = ProjectTables::new(spec, &project.catalog);
     for (i, model) in spec.models.iter().enumerate() {
         if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) || !wanted(i) {
             continue;
         }
-        let Some(code) = code.models.iter().find(|m| m.model == model.name) else { continue };
+        let Some(code) = plan.code_of(i) else { continue };
         let (Some(statements), Some(relation), Some(source)) = (
             runnable(code, &catalog_name),
-            tables.model_table(&model.name).map(|t| qualify(&catalog_name, &t)),
-            model.sources.first().and_then(|s| relation_for(&tables, &catalog_name, s)),
+            plan.relation(&catalog_name, i),
+            model.sources.first().and_then(|s| plan.relation_of(&catalog_name, s)),
         ) else {
             continue;
         };
@@ -141,22 +136,19 @@ pub(crate) fn run_case(
 /// spec expression has no translation) is not compared: the lint has said why.
 fn differential(
     engine: &Engine,
-    project: &Project,
-    code: &CodeCheck,
+    plan: &Plan<'_>,
     done: &[String],
     wanted: &dyn Fn(usize) -> bool,
 ) -> Vec<(usize, Comparison)> {
-    let spec = &project.spec.spec;
-    let queries = crate::spec::resolve::resolve_models(&project.spec, &project.catalog);
     let mut found = Vec::new();
-    for (i, model) in spec.models.iter().enumerate() {
+    for (i, model) in plan.spec().models.iter().enumerate() {
         if model.constraints.scd_type.is_some() || !done.contains(&model.name) || !wanted(i) {
             continue;
         }
-        if !code.models.iter().any(|m| m.model == model.name) {
+        if plan.code_of(i).is_none() {
             continue;
         }
-        if let Some(comparison) = model_difference(engine, project, &queries, i) {
+        if let Some(comparison) = model_difference(engine, plan, i) {
             found.push((i, comparison));
         }
     }
@@ -167,23 +159,16 @@ fn differential(
 /// `engine`: `None` when they agree, or when there is no reference to compare with (the model
 /// does not resolve, a spec expression has no translation, the reference fails on this data,
 /// or the table lacks a column: the lint and the type check report those).
-fn model_difference(
-    engine: &Engine,
-    project: &Project,
-    queries: &[Option<crate::spec::resolve::query::ModelQuery>],
-    i: usize,
-) -> Option<Comparison> {
-    let spec = &project.spec.spec;
-    let model = spec.models.get(i)?;
+fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<Comparison> {
+    let model = plan.spec().models.get(i)?;
     let catalog = engine.catalog().to_string();
-    let tables = ProjectTables::new(spec, &project.catalog);
-    let names = |name: &str| relation_for(&tables, &catalog, name);
-    let query = queries.get(i).and_then(Option::as_ref)?;
+    let names = |name: &str| plan.relation_of(&catalog, name);
+    let query = plan.queries.get(i).and_then(Option::as_ref)?;
     if query.incomplete {
         return None;
     }
-    let actual = tables.model_table(&model.name).map(|t| qualify(&catalog, &t))?;
-    let sql = crate::reference::sql_for_query(&project.spec, i, Some(query), &names).ok()?;
+    let actual = plan.relation(&catalog, i)?;
+    let sql = crate::reference::sql_for_query(&plan.project.spec, i, Some(query), &names).ok()?;
     engine.create_schemas(&[REFERENCE_SCHEMA]).ok()?;
     let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
     // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)

@@ -16,6 +16,7 @@ use crate::check::lineage::CodeCheck;
 use crate::finding::Finding;
 use crate::project::layout::Project;
 use crate::run::options::{in_memory, RunOptions};
+use crate::run::plan::Plan;
 use crate::suite::Suite;
 use crate::synth::{synthesize, Dataset, SynthOptions};
 use rayon::prelude::*;
@@ -48,8 +49,11 @@ pub fn search(
     let cases = options.cases.max(1);
     let stage = if cases == 1 { "running the models".to_string() } else { format!("running {cases} datasets") };
     options.progress.step(&stage, 0, cases);
+    // Worked out once: every dataset, probe and shipped test file of this run reads it.
+    let plan = Plan::new(project, code);
+    let plan = &plan;
     let first = synthesize(&project.spec, &project.catalog, &options.synth);
-    let (main, engine) = run_case(project, code, suite, options, &first, None)?;
+    let (main, engine) = run_case(plan, suite, options, &first, None)?;
     // The kept database (--db) is the first dataset's; the others live in memory.
     drop(engine);
     let finished = AtomicUsize::new(1);
@@ -61,7 +65,7 @@ pub fn search(
             let run_options = RunOptions { synth, ..in_memory(options) };
             let data = synthesize(&project.spec, &project.catalog, &synth);
             // A dataset that cannot load or run (the first one did) adds nothing to report.
-            let found = run_case(project, code, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
+            let found = run_case(plan, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
             let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
             options.progress.step(&stage, n, cases);
             found
@@ -96,7 +100,7 @@ pub fn search(
     let reported: Vec<Reported> = differences
         .into_par_iter()
         .filter_map(|(model, found)| {
-            let report = smallest_counterexample(project, code, options, model, &found);
+            let report = smallest_counterexample(plan, options, model, &found);
             let n = shrunk.fetch_add(1, Ordering::Relaxed) + 1;
             options.progress.step("shrinking counterexamples", n, total);
             report
@@ -107,7 +111,7 @@ pub fn search(
         outcome.fixtures.extend(fixture);
     }
     if let Some(suite) = suite {
-        blame::blame_shipped_tests(project, suite, options, &first, &mut outcome.findings);
+        blame::blame_shipped_tests(plan, suite, options, &first, &mut outcome.findings);
     }
     crate::finding::sort_findings(&mut outcome.findings);
     outcome.coverage.skipped.sort();
@@ -127,14 +131,13 @@ const MAX_TRIED: usize = 3;
 /// on a smaller dataset, the defect needs many rows (LIMIT n needs n + 1) and the first seed's
 /// whole dataset is shrunk.
 fn smallest_counterexample(
-    project: &Project,
-    code: &CodeCheck,
+    plan: &Plan<'_>,
     options: &RunOptions,
     model: usize,
     found: &[(SynthOptions, &Difference)],
 ) -> Option<Reported> {
     let counterexample = |(synth, difference): &(SynthOptions, &Difference), smaller: Option<Dataset>| {
-        shrink::counterexample(project, code, options, synth, model, difference, smaller)
+        shrink::counterexample(plan, options, synth, model, difference, smaller)
     };
     let first = found.first()?;
     if !options.shrink {
@@ -143,7 +146,7 @@ fn smallest_counterexample(
     // (rows in the largest table, the seed's place, its smaller dataset)
     let mut starts: Vec<(usize, usize, Dataset)> = Vec::new();
     for (i, (synth, _)) in found.iter().take(MAX_TRIED).enumerate() {
-        let Some(smaller) = shrink::smaller_dataset(project, code, options, synth, model) else { continue };
+        let Some(smaller) = shrink::smaller_dataset(plan, options, synth, model) else { continue };
         let rows = smaller.tables.iter().map(|t| t.rows).max().unwrap_or(0);
         starts.push((rows, i, smaller));
         if rows <= SMALL_TABLE {

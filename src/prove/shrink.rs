@@ -14,11 +14,10 @@ use super::fixture::{fixture_text, read_table, Fixture, ReadTable};
 use crate::check::lineage::CodeCheck;
 use crate::engine::{Engine, Row};
 use crate::finding::{plural, Code, EvidenceTable, Finding, TableRole};
-use crate::project::code::ProjectTables;
 use crate::project::layout::Project;
 use crate::reference::Comparison;
 use crate::run::options::{in_memory, RunOptions};
-use crate::run::plan::{relation_for, REFERENCE_SCHEMA};
+use crate::run::plan::{Plan, REFERENCE_SCHEMA};
 use crate::spec::resolve::context::{target_of, Target};
 use crate::synth::{synthesize, Dataset, SynthOptions, SynthTable, Value};
 use std::collections::HashSet;
@@ -35,8 +34,7 @@ const SMALLER_ROWS: [usize; 10] = [1, 2, 3, 4, 6, 8, 12, 16, 32, 64];
 
 /// Runs model `model` (and what it needs upstream) on datasets and says whether it differs.
 struct Probe<'a> {
-    project: &'a Project,
-    code: &'a CodeCheck,
+    plan: &'a Plan<'a>,
     options: RunOptions,
     model: usize,
     probes: usize,
@@ -47,8 +45,7 @@ impl Probe<'_> {
     /// (or cannot run there).
     fn run(&mut self, dataset: &Dataset) -> Option<(Difference, Engine)> {
         self.probes += 1;
-        let (run, engine) =
-            run_case(self.project, self.code, None, &self.options, dataset, Some(&[self.model])).ok()?;
+        let (run, engine) = run_case(self.plan, None, &self.options, dataset, Some(&[self.model])).ok()?;
         let difference = run.differences.into_iter().find(|d| d.model == self.model)?;
         Some((difference, engine))
     }
@@ -64,16 +61,16 @@ impl Probe<'_> {
 /// where one applies, and the regression test that replays it (not for SCD2 models, whose
 /// counterexample is a history of runs).
 pub(crate) fn counterexample(
-    project: &Project,
-    code: &CodeCheck,
+    plan: &Plan<'_>,
     options: &RunOptions,
     synth: &SynthOptions,
     model: usize,
     found: &Difference,
     smaller: Option<Dataset>,
 ) -> Reported {
+    let (project, code) = (plan.project, plan.code);
     let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..in_memory(options) };
-    let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
+    let mut probe = Probe { plan, options: probe_options, model, probes: 0 };
     let data = if options.shrink {
         // Shrinking starts from the smaller dataset of the same seed when one was found, else
         // from the whole dataset with the tables the model does not read emptied.
@@ -92,7 +89,7 @@ pub(crate) fn counterexample(
     };
     match probe.run(&data) {
         Some((difference, engine)) => {
-            let evidence = Evidence::read(&engine, project, code, model, &difference);
+            let evidence = Evidence::read(&engine, plan, model, &difference);
             let fixture = match (&evidence.expected, difference.after_run) {
                 (Some(expected), None) => fixture_text(project, model, synth, &evidence.inputs, expected),
                 _ => None,
@@ -113,7 +110,7 @@ pub(crate) fn counterexample(
 
 /// `start`, which shows the difference, shrunk: fewer rows, then simpler values.
 fn shrink(probe: &mut Probe<'_>, start: Dataset) -> Dataset {
-    let rules = Rules::of(probe.project);
+    let rules = Rules::of(probe.plan.project);
     let best = fewer_rows(probe, start, &rules);
     simpler_values(probe, best, &rules)
 }
@@ -122,14 +119,14 @@ fn shrink(probe: &mut Probe<'_>, start: Dataset) -> Dataset {
 /// reads filled) on which the model still differs: where shrinking starts, and, by its size, a
 /// forecast of how small that seed's counterexample gets.
 pub(crate) fn smaller_dataset(
-    project: &Project,
-    code: &CodeCheck,
+    plan: &Plan<'_>,
     options: &RunOptions,
     synth: &SynthOptions,
     model: usize,
 ) -> Option<Dataset> {
     let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..in_memory(options) };
-    let mut probe = Probe { project, code, options: probe_options, model, probes: 0 };
+    let project = plan.project;
+    let mut probe = Probe { plan, options: probe_options, model, probes: 0 };
     let relevant = upstream_tables(project, model);
     SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows).find_map(|rows| {
         let smaller =
@@ -359,18 +356,18 @@ struct Evidence {
 }
 
 impl Evidence {
-    fn read(engine: &Engine, project: &Project, code: &CodeCheck, model: usize, difference: &Difference) -> Evidence {
-        let spec = &project.spec.spec;
+    fn read(engine: &Engine, plan: &Plan<'_>, model: usize, difference: &Difference) -> Evidence {
+        let (project, spec) = (plan.project, plan.spec());
         let catalog = engine.catalog().to_string();
-        let tables = ProjectTables::new(spec, &project.catalog);
+        let tables = &plan.tables;
         let mut inputs = Vec::new();
         for entry in &spec.models[model].sources {
-            let Some(relation) = relation_for(&tables, &catalog, entry) else { continue };
+            let Some(relation) = plan.relation_of(&catalog, entry) else { continue };
             let name = match tables.model_table(entry) {
                 Some(table) => table,
                 None => {
                     let parts: Vec<String> = entry.split('.').map(str::to_string).collect();
-                    crate::sql::lineage::Tables::lookup(&tables, &parts).map(|i| i.key).unwrap_or_else(|| entry.clone())
+                    crate::sql::lineage::Tables::lookup(tables, &parts).map(|i| i.key).unwrap_or_else(|| entry.clone())
                 }
             };
             if let Some(table) = read_table(engine, &relation, name) {
@@ -386,7 +383,7 @@ impl Evidence {
             ),
             Some(_) => None,
         };
-        let model_code = code.models.iter().find(|m| &m.model == model_name);
+        let model_code = plan.code_of(model);
         // The model's table is as the last run left it: rows are counted there only when that is
         // the state that differs (an SCD2 history that first went wrong earlier is not).
         let actual = match difference.after_run {

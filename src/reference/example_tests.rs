@@ -8,7 +8,7 @@ use crate::engine::{Engine, EngineConfig};
 use crate::project::code::ProjectTables;
 use crate::project::layout::{load_project, Overrides, Project};
 use crate::run::models::run_models;
-use crate::run::plan::{qualify, relation_for};
+use crate::run::plan::{qualify, relation_for, Plan};
 use crate::spec::model::Dialect;
 use crate::spec::resolve::resolve_models;
 use crate::synth::{load, synthesize, SynthOptions};
@@ -70,7 +70,7 @@ fn the_example_code_gives_the_reference_rows_on_every_dataset() {
     for rows in [5, 50, 200] {
         for seed in 1..=10 {
             let engine = loaded_engine(&project, seed, rows);
-            let run = run_models(&engine, &project, &code, None).expect("run");
+            let run = run_models(&engine, &Plan::new(&project, &code), None).expect("run");
             assert!(run.skipped.is_empty(), "seed {seed}, rows {rows}: skipped {:?}", run.skipped);
             assert_eq!(run.done.len(), project.spec.spec.models.len(), "{:?}", run.findings);
             for (model, comparison) in compare_all(&engine, &project) {
@@ -96,7 +96,7 @@ fn wrong(model: &str, code: &str) -> (Project, crate::check::lineage::CodeCheck)
 fn differences_of(model: &str, code: &str) -> Comparison {
     let (project, checked) = wrong(model, code);
     let engine = loaded_engine(&project, 3, 50);
-    let run = run_models(&engine, &project, &checked, None).expect("run");
+    let run = run_models(&engine, &Plan::new(&project, &checked), None).expect("run");
     assert!(run.done.iter().any(|m| m == model), "{model} did not run: {:?}", run.findings);
     compare_all(&engine, &project).into_iter().find(|(m, _)| m == model).expect("compared").1
 }
@@ -183,7 +183,7 @@ fn the_example_scd2_code_keeps_the_reference_history() {
         let source = qualify(&catalog, "temp.stg_customers");
         let snap = |n: usize| qualify(&catalog, &format!("main.snapshot_{n}"));
         let times = ["2024-06-01 00:00:00", "2024-06-02 00:00:00", "2024-06-03 12:30:00"];
-        let run = run_models(&engine, &project, &code, None).expect("run");
+        let run = run_models(&engine, &Plan::new(&project, &code), None).expect("run");
         assert!(run.done.iter().any(|m| m == "dim_customers_scd2"), "{:?}", run.findings);
         engine.execute(&format!("CREATE TABLE {} AS SELECT * FROM {source}", snap(1))).expect("snapshot 1");
         // Run 2: some emails change (one to NULL), some keys disappear, a key is added.

@@ -6,14 +6,11 @@
 //! construct has no faithful translation, or an upstream model failed) is skipped, and so is
 //! everything downstream of it: their outputs would be judged on inputs that do not exist.
 
-use super::plan::{project_schemas, qualify, relation_for};
-use crate::check::lineage::CodeCheck;
+use super::plan::Plan;
 use crate::check::output::{check_output, OutputTable};
 use crate::engine::{Engine, EngineConfig, RunError};
 use crate::finding::{Finding, Location};
-use crate::project::code::{ModelCode, ProjectTables};
-use crate::project::layout::Project;
-use crate::spec::resolve::graph::dependencies;
+use crate::project::code::ModelCode;
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::synth::load;
 use crate::synth::Dataset;
@@ -23,14 +20,13 @@ use sqlparser::ast::{Spanned, Statement};
 /// Loads `dataset` into a fresh, sandboxed database, with every schema the project needs and
 /// the run time set.
 pub(crate) fn prepared_engine(
-    project: &Project,
+    plan: &Plan<'_>,
     config: &EngineConfig,
     dataset: &Dataset,
     run_time: &str,
 ) -> crate::error::Result<Engine> {
     let engine = Engine::open(config)?;
-    let schemas = project_schemas(project);
-    let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
+    let schemas: Vec<&str> = plan.schemas.iter().map(String::as_str).collect();
     engine.create_schemas(&schemas)?;
     if let Err(error) = load(dataset, engine.connection(), Some(engine.catalog())) {
         // DuckDB's out-of-memory text runs to a dozen lines of advice; its first says it.
@@ -56,17 +52,12 @@ pub struct ModelsRun {
     pub skipped: Vec<(String, String)>,
 }
 
-/// Runs the models of `project` on `engine`, whose source tables and run time are set, in
+/// Runs the models of the plan's project on `engine`, whose source tables and run time are set, in
 /// dependency order: every model whose upstream models are done runs in the same wave, in
 /// parallel, one connection per worker. `only` limits the run to those models (spec indexes)
 /// and whatever they need upstream. Each output is checked against the spec.
-pub fn run_models(
-    engine: &Engine,
-    project: &Project,
-    code: &CodeCheck,
-    only: Option<&[usize]>,
-) -> crate::error::Result<ModelsRun> {
-    run_models_with(engine, project, code, only, &[])
+pub fn run_models(engine: &Engine, plan: &Plan<'_>, only: Option<&[usize]>) -> crate::error::Result<ModelsRun> {
+    run_models_with(engine, plan, only, &[])
 }
 
 /// [`run_models`] where the models `given` (spec indexes) already have their tables (a shipped
@@ -74,29 +65,26 @@ pub fn run_models(
 /// upstream of them only is not needed.
 pub fn run_models_with(
     engine: &Engine,
-    project: &Project,
-    code: &CodeCheck,
+    plan: &Plan<'_>,
     only: Option<&[usize]>,
     given: &[usize],
 ) -> crate::error::Result<ModelsRun> {
-    run_models_checked(engine, project, code, only, given, true)
+    run_models_checked(engine, plan, only, given, true)
 }
 
 /// [`run_models_with`], checking each output against the spec only when `check`.
 pub(crate) fn run_models_checked(
     engine: &Engine,
-    project: &Project,
-    code: &CodeCheck,
+    plan: &Plan<'_>,
     only: Option<&[usize]>,
     given: &[usize],
     check: bool,
 ) -> crate::error::Result<ModelsRun> {
-    let spec = &project.spec.spec;
+    let project = plan.project;
+    let spec = plan.spec();
     let catalog_name = engine.catalog().to_string();
     let mut outcome = ModelsRun::default();
-    let tables = ProjectTables::new(spec, &project.catalog);
-    let deps = dependencies(spec, &project.catalog);
-    let by_model = |name: &str| code.models.iter().find(|m| m.model == name);
+    let deps: Vec<&[usize]> = plan.models.iter().map(|m| m.upstream.as_slice()).collect();
     let mut state: Vec<State> = vec![State::Waiting; spec.models.len()];
     for &g in given {
         if let Some(s) = state.get_mut(g) {
@@ -104,7 +92,7 @@ pub(crate) fn run_models_checked(
         }
     }
     if let Some(only) = only {
-        let needed = upstream_closure(&deps, only, given);
+        let needed = plan.upstream_closure(only, given);
         for (i, s) in state.iter_mut().enumerate() {
             if !needed.contains(&i) {
                 *s = State::NotWanted;
@@ -132,7 +120,7 @@ pub(crate) fn run_models_checked(
                         let why = format!("upstream model `{}` did not run", spec.models[bad].name);
                         return (i, State::Skipped(why), Vec::new());
                     }
-                    let Some(code) = by_model(&model.name) else {
+                    let Some(code) = plan.code_of(i) else {
                         return (i, State::Skipped("no code file".into()), Vec::new());
                     };
                     let Some(statements) = runnable(code, &catalog_name) else {
@@ -141,7 +129,7 @@ pub(crate) fn run_models_checked(
                     let Ok(worker) = worker else {
                         return (i, State::Skipped("no database connection for this worker".into()), Vec::new());
                     };
-                    let Some(relation) = tables.model_table(&model.name).map(|t| qualify(&catalog_name, &t)) else {
+                    let Some(relation) = plan.relation(&catalog_name, i) else {
                         return (i, State::Skipped("the model has no table name".into()), Vec::new());
                     };
                     match execute_statements(worker, &statements, &relation) {
@@ -154,7 +142,7 @@ pub(crate) fn run_models_checked(
                                 catalog: Some(catalog_name.clone()),
                                 translated_from_bigquery: code.dialect == crate::spec::model::Dialect::Bigquery,
                             };
-                            let relation_of = |name: &str| relation_for(&tables, &catalog_name, name);
+                            let relation_of = |name: &str| plan.relation_of(&catalog_name, name);
                             let found = check_output(
                                 worker.connection(),
                                 &project.spec,
@@ -183,26 +171,6 @@ pub(crate) fn run_models_checked(
         }
     }
     Ok(outcome)
-}
-
-/// `only` and every model they read from, transitively, except through the models `given`.
-fn upstream_closure(deps: &[Vec<usize>], only: &[usize], given: &[usize]) -> Vec<usize> {
-    let mut needed: Vec<usize> = only.to_vec();
-    let mut i = 0;
-    while i < needed.len() {
-        if given.contains(&needed[i]) {
-            i += 1;
-            continue;
-        }
-        for &d in &deps[needed[i]] {
-            if !needed.contains(&d) {
-                needed.push(d);
-            }
-        }
-        i += 1;
-    }
-    needed.sort_unstable();
-    needed
 }
 
 #[derive(Debug, Clone)]

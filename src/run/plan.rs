@@ -1,8 +1,104 @@
-//! Where a run puts things: the schemas a project needs, and the SQL relation of each model
-//! and source inside a database's catalog.
+//! What running a project's models takes, worked out once per validation ([`Plan`]): the
+//! schemas the database needs, each model's table, the models it reads and its code; and the
+//! SQL relation of each model and source inside a database's catalog.
 
-use crate::project::code::ProjectTables;
+use crate::check::lineage::CodeCheck;
+use crate::project::code::{ModelCode, ProjectTables};
 use crate::project::layout::Project;
+use crate::spec::model::Spec;
+use crate::spec::resolve::graph::dependencies;
+use crate::spec::resolve::query::ModelQuery;
+use crate::spec::resolve::resolve_models_with;
+
+/// A project and its code, with everything a run derives from them computed once: every run
+/// of every dataset, shrinking probe and shipped test file reads it instead of working it out
+/// again.
+pub struct Plan<'a> {
+    /// The project.
+    pub project: &'a Project,
+    /// Its code, as the static check read it.
+    pub code: &'a CodeCheck,
+    /// The tables code can name, with each model's outputs resolved.
+    pub tables: ProjectTables<'a>,
+    /// Every schema a run needs ([`project_schemas`]).
+    pub schemas: Vec<String>,
+    /// One per spec model, in spec order.
+    pub models: Vec<PlannedModel>,
+    /// Each model's meaning as the spec resolves it (see [`crate::spec::resolve::resolve_models`]), for the reference
+    /// result.
+    pub queries: Vec<Option<ModelQuery>>,
+}
+
+/// One model of a [`Plan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedModel {
+    /// Its table, `schema.table` (its layer's schema); `None` when it has none.
+    pub table: Option<String>,
+    /// The spec indexes of the models it reads.
+    pub upstream: Vec<usize>,
+    /// Its code's index in [`CodeCheck::models`]; `None` without a code file.
+    pub code: Option<usize>,
+}
+
+impl<'a> Plan<'a> {
+    /// Works out the plan of `project` with its `code`.
+    pub fn new(project: &'a Project, code: &'a CodeCheck) -> Plan<'a> {
+        let spec = &project.spec.spec;
+        let tables = ProjectTables::new(spec, &project.catalog);
+        let upstream = dependencies(spec, &project.catalog);
+        let models = spec
+            .models
+            .iter()
+            .zip(upstream)
+            .map(|(model, upstream)| PlannedModel {
+                table: tables.model_table(&model.name),
+                upstream,
+                code: code.models.iter().position(|m| m.model == model.name),
+            })
+            .collect();
+        let queries = resolve_models_with(&project.spec, &project.catalog, tables.outputs());
+        Plan { project, code, tables, schemas: project_schemas(project), models, queries }
+    }
+
+    /// The spec.
+    pub fn spec(&self) -> &'a Spec {
+        &self.project.spec.spec
+    }
+
+    /// Model `i`'s code, when it has a code file.
+    pub fn code_of(&self, i: usize) -> Option<&'a ModelCode> {
+        self.models.get(i)?.code.and_then(|c| self.code.models.get(c))
+    }
+
+    /// Model `i`'s table inside database `catalog`.
+    pub fn relation(&self, catalog: &str, i: usize) -> Option<String> {
+        self.models.get(i)?.table.as_deref().map(|t| qualify(catalog, t))
+    }
+
+    /// The relation of a model or source named `name` inside database `catalog`.
+    pub fn relation_of(&self, catalog: &str, name: &str) -> Option<String> {
+        relation_for(&self.tables, catalog, name)
+    }
+
+    /// `only` and every model they read from, transitively, except through the models `given`;
+    /// sorted.
+    pub fn upstream_closure(&self, only: &[usize], given: &[usize]) -> Vec<usize> {
+        let mut needed: Vec<usize> = only.to_vec();
+        let mut i = 0;
+        while i < needed.len() {
+            if !given.contains(&needed[i]) {
+                for &d in self.models.get(needed[i]).map_or(&[][..], |m| &m.upstream) {
+                    if !needed.contains(&d) {
+                        needed.push(d);
+                    }
+                }
+            }
+            i += 1;
+        }
+        needed.sort_unstable();
+        needed
+    }
+}
 
 /// Every schema a run needs: the spec's three layers and each source table's, sorted, once each.
 pub fn project_schemas(project: &Project) -> Vec<String> {

@@ -18,16 +18,13 @@
 
 use super::lint::test_reads;
 use super::read::{is_values, name_parts, resolve, StatementKind, Suite, TableTarget, TestFile, TestStatement};
-use crate::check::lineage::CodeCheck;
 use crate::check::output::{Failing, SHOWN_ROWS};
 use crate::engine::{Engine, EngineConfig, RunError};
 use crate::finding::{sort_findings, Code, Finding};
-use crate::project::code::ProjectTables;
 use crate::project::layout::Project;
 use crate::run::models::run_models_with;
 use crate::run::options::RunOptions;
-use crate::run::plan::qualify;
-use crate::spec::resolve::graph::dependencies;
+use crate::run::plan::{qualify, Plan};
 use crate::sql::bridge::{expr_to_duckdb, to_duckdb, BridgeOptions};
 use crate::sql::quote_ident as quote;
 use crate::synth::{load, synthesize, Dataset, SynthOptions};
@@ -48,19 +45,13 @@ pub struct MainRun<'a> {
 
 /// Runs every file of `suite`, in parallel: files with fixtures each in a fresh database, the
 /// others on `main` (skipped when there is none). Returns the findings (TST001, TST002), sorted.
-pub fn run_suite(
-    project: &Project,
-    code: &CodeCheck,
-    suite: &Suite,
-    options: &RunOptions,
-    main: Option<MainRun<'_>>,
-) -> Vec<Finding> {
+pub fn run_suite(plan: &Plan<'_>, suite: &Suite, options: &RunOptions, main: Option<MainRun<'_>>) -> Vec<Finding> {
     let runnable: Vec<(usize, &TestFile)> =
         suite.files.iter().enumerate().filter(|(_, f)| f.tests().next().is_some()).collect();
     if runnable.is_empty() {
         return Vec::new();
     }
-    let empty = runnable.iter().any(|(_, f)| f.has_fixtures()).then(|| empty_sources(project, &options.synth));
+    let empty = runnable.iter().any(|(_, f)| f.has_fixtures()).then(|| empty_sources(plan.project, &options.synth));
     let source = main.and_then(|m| m.engine.worker_source().ok());
     // The engine itself is not `Sync`: workers reach it only through `source`.
     let done = main.map(|m| m.done);
@@ -69,7 +60,7 @@ pub fn run_suite(
         .map_init(
             || source.as_ref().map(|s| s.worker()),
             |worker, &(n, file)| {
-                let ctx = FileRun { project, code, file, n };
+                let ctx = FileRun { plan, project: plan.project, file, n };
                 if file.has_fixtures() {
                     let empty = empty.as_ref().expect("built when a file has fixtures");
                     return ctx.run_alone(empty, options);
@@ -102,8 +93,8 @@ fn empty_sources(project: &Project, synth: &SynthOptions) -> Dataset {
 
 /// One file being run.
 struct FileRun<'a> {
+    plan: &'a Plan<'a>,
     project: &'a Project,
-    code: &'a CodeCheck,
     file: &'a TestFile,
     /// The file's index, for names that must not meet another file's.
     n: usize,
@@ -132,7 +123,7 @@ impl FileRun<'_> {
             Err(error) => return self.not_run_all(&format!("cannot open a database for this file: {error}")),
         };
         let spec = self.spec();
-        let mut schemas = crate::run::plan::project_schemas(self.project);
+        let mut schemas = self.plan.schemas.clone();
         for statement in &self.file.statements {
             if let StatementKind::Fixture { name, .. } = &statement.kind {
                 if let [schema, _] = name.as_slice() {
@@ -153,7 +144,6 @@ impl FileRun<'_> {
             return self.not_run_all(&format!("cannot set the run time: {error}"));
         }
         let catalog = engine.catalog().to_string();
-        let tables = ProjectTables::new(spec, &self.project.catalog);
         let mut given: Vec<usize> = Vec::new();
         for statement in &self.file.statements {
             let StatementKind::Fixture { name, query } = &statement.kind else { continue };
@@ -173,8 +163,8 @@ impl FileRun<'_> {
                 }
                 TableTarget::Model(i) => {
                     given.push(i);
-                    let table = tables.model_table(&spec.models[i].name).unwrap_or_default();
-                    format!("CREATE OR REPLACE TABLE {} AS {sql};", qualify(&catalog, &table))
+                    let relation = self.plan.relation(&catalog, i).unwrap_or_else(|| qualify(&catalog, ""));
+                    format!("CREATE OR REPLACE TABLE {relation} AS {sql};")
                 }
                 TableTarget::Cte | TableTarget::Other(_) => {
                     let table = match name.as_slice() {
@@ -199,12 +189,12 @@ impl FileRun<'_> {
             .collect();
         if let Some(cte) = &self.file.cte {
             if let Some(mi) = spec.models.iter().position(|m| m.name == cte.model) {
-                needed.extend(dependencies(spec, &self.project.catalog)[mi].iter().copied());
+                needed.extend(self.plan.models[mi].upstream.iter().copied());
             }
         }
         needed.sort_unstable();
         needed.dedup();
-        let done = match run_models_with(&engine, self.project, self.code, Some(&needed), &given) {
+        let done = match run_models_with(&engine, self.plan, Some(&needed), &given) {
             // The models' own output checks judged the fixture's rows, not the spec's data:
             // only the tests' verdicts are reported here.
             Ok(run) => run.done,
@@ -271,12 +261,12 @@ impl FileRun<'_> {
         let Some(cte) = &self.file.cte else { return Err("no header".into()) };
         let spec = self.spec();
         if let Some(mi) = spec.models.iter().position(|m| m.name == cte.model) {
-            let deps = dependencies(spec, &self.project.catalog);
-            if let Some(&d) = deps[mi].iter().find(|&&d| !done.contains(&spec.models[d].name)) {
+            if let Some(&d) = self.plan.models[mi].upstream.iter().find(|&&d| !done.contains(&spec.models[d].name)) {
                 return Err(format!("its input model `{}` did not run", spec.models[d].name));
             }
         }
         let code = self
+            .plan
             .code
             .models
             .iter()
@@ -427,8 +417,7 @@ impl VisitorMut for BareNames<'_> {
         let full: Vec<String> = match self.run.target(&parts) {
             TableTarget::Cte if !self.cte.is_empty() => self.cte.to_vec(),
             TableTarget::Model(i) => {
-                let tables = ProjectTables::new(self.run.spec(), &self.run.project.catalog);
-                let Some(table) = tables.model_table(&self.run.spec().models[i].name) else {
+                let Some(table) = self.run.plan.models[i].table.as_deref() else {
                     return ControlFlow::Continue(());
                 };
                 std::iter::once(self.catalog.to_string()).chain(table.split('.').map(str::to_string)).collect()
@@ -532,6 +521,7 @@ fn is_comparison(op: &BinaryOperator) -> bool {
 mod tests {
     use super::*;
     use crate::check::lineage::check_project;
+    use crate::project::code::ProjectTables;
     use crate::project::layout::{load_project, Overrides};
     use crate::suite::read::analyse_test_file;
     use crate::test_support::crate_root;
@@ -544,7 +534,7 @@ mod tests {
         let tables = ProjectTables::new(&project.spec.spec, &project.catalog);
         let suite = Suite { files: vec![analyse_test_file("tests/t.sql", text, &project, &tables)] };
         let options = RunOptions { run_time: "2024-06-30 12:00:00".into(), ..Default::default() };
-        run_suite(&project, &code, &suite, &options, None)
+        run_suite(&Plan::new(&project, &code), &suite, &options, None)
     }
 
     #[test]

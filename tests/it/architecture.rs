@@ -83,7 +83,8 @@ fn declared_order(tree: &Tree) -> Vec<String> {
 /// The modules `module`'s code names: every `crate::a::b…` path, and `super::x` resolved,
 /// each as the full path of the module it names (as far as the tree has it).
 fn uses(tree: &Tree, module: &str, code: &str) -> BTreeSet<String> {
-    let code = &expand_braces(code);
+    let code = expand_braces(code);
+    let code = code.as_str();
     let mut found = BTreeSet::new();
     // `super` is the parent module, for a folder's mod.rs and a plain file alike.
     let parent: Vec<&str> = module.rsplit_once("::").map(|(p, _)| p.split("::").collect()).unwrap_or_default();
@@ -125,9 +126,7 @@ fn expand_braces(code: &str) -> String {
     let mut out = code.to_string();
     let mut work = code.to_string();
     while let Some(open) = work.find("::{") {
-        let start = work[..open]
-            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
-            .map_or(0, |i| i + 1);
+        let start = work[..open].rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).map_or(0, |i| i + 1);
         let prefix = work[start..open].to_string();
         let mut depth = 0;
         let mut end = work.len();
@@ -213,10 +212,7 @@ fn circles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
             let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
             if common < f.len() && common < t.len() {
                 let parent = f[..common].join("::");
-                sibling_edges
-                    .entry((parent, f[common].to_string()))
-                    .or_default()
-                    .insert(t[common].to_string());
+                sibling_edges.entry((parent, f[common].to_string())).or_default().insert(t[common].to_string());
             }
         }
     }
@@ -276,8 +272,13 @@ fn strongly_connected<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'
             s.out.push(component);
         }
     }
-    let mut state =
-        State { index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), on_stack: BTreeSet::new(), out: Vec::new() };
+    let mut state = State {
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        out: Vec::new(),
+    };
     for &v in graph.keys() {
         if !state.index.contains_key(v) {
             visit(v, graph, &mut state);
@@ -315,7 +316,10 @@ fn a_planted_back_edge_is_caught() {
     back.insert("spec::load".into(), "use crate::error::Error;\nuse crate::report::Report;".into());
     let found = violations(&back);
     assert!(found.iter().any(|v| v.contains("spec::load uses report")), "{found:?}");
-    assert!(found.iter().any(|v| v.starts_with("circle: report -> spec") || v.starts_with("circle: spec")), "{found:?}");
+    assert!(
+        found.iter().any(|v| v.starts_with("circle: report -> spec") || v.starts_with("circle: spec")),
+        "{found:?}"
+    );
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The output columns the spec declares for a model, each with where the spec writes it.
 
 use crate::spec::catalog::Catalog;
+use crate::spec::load::LoadedSpec;
 use crate::spec::resolve::context::model_outputs;
 use crate::spec::resolve::query::{FROM_IDENT, FROM_PLACEHOLDER};
 use crate::spec::resolve::{kinds_of, ModelKind};
-use crate::spec::load::LoadedSpec;
 
 /// An output column as the spec declares it.
 pub(super) struct DeclaredColumn<'s> {

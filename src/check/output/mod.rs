@@ -21,7 +21,7 @@
 //! - A query DuckDB cannot run on the output (a string where the test compares numbers) is a
 //!   finding of the test's code that carries DuckDB's error: the test was not shown to hold.
 //!
-//! `table` runs the checks on one output table, from what `declared` says its columns are;
+//! `driver` runs the checks on one output `table`, from what `declared` says its columns are;
 //! `context` runs a check's query and turns its failing rows (`failing`) into a finding;
 //! `types`, `nulls`, `keys`, `column_tests` and `scd2` are the checks.
 //!
@@ -30,6 +30,7 @@
 mod column_tests;
 mod context;
 mod declared;
+mod driver;
 mod failing;
 mod keys;
 mod nulls;
@@ -39,7 +40,8 @@ mod table;
 mod test_support;
 mod types;
 
+pub use driver::check_output;
 pub(crate) use failing::Failing;
 pub use failing::SHOWN_ROWS;
 pub use scd2::check_scd2_invariants;
-pub use table::{check_output, OutputTable};
+pub use table::OutputTable;

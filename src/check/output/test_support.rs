@@ -1,7 +1,8 @@
 //! Helpers for the output checks' unit tests: the customer360 example and an in-memory DuckDB
 //! with its schemas.
 
-use super::table::{check_output, OutputTable};
+use super::driver::check_output;
+use super::table::OutputTable;
 use crate::finding::Finding;
 use crate::project::layout::{load_project, Overrides, Project};
 use crate::test_support::crate_root;

@@ -53,7 +53,7 @@ fn destinations(format: Option<Format>, outputs: &[PathBuf]) -> Result<Destinati
 }
 
 /// Runs `lint` (no `validate` arguments) or `validate` and renders the report.
-pub(crate) fn check_project(
+pub(crate) fn run_checks(
     args: &ProjectArgs,
     gate: &GateArgs,
     validate_args: Option<&ValidateArgs>,

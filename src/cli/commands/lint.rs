@@ -5,5 +5,5 @@ use crate::cli::outcome::{Outcome, Terminal};
 
 /// Runs `specproof lint`.
 pub fn run(args: &LintArgs, terminal: &Terminal) -> Outcome {
-    super::check::check_project(&args.project, &args.gate, None, terminal)
+    super::check::run_checks(&args.project, &args.gate, None, terminal)
 }

@@ -6,5 +6,5 @@ use crate::cli::outcome::{Outcome, Terminal};
 
 /// Runs `specproof validate`.
 pub fn run(args: &ValidateArgs, terminal: &Terminal) -> Outcome {
-    super::check::check_project(&args.project, &args.gate, Some(args), terminal)
+    super::check::run_checks(&args.project, &args.gate, Some(args), terminal)
 }

@@ -1,7 +1,7 @@
 //! Aggregates that DuckDB has with other results or clauses: `COUNTIF`, `ARRAY_AGG`,
 //! `STRING_AGG`.
 
-use super::functions::{renamed, single_arg};
+use super::call::{renamed, single_arg};
 use super::rewrite::{template, Rewrite};
 use sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments, NullTreatment,

@@ -1,11 +1,14 @@
 //! Dates and times: the clock, date constructors, `EXTRACT`, date parts, `*_TRUNC`, `*_DIFF`,
 //! `*_ADD`/`*_SUB`, and the format strings of `FORMAT_*` and `PARSE_*`.
 
-use super::functions::{single_arg, upper_name, Call, Family};
+use super::call::{single_arg, upper_name, Call, Family};
 use super::literals::{duckdb_string, string_literal};
 use super::rewrite::{template, templated, Rewrite};
-use super::translate::RUN_TIME_VARIABLE;
 use sqlparser::ast::{DateTimeField, Expr};
+
+/// The DuckDB variable the engine sets to the run's time before it runs translated code
+/// (`SET VARIABLE specproof_run_time = TIMESTAMP '…'`).
+pub const RUN_TIME_VARIABLE: &str = "specproof_run_time";
 
 /// The run time the engine supplies, for both dialects: reproducible runs need one clock.
 pub(super) fn run_time(kind: &str) -> Rewrite {
@@ -333,9 +336,9 @@ fn duckdb_format(format: &Expr, parsing: bool) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::sql::dialect::Dialect;
     use crate::sql::bridge::test_support::*;
     use crate::sql::bridge::{expr_to_duckdb, BridgeOptions};
+    use crate::sql::dialect::Dialect;
     use crate::sql::parse::parse_expression;
 
     #[test]

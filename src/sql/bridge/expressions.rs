@@ -2,8 +2,8 @@
 //! `TRIM`, `LIKE`, `IN UNNEST`, `SUBSTRING`, `EXTRACT`, intervals and array subscripts; each
 //! handed to the rewrite of its kind.
 
+use super::call::{single_arg, upper_name};
 use super::dates::extract;
-use super::functions::{single_arg, upper_name};
 use super::literals::typed_string;
 use super::math::binary;
 use super::names::split_ident;
@@ -126,9 +126,9 @@ fn subscript(root: &Expr, chain: &[sqlparser::ast::AccessExpr]) -> Rewrite {
 
 #[cfg(test)]
 mod tests {
-    use crate::sql::dialect::Dialect;
     use crate::sql::bridge::test_support::*;
     use crate::sql::bridge::to_duckdb;
+    use crate::sql::dialect::Dialect;
     use crate::sql::parse::parse_statements;
 
     #[test]

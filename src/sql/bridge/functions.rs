@@ -2,14 +2,12 @@
 //! rewrites of their family (aggregates, math, strings, regular expressions, dates).
 
 use super::aggregates::{countif, ordered_aggregate};
+use super::call::{plain_args, renamed, upper_name, Call, Family};
 use super::dates::{date_function, run_time};
 use super::math::math_function;
 use super::rewrite::{templated, Rewrite};
 use super::strings::{regexp_function, string_function};
-use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments, Ident, ObjectName,
-    ObjectNamePart,
-};
+use sqlparser::ast::{Expr, Function, FunctionArgumentClause, FunctionArguments};
 
 /// BigQuery functions that DuckDB has under the same name with the same meaning for every input
 /// BigQuery accepts. Anything not here and not rewritten below is reported: a function we have
@@ -67,43 +65,6 @@ const SAME_IN_DUCKDB: &[&str] = &[
 /// `OFFSET(0)` in a subscript); the enclosing construct translates or reports them.
 const ARGUMENT_MARKERS: &[&str] = &["WEEK", "OFFSET", "SAFE_OFFSET", "ORDINAL", "SAFE_ORDINAL"];
 
-pub(super) fn upper_name(function: &Function) -> Option<String> {
-    match function.name.0.as_slice() {
-        [ObjectNamePart::Identifier(ident)] => Some(ident.value.to_ascii_uppercase()),
-        _ => None,
-    }
-}
-
-/// The plain positional arguments, or `None` when the call has anything else (named arguments,
-/// `*`, clauses inside the parentheses).
-pub(super) fn plain_args(function: &Function) -> Option<Vec<Expr>> {
-    match &function.args {
-        FunctionArguments::None => Some(Vec::new()),
-        FunctionArguments::List(list) if list.clauses.is_empty() && list.duplicate_treatment.is_none() => list
-            .args
-            .iter()
-            .map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
-                _ => None,
-            })
-            .collect(),
-        _ => None,
-    }
-}
-
-pub(super) fn single_arg(function: &Function) -> Option<Expr> {
-    match plain_args(function)?.as_slice() {
-        [one] => Some(one.clone()),
-        _ => None,
-    }
-}
-
-pub(super) fn renamed(function: &Function, name: &str) -> Expr {
-    let mut out = function.clone();
-    out.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]);
-    Expr::Function(out)
-}
-
 pub(super) fn duckdb_function(function: &Function) -> Rewrite {
     let Some(name) = upper_name(function) else { return Ok(None) };
     let no_args = plain_args(function).is_some_and(|a| a.is_empty());
@@ -123,32 +84,6 @@ pub(super) fn duckdb_function(function: &Function) -> Rewrite {
         _ => Ok(None),
     }
 }
-
-/// One call of a BigQuery function with plain positional arguments, as a family rewrites it.
-#[derive(Clone, Copy)]
-pub(super) struct Call<'c> {
-    /// The call as written.
-    pub(super) function: &'c Function,
-    /// Its name, uppercase.
-    pub(super) name: &'c str,
-    /// Its arguments.
-    pub(super) args: &'c [&'c Expr],
-}
-
-impl Call<'_> {
-    /// `Ok` when the call has one of the argument counts in `ok`.
-    pub(super) fn arity(&self, ok: &[usize]) -> Result<(), String> {
-        if ok.contains(&self.args.len()) {
-            Ok(())
-        } else {
-            Err(format!("{} with {} arguments is not translated", self.name, self.args.len()))
-        }
-    }
-}
-
-/// What a family makes of a call: `Ok(None)` when the function is not one of its own,
-/// `Ok(Some(rewrite))` when it is; `Err(m)`: untranslatable, because `m`.
-pub(super) type Family = Result<Option<Rewrite>, String>;
 
 /// A BigQuery function call: kept when DuckDB has the function, else rewritten by its family, or
 /// reported.

@@ -1,7 +1,7 @@
 //! Arithmetic: division, `^`, integer literals that must stay INT64, and the math functions
 //! (`SAFE_DIVIDE`, `DIV`, `MOD`, `SQRT`, `LOG`, `POW`, `ROUND`, `GREATEST`, …).
 
-use super::functions::{renamed, Call, Family};
+use super::call::{renamed, Call, Family};
 use super::rewrite::{template, templated, Rewrite};
 use sqlparser::ast::{BinaryOperator, Expr, UnaryOperator, Value};
 

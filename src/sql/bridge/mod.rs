@@ -39,6 +39,7 @@
 //!   or a value): `EXP` overflow, `LENGTH` of BYTES.
 
 mod aggregates;
+mod call;
 mod dates;
 mod expressions;
 mod functions;
@@ -52,5 +53,6 @@ mod test_support;
 mod translate;
 mod types;
 
-pub use translate::{expr_to_duckdb, to_duckdb, BridgeOptions, Untranslatable, RUN_TIME_VARIABLE};
+pub use dates::RUN_TIME_VARIABLE;
+pub use translate::{expr_to_duckdb, to_duckdb, BridgeOptions, Untranslatable};
 pub use types::duckdb_type;

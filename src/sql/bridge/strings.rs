@@ -1,7 +1,7 @@
 //! Strings and regular expressions: `CONCAT`, `TRIM`, padding, `SUBSTR`, `SPLIT`, and the
 //! `REGEXP_*` functions.
 
-use super::functions::{renamed, Call, Family};
+use super::call::{renamed, Call, Family};
 use super::literals::string_literal;
 use super::rewrite::{template, templated, Rewrite};
 use sqlparser::ast::{Expr, Value};

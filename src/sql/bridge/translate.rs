@@ -39,10 +39,6 @@ pub struct Untranslatable {
     pub column: u64,
 }
 
-/// The DuckDB variable the engine sets to the run's time before it runs translated code
-/// (`SET VARIABLE specproof_run_time = TIMESTAMP '…'`).
-pub const RUN_TIME_VARIABLE: &str = "specproof_run_time";
-
 /// Rewrites `statements` in place; returns what could not be carried over (the caller turns each
 /// into a finding and does not run the code).
 pub fn to_duckdb(statements: &mut [Statement], options: &BridgeOptions) -> Vec<Untranslatable> {

@@ -146,11 +146,8 @@ impl Tracer<'_> {
                     Some(col) => Found::Col(col.clone(), here.then_some(i)),
                     None if entry.rel.opaque => Found::Silent,
                     None => Found::Unknown(
-                        crate::suggest::did_you_mean(
-                            column,
-                            entry.rel.cols.iter().map(|c| c.name.as_str()),
-                        )
-                        .map(|s| format!("{}.{s}", qualifier)),
+                        crate::suggest::did_you_mean(column, entry.rel.cols.iter().map(|c| c.name.as_str()))
+                            .map(|s| format!("{}.{s}", qualifier)),
                     ),
                 };
             }

@@ -2,15 +2,11 @@
 //! anywhere (template delimiters included), is evaluated, parsed, translated, traced and checked
 //! without a panic, and every finding it draws points at a line and column inside the file.
 
+use crate::support::crate_root;
 use proptest::prelude::*;
 use specproof::check::lineage::check_project_texts;
 use specproof::project::layout::{load_project, Overrides, Project};
 use specproof::spec::model::Dialect;
-use std::path::PathBuf;
-
-fn crate_root() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
 
 fn project(duckdb: bool) -> (Project, Vec<String>) {
     let dir = crate_root().join("specs/customer360");

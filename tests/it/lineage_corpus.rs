@@ -7,13 +7,10 @@
 //! --format json`, and requires exactly the marked findings: the right codes on the right
 //! lines, and nothing else anywhere. Adding a case is adding a file.
 
+use crate::support::{binary, corpus_cases, crate_root};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn crate_root() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
 
 /// The correct models of one flavour: (folder, extension, dialect flag).
 fn flavour(case: &Path) -> (PathBuf, &'static str, &'static str) {
@@ -41,21 +38,7 @@ fn expected(text: &str) -> BTreeSet<(String, usize)> {
 }
 
 fn cases() -> Vec<PathBuf> {
-    let dir = crate_root().join("tests/corpus/lineage");
-    let mut cases = Vec::new();
-    for model in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
-        if !model.path().is_dir() {
-            continue;
-        }
-        for case in std::fs::read_dir(model.path()).expect("model folder").flatten() {
-            let path = case.path();
-            if matches!(path.extension().and_then(|e| e.to_str()), Some("sql" | "sqlx")) {
-                cases.push(path);
-            }
-        }
-    }
-    cases.sort();
-    cases
+    corpus_cases("lineage")
 }
 
 struct Run {
@@ -66,7 +49,7 @@ struct Run {
 
 fn lineage(models: &Path, dialect: &str) -> Run {
     let root = crate_root();
-    let out = Command::new(env!("CARGO_BIN_EXE_specproof"))
+    let out = Command::new(binary())
         .args(["lineage", "specs/customer360", "--spec", "specs/customer360/spec.corrected.json", "--models"])
         .arg(models)
         .args(["--dialect", dialect, "--format", "json"])

@@ -1,19 +1,12 @@
 //! Bad input never crashes: the example spec, cut short or with bytes replaced anywhere, either
 //! loads and lints, or fails with a position inside the file.
 
+use crate::support::crate_root;
 use proptest::prelude::*;
-use specproof::error::Error;
+use specproof::error::{Error, ErrorKind};
 use specproof::project::layout::{load_project, Overrides};
 use specproof::spec::lint::lint_spec;
 use specproof::spec::load::parse_spec;
-
-/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
-/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
-fn crate_root() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
 
 fn example() -> String {
     std::fs::read_to_string(crate_root().join("specs/customer360/spec.json")).unwrap()
@@ -30,9 +23,9 @@ fn check(text: String) {
                 assert!(location.line >= 1 && location.line <= lines + 1, "{location}");
             }
         }
-        Err(Error::Spec { line, column, .. }) => {
-            assert!(line >= 1 && line <= lines + 1, "line {line} of {lines}");
-            assert!(column >= 1);
+        Err(Error { kind: ErrorKind::InvalidJson { .. }, location: Some(at) }) => {
+            assert!(at.line >= 1 && at.line <= lines + 1, "line {} of {lines}", at.line);
+            assert!(at.column >= 1);
         }
         Err(other) => panic!("unexpected error kind: {other}"),
     }

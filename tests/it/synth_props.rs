@@ -6,6 +6,7 @@
 //! for the same seed, keep every declaration (NOT NULL, keys, foreign keys), hold at most the
 //! rows asked for, and load into DuckDB as it is.
 
+use crate::support::crate_root;
 use proptest::prelude::*;
 use specproof::project::layout::{load_project, Overrides, Project};
 use specproof::spec::catalog::{add_ddl_text, Catalog};
@@ -311,10 +312,7 @@ fn unconstrained_tables_get_every_row() {
 // (g) the customer360 example, over a few seeds.
 
 fn example() -> Project {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-        .join("specs/customer360");
+    let dir = crate_root().join("specs/customer360");
     load_project(&dir, &Overrides::default()).expect("example loads")
 }
 

@@ -1,28 +1,21 @@
 //! `specproof data`: the real binary writes one CSV per source table of the example, headed by
 //! the DDL's columns, the same bytes for the same seed and different bytes for another.
 
+use crate::support::{binary, crate_root};
 use specproof::project::layout::{load_project, Overrides};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
-/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
-fn crate_root() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
-
-/// A fresh scratch folder for this process and `label`.
+/// A fresh scratch folder for this module and `label`.
 fn scratch(label: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("specproof-data-cli-{}-{label}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    crate::support::scratch("data-cli", label)
 }
 
 /// Runs `specproof data specs/customer360 --out <out> --seed <seed> --rows 50` and returns every
 /// file written, by name.
 fn data(out: &Path, seed: &str) -> BTreeMap<String, Vec<u8>> {
-    let output = Command::new(env!("CARGO_BIN_EXE_specproof"))
+    let output = Command::new(binary())
         .args(["data", "specs/customer360", "--out"])
         .arg(out)
         .args(["--seed", seed, "--rows", "50"])

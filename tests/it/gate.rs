@@ -3,72 +3,28 @@
 //! Markdown against its golden file), changed-only runs on a real git history, `--fail-on`,
 //! baselines, and `specproof init`.
 //!
-//! Golden files are written by the tool: `SPECPROOF_UPDATE_GOLDEN=1 cargo test --test gate`,
-//! then review the diff.
+//! Golden files are written by the tool: `SPECPROOF_UPDATE_GOLDEN=1 cargo test --locked --test it
+//! gate::`, then review the diff.
 
+use crate::support::{binary, copy_files, crate_root, edit, golden, text, Flavour};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn crate_root() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
-
 /// Runs the binary in `cwd`.
 fn specproof_in(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_specproof")).args(args).current_dir(cwd).output().expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+    Command::new(binary()).args(args).current_dir(cwd).output().expect("the binary runs")
 }
 
 /// A fresh, empty folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("specproof-gate-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn golden(relative: &str, actual: &str) {
-    let path = crate_root().join("golden").join(relative);
-    if std::env::var_os("SPECPROOF_UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}; run with SPECPROOF_UPDATE_GOLDEN=1", path.display()));
-    assert_eq!(
-        actual, expected,
-        "output differs from golden/{relative}; rerun with SPECPROOF_UPDATE_GOLDEN=1 and review the diff"
-    );
-}
-
-fn copy_files(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    crate::support::scratch("gate", name)
 }
 
 /// The example with its corrected spec as `spec.json`, SQLX models and shipped tests, in `dir`.
 fn example_into(dir: &Path) {
-    let src = crate_root().join("specs/customer360");
-    std::fs::copy(src.join("spec.corrected.json"), dir.join("spec.json")).unwrap();
-    for sub in ["sources", "models", "tests"] {
-        copy_files(&src.join(sub), &dir.join(sub));
-    }
-}
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} does not contain {from:?}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    crate::support::example_into(dir, Flavour::Sqlx);
+    copy_files(&crate_root().join("specs/customer360/tests"), &dir.join("tests"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -648,7 +604,7 @@ fn changed_since_validates_exactly_the_changed_models_and_their_downstream() {
     // git looks no higher than the folder's parent, so no repository around the temporary
     // folder can take it in.
     let ceiling = outside.parent().expect("a scratch folder has a parent");
-    let out = Command::new(env!("CARGO_BIN_EXE_specproof"))
+    let out = Command::new(binary())
         .args(["validate", ".", "--changed-since", "HEAD"])
         .current_dir(&outside)
         .env("GIT_CEILING_DIRECTORIES", ceiling)

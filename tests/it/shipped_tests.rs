@@ -2,27 +2,11 @@
 //! temporary folder from the customer360 example (its corrected spec, its sources, and either
 //! the SQLX models or the DuckDB ones), each with a few test files.
 
+use crate::support::{binary, crate_root, example_into, scratch, Flavour};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The binary under test. `SPECPROOF_BIN` may name a copy: clones that share one target folder
-/// replace `target/debug/specproof` with their own build, between this test's build and its run.
-fn binary() -> PathBuf {
-    std::env::var_os("SPECPROOF_BIN").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_BIN_EXE_specproof").into())
-}
-
-fn crate_root() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
-
-/// Which model code a project gets.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Flavour {
-    Sqlx,
-    Duckdb,
-}
 
 /// A project folder in the temporary directory, removed on drop.
 struct TempProject {
@@ -34,13 +18,8 @@ impl TempProject {
     fn new(flavour: Flavour, tests: &[(&str, &str)]) -> TempProject {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("specproof-shipped-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let example = crate_root().join("specs/customer360");
-        copy_dir(&example.join("sources"), &dir.join("sources"));
-        let models = if flavour == Flavour::Sqlx { "models" } else { "models_duckdb" };
-        copy_dir(&example.join(models), &dir.join("models"));
-        std::fs::copy(example.join("spec.corrected.json"), dir.join("spec.json")).unwrap();
+        let dir = scratch("shipped", &n.to_string());
+        example_into(&dir, flavour);
         std::fs::create_dir_all(dir.join("tests")).unwrap();
         for (name, text) in tests {
             std::fs::write(dir.join("tests").join(name), text).unwrap();
@@ -66,14 +45,6 @@ impl TempProject {
 impl Drop for TempProject {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
     }
 }
 

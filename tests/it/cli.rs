@@ -4,48 +4,17 @@
 //! Golden files are written by the tool: run with `SPECPROOF_UPDATE_GOLDEN=1` to rewrite them,
 //! then review the diff.
 
+use crate::support::{binary, crate_root, golden, text};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
-/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
-fn crate_root() -> std::path::PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
-
-fn root() -> PathBuf {
-    crate_root()
-}
-
 fn specproof(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_specproof"))
+    Command::new(binary())
         .args(args)
-        .current_dir(root())
+        .current_dir(crate_root())
         .env_remove("NO_COLOR")
         .output()
         .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
-}
-
-/// Compares `actual` with the golden file, or rewrites it when asked to.
-fn golden(relative: &str, actual: &str) {
-    let path = root().join("golden").join(relative);
-    if std::env::var_os("SPECPROOF_UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden file {}; run with SPECPROOF_UPDATE_GOLDEN=1", path.display()));
-    assert_eq!(
-        actual, expected,
-        "output differs from golden/{relative}; rerun with SPECPROOF_UPDATE_GOLDEN=1 and review the diff"
-    );
 }
 
 fn codes_in_json(stdout: &str) -> Vec<String> {
@@ -139,7 +108,7 @@ fn lineage_shows_each_model_for_a_reviewer() {
 fn a_broken_model_is_a_finding_and_the_others_are_still_checked() {
     let dir = std::env::temp_dir().join(format!("specproof-cli-broken-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    for file in std::fs::read_dir(root().join("specs/customer360/models")).unwrap() {
+    for file in std::fs::read_dir(crate_root().join("specs/customer360/models")).unwrap() {
         let file = file.unwrap();
         std::fs::copy(file.path(), dir.join(file.file_name())).unwrap();
     }
@@ -177,7 +146,7 @@ fn a_broken_model_is_a_finding_and_the_others_are_still_checked() {
 
 #[test]
 fn every_invalid_case_gives_its_golden_finding() {
-    let corpus = root().join("specs/invalid");
+    let corpus = crate_root().join("specs/invalid");
     let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -218,7 +187,7 @@ fn the_original_repository_layout_validates_through_flags() {
     std::fs::create_dir_all(&ddl).unwrap();
     std::fs::create_dir_all(dir.join("technical_requirements")).unwrap();
     std::fs::create_dir_all(dir.join("pipeline_code/definitions")).unwrap();
-    let example = root().join("specs/customer360");
+    let example = crate_root().join("specs/customer360");
     std::fs::copy(example.join("spec.json"), dir.join("technical_requirements/spec.json")).unwrap();
     for entry in std::fs::read_dir(example.join("sources")).unwrap() {
         let path = entry.unwrap().path();

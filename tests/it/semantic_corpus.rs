@@ -14,60 +14,22 @@
 //! `SPECPROOF_BIN` runs another build of the binary (the README's figures use the release one,
 //! with `SPECPROOF_CORPUS_THREADS=1` so that each case has the machine to itself).
 
+use crate::support::{binary, corpus_cases, example_copy, Flavour};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn crate_root() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
-
-fn binary() -> PathBuf {
-    std::env::var_os("SPECPROOF_BIN").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_BIN_EXE_specproof").into())
-}
-
 /// Every case file, sorted.
 fn cases() -> Vec<PathBuf> {
-    let dir = crate_root().join("tests/corpus/semantic");
-    let mut cases = Vec::new();
-    for model in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
-        if !model.path().is_dir() {
-            continue;
-        }
-        for case in std::fs::read_dir(model.path()).expect("model folder").flatten() {
-            let path = case.path();
-            if matches!(path.extension().and_then(|e| e.to_str()), Some("sql" | "sqlx")) {
-                cases.push(path);
-            }
-        }
-    }
-    cases.sort();
-    cases
+    corpus_cases("semantic")
 }
 
 /// A project folder with the corrected spec, the sources, an empty tests folder and the
 /// correct models of the case's flavour, the case in place of its model's file.
 fn project_for(case: Option<&Path>, duckdb: bool, name: &str) -> PathBuf {
-    let root = crate_root().join("specs/customer360");
-    let dir = std::env::temp_dir().join(format!("specproof-semantic-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for sub in ["sources", "models", "tests"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-    }
-    std::fs::copy(root.join("spec.corrected.json"), dir.join("spec.json")).unwrap();
-    let copy = |from: &Path, to: &Path| {
-        for entry in std::fs::read_dir(from).unwrap().flatten() {
-            if entry.path().is_file() {
-                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-            }
-        }
-    };
-    copy(&root.join("sources"), &dir.join("sources"));
-    copy(&root.join(if duckdb { "models_duckdb" } else { "models" }), &dir.join("models"));
-    if duckdb {
-        std::fs::write(dir.join("specproof.toml"), "dialect = \"duckdb\"\n").unwrap();
-    }
+    let dir = example_copy("semantic", name, Flavour::of(duckdb));
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
     if let Some(case) = case {
         let model = case.parent().and_then(|p| p.file_name()).unwrap().to_str().unwrap();
         let file = format!("{model}.{}", if duckdb { "sql" } else { "sqlx" });

@@ -5,47 +5,20 @@
 //! Each test copies `specs/customer360` with its corrected spec into a fresh folder, edits one
 //! model file, and runs the real binary on it with `--format json`.
 
+use crate::support::{binary, Flavour};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn crate_root() -> PathBuf {
-    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
-}
-
 /// A copy of the example with the corrected spec as its `spec.json` and the SQLX models (or
 /// the DuckDB ones as `models/`, when `duckdb`), in a folder of its own.
 fn example_copy(name: &str, duckdb: bool) -> PathBuf {
-    let src = crate_root().join("specs/customer360");
-    let dir = std::env::temp_dir().join(format!("specproof-planted-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for sub in ["sources", "models"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-    }
-    std::fs::copy(src.join("spec.corrected.json"), dir.join("spec.json")).unwrap();
-    copy_files(&src.join("sources"), &dir.join("sources"));
-    copy_files(&src.join(if duckdb { "models_duckdb" } else { "models" }), &dir.join("models"));
-    if duckdb {
-        std::fs::write(dir.join("specproof.toml"), "dialect = \"duckdb\"\n").unwrap();
-    }
-    dir
-}
-
-fn copy_files(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    crate::support::example_copy("planted", name, Flavour::of(duckdb))
 }
 
 /// Replaces `from` (which must be there) with `to` in `file`.
 fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join("models").join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} does not contain {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+    crate::support::edit(&dir.join("models").join(file), from, to);
 }
 
 fn write_model(dir: &Path, file: &str, text: &str) {
@@ -79,7 +52,7 @@ impl Run {
 }
 
 fn validate(dir: &Path, extra: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_specproof"))
+    let out = Command::new(binary())
         .arg("validate")
         .arg(dir)
         .args(["--format", "json"])
@@ -277,8 +250,7 @@ fn db_keeps_the_run_database_for_a_person_and_is_never_reused() {
     assert_eq!(count("SELECT count(DISTINCT valid_from) FROM analytics.dim_customers_scd2"), 3);
     drop(connection);
     // A second run does not write into the first one's database.
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_specproof")).arg("validate").arg(&dir).arg("--db").arg(&db).output().unwrap();
+    let out = Command::new(binary()).arg("validate").arg(&dir).arg("--db").arg(&db).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     std::fs::remove_dir_all(dir).unwrap();
@@ -307,7 +279,7 @@ fn output_is_byte_identical_whatever_the_thread_count() {
     edit(&dir, "stg_customers.sqlx", "THEN 'churned'", "THEN 'lost'");
     edit(&dir, "fact_customer_orders.sqlx", "LEFT JOIN ticket_metrics", "INNER JOIN ticket_metrics");
     let run = |threads: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_specproof"))
+        let out = Command::new(binary())
             .arg("validate")
             .arg(&dir)
             .env("RAYON_NUM_THREADS", threads)

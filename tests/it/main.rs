@@ -1,0 +1,19 @@
+//! The integration tests, one binary: each module was a test binary of its own, and each linked
+//! DuckDB; one binary links it once. Run one module with its name as the filter, e.g.
+//! `cargo test --locked --test it semantic_corpus`.
+
+mod architecture;
+mod cli;
+mod docs;
+mod data_cli;
+mod gate;
+mod generated;
+mod library;
+mod lineage_corpus;
+mod malformed_code;
+mod malformed_spec;
+mod planted;
+mod semantic_corpus;
+mod shipped_tests;
+mod support;
+mod synth_props;

@@ -1,0 +1,127 @@
+//! Helpers the test modules share: where the crate and the binary are, golden files, scratch
+//! folders, copies of the example project and the defect corpora.
+
+use std::path::{Path, PathBuf};
+
+/// The crate's folder, read when the test runs: cargo sets it for tests and benches, and a build
+/// shared between clones (one CARGO_TARGET_DIR) must not send a test to another clone's files.
+pub fn crate_root() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into())
+}
+
+/// The binary under test. `SPECPROOF_BIN` may name a copy: clones that share one target folder
+/// replace `target/debug/specproof` with their own build, between this test's build and its run;
+/// and the README's corpus figures use the release build.
+pub fn binary() -> PathBuf {
+    std::env::var_os("SPECPROOF_BIN").map(PathBuf::from).unwrap_or_else(|| env!("CARGO_BIN_EXE_specproof").into())
+}
+
+/// Output of the binary as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("output is UTF-8")
+}
+
+/// Compares `actual` with the golden file `golden/<relative>`, or rewrites it when
+/// `SPECPROOF_UPDATE_GOLDEN` is set: golden files are written by the tool, never by hand.
+pub fn golden(relative: &str, actual: &str) {
+    let path = crate_root().join("golden").join(relative);
+    if std::env::var_os("SPECPROOF_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden file {}; run with SPECPROOF_UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(
+        actual, expected,
+        "output differs from golden/{relative}; rerun with SPECPROOF_UPDATE_GOLDEN=1 and review the diff"
+    );
+}
+
+/// A fresh, empty folder `specproof-<module>-<process>-<name>` in the temporary directory. The
+/// modules share one process, so the module's name keeps their folders apart.
+pub fn scratch(module: &str, name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("specproof-{module}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Copies the files (not the folders) of `from` into `to`, creating it.
+pub fn copy_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+}
+
+/// Which of the example's model code a copy gets.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Flavour {
+    /// `models/`: Dataform SQLX with BigQuery SQL inside.
+    Sqlx,
+    /// `models_duckdb/`: DuckDB SQL.
+    Duckdb,
+}
+
+impl Flavour {
+    /// The DuckDB flavour when `duckdb`, else SQLX.
+    pub fn of(duckdb: bool) -> Flavour {
+        if duckdb {
+            Flavour::Duckdb
+        } else {
+            Flavour::Sqlx
+        }
+    }
+}
+
+/// The example, in `dir`: its corrected spec as `spec.json`, its sources, and the model code of
+/// `flavour` as `models/`. No tests and no `specproof.toml`: the caller adds what it needs.
+pub fn example_into(dir: &Path, flavour: Flavour) {
+    let src = crate_root().join("specs/customer360");
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(src.join("spec.corrected.json"), dir.join("spec.json")).unwrap();
+    copy_files(&src.join("sources"), &dir.join("sources"));
+    let models = if flavour == Flavour::Sqlx { "models" } else { "models_duckdb" };
+    copy_files(&src.join(models), &dir.join("models"));
+}
+
+/// A copy of the example (see [`example_into`]) in a fresh scratch folder, which validates as it
+/// is: the DuckDB flavour comes with `dialect = "duckdb"` in its `specproof.toml`.
+pub fn example_copy(module: &str, name: &str, flavour: Flavour) -> PathBuf {
+    let dir = scratch(module, name);
+    example_into(&dir, flavour);
+    if flavour == Flavour::Duckdb {
+        std::fs::write(dir.join("specproof.toml"), "dialect = \"duckdb\"\n").unwrap();
+    }
+    dir
+}
+
+/// Every case file (`.sql` or `.sqlx`) of the corpus `tests/corpus/<corpus>/<model>/`, sorted.
+pub fn corpus_cases(corpus: &str) -> Vec<PathBuf> {
+    let dir = crate_root().join("tests/corpus").join(corpus);
+    let mut cases = Vec::new();
+    for model in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
+        if !model.path().is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(model.path()).expect("model folder").flatten() {
+            let path = case.path();
+            if matches!(path.extension().and_then(|e| e.to_str()), Some("sql" | "sqlx")) {
+                cases.push(path);
+            }
+        }
+    }
+    cases.sort();
+    cases
+}
+
+/// Replaces the first `from` (which must be there) with `to` in the file at `path`.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} does not contain {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
