@@ -63,8 +63,9 @@ pub enum ErrorKind {
         /// Its code and model.
         what: String,
     },
-    /// The embedded database failed.
-    Database(duckdb::Error),
+    /// The embedded database failed (boxed: DuckDB's error is large, and an error should be
+    /// cheap to return).
+    Database(Box<duckdb::Error>),
     /// Setting up the run database failed (creating schemas, setting the run time); the
     /// engine's message.
     Run(String),
@@ -127,7 +128,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             ErrorKind::Read(source) | ErrorKind::Write { source, .. } => Some(source),
-            ErrorKind::Database(error) => Some(error),
+            ErrorKind::Database(error) => Some(error.as_ref()),
             _ => None,
         }
     }
@@ -135,7 +136,7 @@ impl std::error::Error for Error {
 
 impl From<duckdb::Error> for Error {
     fn from(error: duckdb::Error) -> Error {
-        Error::new(ErrorKind::Database(error))
+        Error::new(ErrorKind::Database(Box::new(error)))
     }
 }
 
