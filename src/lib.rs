@@ -4,11 +4,11 @@
 //! The crate is laid out by the stages data flows through, each using only the ones before it:
 //! [`sql`] reads SQL (templates, parsing, the dialect bridge, lineage), [`spec`] loads, resolves
 //! and lints the spec, [`project`] finds a pipeline's files and reads its code, [`synth`] builds
-//! data, [`engine`] is the sandboxed embedded DuckDB, [`reference`] computes what the spec says
+//! data, [`engine`] is the sandboxed embedded DuckDB, [`reference`](mod@reference) computes what the spec says
 //! each model holds, [`check`] judges code and output against the spec, [`run`] runs the models,
 //! [`suite`] runs the project's own shipped tests, [`prove`] searches datasets and shrinks
 //! differences, [`gate`] applies baselines and changed-only scopes, [`report`] renders findings.
-//! [`validate()`] is the one entry point that runs all of it; [`scaffold`] is `specproof init`,
+//! [`validate()`](crate::validate::validate) is the one entry point that runs all of it; [`scaffold`] is `specproof init`,
 //! and [`cli`] ties them to the command line. [`location`], [`error`], [`finding`] and
 //! [`suggest`] are the ground floor every stage stands on. The library never prints and never
 //! exits.

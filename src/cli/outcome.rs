@@ -28,7 +28,7 @@ impl Outcome {
 pub struct Terminal {
     /// Standard output is a terminal: the text report may be coloured and timed.
     pub stdout_is_tty: bool,
-    /// `NO_COLOR` is set (and not empty): never colour (https://no-color.org).
+    /// `NO_COLOR` is set (and not empty): never colour (<https://no-color.org>).
     pub no_color: bool,
     /// Told how far a run has got (a bar on a terminal's standard error, else nothing).
     pub progress: Progress,

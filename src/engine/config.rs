@@ -11,7 +11,7 @@ pub struct EngineConfig {
     /// DuckDB's thread pool size. With 1 a query runs on the thread that called it and nowhere
     /// else, so rayon workers, one connection each, are what runs queries side by side.
     pub threads: usize,
-    /// The time limit of one call ([`Engine::execute`], [`Engine::query`], …).
+    /// The time limit of one call ([`crate::engine::Engine::execute`], [`crate::engine::Engine::query`], …).
     pub query_timeout: Duration,
     /// Where to keep the database (`--db PATH`); in memory when `None`.
     pub db_path: Option<PathBuf>,

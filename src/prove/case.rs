@@ -22,7 +22,7 @@ pub struct Coverage {
     pub skipped: Vec<(String, String)>,
     /// Rows loaded into the source tables.
     pub rows_loaded: usize,
-    /// SCD2 models whose history was run over [`super::history::RUNS`] runs.
+    /// SCD2 models whose history was run over [`crate::run::history::RUNS`] runs.
     pub histories: Vec<String>,
     /// SCD2 models not checked because their source repeats natural keys (no defined history).
     pub undefined_histories: Vec<String>,

@@ -1,6 +1,6 @@
 //! The reference result: what each model holds according to the spec alone, built as DuckDB SQL
 //! from spec-format.md's meaning of every field ([`sql`], and [`scd2`] for histories), and the
-//! comparison of a model's actual output with it ([`compare`]).
+//! comparison of a model's actual output with it ([`compare`](mod@compare)).
 //!
 //! Nothing here reads the code under test; the spec's expressions reach DuckDB through the same
 //! dialect bridge as the code, which keeps BigQuery's meaning.

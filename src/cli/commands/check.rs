@@ -1,4 +1,4 @@
-//! `lint` and `validate`: the library's [`crate::validate()`] run and its report rendered to
+//! `lint` and `validate`: the library's [`crate::validate::validate`] run and its report rendered to
 //! standard output and each `--output` file; `--write-baseline` and `--emit-fixture` written.
 
 use crate::cli::args::{FailOn, Format, GateArgs, ProjectArgs, ValidateArgs};

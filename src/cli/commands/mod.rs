@@ -1,5 +1,5 @@
 //! One module per command; each turns its arguments into an [`super::outcome::Outcome`].
-//! `lint` and `validate` share [`check`], which runs [`crate::validate()`] and renders it.
+//! `lint` and `validate` share [`check`], which runs [`crate::validate::validate`] and renders it.
 
 pub mod check;
 pub mod data;

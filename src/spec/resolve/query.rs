@@ -25,13 +25,13 @@ pub const FROM_IDENT: &str = "__from";
 /// How a join keeps rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinKind {
-    /// LEFT [OUTER] JOIN.
+    /// LEFT \[OUTER\] JOIN.
     Left,
-    /// [INNER] JOIN.
+    /// \[INNER\] JOIN.
     Inner,
-    /// RIGHT [OUTER] JOIN.
+    /// RIGHT \[OUTER\] JOIN.
     Right,
-    /// FULL [OUTER] JOIN.
+    /// FULL \[OUTER\] JOIN.
     Full,
 }
 

@@ -87,11 +87,11 @@ pub struct OutputLineage {
 pub enum JoinType {
     /// INNER JOIN or JOIN.
     Inner,
-    /// LEFT [OUTER] JOIN.
+    /// LEFT \[OUTER\] JOIN.
     Left,
-    /// RIGHT [OUTER] JOIN.
+    /// RIGHT \[OUTER\] JOIN.
     Right,
-    /// FULL [OUTER] JOIN.
+    /// FULL \[OUTER\] JOIN.
     Full,
     /// CROSS JOIN or a comma.
     Cross,
