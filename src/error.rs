@@ -55,6 +55,8 @@ pub enum ErrorKind {
     Missing {
         /// What the path was for ("spec", "sources folder", …).
         what: &'static str,
+        /// What to do instead (which files there are, the flag to pass); may be empty.
+        hint: String,
     },
     /// A baseline entry that does not say why its finding is accepted.
     NoReason {
@@ -111,7 +113,8 @@ impl fmt::Display for Error {
                 write!(f, "{at}invalid {what} at `{json_path}`: {message}")
             }
             ErrorKind::Config(message) => write!(f, "{at}invalid configuration: {message}"),
-            ErrorKind::Missing { what } => write!(f, "{what} {file} does not exist"),
+            ErrorKind::Missing { what, hint } if hint.is_empty() => write!(f, "{what} {file} does not exist"),
+            ErrorKind::Missing { what, hint } => write!(f, "{what} {file} does not exist; {hint}"),
             ErrorKind::NoReason { index, what } => write!(
                 f,
                 "{file}: accepted[{index}] ({what}) has no reason: write why this finding is accepted in its `reason`, or remove the entry"
@@ -150,7 +153,11 @@ pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String> {
     if size > limit {
         return Err(Error::in_file(ErrorKind::TooLarge { size, limit }, path));
     }
-    let bytes = std::fs::read(path).map_err(read_err)?;
+    let mut bytes = std::fs::read(path).map_err(read_err)?;
+    // Editors on Windows write a byte-order mark; it is not part of the text.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         read_err(std::io::Error::new(
             std::io::ErrorKind::InvalidData,

@@ -110,18 +110,110 @@ fn join(dir: &Path, path: &Path) -> PathBuf {
     }
 }
 
+impl Project {
+    /// What `path` is to this project when it is one of its inputs (the spec, the configuration,
+    /// or a file of the sources, models or tests folders), so that nothing is written over it.
+    /// A path that does not exist yet is compared through its folder.
+    pub fn input_role(&self, path: &Path) -> Option<&'static str> {
+        let target = canonical(path)?;
+        let same = |p: &Path| canonical(p).is_some_and(|c| c == target);
+        let under = |folder: &Path| canonical(folder).is_some_and(|f| target.starts_with(f));
+        if same(&self.paths.spec) {
+            Some("the spec")
+        } else if same(&self.paths.root.join(super::config::CONFIG_FILE)) {
+            Some("the project configuration")
+        } else if under(&self.paths.sources) {
+            Some("in the sources folder")
+        } else if under(&self.paths.models) {
+            Some("in the models folder")
+        } else if under(&self.paths.tests) {
+            Some("in the shipped tests folder")
+        } else {
+            None
+        }
+    }
+}
+
+/// `path` with links and `..` resolved; for a path that does not exist yet, its folder's
+/// resolved path joined with its name.
+fn canonical(path: &Path) -> Option<PathBuf> {
+    if let Ok(resolved) = std::fs::canonicalize(path) {
+        return Some(resolved);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+}
+
+/// What to tell someone whose spec is not where it was looked for: the specs under `dir` (a JSON
+/// file with `schema` and `models`, at most three folders down), and how to name one.
+fn spec_hint(dir: &Path, flag_given: bool) -> String {
+    let found = spec_candidates(dir);
+    let how = if flag_given {
+        "check the path given to --spec".to_string()
+    } else {
+        "name it with --spec FILE, or with `spec = \"…\"` under `[paths]` in specproof.toml".to_string()
+    };
+    match found.as_slice() {
+        [] => how,
+        found => {
+            let shown: Vec<String> = found.iter().map(|p| display(p)).collect();
+            format!("specs found under {}: {}; {how}", display(dir), shown.join(", "))
+        }
+    }
+}
+
+/// JSON files under `dir` (three folders deep at most, hidden folders and build output left out)
+/// that look like a spec: an object with `schema` and `models`. Sorted, five at most.
+fn spec_candidates(dir: &Path) -> Vec<PathBuf> {
+    const MAX_SHOWN: usize = 5;
+    const MAX_BYTES: u64 = 4 * 1024 * 1024;
+    let mut found = Vec::new();
+    let mut folders = vec![(dir.to_path_buf(), 0)];
+    while let Some((folder, depth)) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // `file_type` does not follow links, so a linked folder cannot send the search round.
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() && depth < 3 && !name.starts_with('.') && name != "target" && name != "node_modules" {
+                folders.push((path, depth + 1));
+            } else if kind.is_file() && name.ends_with(".json") && looks_like_spec(&path, MAX_BYTES) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found.truncate(MAX_SHOWN);
+    found
+}
+
+/// Whether `path` holds a JSON object with `schema` and `models` (small files only).
+fn looks_like_spec(path: &Path, max_bytes: u64) -> bool {
+    let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= max_bytes);
+    small
+        && std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}')).ok())
+            .is_some_and(|value| value.get("schema").is_some() && value.get("models").is_some())
+}
+
 /// Loads the project in `dir`: configuration, spec, source catalog and the list of files.
 ///
 /// A folder given explicitly (by flag or configuration) that does not exist is an error; a
 /// default folder that does not exist is simply empty.
 pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
     if !dir.is_dir() {
-        return Err(Error::in_file(ErrorKind::Missing { what: "project folder" }, dir));
+        return Err(Error::in_file(ErrorKind::Missing { what: "project folder", hint: String::new() }, dir));
     }
     let config = load_config(dir)?;
     let paths = resolve_paths(dir, &config, overrides);
     if !paths.spec.is_file() {
-        return Err(Error::in_file(ErrorKind::Missing { what: "spec" }, &paths.spec));
+        let hint = spec_hint(dir, overrides.spec.is_some());
+        return Err(Error::in_file(ErrorKind::Missing { what: "spec", hint }, &paths.spec));
     }
     let explicit = |flag: &Option<PathBuf>, configured: &Option<PathBuf>| flag.is_some() || configured.is_some();
     for (what, path, given) in [
@@ -130,7 +222,7 @@ pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
         ("tests folder", &paths.tests, explicit(&overrides.tests, &config.paths.tests)),
     ] {
         if given && !path.is_dir() {
-            return Err(Error::in_file(ErrorKind::Missing { what }, path));
+            return Err(Error::in_file(ErrorKind::Missing { what, hint: String::new() }, path));
         }
     }
     let spec = load_spec(&paths.spec, &display(&paths.spec))?;

@@ -15,6 +15,7 @@ mod library;
 mod lineage_corpus;
 mod malformed_code;
 mod malformed_spec;
+mod messages;
 mod planted;
 mod semantic_corpus;
 mod shipped_tests;

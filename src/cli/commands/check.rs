@@ -68,6 +68,17 @@ pub(crate) fn run_checks(
         Ok(project) => project,
         Err(error) => return Outcome::failed(&error),
     };
+    // A report written over the spec or a model would destroy what it reports on.
+    let written = destinations.iter().filter_map(|(_, path)| path.as_ref().map(|p| ("--output", p)));
+    let written = written.chain(gate.write_baseline.iter().map(|p| ("--write-baseline", p)));
+    for (flag, path) in written {
+        if let Some(role) = project.input_role(path) {
+            return usage_error(format!(
+                "{flag} {} is {role}: specproof never writes over its inputs; choose another path",
+                crate::project::layout::display(path)
+            ));
+        }
+    }
     let baseline = match gate.baseline.as_deref().map(baseline::load).transpose() {
         Ok(baseline) => baseline,
         Err(error) => return usage_error(error.to_string()),

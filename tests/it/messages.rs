@@ -1,0 +1,83 @@
+//! Messages a person can act on (issue 13): a misplaced spec names the specs it can find, a
+//! report never overwrites an input, and a byte-order mark is not an error.
+
+use crate::support::{binary, example_copy, scratch, text, Flavour};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn specproof(args: &[&str], dir: &Path) -> Output {
+    Command::new(binary()).args(args).arg(dir).output().expect("specproof runs")
+}
+
+#[test]
+fn a_missing_spec_names_the_specs_it_can_find_and_the_flag() {
+    let dir = scratch("messages", "missing-spec");
+    let project = example_copy("messages", "missing-spec-project", Flavour::Sqlx);
+    std::fs::create_dir_all(dir.join("technical_requirements")).unwrap();
+    std::fs::copy(project.join("spec.json"), dir.join("technical_requirements/spec.json")).unwrap();
+    std::fs::write(dir.join("package.json"), "{\"name\": \"not a spec\"}").unwrap();
+    let out = specproof(&["lint"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("spec.json does not exist; specs found under"), "{stderr}");
+    assert!(stderr.contains("technical_requirements/spec.json"), "{stderr}");
+    assert!(!stderr.contains("package.json"), "only files that look like a spec: {stderr}");
+    assert!(stderr.contains("--spec FILE"), "{stderr}");
+    // With no spec anywhere, the hint still says how to name one.
+    let empty = scratch("messages", "no-spec-anywhere");
+    let stderr = text(&specproof(&["lint"], &empty).stderr);
+    assert!(stderr.contains("does not exist; name it with --spec FILE"), "{stderr}");
+}
+
+#[test]
+fn no_report_is_written_over_an_input() {
+    let dir = example_copy("messages", "output-over-input", Flavour::Sqlx);
+    let spec = std::fs::read(dir.join("spec.json")).unwrap();
+    for (flag, target) in [
+        ("--output", "spec.json"),
+        ("--output", "models/stg_orders.sqlx"),
+        ("--write-baseline", "sources/new.json"),
+        ("--output", "./sources/../spec.json"),
+    ] {
+        let path = dir.join(target);
+        let out = Command::new(binary())
+            .args(["lint"])
+            .arg(&dir)
+            .arg(flag)
+            .arg(&path)
+            .args(["--format", "json"])
+            .output()
+            .expect("specproof runs");
+        assert_eq!(out.status.code(), Some(2), "{flag} {target}");
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("specproof never writes over its inputs"), "{flag} {target}: {stderr}");
+    }
+    assert_eq!(std::fs::read(dir.join("spec.json")).unwrap(), spec, "the spec is untouched");
+    assert!(!dir.join("sources/new.json").exists());
+    // A report beside the project is fine.
+    let report = scratch("messages", "report-beside").join("report.json");
+    std::fs::create_dir_all(report.parent().unwrap()).unwrap();
+    let out = Command::new(binary())
+        .args(["lint"])
+        .arg(&dir)
+        .arg("--output")
+        .arg(&report)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(report.is_file());
+}
+
+#[test]
+fn a_byte_order_mark_is_not_an_error() {
+    let dir = example_copy("messages", "bom", Flavour::Sqlx);
+    for file in ["spec.json", "models/stg_orders.sqlx", "sources/crm_customers.sql"] {
+        let path = dir.join(file);
+        let mut bytes = b"\xEF\xBB\xBF".to_vec();
+        bytes.extend(std::fs::read(&path).unwrap_or_else(|e| panic!("{file}: {e}")));
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let out = specproof(&["validate", "--no-run"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+}
