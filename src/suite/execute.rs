@@ -109,9 +109,11 @@ impl FileRun<'_> {
         resolve(self.spec(), &self.project.catalog, self.file.cte.as_ref(), parts)
     }
 
-    /// TST002 for every test of the file.
+    /// TST002 for the file's tests, none of which could run for one reason: one finding at the
+    /// first test, counting the others (a cascade is one line per file, not one per test).
     fn not_run_all(&self, why: &str) -> Vec<Finding> {
-        self.file.tests().map(|t| not_run(t, why)).collect()
+        let tests: Vec<&TestStatement> = self.file.tests().collect();
+        tests.first().map(|first| not_run_counted(first, why, tests.len() - 1)).into_iter().collect()
     }
 
     /// Runs a file with fixtures in a database of its own.
@@ -221,13 +223,26 @@ impl FileRun<'_> {
             Some(cte) => match self.materialise_cte(engine, &catalog, done) {
                 Ok(relation) => Some(relation),
                 Err(why) => {
-                    let why = format!("the CTE `{}` of `{}` could not be made: {why}", cte.cte, cte.model);
-                    findings.push(Finding::new(Code::ShippedTestNotRun, why.clone()).at(cte.location.clone()));
+                    // Every test of the file reads the CTE: this one finding stands for them all.
+                    let tests = self.file.tests().count();
+                    let why = format!(
+                        "the CTE `{}` of `{}` could not be made: {why}{}",
+                        cte.cte,
+                        cte.model,
+                        match tests {
+                            0 => String::new(),
+                            n => format!(" ({} of this file not run)", crate::finding::plural(n, "test")),
+                        }
+                    );
+                    findings.push(Finding::new(Code::ShippedTestNotRun, why).at(cte.location.clone()));
                     None
                 }
             },
             None => None,
         };
+        // Tests that cannot run because a model they read did not: one finding per model, at
+        // the first such test, counting the others.
+        let mut upstream_missing: Vec<(String, Option<String>, &TestStatement, usize)> = Vec::new();
         for test in self.file.tests() {
             let reads: Vec<TableTarget> = test_reads(&test.kind).iter().map(|p| self.target(p)).collect();
             let model = reads.iter().find_map(|r| match r {
@@ -242,8 +257,17 @@ impl FileRun<'_> {
                 TableTarget::Cte if cte_relation.is_none() => Some("its CTE could not be made".to_string()),
                 _ => None,
             });
+            // The CTE's own finding already stands for the tests that read it.
+            let cte_failed = cte_relation.is_none() && reads.iter().any(|r| matches!(r, TableTarget::Cte));
             let mut found = match missing {
-                Some(why) => vec![not_run(test, &why)],
+                Some(_) if cte_failed => Vec::new(),
+                Some(why) => {
+                    match upstream_missing.iter_mut().find(|(w, _, _, _)| *w == why) {
+                        Some(entry) => entry.3 += 1,
+                        None => upstream_missing.push((why, model.clone(), test, 0)),
+                    }
+                    Vec::new()
+                }
                 None => self.run_test(engine, &catalog, test, cte_relation.as_deref()),
             };
             if let Some(model) = &model {
@@ -252,6 +276,11 @@ impl FileRun<'_> {
                 }
             }
             findings.extend(found);
+        }
+        for (why, model, first, others) in upstream_missing {
+            let mut finding = not_run_counted(first, &why, others);
+            finding.model = model;
+            findings.push(finding);
         }
         findings
     }
@@ -432,6 +461,18 @@ impl VisitorMut for BareNames<'_> {
 /// TST002 for a test, with why.
 fn not_run(test: &TestStatement, why: &str) -> Finding {
     Finding::new(Code::ShippedTestNotRun, format!("the test could not run: {why}")).at(test.location.clone())
+}
+
+/// TST002 for `test` and `others` more tests of its file that could not run for the same reason.
+fn not_run_counted(test: &TestStatement, why: &str, others: usize) -> Finding {
+    let mut finding = not_run(test, why);
+    if others > 0 {
+        finding.message.push_str(&format!(
+            " (and {} of this file, for the same reason)",
+            crate::finding::plural(others, "more test")
+        ));
+    }
+    finding
 }
 
 /// TST002 for a test DuckDB could not run; the run error's kind (time limit, sandbox) is kept

@@ -191,16 +191,12 @@ fn a_cte_header_tests_one_cte_of_a_model() {
         assert_eq!(code, 1);
         assert_eq!(
             places(&findings),
-            [
-                ("TST002".to_string(), "missing.sql".to_string(), 1),
-                ("TST002".to_string(), "missing.sql".to_string(), 2)
-            ],
-            "{flavour:?}: {findings:#?}"
+            [("TST002".to_string(), "missing.sql".to_string(), 1)],
+            "{flavour:?}: one finding for the CTE stands for the test that reads it: {findings:#?}"
         );
-        assert!(findings[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no CTE `nothing_here` (it has customers, addresses)"));
+        let message = findings[0]["message"].as_str().unwrap();
+        assert!(message.contains("no CTE `nothing_here` (it has customers, addresses)"), "{message}");
+        assert!(message.ends_with("(1 test of this file not run)"), "{message}");
     }
 }
 
@@ -285,4 +281,25 @@ fn the_example_ships_tests_that_pass_in_both_flavours() {
         assert_eq!(out.status.code(), Some(0), "{stdout}");
         assert!(stdout.contains("0 errors, 0 warnings") && stdout.contains("shipped test file"), "{stdout}");
     }
+}
+
+/// Issue 13: a model that cannot run makes every test reading it unrunnable; the report says so
+/// once per file and model, not once per test.
+#[test]
+fn tests_of_a_model_that_did_not_run_are_one_finding_per_file() {
+    let reads_orders = "ASSERT (SELECT COUNT(*) FROM temp.stg_orders) >= 0 AS 'one';\n\
+         ASSERT (SELECT COUNT(*) FROM temp.stg_orders) >= 0 AS 'two';\n\
+         SELECT * FROM temp.stg_orders WHERE order_id IS NULL;\n";
+    let project = TempProject::new(Flavour::Sqlx, &[("orders.sql", reads_orders)]);
+    // Code that does not parse: the model does not run.
+    std::fs::write(project.dir.join("models/stg_orders.sqlx"), "config { type: \"table\" }\nSELECT FROM WHERE (\n")
+        .unwrap();
+    let (code, findings, _) = project.validate();
+    assert_eq!(code, 1);
+    let not_run: Vec<&Value> = findings.iter().filter(|f| f["code"] == "TST002").collect();
+    assert_eq!(not_run.len(), 1, "{findings:#?}");
+    let message = not_run[0]["message"].as_str().unwrap();
+    assert!(message.contains("model `stg_orders` did not run"), "{message}");
+    assert!(message.ends_with("(and 2 more tests of this file, for the same reason)"), "{message}");
+    assert_eq!(not_run[0]["location"]["line"], 1);
 }
