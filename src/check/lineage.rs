@@ -8,15 +8,18 @@
 
 use crate::finding::{Code, Finding, Location};
 use crate::project::code::{analyse_file, load_model_code, ModelCode, ProjectTables};
-use crate::project::layout::Project;
+use crate::project::layout::{CodeKind, Project};
 use crate::spec::catalog::Catalog;
 use crate::spec::model::{Model, Spec};
 use crate::spec::resolve::context::{alias_of, target_of, Target};
 use crate::spec::resolve::query::{JoinKind, ModelQuery, QCol};
 use crate::spec::resolve::{kinds_of, resolve_models_with, ModelKind};
+use crate::sql::bridge::{to_duckdb, BridgeOptions};
+use crate::sql::dialect::Dialect;
 use crate::sql::expr::column_refs;
 use crate::sql::lineage::{FilterPlace, JoinType, Lineage, Pos, SourceColumn};
 use crate::sql::parse::parse_expression;
+use crate::sql::parse::parse_statements;
 use crate::suggest::did_you_mean;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,6 +57,7 @@ fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
                 Some(text) => analyse_file(file, text, project.code_dialect, &tables),
                 None => load_model_code(file, project.code_dialect, &tables),
             };
+            hint_dialect(&mut code, file.kind, project.code_dialect);
             let index = spec.models.iter().position(|m| m.name == code.model);
             if let Some(mi) = index {
                 let found = check_model(&code, spec, &project.catalog, mi, queries[mi].as_ref(), &tables);
@@ -69,6 +73,37 @@ fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
     }
     crate::finding::sort_findings(&mut findings);
     CodeCheck { models, findings }
+}
+
+/// A `.sql` file read as BigQuery that does not parse or names types BigQuery lacks, but reads
+/// cleanly as DuckDB SQL, most likely is DuckDB SQL and the project forgot to say so: its findings say how. Only
+/// a help line is added; the findings stand, since the file is not what the project declares.
+fn hint_dialect(code: &mut ModelCode, kind: CodeKind, dialect: Dialect) {
+    let stuck = |f: &Finding| matches!(f.code, Code::CodeParse | Code::NoFaithfulTranslation);
+    // The signs of DuckDB SQL read as BigQuery: it does not parse, or it names types BigQuery
+    // does not have. An untranslatable BigQuery function alone is no sign: it would read as
+    // DuckDB too.
+    let sign = |f: &Finding| {
+        f.code == Code::CodeParse || (f.code == Code::NoFaithfulTranslation && f.message.contains("type `"))
+    };
+    if kind != CodeKind::Sql || dialect != Dialect::Bigquery || !code.findings.iter().any(sign) {
+        return;
+    }
+    let Some(rendered) = &code.rendered else { return };
+    let reads_as_duckdb = parse_statements(&rendered.main.sql, Dialect::Duckdb).is_ok_and(|mut statements| {
+        to_duckdb(&mut statements, &BridgeOptions { from: Dialect::Duckdb, catalog: None }).is_empty()
+    });
+    if !reads_as_duckdb {
+        return;
+    }
+    let hint = "this file reads as DuckDB SQL: if the project's .sql models are DuckDB SQL, pass \
+                --dialect duckdb (or set `dialect = \"duckdb\"` in specproof.toml)";
+    for finding in code.findings.iter_mut().filter(|f| stuck(f)) {
+        finding.help = Some(match finding.help.take() {
+            Some(help) => format!("{help}\n{hint}"),
+            None => hint.to_string(),
+        });
+    }
 }
 
 /// Spec models without code, and code files that name no model.

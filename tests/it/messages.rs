@@ -81,3 +81,20 @@ fn a_byte_order_mark_is_not_an_error() {
     let out = specproof(&["validate", "--no-run"], &dir);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
 }
+
+#[test]
+fn duckdb_code_read_as_bigquery_suggests_the_dialect_flag() {
+    let dir = example_copy("messages", "forgot-dialect", Flavour::Duckdb);
+    std::fs::remove_file(dir.join("specproof.toml")).unwrap();
+    let out = specproof(&["validate", "--no-run"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("this file reads as DuckDB SQL"), "{stdout}");
+    assert!(stdout.contains("--dialect duckdb"), "{stdout}");
+    // Told the dialect, the same code is clean; BigQuery code never gets the hint.
+    std::fs::write(dir.join("specproof.toml"), "dialect = \"duckdb\"\n").unwrap();
+    assert_eq!(specproof(&["validate", "--no-run"], &dir).status.code(), Some(0));
+    let sqlx = example_copy("messages", "sqlx-no-hint", Flavour::Sqlx);
+    let stdout = text(&specproof(&["validate", "--no-run"], &sqlx).stdout);
+    assert!(!stdout.contains("reads as DuckDB SQL"), "{stdout}");
+}
