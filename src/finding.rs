@@ -182,6 +182,8 @@ codes! {
         "The code reads a table that is not among the model's sources in the spec (or that does not exist).\n\nWhy: the model depends on data the spec does not give it.\n\nExample: `stg_orders` reading `raw.crm_addresses`.";
     NoCodeForModel = "CODE015", "no-code-for-model", Warning, Code,
         "A model in the spec has no code file, or a code file names no model in the spec.\n\nWhy: something the spec describes is not implemented, or code exists that nothing specifies.\n\nExample: `models/stg_order.sqlx` when the spec's model is `stg_orders`.";
+    TemplateMistake = "CODE016", "template-mistake", Error, Code,
+        "A template slip that Dataform or dbt itself rejects, recognised and explained with its fix: a `${ref()}` inside backticks (it renders a quoted name already), a config block without the `config` keyword, dbt's `{{ ref() }}` in a SQLX file or Dataform's `${ref()}` in dbt SQL.\n\nWhy: the code would not compile in its own tool; read as the fix would have it, the rest of the file is still checked, so one slip does not hide the real defects behind parser messages.\n\nExample: ``FROM `${ref(\"stg_orders\")}` `` instead of `FROM ${ref(\"stg_orders\")}`.";
     ModelFailed = "RUN001", "model-failed", Error, Code,
         "A model's code fails when DuckDB runs it (after translation) on data its sources allow.\n\nWhy: code that errors produces no table; everything downstream is unchecked.\n\nExample: `CAST(status AS INT64)` on a status of `'active'`.";
     QueryTimeout = "RUN002", "query-timeout", Error, Code,

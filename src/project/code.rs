@@ -186,14 +186,15 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
     }
     for issue in &rendered.issues {
         let at = Location { file: code.file.clone(), line: issue.line, column: issue.column };
-        code.findings.push(
-            Finding::new(Code::TemplateNotEvaluable, issue.message.clone())
-                .model(&code.model)
-                .at(at)
+        let finding = match &issue.fix {
+            Some(fix) => Finding::new(Code::TemplateMistake, issue.message.clone()).help(fix.clone()),
+            None => Finding::new(Code::TemplateNotEvaluable, issue.message.clone())
                 .help("write the SQL this template would produce, or keep the logic in the spec"),
-        );
+        };
+        code.findings.push(finding.model(&code.model).at(at));
     }
-    let evaluable = rendered.issues.is_empty();
+    // A recognised mistake was rendered as its fix would have it: the rest is still checked.
+    let evaluable = rendered.issues.iter().all(|i| i.fix.is_some());
     code.rendered = Some(rendered);
     if !evaluable {
         return;

@@ -47,6 +47,9 @@ pub struct TemplateIssue {
     pub line: usize,
     /// 1-based column (characters) in the original file.
     pub column: usize,
+    /// For a recognised mistake (one Dataform or dbt rejects too), how to fix it; the template
+    /// was rendered as the fix would have it, so the rest of the file is still checked.
+    pub fix: Option<String>,
 }
 
 /// The settings of a SQLX `config { }` block that specproof uses.
@@ -220,6 +223,24 @@ pub fn render(text: &str, kind: TemplateKind, dialect: Dialect, resolve: Resolve
                 continue;
             }
         }
+        // `{ type: "table" }` opening a SQLX file is a config block that lost its keyword.
+        if kind == TemplateKind::Sqlx && text.as_bytes()[at] == b'{' && text[..at].trim().is_empty() {
+            if let Some(close) = matching_brace(text, at, true) {
+                let inner = at + 1..close;
+                if text[inner.clone()].contains(':') {
+                    main.verbatim(text, verbatim_from..at);
+                    state.mistake(
+                        at,
+                        "a block `{ … }` opens the file without the `config` keyword, which Dataform rejects".into(),
+                        "write `config { … }`".into(),
+                    );
+                    config = Some(state.config_block(inner, at));
+                    at = close + 1;
+                    verbatim_from = at;
+                    continue;
+                }
+            }
+        }
         if let Some(end) = state.template_at(&mut main, at, &mut verbatim_from) {
             at = end;
             continue;
@@ -253,7 +274,13 @@ struct State<'a> {
 impl State<'_> {
     fn issue(&mut self, offset: usize, message: String) {
         let (line, column) = self.lines.line_col(self.text, offset);
-        self.issues.push(TemplateIssue { message, line, column });
+        self.issues.push(TemplateIssue { message, line, column, fix: None });
+    }
+
+    /// A recognised mistake at `offset`, rendered as `fix` would have it.
+    fn mistake(&mut self, offset: usize, message: String, fix: String) {
+        let (line, column) = self.lines.line_col(self.text, offset);
+        self.issues.push(TemplateIssue { message, line, column, fix: Some(fix) });
     }
 
     /// Renders the SQL of an operations block (templates inside are evaluated too).
@@ -277,6 +304,9 @@ impl State<'_> {
     /// scan goes on.
     fn template_at(&mut self, out: &mut PieceBuilder, at: usize, verbatim_from: &mut usize) -> Option<usize> {
         let rest = &self.text[at..];
+        if let Some(end) = self.other_syntax(out, at, verbatim_from) {
+            return Some(end);
+        }
         let (inner, end) = match self.kind {
             TemplateKind::Sqlx if rest.starts_with("${") => {
                 let close = matching_brace(self.text, at + 1, true)?;
@@ -301,9 +331,26 @@ impl State<'_> {
             }
             _ => return None,
         };
+        let body = self.text[inner].trim();
+        // `${ref("x")}` already renders a quoted name; backticks around it quote it twice.
+        let names_table = parse_call(body).is_some_and(|(name, _)| matches!(name, "ref" | "resolve" | "self"));
+        let backticked = self.kind == TemplateKind::Sqlx
+            && names_table
+            && at > 0
+            && self.text.as_bytes()[at - 1] == b'`'
+            && self.text.as_bytes().get(end) == Some(&b'`');
+        let (at, end) = if backticked {
+            self.mistake(
+                at - 1,
+                format!("`${{{body}}}` is inside backticks, but it renders a quoted table name already"),
+                format!("remove the backticks around `${{{body}}}`"),
+            );
+            (at - 1, end + 1)
+        } else {
+            (at, end)
+        };
         out.verbatim(self.text, *verbatim_from..at);
         *verbatim_from = end;
-        let body = self.text[inner].trim();
         let replacement = match (self.kind, &rest[..2]) {
             (TemplateKind::Sql, "{#") => Some(String::new()),
             (TemplateKind::Sql, "{%") => {
@@ -317,6 +364,39 @@ impl State<'_> {
             None => out.substitute("", at),
         }
         Some(end)
+    }
+
+    /// The other template language's table reference where this one is expected (`{{ ref('x') }}`
+    /// in SQLX, `${ref("x")}` in dbt SQL): a mistake, rendered as the right syntax would be.
+    fn other_syntax(&mut self, out: &mut PieceBuilder, at: usize, verbatim_from: &mut usize) -> Option<usize> {
+        let rest = &self.text[at..];
+        let (open, closer, right) = match self.kind {
+            TemplateKind::Sqlx if rest.starts_with("{{") => ("{{", "}}", "${ref(\"…\")}"),
+            TemplateKind::Sql if rest.starts_with("${") => ("${", "}", "{{ ref('…') }}"),
+            _ => return None,
+        };
+        let close = at + open.len() + rest[open.len()..].find(closer)?;
+        let body = self.text[at + open.len()..close].trim();
+        let (name, args) = parse_call(body)?;
+        let table = match (name, args.as_slice()) {
+            ("ref", [_] | [_, _]) => TableRef::Ref(args),
+            ("source", [schema, table]) => TableRef::Source(schema.clone(), table.clone()),
+            _ => return None,
+        };
+        let language = if self.kind == TemplateKind::Sqlx { "a SQLX file (Dataform)" } else { "dbt SQL" };
+        self.mistake(
+            at,
+            format!(
+                "`{}` is the other tool's template syntax, which {language} does not evaluate",
+                &self.text[at..close + closer.len()]
+            ),
+            format!("write it as {right}"),
+        );
+        out.verbatim(self.text, *verbatim_from..at);
+        let rendered = self.table(table, at);
+        out.substitute(&rendered, at);
+        *verbatim_from = close + closer.len();
+        Some(close + closer.len())
     }
 
     /// Renders a `${...}` or `{{ ... }}` expression; `None` after reporting an issue.
@@ -629,6 +709,40 @@ mod tests {
         let r = render("config { type: foo( }\nSELECT 1", TemplateKind::Sqlx, Dialect::Bigquery, &resolver);
         assert_eq!(r.issues.len(), 1, "{:?}", r.issues);
         assert_eq!(r.issues[0].line, 1);
+    }
+
+    #[test]
+    fn recognised_slips_are_mistakes_with_a_fix_and_render_as_fixed() {
+        // A ref inside backticks: quoted twice.
+        let r = render("SELECT * FROM `${ref(\"stg_orders\")}` o\n", TemplateKind::Sqlx, Dialect::Bigquery, &resolver);
+        assert_eq!(r.issues.len(), 1, "{:?}", r.issues);
+        assert_eq!((r.issues[0].line, r.issues[0].column), (1, 15));
+        assert!(r.issues[0].fix.as_deref().is_some_and(|f| f.contains("remove the backticks")));
+        assert_eq!(r.main.sql, "SELECT * FROM `temp.stg_orders` o\n");
+        // A config block without its keyword.
+        let r = render(
+            "{\n  type: \"table\",\n  schema: \"temp\"\n}\nSELECT 1\n",
+            TemplateKind::Sqlx,
+            Dialect::Bigquery,
+            &resolver,
+        );
+        assert_eq!(r.issues.len(), 1, "{:?}", r.issues);
+        assert!(r.issues[0].fix.as_deref().is_some_and(|f| f.contains("config {")));
+        assert_eq!(r.config.as_ref().and_then(|c| c.schema.as_deref()), Some("temp"));
+        assert_eq!(r.main.sql.trim(), "SELECT 1");
+        // The other tool's syntax, both ways.
+        let r = render("SELECT * FROM {{ ref('stg_orders') }}", TemplateKind::Sqlx, Dialect::Bigquery, &resolver);
+        assert_eq!(r.issues.len(), 1, "{:?}", r.issues);
+        assert_eq!(r.main.sql, "SELECT * FROM `temp.stg_orders`");
+        let r = render("SELECT * FROM ${ref(\"stg_orders\")}", TemplateKind::Sql, Dialect::Duckdb, &resolver);
+        assert_eq!(r.issues.len(), 1, "{:?}", r.issues);
+        assert!(r.issues[0].fix.as_deref().is_some_and(|f| f.contains("{{ ref(")));
+        assert_eq!(r.main.sql, "SELECT * FROM \"temp\".\"stg_orders\"");
+        // Right syntax, nothing said; a backticked name that is no template is SQL.
+        for text in ["SELECT * FROM ${ref(\"stg_orders\")}", "SELECT * FROM `raw.t`", "SELECT '{{ x }}'"] {
+            let r = render(text, TemplateKind::Sqlx, Dialect::Bigquery, &resolver);
+            assert!(r.issues.is_empty(), "{text}: {:?}", r.issues);
+        }
     }
 
     #[test]

@@ -264,9 +264,17 @@ pub fn analyse_test_file(file: &str, text: &str, project: &Project, tables: &Pro
     };
     for issue in &rendered.issues {
         let at = Location { file: file.to_string(), line: issue.line, column: issue.column };
-        out.findings.push(Finding::new(Code::ShippedTestNotRun, issue.message.clone()).at(at));
+        out.findings.push(match &issue.fix {
+            Some(fix) => {
+                let mut finding = Finding::new(Code::TemplateMistake, issue.message.clone()).at(at).help(fix.clone());
+                finding.subject = crate::finding::Subject::Test;
+                finding
+            }
+            None => Finding::new(Code::ShippedTestNotRun, issue.message.clone()).at(at),
+        });
     }
-    if !rendered.issues.is_empty() {
+    // A recognised mistake was rendered as its fix would have it: the tests still run.
+    if rendered.issues.iter().any(|i| i.fix.is_none()) {
         out.rendered = Some(rendered);
         return out;
     }

@@ -98,3 +98,35 @@ fn duckdb_code_read_as_bigquery_suggests_the_dialect_flag() {
     let stdout = text(&specproof(&["validate", "--no-run"], &sqlx).stdout);
     assert!(!stdout.contains("reads as DuckDB SQL"), "{stdout}");
 }
+
+/// The original repository's template slips (a backticked `${ref()}`, a config block without
+/// `config`) are one finding each with the fix, and the rest of the project is still proved:
+/// nothing else is reported on otherwise correct code.
+#[test]
+fn template_slips_are_explained_and_the_rest_is_still_checked() {
+    let dir = example_copy("messages", "template-slips", Flavour::Sqlx);
+    crate::support::edit(
+        &dir.join("models/fact_customer_orders.sqlx"),
+        "FROM ${ref(\"stg_orders\")}",
+        "FROM `${ref(\"stg_orders\")}`",
+    );
+    crate::support::edit(&dir.join("models/stg_customers.sqlx"), "config {", "{");
+    let out = Command::new(binary())
+        .args(["validate"])
+        .arg(&dir)
+        .args(["--format", "json", "--cases", "1"])
+        .output()
+        .expect("specproof runs");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let findings = report["findings"].as_array().expect("findings");
+    let codes: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap_or(""), f["location"]["file"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(codes.len(), 2, "{findings:#?}");
+    assert!(codes.iter().all(|(code, _)| *code == "CODE016"), "{codes:?}");
+    assert!(codes.iter().any(|(_, file)| file.ends_with("fact_customer_orders.sqlx")), "{codes:?}");
+    assert!(codes.iter().any(|(_, file)| file.ends_with("stg_customers.sqlx")), "{codes:?}");
+    assert!(report["scope"].as_str().unwrap_or("").contains("5 models run"), "{}", report["scope"]);
+}
