@@ -230,7 +230,8 @@ fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option
             if reported {
                 Ok(None)
             } else {
-                Err(could_not_compare(why))
+                // DuckDB's binder errors run to several lines of candidates; the first says it.
+                Err(could_not_compare(why.lines().next().unwrap_or_default().to_string()))
             }
         }
     }
