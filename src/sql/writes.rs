@@ -140,7 +140,7 @@ fn factor_names(table: &TableWithJoins) -> impl Iterator<Item = &ObjectName> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::model::Dialect;
+    use crate::sql::dialect::Dialect;
     use crate::sql::parse::parse_statements;
 
     fn all(sql: &str, dialect: Dialect) -> Vec<(String, String, bool, bool)> {
