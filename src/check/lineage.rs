@@ -68,9 +68,9 @@ fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
         .collect();
     models.sort_by(|a, b| (&a.model, &a.file).cmp(&(&b.model, &b.file)));
     let mut findings: Vec<Finding> = models.iter().flat_map(|m| m.findings.iter().cloned()).collect();
-    if !models.is_empty() {
-        findings.extend(coverage(spec, &models, project));
-    }
+    // An empty models folder is no excuse: every model of the spec without code is an error,
+    // so a gate cannot pass on code that is not there.
+    findings.extend(coverage(spec, &models, project));
     crate::finding::sort_findings(&mut findings);
     CodeCheck { models, findings }
 }
@@ -113,7 +113,7 @@ fn coverage(spec: &Spec, models: &[ModelCode], project: &Project) -> Vec<Finding
         if !models.iter().any(|m| m.model == model.name) {
             let folder = crate::project::layout::display(&project.paths.models);
             findings.push(
-                Finding::new(Code::NoCodeForModel, format!("model `{}` has no code file in {folder}", model.name))
+                Finding::new(Code::ModelWithoutCode, format!("model `{}` has no code file in {folder}", model.name))
                     .model(&model.name)
                     .help(format!("add {folder}/{}.sqlx or {folder}/{}.sql", model.name, model.name)),
             );

@@ -28,6 +28,11 @@ pub struct ModelCode {
     pub rendered: Option<Rendered>,
     /// The parsed main body, when it parsed and its templates could be evaluated.
     pub statements: Option<Vec<Statement>>,
+    /// The parsed SQLX `pre_operations` blocks, one entry per block of
+    /// [`Rendered::pre_operations`], run before the body.
+    pub pre_operations: Vec<Vec<Statement>>,
+    /// The parsed SQLX `post_operations` blocks, run after the body.
+    pub post_operations: Vec<Vec<Statement>>,
     /// `statements` carried over to DuckDB by the dialect bridge, when every construct could be.
     pub translated: Option<Vec<Statement>>,
     /// The lineage traced on `statements`.
@@ -45,6 +50,43 @@ impl ModelCode {
         };
         Location { file: self.file.clone(), line, column }
     }
+
+    /// The original file's location of a position in a part of the code.
+    pub fn locate_in(&self, part: Part, line: u64, column: u64) -> Location {
+        let piece = self.rendered.as_ref().and_then(|r| match part {
+            Part::Main => Some(&r.main),
+            Part::Pre(i) => r.pre_operations.get(i),
+            Part::Post(i) => r.post_operations.get(i),
+        });
+        match (&self.rendered, piece) {
+            (Some(r), Some(piece)) => {
+                let (line, column) = r.locate(piece, line, column);
+                Location { file: self.file.clone(), line, column }
+            }
+            _ => Location { file: self.file.clone(), line: line as usize, column: column as usize },
+        }
+    }
+
+    /// Every statement of the code in the order it runs (pre-operations, body,
+    /// post-operations), each with the part it comes from; empty when the body did not parse.
+    pub fn script(&self) -> Vec<(Part, &Statement)> {
+        let Some(main) = &self.statements else { return Vec::new() };
+        let pre = self.pre_operations.iter().enumerate().flat_map(|(i, b)| b.iter().map(move |s| (Part::Pre(i), s)));
+        let body = main.iter().map(|s| (Part::Main, s));
+        let post = self.post_operations.iter().enumerate().flat_map(|(i, b)| b.iter().map(move |s| (Part::Post(i), s)));
+        pre.chain(body).chain(post).collect()
+    }
+}
+
+/// Where in a model file a statement comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The `n`th `pre_operations` block.
+    Pre(usize),
+    /// The main body.
+    Main,
+    /// The `n`th `post_operations` block.
+    Post(usize),
 }
 
 /// The tables code can name: the project's source tables and the spec's models.
@@ -149,6 +191,8 @@ pub fn analyse_file(file: &ModelFile, text: &str, sql_dialect: Dialect, tables: 
         dialect,
         rendered: None,
         statements: None,
+        pre_operations: Vec::new(),
+        post_operations: Vec::new(),
         translated: None,
         lineage: None,
         findings: Vec::new(),
@@ -204,19 +248,6 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
         Ok(statements) => {
             let self_key = code.model.clone();
             code.lineage = Some(trace(&statements, tables, &self_key));
-            let mut translated = statements.clone();
-            let options = BridgeOptions { from: code.dialect, catalog: None };
-            let untranslatable = to_duckdb(&mut translated, &options);
-            for problem in &untranslatable {
-                let at = code.locate(problem.line, problem.column);
-                code.findings.push(
-                    Finding::new(Code::NoFaithfulTranslation, problem.message.clone())
-                        .model(&code.model)
-                        .at(at)
-                        .help("write it with constructs that mean the same in BigQuery and DuckDB"),
-                );
-            }
-            code.translated = untranslatable.is_empty().then_some(translated);
             code.statements = Some(statements);
         }
         Err(error) => {
@@ -229,8 +260,139 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
                 .model(&code.model)
                 .at(at),
             );
+            return;
         }
     }
+    // Operations blocks run before and after the body: parsed, translated and checked like it.
+    let mut runnable = parse_operations(code);
+    for (part, statements) in code_parts(code) {
+        let mut translated = statements.to_vec();
+        let options = BridgeOptions { from: code.dialect, catalog: None };
+        for problem in to_duckdb(&mut translated, &options) {
+            runnable = false;
+            let at = code.locate_in(part, problem.line, problem.column);
+            code.findings.push(
+                Finding::new(Code::NoFaithfulTranslation, problem.message.clone())
+                    .model(&code.model)
+                    .at(at)
+                    .help("write it with constructs that mean the same in BigQuery and DuckDB"),
+            );
+        }
+        if part == Part::Main {
+            code.translated = Some(translated);
+        }
+    }
+    let foreign = foreign_writes(code, tables);
+    runnable &= foreign.is_empty();
+    code.findings.extend(foreign);
+    if !runnable {
+        code.translated = None;
+    }
+}
+
+/// Parses the SQLX operations blocks into `code`; false when one does not parse (a finding
+/// placed in the original file says where).
+fn parse_operations(code: &mut ModelCode) -> bool {
+    let Some(rendered) = code.rendered.take() else { return true };
+    let mut parsed = true;
+    for (pre, pieces) in [(true, &rendered.pre_operations), (false, &rendered.post_operations)] {
+        for piece in pieces {
+            let statements = match parse_statements(&piece.sql, code.dialect) {
+                Ok(statements) => statements,
+                Err(error) => {
+                    parsed = false;
+                    let (line, column) = rendered.locate(piece, error.line, error.column);
+                    let which = if pre { "pre_operations" } else { "post_operations" };
+                    code.findings.push(
+                        Finding::new(
+                            Code::CodeParse,
+                            format!("the `{which}` block does not parse ({} dialect): {}", code.dialect, error.message),
+                        )
+                        .model(&code.model)
+                        .at(Location { file: code.file.clone(), line, column }),
+                    );
+                    Vec::new()
+                }
+            };
+            if pre {
+                code.pre_operations.push(statements);
+            } else {
+                code.post_operations.push(statements);
+            }
+        }
+    }
+    code.rendered = Some(rendered);
+    parsed
+}
+
+/// Each part of the code with its statements, in the order they run.
+fn code_parts(code: &ModelCode) -> Vec<(Part, Vec<Statement>)> {
+    let pre = code.pre_operations.iter().enumerate().map(|(i, s)| (Part::Pre(i), s.clone()));
+    let main = code.statements.iter().map(|s| (Part::Main, s.clone()));
+    let post = code.post_operations.iter().enumerate().map(|(i, s)| (Part::Post(i), s.clone()));
+    pre.chain(main).chain(post).collect()
+}
+
+/// A finding for every statement of `code` that writes something other than the model's own
+/// table: a source, another model's table, a schema, or a permanent table of its own making.
+/// Temporary tables the script creates (and later writes or drops) are its own: they live in
+/// the connection's temporary catalog, where no loaded table is.
+fn foreign_writes(code: &ModelCode, tables: &ProjectTables<'_>) -> Vec<Finding> {
+    let own_table = tables.model_table(&code.model).map(|t| t.to_ascii_lowercase());
+    let own_name = code.model.to_ascii_lowercase();
+    let mut temporary: Vec<String> = Vec::new();
+    let mut findings = Vec::new();
+    for (part, statement) in code.script() {
+        for write in crate::sql::writes::writes(statement) {
+            let lower: Vec<String> = write.name.iter().map(|p| p.to_ascii_lowercase()).collect();
+            let joined = lower.join(".");
+            // A database name in front (`memory.staging.m`, `project.dataset.m`) changes nothing.
+            let tail = lower[lower.len().saturating_sub(2)..].join(".");
+            let own = !write.schema
+                && (own_table.as_deref() == Some(tail.as_str()) || (lower.len() == 1 && joined == own_name));
+            if write.creates_temporary {
+                temporary.push(joined);
+                continue;
+            }
+            if own || (!write.schema && temporary.contains(&joined)) {
+                continue;
+            }
+            let what = if write.schema {
+                format!("schema `{}`", write.display_name())
+            } else {
+                // The project's names are lower case; SQL's identifiers are not case-sensitive.
+                match tables.lookup(&write.name).or_else(|| tables.lookup(&lower)) {
+                    Some(info) if tables.spec.models.iter().any(|m| m.name == info.key) => {
+                        format!("model `{}`'s table `{}`", info.key, write.display_name())
+                    }
+                    Some(info) => format!("source table `{}`", info.key),
+                    None => format!("`{}`, which is not its table", write.display_name()),
+                }
+            };
+            let at = code.locate_in(part, write.line.max(1), write.column.max(1));
+            let place = match part {
+                Part::Main => String::new(),
+                Part::Pre(_) => " in its `pre_operations`".into(),
+                Part::Post(_) => " in its `post_operations`".into(),
+            };
+            findings.push(
+                Finding::new(
+                    Code::WritesOutsideItsTable,
+                    format!(
+                        "`{}` writes outside its table{place}: `{}` on {what}; its code is not run",
+                        code.model, write.verb
+                    ),
+                )
+                .model(&code.model)
+                .at(at)
+                .help(match &own_table {
+                    Some(t) => format!("a model writes only its own table (`{t}`) and temporary tables it creates"),
+                    None => "a model writes only its own table and temporary tables it creates".into(),
+                }),
+            );
+        }
+    }
+    findings
 }
 
 #[cfg(test)]
@@ -272,5 +434,65 @@ mod tests {
         assert_eq!(finding.code, Code::CodeParse);
         let at = finding.location.as_ref().expect("placed");
         assert_eq!((at.line, at.column), (5, 34), "{}", finding.message);
+    }
+
+    fn writes_outside(code: &ModelCode) -> Vec<(usize, usize, String)> {
+        code.findings
+            .iter()
+            .filter(|f| f.code == Code::WritesOutsideItsTable)
+            .map(|f| {
+                let at = f.location.as_ref().expect("placed");
+                (at.line, at.column, f.message.clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn writing_a_source_or_another_model_is_refused_and_not_run() {
+        let code = analyse(
+            "stg_support_pivot",
+            "config { type: \"operations\", hasOutput: true }\nUPDATE ${ref(\"support_tickets\")} SET status = 'OPEN' WHERE TRUE;\n\
+             DELETE FROM ${ref(\"stg_customers\")} WHERE TRUE;\nCREATE OR REPLACE TABLE ${self()} AS SELECT 1 AS customer_id",
+        );
+        let found = writes_outside(&code);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!((found[0].0, found[0].1), (2, 1));
+        assert!(found[0].2.contains("`UPDATE` on source table `raw.support_tickets`"), "{}", found[0].2);
+        assert!(found[1].2.contains("model `stg_customers`'s table"), "{}", found[1].2);
+        assert!(code.translated.is_none(), "refused code is not run");
+    }
+
+    #[test]
+    fn its_own_table_and_its_temporary_tables_are_its_own() {
+        let code = analyse(
+            "stg_support_pivot",
+            "config { type: \"operations\", hasOutput: true }\nCREATE TEMP TABLE scratch AS SELECT 1 AS x;\n\
+             INSERT INTO scratch SELECT 2;\nCREATE OR REPLACE TABLE `TEMP.stg_support_pivot` AS SELECT x AS customer_id FROM scratch;\n\
+             DELETE FROM ${self()} WHERE FALSE;\nDROP TABLE scratch",
+        );
+        assert!(writes_outside(&code).is_empty(), "{:?}", code.findings);
+        assert!(code.translated.is_some());
+    }
+
+    #[test]
+    fn operations_blocks_are_parsed_placed_and_checked() {
+        let text = "config { type: \"table\" }\npre_operations {\n  SET x = 1;\n  TRUNCATE TABLE ${ref(\"support_tickets\")}\n}\n\
+                    SELECT 1 AS customer_id\npost_operations {\n  SELEC oops\n}\n";
+        let code = analyse("stg_support_pivot", text);
+        assert_eq!(code.pre_operations.len(), 1);
+        assert_eq!(code.pre_operations[0].len(), 2);
+        let found = writes_outside(&code);
+        assert_eq!(found.len(), 1, "{:?}", code.findings);
+        // sqlparser spans a TRUNCATE from its table name: the line is what matters.
+        assert_eq!(found[0].0, 4, "{}", found[0].2);
+        assert!(found[0].2.contains("in its `pre_operations`"), "{}", found[0].2);
+        let parse = code.findings.iter().find(|f| f.code == Code::CodeParse).expect("post block does not parse");
+        assert_eq!(parse.location.as_ref().map(|l| l.line), Some(8), "{}", parse.message);
+        assert!(parse.message.contains("post_operations"), "{}", parse.message);
+        assert!(code.translated.is_none());
+        // The order they run in: the pre block, the body, the post block.
+        let script = code.script();
+        assert_eq!(script.first().map(|(p, _)| *p), Some(Part::Pre(0)));
+        assert!(script.iter().any(|(p, _)| *p == Part::Main));
     }
 }

@@ -53,6 +53,8 @@ pub fn reference_code(plan: &Plan<'_>, catalog: &str, run_time: &str) -> CodeChe
             dialect: Dialect::Duckdb,
             rendered: None,
             statements: Some(statements.clone()),
+            pre_operations: Vec::new(),
+            post_operations: Vec::new(),
             translated: Some(statements),
             lineage: None,
             findings: Vec::new(),

@@ -4,7 +4,7 @@
 
 use super::blame::blame_spec_tests;
 use crate::engine::Engine;
-use crate::finding::Finding;
+use crate::finding::{Code, Finding};
 use crate::reference::Comparison;
 use crate::run::history::{run_history, History, HistoryTarget};
 use crate::run::models::{execute, prepared_engine, run_models_checked, runnable};
@@ -80,10 +80,10 @@ pub(crate) fn run_case(
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
     let wanted = |i: usize| only.is_none_or(|only| only.contains(&i));
-    outcome.differences = differential(&engine, plan, &models.done, &wanted)
-        .into_iter()
-        .map(|(model, comparison)| Difference { model, comparison, after_run: None })
-        .collect();
+    let (differences, unchecked) = differential(&engine, plan, &models.done, &wanted);
+    outcome.differences =
+        differences.into_iter().map(|(model, comparison)| Difference { model, comparison, after_run: None }).collect();
+    outcome.findings.extend(unchecked);
     // A spec test the spec's own result breaks is about the spec, not the code.
     blame_spec_tests(&engine, project, &mut outcome.findings);
     // The shipped tests read the state after the pipeline's run, before any history run.
@@ -132,15 +132,17 @@ pub(crate) fn run_case(
 }
 
 /// Compares every mapping and aggregate model that ran with its reference result
-/// ([`crate::reference`]). A model the reference cannot be built for (it does not resolve, a
-/// spec expression has no translation) is not compared: the lint has said why.
+/// ([`crate::reference`]). A model that does not resolve is not compared: the lint has said
+/// why. Every other reason a comparison did not happen is a finding (the second list), never
+/// agreement.
 fn differential(
     engine: &Engine,
     plan: &Plan<'_>,
     done: &[String],
     wanted: &dyn Fn(usize) -> bool,
-) -> Vec<(usize, Comparison)> {
+) -> (Vec<(usize, Comparison)>, Vec<Finding>) {
     let mut found = Vec::new();
+    let mut unchecked = Vec::new();
     for (i, model) in plan.spec().models.iter().enumerate() {
         if model.constraints.scd_type.is_some() || !done.contains(&model.name) || !wanted(i) {
             continue;
@@ -148,40 +150,89 @@ fn differential(
         if plan.code_of(i).is_none() {
             continue;
         }
-        if let Some(comparison) = model_difference(engine, plan, i) {
-            found.push((i, comparison));
+        match model_difference(engine, plan, i) {
+            Ok(Some(comparison)) => found.push((i, comparison)),
+            Ok(None) => {}
+            Err(finding) => unchecked.push(*finding),
         }
     }
-    found
+    (found, unchecked)
 }
 
 /// How model `i`'s table differs from its reference result on the tables upstream of it in
-/// `engine`: `None` when they agree, or when there is no reference to compare with (the model
-/// does not resolve, a spec expression has no translation, the reference fails on this data,
-/// or the table lacks a column: the lint and the type check report those).
-fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<Comparison> {
-    let model = plan.spec().models.get(i)?;
+/// `engine`: `Ok(None)` when they agree, or when there is no reference to compare with because
+/// the model does not resolve (the lint reports that). A reference that cannot be built or
+/// fails on this data is a finding about the spec ([`Code::ReferenceFailed`]); a comparison
+/// that fails otherwise is [`Code::CouldNotCompare`], unless the static check already said the
+/// table lacks a spec column.
+fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option<Comparison>, Box<Finding>> {
+    let Some(model) = plan.spec().models.get(i) else { return Ok(None) };
     let catalog = engine.catalog().to_string();
     let names = |name: &str| plan.relation_of(&catalog, name);
-    let query = plan.queries.get(i).and_then(Option::as_ref)?;
+    let Some(query) = plan.queries.get(i).and_then(Option::as_ref) else { return Ok(None) };
     if query.incomplete {
-        return None;
+        return Ok(None);
     }
-    let actual = plan.relation(&catalog, i)?;
-    let sql = crate::reference::sql_for_query(&plan.project.spec, i, Some(query), &names).ok()?;
-    engine.create_schemas(&[REFERENCE_SCHEMA]).ok()?;
+    let Some(actual) = plan.relation(&catalog, i) else { return Ok(None) };
+    let reference_failed = |why: String| {
+        Box::new(
+            Finding::new(
+                Code::ReferenceFailed,
+                format!("the spec's reference result for `{}` {why}; its output was not compared", model.name),
+            )
+            .model(&model.name)
+            .at(plan.project.spec.text.locate(&format!("models[{i}]")))
+            .help("the spec's expressions must hold on every value its sources allow; guard or correct them"),
+        )
+    };
+    let could_not_compare = |why: String| {
+        let at = plan.code_of(i).map(crate::run::models::body_location);
+        let mut finding = Finding::new(
+            Code::CouldNotCompare,
+            format!("`{}` could not be compared with the spec's reference result: {why}", model.name),
+        )
+        .model(&model.name)
+        .help("the output was neither shown right nor wrong; with a resource limit, rerun with fewer --rows");
+        finding.location = at;
+        Box::new(finding)
+    };
+    let sql = crate::reference::sql_for_query(&plan.project.spec, i, Some(query), &names)
+        .map_err(|why| reference_failed(format!("cannot be built: {why}")))?;
+    engine.create_schemas(&[REFERENCE_SCHEMA]).map_err(|e| could_not_compare(e.to_string()))?;
     let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
     // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)
-    // says nothing about the code.
-    engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")).ok()?;
+    // says nothing about the code, but leaves the model unchecked: the spec's to fix. Running
+    // out of time or memory is no fault of the spec's.
+    if let Err(error) = engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")) {
+        return Err(match error.code() {
+            Code::QueryTimeout | Code::MemoryLimit => {
+                could_not_compare(format!("its reference result: {}", error.message))
+            }
+            _ => reference_failed(format!("fails on this data: {}", error.message)),
+        });
+    }
     let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
-    let comparison = crate::reference::compare(
+    match crate::reference::compare(
         engine.connection(),
         &expected,
         &actual,
         &columns,
         crate::reference::Tolerance::default(),
-    )
-    .ok()?;
-    (!comparison.agrees()).then_some(comparison)
+    ) {
+        Ok(comparison) => Ok((!comparison.agrees()).then_some(comparison)),
+        Err(why) => {
+            // A table without a spec column is the static check's CODE004 already.
+            let reported = plan
+                .code
+                .findings
+                .iter()
+                .any(|f| f.code == Code::MissingOutputColumn && f.model.as_deref() == Some(model.name.as_str()));
+            if reported {
+                Ok(None)
+            } else {
+                // DuckDB's binder errors run to several lines of candidates; the first says it.
+                Err(could_not_compare(why.lines().next().unwrap_or_default().to_string()))
+            }
+        }
+    }
 }

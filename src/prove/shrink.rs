@@ -496,8 +496,7 @@ fn base_finding(
     };
     let mut finding = Finding::new(Code::DiffersFromReference, message).model(name);
     if let Some(model_code) = code.models.iter().find(|m| &m.model == name) {
-        let location =
-            explanation.location.clone().unwrap_or_else(|| crate::run::models::statement_location(model_code, 0));
+        let location = explanation.location.clone().unwrap_or_else(|| crate::run::models::body_location(model_code));
         finding = finding.at(location);
     }
     finding

@@ -18,6 +18,7 @@
 //! three changes go to columns b + seed, b + seed + 1 and b + seed + 2 (mod their number), so
 //! every tracked column is seen changing alone, and over a few seeds within the first five keys.
 
+use super::models::Script;
 use crate::check::output::{check_scd2_invariants, OutputTable};
 use crate::engine::{Engine, RunError, RunErrorKind};
 use crate::finding::{Finding, Location};
@@ -25,10 +26,9 @@ use crate::project::code::ModelCode;
 use crate::project::layout::Project;
 use crate::reference::{Comparison, Snapshot};
 use crate::sql::quote_ident as ident;
-use sqlparser::ast::Statement;
 
 /// Runs a model's translated statements into its table (the pipeline's `execute`).
-pub(crate) type RunModel = dyn Fn(&Engine, &[Statement], &str) -> Result<(), RunError>;
+pub(crate) type RunModel = dyn Fn(&Engine, &Script, &str) -> Result<(), RunError>;
 
 /// How many runs the history has in all (the pipeline's run included).
 pub const RUNS: usize = 3;
@@ -39,7 +39,7 @@ pub(crate) struct HistoryTarget<'a> {
     pub index: usize,
     pub code: &'a ModelCode,
     /// Its translated statements.
-    pub statements: &'a [Statement],
+    pub statements: &'a Script,
     /// Its table, qualified.
     pub relation: String,
     /// Its single source's table, qualified.

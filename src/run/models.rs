@@ -182,34 +182,69 @@ enum State {
     Skipped(String),
 }
 
-/// The model's statements translated for this database, when every construct carries over.
-pub(crate) fn runnable(code: &ModelCode, catalog: &str) -> Option<Vec<Statement>> {
-    code.translated.as_ref()?;
-    let mut statements = code.statements.clone()?;
-    let options = BridgeOptions { from: code.dialect, catalog: Some(catalog.to_string()) };
-    to_duckdb(&mut statements, &options).is_empty().then_some(statements)
+/// A model's statements translated for one database, in the parts they run in.
+#[derive(Debug, Clone)]
+pub(crate) struct Script {
+    /// The SQLX `pre_operations`, run first.
+    pub pre: Vec<Statement>,
+    /// The body: a single query is materialised as the model's table, a script runs as written.
+    pub body: Vec<Statement>,
+    /// The SQLX `post_operations`, run last.
+    pub post: Vec<Statement>,
 }
 
-/// A single query is materialised as the model's table; a script runs as written (it creates
-/// the table itself), one statement at a time, each under the time limit. A failure says which
-/// statement failed (its index).
-fn execute_statements(engine: &Engine, statements: &[Statement], relation: &str) -> Result<(), (usize, RunError)> {
-    match statements {
-        [Statement::Query(query)] => {
-            engine.execute(&format!("CREATE OR REPLACE TABLE {relation} AS {query}")).map_err(|e| (0, e))
-        }
-        _ => {
-            for (i, statement) in statements.iter().enumerate() {
-                engine.execute(&format!("{statement};")).map_err(|e| (i, e))?;
+/// The model's statements translated for this database, when every construct carries over and
+/// the static check let the code run (it writes nothing but its own table).
+pub(crate) fn runnable(code: &ModelCode, catalog: &str) -> Option<Script> {
+    code.translated.as_ref()?;
+    let options = BridgeOptions { from: code.dialect, catalog: Some(catalog.to_string()) };
+    let translate = |statements: &[Statement]| {
+        let mut statements = statements.to_vec();
+        to_duckdb(&mut statements, &options).is_empty().then_some(statements)
+    };
+    let mut pre = Vec::new();
+    for block in &code.pre_operations {
+        pre.extend(translate(block)?);
+    }
+    let body = translate(code.statements.as_ref()?)?;
+    let mut post = Vec::new();
+    for block in &code.post_operations {
+        post.extend(translate(block)?);
+    }
+    Some(Script { pre, body, post })
+}
+
+/// Runs the pre-operations, the body and the post-operations. A body that is a single query is
+/// materialised as the model's table; a script runs as written (it creates the table itself),
+/// one statement at a time, each under the time limit. A failure says which statement failed
+/// (its index in the order they run).
+fn execute_statements(engine: &Engine, script: &Script, relation: &str) -> Result<(), (usize, RunError)> {
+    let mut index = 0;
+    let mut run = |sql: String| {
+        let at = index;
+        index += 1;
+        engine.execute(&sql).map_err(|e| (at, e))
+    };
+    for statement in &script.pre {
+        run(format!("{statement};"))?;
+    }
+    match script.body.as_slice() {
+        [Statement::Query(query)] => run(format!("CREATE OR REPLACE TABLE {relation} AS {query}"))?,
+        body => {
+            for statement in body {
+                run(format!("{statement};"))?;
             }
-            Ok(())
         }
     }
+    for statement in &script.post {
+        run(format!("{statement};"))?;
+    }
+    Ok(())
 }
 
 /// [`execute_statements`] without the statement index.
-pub(crate) fn execute(engine: &Engine, statements: &[Statement], relation: &str) -> Result<(), RunError> {
-    execute_statements(engine, statements, relation).map_err(|(_, e)| e)
+pub(crate) fn execute(engine: &Engine, script: &Script, relation: &str) -> Result<(), RunError> {
+    execute_statements(engine, script, relation).map_err(|(_, e)| e)
 }
 
 /// The finding for a model whose statement `index` failed, placed at that statement.
@@ -219,12 +254,20 @@ fn run_finding(code: &ModelCode, index: usize, error: &RunError) -> Finding {
         .at(statement_location(code, index))
 }
 
-/// Where statement `index` of the model's code starts in its file (the file's start when the
-/// parser kept no position).
+/// Where statement `index` of the model's code, in the order it runs (pre-operations, body,
+/// post-operations), starts in its file (the file's start when the parser kept no position).
 pub(crate) fn statement_location(code: &ModelCode, index: usize) -> Location {
-    let start = code.statements.as_ref().and_then(|s| s.get(index)).map(|s| s.span().start);
-    match start {
-        Some(start) if start.line > 0 => code.locate(start.line, start.column),
+    let script = code.script();
+    match script.get(index) {
+        Some((part, statement)) if statement.span().start.line > 0 => {
+            let start = statement.span().start;
+            code.locate_in(*part, start.line, start.column)
+        }
         _ => Location { file: code.file.clone(), line: 1, column: 1 },
     }
+}
+
+/// Where the model's body starts in its file.
+pub(crate) fn body_location(code: &ModelCode) -> Location {
+    statement_location(code, code.pre_operations.iter().map(Vec::len).sum())
 }

@@ -1,7 +1,7 @@
 //! The SQL language, for any stage that reads SQL: the dialects ([`dialect`]), templates
 //! ([`template`]), parsing with sqlparser ([`parse`], source DDL in [`ddl`], expressions in
-//! [`expr`], type names in [`types`]), the dialect bridge to DuckDB ([`bridge`]) and column
-//! lineage ([`lineage`]). Nothing here knows about a spec or a project.
+//! [`expr`], type names in [`types`]), the dialect bridge to DuckDB ([`bridge`]), column
+//! lineage ([`lineage`]) and what a statement writes ([`writes`]). Nothing here knows about a spec or a project.
 
 pub mod bridge;
 pub mod ddl;
@@ -12,5 +12,6 @@ pub mod names;
 pub mod parse;
 pub mod template;
 pub mod types;
+pub mod writes;
 
 pub use names::quote_ident;

@@ -10,6 +10,7 @@ mod cli;
 mod docs;
 mod data_cli;
 mod gate;
+mod hostile_fail_closed;
 mod generated;
 mod library;
 mod lineage_corpus;

@@ -125,7 +125,7 @@ fn template_slips_are_explained_and_the_rest_is_still_checked() {
         .map(|f| (f["code"].as_str().unwrap_or(""), f["location"]["file"].as_str().unwrap_or("")))
         .collect();
     assert_eq!(codes.len(), 2, "{findings:#?}");
-    assert!(codes.iter().all(|(code, _)| *code == "CODE016"), "{codes:?}");
+    assert!(codes.iter().all(|(code, _)| *code == "CODE018"), "{codes:?}");
     assert!(codes.iter().any(|(_, file)| file.ends_with("fact_customer_orders.sqlx")), "{codes:?}");
     assert!(codes.iter().any(|(_, file)| file.ends_with("stg_customers.sqlx")), "{codes:?}");
     assert!(report["scope"].as_str().unwrap_or("").contains("5 models run"), "{}", report["scope"]);
