@@ -182,6 +182,8 @@ codes! {
         "The code reads a table that is not among the model's sources in the spec (or that does not exist).\n\nWhy: the model depends on data the spec does not give it.\n\nExample: `stg_orders` reading `raw.crm_addresses`.";
     NoCodeForModel = "CODE015", "no-code-for-model", Warning, Code,
         "A model in the spec has no code file, or a code file names no model in the spec.\n\nWhy: something the spec describes is not implemented, or code exists that nothing specifies.\n\nExample: `models/stg_order.sqlx` when the spec's model is `stg_orders`.";
+    CodeTooDeep = "CODE016", "nests-too-deeply", Error, Code,
+        "A model file's SQL parses, but nests deeper than specproof walks (1000 levels of expressions, subqueries and set operations, or too many parentheses).\n\nWhy: every check of the model walks its tree once per level; a tree deeper than the bound is reported instead of exhausting the stack. DuckDB refuses expressions that deep too. The other models are still checked.\n\nExample: a `WHERE` of 1,200 conditions joined by `OR`, or 1,200 `SELECT`s joined by `UNION ALL`; write them as `IN (...)`, a join on a values list, or a table.";
     ModelFailed = "RUN001", "model-failed", Error, Code,
         "A model's code fails when DuckDB runs it (after translation) on data its sources allow.\n\nWhy: code that errors produces no table; everything downstream is unchecked.\n\nExample: `CAST(status AS INT64)` on a status of `'active'`.";
     QueryTimeout = "RUN002", "query-timeout", Error, Code,
