@@ -120,7 +120,8 @@ pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
     }
     let config = load_config(dir)?;
     let paths = resolve_paths(dir, &config, overrides);
-    if !paths.spec.is_file() {
+    // A spec that exists but is no regular file (a FIFO, a device) is refused by its read.
+    if !paths.spec.exists() {
         return Err(Error::in_file(ErrorKind::Missing { what: "spec" }, &paths.spec));
     }
     let explicit = |flag: &Option<PathBuf>, configured: &Option<PathBuf>| flag.is_some() || configured.is_some();

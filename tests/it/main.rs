@@ -10,6 +10,7 @@ mod cli;
 mod docs;
 mod data_cli;
 mod gate;
+mod hostile_no_crash;
 mod generated;
 mod library;
 mod lineage_corpus;
