@@ -17,6 +17,8 @@ struct Case {
     args: Vec<String>,
     exit: i32,
     expect: Vec<String>,
+    /// The most the report may weigh, stdout and stderr together.
+    max_output_bytes: Option<usize>,
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -75,6 +77,22 @@ fn make(kind: &str, terms: usize, dir: &Path) {
             std::fs::remove_file(dir.join("spec.json")).unwrap();
             std::os::unix::fs::symlink("/dev/zero", dir.join("spec.json")).unwrap();
         }
+        "big-value" => std::fs::write(
+            dir.join("models/stg_customers.sql"),
+            "SELECT customer_id, CASE WHEN customer_id = (SELECT min(customer_id) FROM raw.customers) \
+             THEN repeat('x', 50000000) || chr(27) || '[31m' ELSE LOWER(TRIM(email)) END AS email FROM raw.customers\n",
+        )
+        .unwrap(),
+        "big-spec-string" => {
+            let spec = std::fs::read_to_string(dir.join("spec.json")).unwrap();
+            let big = spec.replacen(
+                "\"from_column\": \"email\"",
+                &format!("\"from_column\": \"{}\"", "e".repeat(50_000_000)),
+                1,
+            );
+            assert_ne!(big, spec, "the base spec maps email from a column");
+            std::fs::write(dir.join("spec.json"), big).unwrap();
+        }
         "symlink-loop" => std::os::unix::fs::symlink(".", dir.join("models/again")).unwrap(),
         deep => std::fs::write(&model, deep_stg_orders(deep, terms)).unwrap(),
     }
@@ -112,6 +130,12 @@ fn hostile_inputs_end_with_a_finding_or_a_message_never_a_crash() {
         if output.status.code() != Some(case.exit) {
             wrong.push(format!("exit {:?}, expected {}", output.status.code(), case.exit));
         }
+        if let Some(max) = case.max_output_bytes.filter(|&max| all.len() > max) {
+            wrong.push(format!("{} bytes of output, more than {max}", all.len()));
+        }
+        if all.contains('\u{1b}') {
+            wrong.push("a terminal escape reached the output".to_string());
+        }
         if stderr.contains("panicked") || stderr.contains("overflowed its stack") {
             wrong.push("it panicked".to_string());
         }
@@ -120,6 +144,7 @@ fn hostile_inputs_end_with_a_finding_or_a_message_never_a_crash() {
         );
         if !wrong.is_empty() {
             let shown: String = all.chars().take(3000).collect();
+            let shown = shown.replace('\u{1b}', "\\u{1b}");
             failures.push(format!("{name} ({}): {}\n{shown}", case.attack, wrong.join("; ")));
         }
         let _ = std::fs::remove_dir_all(&dir);
