@@ -148,12 +148,30 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Reads a text file, refusing huge ones before they are loaded into memory.
 pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String> {
+    use std::io::Read;
     let read_err = |source| Error::in_file(ErrorKind::Read(source), path);
-    let size = std::fs::metadata(path).map_err(read_err)?.len();
+    let metadata = std::fs::metadata(path).map_err(read_err)?;
+    // A FIFO blocks the open until a writer comes, and a device (`/dev/zero`, or a symlink to
+    // it) has no end: only a regular file has a size to check and an end to reach.
+    if !metadata.is_file() {
+        return Err(read_err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file (a folder, a FIFO, a device or a socket): specproof reads only regular files",
+        )));
+    }
+    let size = metadata.len();
     if size > limit {
         return Err(Error::in_file(ErrorKind::TooLarge { size, limit }, path));
     }
-    let mut bytes = std::fs::read(path).map_err(read_err)?;
+    // The file may grow between the check and the read: read no more than the limit allows.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+        .map_err(read_err)?;
+    let read = bytes.len() as u64;
+    if read > limit {
+        return Err(Error::in_file(ErrorKind::TooLarge { size: read, limit }, path));
+    }
     // Editors on Windows write a byte-order mark; it is not part of the text.
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
@@ -164,4 +182,45 @@ pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String> {
             format!("not UTF-8 text (byte {} is invalid)", e.utf8_error().valid_up_to()),
         ))
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("specproof-error-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch folder");
+        dir
+    }
+
+    #[test]
+    fn a_device_behind_a_symlink_is_not_read() {
+        let dir = scratch("device");
+        let link = dir.join("spec.json");
+        std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");
+        let error = read_text(&link, 1024).expect_err("/dev/zero has no end");
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+    }
+
+    #[test]
+    fn a_fifo_is_not_opened() {
+        let dir = scratch("fifo");
+        let fifo = dir.join("model.sql");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+        assert!(made.success());
+        // Opening it would block until a writer came: the check is made before the open.
+        let error = read_text(&fifo, 1024).expect_err("a FIFO is no file");
+        assert!(error.to_string().contains("not a regular file"), "{error}");
+    }
+
+    #[test]
+    fn a_file_past_the_limit_is_too_large() {
+        let dir = scratch("large");
+        let file = dir.join("spec.json");
+        std::fs::write(&file, "x".repeat(2048)).expect("write");
+        assert!(matches!(read_text(&file, 1024).map_err(|e| e.kind), Err(ErrorKind::TooLarge { .. })));
+        assert_eq!(read_text(&file, 4096).expect("within the limit").len(), 2048);
+    }
 }

@@ -188,6 +188,8 @@ codes! {
         "A model of the spec has no code file in the models folder (the folder is empty or missing, the file is misspelt, or its path is a folder).\n\nWhy: a model without code is not implemented, and nothing about it can be checked; a gate must not pass it.\n\nExample: the spec names `stg_orders` and `models/` holds only `stg_customers.sqlx`.";
     TemplateMistake = "CODE018", "template-mistake", Error, Code,
         "A template slip that Dataform or dbt itself rejects, recognised and explained with its fix: a `${ref()}` inside backticks (it renders a quoted name already), a config block without the `config` keyword, dbt's `{{ ref() }}` in a SQLX file or Dataform's `${ref()}` in dbt SQL.\n\nWhy: the code would not compile in its own tool; read as the fix would have it, the rest of the file is still checked, so one slip does not hide the real defects behind parser messages.\n\nExample: ``FROM `${ref(\"stg_orders\")}` `` instead of `FROM ${ref(\"stg_orders\")}`.";
+    CodeTooDeep = "CODE019", "nests-too-deeply", Error, Code,
+        "A model file's SQL parses, but nests deeper than specproof walks (1000 levels of expressions, subqueries and set operations, or too many parentheses).\n\nWhy: every check of the model walks its tree once per level; a tree deeper than the bound is reported instead of exhausting the stack. DuckDB refuses expressions that deep too. The other models are still checked.\n\nExample: a `WHERE` of 1,200 conditions joined by `OR`, or 1,200 `SELECT`s joined by `UNION ALL`; write them as `IN (...)`, a join on a values list, or a table.";
     ModelFailed = "RUN001", "model-failed", Error, Code,
         "A model's code fails when DuckDB runs it (after translation) on data its sources allow.\n\nWhy: code that errors produces no table; everything downstream is unchecked.\n\nExample: `CAST(status AS INT64)` on a status of `'active'`.";
     QueryTimeout = "RUN002", "query-timeout", Error, Code,
@@ -325,7 +327,7 @@ impl Finding {
             model: None,
             location: None,
             json_path: None,
-            message: message.into(),
+            message: bounded(message.into(), MAX_MESSAGE_CHARS),
             help: None,
             tables: Vec::new(),
         }
@@ -351,14 +353,29 @@ impl Finding {
 
     /// Adds a hint on how to fix it.
     pub fn help(mut self, help: impl Into<String>) -> Finding {
-        self.help = Some(help.into());
+        self.help = Some(bounded(help.into(), MAX_MESSAGE_CHARS));
         self
     }
 
-    /// Adds a table of rows that shows the finding.
-    pub fn table(mut self, table: EvidenceTable) -> Finding {
+    /// Adds a table of rows that shows the finding, each value shortened to
+    /// [`MAX_VALUE_CHARS`] and its control characters escaped.
+    pub fn table(mut self, mut table: EvidenceTable) -> Finding {
+        for value in table.rows.iter_mut().flatten().flatten() {
+            *value = bounded(std::mem::take(value), MAX_VALUE_CHARS);
+        }
         self.tables.push(table);
         self
+    }
+
+    /// Every message, hint and table value shortened and escaped as [`Finding::new`],
+    /// [`Finding::help`] and [`Finding::table`] do: checks that edit a finding's fields after
+    /// building it (a note of the seed, a diff as the hint) bypass those.
+    pub fn bound(&mut self) {
+        self.message = bounded(std::mem::take(&mut self.message), MAX_MESSAGE_CHARS);
+        self.help = self.help.take().map(|h| bounded(h, MAX_MESSAGE_CHARS));
+        for value in self.tables.iter_mut().flat_map(|t| t.rows.iter_mut()).flatten().flatten() {
+            *value = bounded(std::mem::take(value), MAX_VALUE_CHARS);
+        }
     }
 
     /// The order findings are reported in: by file, line, column, then code and message, so
@@ -378,6 +395,37 @@ impl Finding {
 pub fn sort_findings(findings: &mut Vec<Finding>) {
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup();
+}
+
+/// The longest value an evidence table keeps, in characters: a row of the code under test may
+/// hold a 50 MB string, and every report format would carry it (twice, expected and actual).
+pub const MAX_VALUE_CHARS: usize = 200;
+
+/// The longest message or hint a finding keeps, in characters; messages quote DuckDB's errors
+/// and shipped tests' text, which the code under test controls.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+
+/// `text` with control characters other than newline and tab escaped (`\u{1b}`: code under test
+/// must not write terminal escapes into a report), cut to `max` characters with a note of how
+/// much was left out.
+pub fn bounded(text: String, max: usize) -> String {
+    let clean = |c: char| !c.is_control() || c == '\n' || c == '\t';
+    let length = text.chars().count();
+    if length <= max && text.chars().all(clean) {
+        return text;
+    }
+    let mut out = String::new();
+    for c in text.chars().take(max) {
+        if clean(c) {
+            out.push(c);
+        } else {
+            out.push_str(&c.escape_unicode().to_string());
+        }
+    }
+    if length > max {
+        out.push_str(&format!("… ({} more characters)", length - max));
+    }
+    out
 }
 
 /// `n` and `word`, plural unless `n` is 1: "1 row", "3 rows".
@@ -404,6 +452,23 @@ mod tests {
             assert!(code.doc().contains("Why:"), "{code} doc lacks a why");
             assert!(code.doc().contains("Example:"), "{code} doc lacks an example");
         }
+    }
+
+    #[test]
+    fn values_are_shortened_and_control_characters_escaped() {
+        let table = EvidenceTable {
+            role: TableRole::Actual,
+            name: "m".into(),
+            columns: vec!["v".into()],
+            rows: vec![vec![Some("x".repeat(50_000_000))], vec![Some("red\u{1b}[31m\rx".into())], vec![None]],
+        };
+        let finding = Finding::new(Code::DiffersFromReference, "\u{7}".repeat(5_000)).table(table);
+        let rows = &finding.tables[0].rows;
+        let long = rows[0][0].as_deref().unwrap_or_default();
+        assert!(long.starts_with(&"x".repeat(MAX_VALUE_CHARS)) && long.ends_with("… (49999800 more characters)"));
+        assert_eq!(rows[1][0].as_deref(), Some("red\\u{1b}[31m\\u{d}x"));
+        assert_eq!(rows[2][0], None);
+        assert!(finding.message.starts_with("\\u{7}") && finding.message.ends_with("(1000 more characters)"));
     }
 
     #[test]

@@ -163,6 +163,10 @@ pub struct ValidateArgs {
     /// Memory limit of the database (DuckDB syntax, e.g. 2GB).
     #[arg(long, value_name = "SIZE", default_value = "2GB")]
     pub memory_limit: String,
+    /// Time limit of the whole run, in seconds: past it the run stops, reports that the rest
+    /// was not run, and exits 2.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub deadline: f64,
     /// Check the code statically only; do not run it.
     #[arg(long)]
     pub no_run: bool,

@@ -12,6 +12,14 @@ const DEFAULT_CASES: u64 = 3;
 /// More datasets than anyone waits for is a typo.
 const MAX_CASES: u64 = 10_000;
 
+/// More rows per source table than this is a typo (`--rows 4000000000` would allocate until the
+/// machine gives up): a million rows is far past what finding a defect needs.
+pub const MAX_ROWS: u64 = 1_000_000;
+
+/// A query that runs a day is a hang; anything past it is a typo (and a duration that large
+/// overflows the clock arithmetic of the watchdog).
+pub const MAX_SECONDS: f64 = 86_400.0;
+
 /// The fixed run time every run uses, so results do not depend on the clock.
 const RUN_TIME: &str = "2024-06-30 12:00:00";
 
@@ -24,16 +32,17 @@ pub(crate) fn run_options(
     let mut options = RunOptions { run_time: RUN_TIME.to_string(), ..Default::default() };
     options.synth.seed = run.seed.or(project.config.seed).unwrap_or(42);
     let rows = run.rows.or(project.config.rows).unwrap_or(200);
+    if rows == 0 || rows > MAX_ROWS {
+        // No rows would pass every model on no data at all.
+        return Err(format!("specproof: error: --rows must be between 1 and {MAX_ROWS}, not {rows}\n"));
+    }
     options.synth.rows =
         usize::try_from(rows).map_err(|_| format!("specproof: error: --rows {rows} is too large\n"))?;
     if let Some(validate) = validate {
-        if !(validate.timeout.is_finite() && validate.timeout > 0.0) {
-            return Err(format!(
-                "specproof: error: --timeout must be a positive number of seconds, not {}\n",
-                validate.timeout
-            ));
-        }
-        options.engine.query_timeout = std::time::Duration::from_secs_f64(validate.timeout);
+        options.engine.query_timeout = seconds("--timeout", validate.timeout)?;
+        // Checked here so that a bad value is an error of the run; the binary's own watchdog
+        // reads it with [`deadline`].
+        seconds("--deadline", validate.deadline)?;
         if !is_memory_size(&validate.memory_limit) {
             return Err(format!(
                 "specproof: error: --memory-limit `{}` is not a size; write a number and a unit, e.g. 512MB, 2GB, 1.5GiB\n",
@@ -59,6 +68,23 @@ pub(crate) fn run_options(
         options.shrink = !validate.no_shrink;
     }
     Ok(options)
+}
+
+/// The deadline of the whole run `validate` asks for, if the flag is valid (an invalid one is
+/// reported by [`run_options`]).
+pub fn deadline(args: &ValidateArgs) -> Option<std::time::Duration> {
+    seconds("--deadline", args.deadline).ok()
+}
+
+/// A number of seconds from a flag: positive, finite and at most [`MAX_SECONDS`].
+fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, String> {
+    let valid = value.is_finite() && value > 0.0 && value <= MAX_SECONDS;
+    let duration = std::time::Duration::try_from_secs_f64(value).ok().filter(|_| valid);
+    // 1e300 written out is three hundred digits.
+    let shown = if value.abs() < 1e9 { format!("{value}") } else { format!("{value:e}") };
+    duration.ok_or_else(|| {
+        format!("specproof: error: {flag} must be a positive number of seconds, at most {MAX_SECONDS}, not {shown}\n")
+    })
 }
 
 /// A size DuckDB's `memory_limit` takes: a number and a unit (B, KB, MB, GB, TB, KiB, …).

@@ -250,6 +250,14 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
             code.lineage = Some(trace(&statements, tables, &self_key));
             code.statements = Some(statements);
         }
+        Err(error) if error.too_deep => {
+            let at = code.locate(error.line, error.column);
+            code.findings.push(
+                Finding::new(Code::CodeTooDeep, error.message).model(&code.model).at(at).help(
+                    "write a long chain of conditions as `IN (...)`, and many `UNION ALL` branches as a table or a values list",
+                ),
+            );
+        }
         Err(error) => {
             let at = code.locate(error.line, error.column);
             code.findings.push(
@@ -494,5 +502,18 @@ mod tests {
         let script = code.script();
         assert_eq!(script.first().map(|(p, _)| *p), Some(Part::Pre(0)));
         assert!(script.iter().any(|(p, _)| *p == Part::Main));
+    }
+
+    #[test]
+    fn code_that_nests_too_deeply_is_a_finding_at_its_start() {
+        // Far past the bound: the tree is never walked, so the test thread's stack is enough.
+        let ors = (0..5_000).map(|i| format!("order_id = {i}")).collect::<Vec<_>>().join(" OR ");
+        let code =
+            analyse("stg_orders", &format!("config {{ type: \"table\" }}\nSELECT order_id\nFROM x\nWHERE {ors}\n"));
+        let finding = &code.findings[0];
+        assert_eq!(finding.code, Code::CodeTooDeep, "{}", finding.message);
+        let at = finding.location.as_ref().expect("placed");
+        assert_eq!((at.line, at.column), (4, 7), "{}", finding.message);
+        assert!(code.statements.is_none());
     }
 }

@@ -211,7 +211,8 @@ pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
     }
     let config = load_config(dir)?;
     let paths = resolve_paths(dir, &config, overrides);
-    if !paths.spec.is_file() {
+    // A spec that exists but is no regular file (a FIFO, a device) is refused by its read.
+    if !paths.spec.exists() {
         let hint = spec_hint(dir, overrides.spec.is_some());
         return Err(Error::in_file(ErrorKind::Missing { what: "spec", hint }, &paths.spec));
     }
@@ -253,14 +254,21 @@ pub fn display(path: &Path) -> String {
 }
 
 /// Files under `dir` (recursively) with one of `extensions`, sorted so every run sees them in
-/// the same order. A missing folder has no files.
+/// the same order. A missing folder has no files. Symlinked folders are followed, each folder
+/// once: a link back up the tree would otherwise be walked forever.
 fn files_with(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     if !dir.is_dir() {
         return Ok(found);
     }
+    let mut seen = std::collections::HashSet::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
+        let canonical =
+            std::fs::canonicalize(&current).map_err(|source| Error::in_file(ErrorKind::Read(source), &current))?;
+        if !seen.insert(canonical) {
+            continue;
+        }
         let entries =
             std::fs::read_dir(&current).map_err(|source| Error::in_file(ErrorKind::Read(source), &current))?;
         for entry in entries {
@@ -317,5 +325,17 @@ mod tests {
         assert!(err.to_string().contains("models folder"), "{err}");
         let err = load_project(Path::new("/no/such/project"), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("project folder"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_folder_loop_is_walked_once() {
+        let dir = std::env::temp_dir().join(format!("specproof-layout-{}-loop", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("inner")).unwrap();
+        std::fs::write(dir.join("inner/a.sql"), "SELECT 1").unwrap();
+        std::os::unix::fs::symlink("..", dir.join("inner/up")).unwrap();
+        let found = files_with(&dir, &["sql"]).unwrap();
+        assert_eq!(found, vec![dir.join("inner/a.sql")]);
     }
 }

@@ -191,6 +191,12 @@ impl Report {
         report
     }
 
+    /// Shortens and escapes what every finding, kept or accepted, quotes ([`Finding::bound`]),
+    /// before the report is rendered: the code under test controls the values it quotes.
+    pub fn bound_values(&mut self) {
+        self.findings.iter_mut().chain(self.accepted.iter_mut().map(|a| &mut a.finding)).for_each(Finding::bound);
+    }
+
     /// Adds the check of every finding that no listed check holds, then sorts the checks, so
     /// every finding has a check to fail.
     pub fn complete_checks(&mut self) {

@@ -144,9 +144,10 @@ fn sql_bad(e: SqlError, offset: u64) -> TestError {
 /// Splits `text` at commas that are not inside parentheses or strings, using the SQL
 /// tokenizer so quoted commas stay where they are. Each part comes with its character offset.
 fn split_top_level(text: &str, dialect: Dialect) -> Result<Vec<(usize, &str)>, SqlError> {
-    let tokens = Tokenizer::new(crate::sql::parse::sqlparser_dialect(dialect), text)
-        .tokenize_with_location()
-        .map_err(|e| SqlError { message: e.message, line: e.location.line, column: e.location.column })?;
+    let tokens =
+        Tokenizer::new(crate::sql::parse::sqlparser_dialect(dialect), text).tokenize_with_location().map_err(|e| {
+            SqlError { message: e.message, line: e.location.line, column: e.location.column, too_deep: false }
+        })?;
     let char_to_byte: Vec<usize> = text.char_indices().map(|(i, _)| i).chain(std::iter::once(text.len())).collect();
     let mut depth = 0i32;
     let mut parts = Vec::new();

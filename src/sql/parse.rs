@@ -3,6 +3,7 @@
 //! sqlparser reports a parse error as text; the position is taken from the token the parser
 //! stopped at (its span), not from the text, so it is exact even for multi-line input.
 
+use crate::sql::depth::{self, TooDeep};
 use crate::sql::dialect::Dialect;
 use sqlparser::ast::{Expr, Statement};
 use sqlparser::dialect::{BigQueryDialect, DuckDbDialect};
@@ -19,6 +20,8 @@ pub struct SqlError {
     pub line: u64,
     /// 1-based column within that line.
     pub column: u64,
+    /// The text parsed, but nests deeper than [`depth::MAX_DEPTH`]: no walk of it is attempted.
+    pub too_deep: bool,
 }
 
 impl fmt::Display for SqlError {
@@ -38,7 +41,11 @@ pub fn sqlparser_dialect(dialect: Dialect) -> &'static dyn sqlparser::dialect::D
 /// Parses a whole script of statements.
 pub fn parse_statements(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
-    parser.parse_statements().map_err(|e| error_at(&parser, e))
+    let statements = parser.parse_statements().map_err(|e| error_at(&parser, e))?;
+    if let Some(at) = depth::statements_too_deep(&statements) {
+        return Err(nests_too_deeply(statements, at, (1, 1)));
+    }
+    Ok(statements)
 }
 
 /// Parses a script like [`parse_statements`], keeping where each statement starts (1-based
@@ -65,10 +72,28 @@ pub fn parse_located_statements(sql: &str, dialect: Dialect) -> Result<Vec<(Stat
         }
         let (line, column) = (next.span.start.line, next.span.start.column);
         let statement = parser.parse_statement().map_err(|e| error_at(&parser, e))?;
+        if let Some(at) = depth::too_deep(&statement) {
+            return Err(nests_too_deeply(statement, at, (line, column)));
+        }
         statements.push((statement, line, column));
         expecting_delimiter = true;
     }
     Ok(statements)
+}
+
+/// The error for a tree that nests too deeply, at the node where the bounded walk stopped (or
+/// at `start`, the statement or expression, when that node has no cheap position).
+fn nests_too_deeply<T>(tree: T, at: TooDeep, start: (u64, u64)) -> SqlError {
+    // Dropping the tree would recurse as deep as it nests, past any stack: it is left
+    // allocated. Its size is bounded by the text it was parsed from, whose read is capped.
+    std::mem::forget(tree);
+    let (line, column) = if at.line > 0 { (at.line, at.column) } else { start };
+    SqlError {
+        message: format!("the SQL nests too deeply: more than {} levels of nesting", depth::MAX_DEPTH),
+        line,
+        column,
+        too_deep: true,
+    }
 }
 
 /// Parses one expression; anything after it is an error.
@@ -76,6 +101,9 @@ pub fn parse_expression(sql: &str, dialect: Dialect) -> Result<Expr, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
     let expr = parser.parse_expr().map_err(|e| error_at(&parser, e))?;
     expect_end(&parser, "the end of the expression")?;
+    if let Some(at) = depth::too_deep(&expr) {
+        return Err(nests_too_deeply(expr, at, (1, 1)));
+    }
     Ok(expr)
 }
 
@@ -84,6 +112,9 @@ pub fn parse_expression_list(sql: &str, dialect: Dialect) -> Result<Vec<Expr>, S
     let mut parser = parser_for(sql, dialect)?;
     let list = parser.parse_comma_separated(Parser::parse_expr).map_err(|e| error_at(&parser, e))?;
     expect_end(&parser, "the list")?;
+    if let Some(at) = list.iter().find_map(depth::too_deep) {
+        return Err(nests_too_deeply(list, at, (1, 1)));
+    }
     Ok(list)
 }
 
@@ -97,6 +128,7 @@ fn expect_end(parser: &Parser<'_>, after: &str) -> Result<(), SqlError> {
         message: format!("unexpected `{}` after {after}", next.token),
         line: next.span.start.line,
         column: next.span.start.column,
+        too_deep: false,
     })
 }
 
@@ -106,14 +138,16 @@ fn parser_for(sql: &str, dialect: Dialect) -> Result<Parser<'static>, SqlError> 
         message: strip_position(&e.message),
         line: e.location.line,
         column: e.location.column,
+        too_deep: false,
     })?;
     Ok(Parser::new(dialect).with_tokens_with_locations(tokens))
 }
 
 fn error_at(parser: &Parser<'_>, error: ParserError) -> SqlError {
+    let too_deep = matches!(error, ParserError::RecursionLimitExceeded);
     let message = match error {
         ParserError::TokenizerError(m) | ParserError::ParserError(m) => strip_position(&m),
-        ParserError::RecursionLimitExceeded => "expression nests too deeply".to_string(),
+        ParserError::RecursionLimitExceeded => "the SQL nests too deeply: too many levels of parentheses".to_string(),
     };
     // The parser reports the token it has just consumed and could not use; at the end of
     // the input that is EOF, which has no position, so the error points past the last token.
@@ -131,7 +165,7 @@ fn error_at(parser: &Parser<'_>, error: ParserError) -> SqlError {
     } else {
         (current.span.start.line, current.span.start.column)
     };
-    SqlError { message, line, column }
+    SqlError { message, line, column, too_deep }
 }
 
 /// sqlparser appends " at Line: L, Column: C"; positions are reported in their own fields.

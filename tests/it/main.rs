@@ -11,6 +11,7 @@ mod docs;
 mod data_cli;
 mod gate;
 mod hostile_fail_closed;
+mod hostile_no_crash;
 mod generated;
 mod library;
 mod lineage_corpus;

@@ -149,6 +149,7 @@ pub(crate) fn run_checks(
         report.complete_checks();
     }
 
+    report.bound_values();
     let sources = validation.sources(&project);
     let mut stdout = String::new();
     for (format, destination) in &destinations {

@@ -30,7 +30,8 @@ pub fn run(args: &LineageArgs) -> Outcome {
     let findings: Vec<Finding> =
         code.findings.iter().filter(|f| f.model.as_deref().is_none_or(wanted)).cloned().collect();
     let scope = format!("static check of {}", plural(models.len(), "model file"));
-    let report = Report::new("lineage", &project.spec.text.file, scope, findings);
+    let mut report = Report::new("lineage", &project.spec.text.file, scope, findings);
+    report.bound_values();
     let stdout = match args.project.format.unwrap_or(Format::Text) {
         Format::Junit | Format::Markdown | Format::Sarif => {
             return usage_error("lineage writes text or json; the other formats are for lint and validate".into())

@@ -152,9 +152,9 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceTexts<'_>
             let number = location.line.to_string();
             let pad = " ".repeat(number.len());
             // Tabs would misalign the caret; show them as single spaces.
-            let shown: String = line.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let (shown, start) = snippet(line, location.column.saturating_sub(1));
             let chars: Vec<char> = shown.chars().collect();
-            let start = location.column.saturating_sub(1).min(chars.len());
+            let start = start.min(chars.len());
             let caret = " ".repeat(start);
             let carets = "^".repeat(span_width(&chars, start));
             let _ = writeln!(out, "{}", paint.gutter(&format!("{pad} |")));
@@ -177,6 +177,29 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &SourceTexts<'_>
             let _ = writeln!(out, "     {line}");
         }
     }
+}
+
+/// The widest source line a finding shows, in characters: generated code can put a whole
+/// model on one line of a megabyte.
+const SNIPPET_WIDTH: usize = 160;
+
+/// The part of `line` shown under a finding, with the caret's column in it: the whole line when
+/// it is short, else a window around `column` (0-based) marked with `…` where it is cut. Tabs
+/// would misalign the caret, and control characters would reach the terminal: both are shown
+/// as single spaces.
+fn snippet(line: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = line.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if chars.len() <= SNIPPET_WIDTH {
+        return (chars.into_iter().collect(), column);
+    }
+    let from = column.min(chars.len()).saturating_sub(SNIPPET_WIDTH / 4);
+    let to = (from + SNIPPET_WIDTH).min(chars.len());
+    let mut shown: String = if from > 0 { "…".to_string() } else { String::new() };
+    shown.extend(&chars[from..to]);
+    if to < chars.len() {
+        shown.push('…');
+    }
+    (shown, column - from + usize::from(from > 0))
 }
 
 /// How many characters the carets cover from `start`. A finding has a position, not a span, so
@@ -261,6 +284,17 @@ pub fn table_lines(table: &EvidenceTable) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::finding::{Code, Location, TableRole};
+
+    #[test]
+    fn long_lines_are_shown_around_the_caret() {
+        assert_eq!(snippet("SELECT\ta", 7), ("SELECT a".to_string(), 7));
+        let line = format!("SELECT {}x", "1 + ".repeat(100_000));
+        let (shown, at) = snippet(&line, 400_007);
+        assert!(shown.starts_with('…') && shown.ends_with('x') && shown.chars().count() < SNIPPET_WIDTH, "{shown}");
+        assert_eq!(shown.chars().nth(at), Some('x'));
+        let (shown, at) = snippet(&line, 7);
+        assert_eq!((shown.chars().nth(at), shown.chars().count()), (Some('1'), SNIPPET_WIDTH + 1));
+    }
 
     #[test]
     fn cells_are_one_line_and_cut() {
