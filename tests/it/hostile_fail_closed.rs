@@ -12,23 +12,9 @@
 //! file), `subject` (default `code`) and `others_may_fail` (findings about other models' code
 //! are then allowed). The case's `models/` folder is copied over the copy's.
 
-use crate::support::{binary, crate_root, edit, example_copy, scratch, text, Flavour};
+use crate::support::{binary, copy_tree, crate_root, edit, example_copy, scratch, text, Flavour};
 use serde_json::Value;
 use std::path::Path;
-
-/// Copies the folder `from` into `to`, folders included.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
 
 fn run_case(case: &Path) -> Result<(), String> {
     let name = case.file_name().unwrap().to_string_lossy().to_string();

@@ -3,7 +3,7 @@
 //! of `tests/corpus/hostile/no_crash/` runs the real binary and must end with its exit code and
 //! its finding or message, never a panic or an abort.
 
-use crate::support::{binary, crate_root, scratch, text};
+use crate::support::{binary, copy_tree, crate_root, scratch, text};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -19,19 +19,6 @@ struct Case {
     expect: Vec<String>,
     /// The most the report may weigh, stdout and stderr together.
     max_output_bytes: Option<usize>,
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 /// `stg_orders` (order_id, customer_id, amount from raw.orders) written as deep SQL.

@@ -125,3 +125,17 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     assert!(text.contains(from), "{} does not contain {from:?}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
+
+/// Copies the folder `from` into `to`, folders included.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
