@@ -8,7 +8,7 @@ use crate::finding::{plural, Severity};
 use crate::gate::baseline;
 use crate::report::model::BaselineUse;
 use crate::report::render::{json, junit, markdown, sarif, text};
-use crate::validate::{validate, Options};
+use crate::validate::{source_texts, validate, Options, Validation};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -115,7 +115,7 @@ pub(crate) fn run_checks(
             Err(message) => return Outcome { stdout: String::new(), stderr: message, code: 2 },
         }
     }
-    let mut report = validation.report.clone();
+    let Validation { mut report, code, suite, .. } = validation;
     let root = project.paths.root.clone();
     let mut stderr: String = fixtures.iter().map(|f| format!("specproof: wrote regression test {f}\n")).collect();
     if let Some(path) = &gate.write_baseline {
@@ -150,7 +150,7 @@ pub(crate) fn run_checks(
     }
 
     report.bound_values();
-    let sources = validation.sources(&project);
+    let sources = source_texts(&project, code.as_ref(), suite.as_ref());
     let mut stdout = String::new();
     for (format, destination) in &destinations {
         let text = match format {
