@@ -118,7 +118,10 @@ impl<'a> Bridge<'a> {
                     delete.from = FromTable::WithFromKeyword(std::mem::take(tables));
                 }
             }
-            Statement::Merge(merge) => merge.into = true,
+            Statement::Merge(merge) => {
+                merge.into = true;
+                unqualify_merge_assignments(merge);
+            }
             Statement::CreateTable(create) => self.create_table(create),
             other => {
                 let span = other.span();
@@ -325,6 +328,29 @@ fn except_to_exclude(options: &mut WildcardAdditionalOptions) {
     }
 }
 
+/// BigQuery lets `MERGE … UPDATE SET T.col = …` name the target's column through its alias or
+/// table; DuckDB takes the bare column only. The column set is always the target's, so the
+/// qualifier carries no meaning and is dropped.
+fn unqualify_merge_assignments(merge: &mut sqlparser::ast::Merge) {
+    use sqlparser::ast::{AssignmentTarget, MergeAction, MergeUpdateExpr, MergeUpdateKind, ObjectName};
+    let bare = |name: &mut ObjectName| {
+        if name.0.len() > 1 {
+            name.0.drain(..name.0.len() - 1);
+        }
+    };
+    for clause in &mut merge.clauses {
+        if let MergeAction::Update(MergeUpdateExpr { kind: MergeUpdateKind::Set(assignments), .. }) = &mut clause.action
+        {
+            for assignment in assignments {
+                match &mut assignment.target {
+                    AssignmentTarget::ColumnName(name) => bare(name),
+                    AssignmentTarget::Tuple(names) => names.iter_mut().for_each(bare),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,6 +371,17 @@ mod tests {
                       COMMIT TRANSACTION;";
         let got = run(setup, script, "SELECT id, v FROM stg.t ORDER BY id", &bigquery());
         assert_eq!(texts(&got), ["BigInt(1)|m", "BigInt(2)|z"]);
+    }
+
+    #[test]
+    fn merge_assignments_qualified_by_the_target_run_in_duckdb() {
+        let setup = "CREATE SCHEMA raw; CREATE SCHEMA stg; CREATE TABLE stg.t AS SELECT 1 AS id, 'a' AS v; \
+                     CREATE TABLE raw.s AS SELECT 1 AS id, 'm' AS v UNION ALL SELECT 2, 'n'";
+        let script = "MERGE `stg.t` T USING `raw.s` S ON T.id = S.id\n\
+                      WHEN MATCHED THEN UPDATE SET T.v = S.v\n\
+                      WHEN NOT MATCHED THEN INSERT (id, v) VALUES (S.id, S.v);";
+        let got = run(setup, script, "SELECT id, v FROM stg.t ORDER BY id", &bigquery());
+        assert_eq!(texts(&got), ["Int(1)|m", "Int(2)|n"]);
     }
 
     #[test]
