@@ -48,13 +48,6 @@ pub struct Validation {
     pub suite: Option<Suite>,
 }
 
-impl Validation {
-    /// Every file a finding can point into, for the text report's source lines.
-    pub fn sources<'a>(&'a self, project: &'a Project) -> text::SourceTexts<'a> {
-        source_texts(project, self.code.as_ref(), self.suite.as_ref())
-    }
-}
-
 /// Validates `project`: the spec lint, then (with [`Options::run`]) the shipped tests' lint, the
 /// static check of the code, and every model run and proved on synthetic data; findings sorted,
 /// a changed-only scope and a baseline applied.

@@ -111,14 +111,8 @@ fn template_slips_are_explained_and_the_rest_is_still_checked() {
         "FROM `${ref(\"stg_orders\")}`",
     );
     crate::support::edit(&dir.join("models/stg_customers.sqlx"), "config {", "{");
-    let out = Command::new(binary())
-        .args(["validate"])
-        .arg(&dir)
-        .args(["--format", "json", "--cases", "1"])
-        .output()
-        .expect("specproof runs");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    let (code, report) = crate::support::validate_json(&dir, &["--cases", "1"]);
+    assert_eq!(code, Some(1), "{report}");
     let findings = report["findings"].as_array().expect("findings");
     let codes: Vec<(&str, &str)> = findings
         .iter()

@@ -52,17 +52,8 @@ impl Run {
 }
 
 fn validate(dir: &Path, extra: &[&str]) -> Run {
-    let out = Command::new(binary())
-        .arg("validate")
-        .arg(dir)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .expect("the binary runs");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("JSON output ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
-    Run { code: out.status.code(), json }
+    let (code, json) = crate::support::validate_json(dir, extra);
+    Run { code, json }
 }
 
 fn message(f: &Value) -> String {

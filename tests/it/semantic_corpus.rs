@@ -14,10 +14,9 @@
 //! `SPECPROOF_BIN` runs another build of the binary (the README's figures use the release one,
 //! with `SPECPROOF_CORPUS_THREADS=1` so that each case has the machine to itself).
 
-use crate::support::{binary, corpus_cases, example_copy, Flavour};
+use crate::support::{corpus_cases, example_copy, Flavour};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// Every case file, sorted.
@@ -40,18 +39,8 @@ fn project_for(case: Option<&Path>, duckdb: bool, name: &str) -> PathBuf {
 
 fn validate(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, Duration) {
     let start = Instant::now();
-    let out = Command::new(binary())
-        .arg("validate")
-        .arg(dir)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .expect("the binary runs");
-    let took = start.elapsed();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("JSON output ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
-    (out.status.code(), json, took)
+    let (code, json) = crate::support::validate_json(dir, extra);
+    (code, json, start.elapsed())
 }
 
 struct Verdict {

@@ -139,3 +139,18 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `specproof validate DIR --format json EXTRA…`: its exit code and its JSON report.
+pub fn validate_json(dir: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = std::process::Command::new(binary())
+        .arg("validate")
+        .arg(dir)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("JSON output ({e}): {stdout}\nstderr: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), json)
+}
