@@ -78,33 +78,67 @@ impl Flavour {
     }
 }
 
-/// The example, in `dir`: its corrected spec as `spec.json`, its sources, and the model code of
-/// `flavour` as `models/`. No tests and no `specproof.toml`: the caller adds what it needs.
-pub fn example_into(dir: &Path, flavour: Flavour) {
-    let src = crate_root().join("specs/customer360");
+/// The example pipelines: every folder of `specs/` with a spec and both flavours of correct
+/// code (`models/` in SQLX, `models_duckdb/` in DuckDB SQL), sorted.
+pub fn pipelines() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(crate_root().join("specs"))
+        .expect("specs folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("spec.json").is_file() && p.join("models").is_dir() && p.join("models_duckdb").is_dir())
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The pipeline `specs/<pipeline>` in `dir`: its spec as `spec.json` (the corrected one where the
+/// pipeline has one), its sources, and the model code of `flavour` as `models/`. No tests and no
+/// `specproof.toml`: the caller adds what it needs.
+pub fn pipeline_into(dir: &Path, pipeline: &str, flavour: Flavour) {
+    let src = crate_root().join("specs").join(pipeline);
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::copy(src.join("spec.corrected.json"), dir.join("spec.json")).unwrap();
-    copy_files(&src.join("sources"), &dir.join("sources"));
+    let corrected = src.join("spec.corrected.json");
+    let spec = if corrected.is_file() { corrected } else { src.join("spec.json") };
+    std::fs::copy(spec, dir.join("spec.json")).unwrap();
+    if src.join("sources").is_dir() {
+        copy_files(&src.join("sources"), &dir.join("sources"));
+    }
     let models = if flavour == Flavour::Sqlx { "models" } else { "models_duckdb" };
     copy_files(&src.join(models), &dir.join("models"));
 }
 
-/// A copy of the example (see [`example_into`]) in a fresh scratch folder, which validates as it
-/// is: the DuckDB flavour comes with `dialect = "duckdb"` in its `specproof.toml`.
-pub fn example_copy(module: &str, name: &str, flavour: Flavour) -> PathBuf {
+/// A copy of the pipeline (see [`pipeline_into`]) in a fresh scratch folder, which validates as
+/// it is: the DuckDB flavour comes with `dialect = "duckdb"` in its `specproof.toml`.
+pub fn pipeline_copy(module: &str, name: &str, pipeline: &str, flavour: Flavour) -> PathBuf {
     let dir = scratch(module, name);
-    example_into(&dir, flavour);
+    pipeline_into(&dir, pipeline, flavour);
     if flavour == Flavour::Duckdb {
         std::fs::write(dir.join("specproof.toml"), "dialect = \"duckdb\"\n").unwrap();
     }
     dir
 }
 
+/// The example customer360 in `dir` (see [`pipeline_into`]).
+pub fn example_into(dir: &Path, flavour: Flavour) {
+    pipeline_into(dir, "customer360", flavour);
+}
+
+/// A copy of the example customer360 (see [`pipeline_copy`]).
+pub fn example_copy(module: &str, name: &str, flavour: Flavour) -> PathBuf {
+    pipeline_copy(module, name, "customer360", flavour)
+}
+
 /// Every case file (`.sql` or `.sqlx`) of the corpus `tests/corpus/<corpus>/<model>/`, sorted.
 pub fn corpus_cases(corpus: &str) -> Vec<PathBuf> {
-    let dir = crate_root().join("tests/corpus").join(corpus);
+    cases_under(&crate_root().join("tests/corpus").join(corpus))
+}
+
+/// Every case file (`.sql` or `.sqlx`) in the model folders of `dir` (`dir/<model>/<case>`),
+/// sorted; none when `dir` does not exist.
+pub fn cases_under(dir: &Path) -> Vec<PathBuf> {
     let mut cases = Vec::new();
-    for model in std::fs::read_dir(&dir).expect("corpus folder").flatten() {
+    for model in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         if !model.path().is_dir() {
             continue;
         }

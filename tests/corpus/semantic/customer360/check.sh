@@ -4,10 +4,10 @@
 # finding codes seen, the models the findings name, and whether a finding names a model other than
 # the case's own (a wrong-model finding).
 #
-# Usage: tests/corpus/semantic/check.sh [SEED...]        (default seeds: 1 2 3 4 5)
-#        SPECPROOF_BIN=/path/to/specproof tests/corpus/semantic/check.sh 1 2 3
-#        CASES='stg_orders/*' tests/corpus/semantic/check.sh   (a glob under tests/corpus/semantic)
-#        CONTROL=1 tests/corpus/semantic/check.sh 1..20   (also run the correct code, both flavours)
+# Usage: tests/corpus/semantic/customer360/check.sh [SEED...]        (default seeds: 1 2 3 4 5)
+#        SPECPROOF_BIN=/path/to/specproof tests/corpus/semantic/customer360/check.sh 1 2 3
+#        CASES='stg_orders/*' tests/corpus/semantic/customer360/check.sh   (a glob under tests/corpus/semantic/customer360)
+#        CONTROL=1 tests/corpus/semantic/customer360/check.sh 1..20   (also run the correct code, both flavours)
 #
 # A seed "catches" a case when the run reports at least one finding: the correct code of both
 # flavours reports none with the corrected spec. A run that does not print a JSON report (a
@@ -15,7 +15,7 @@
 set -u
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../../.." && pwd)"
+root="$(cd "$here/../../../.." && pwd)"
 bin="${SPECPROOF_BIN:-/tmp/specproof-base}"
 project="$root/specs/customer360"
 spec="$project/spec.corrected.json"
