@@ -68,7 +68,9 @@ fn findings(json: &Value) -> Vec<Value> {
 fn summary(findings: &[Value]) -> Vec<String> {
     findings
         .iter()
-        .map(|f| format!("{} {} {}", f["code"].as_str().unwrap_or("?"), f["model"].as_str().unwrap_or("-"), f["message"]))
+        .map(|f| {
+            format!("{} {} {}", f["code"].as_str().unwrap_or("?"), f["model"].as_str().unwrap_or("-"), f["message"])
+        })
         .collect()
 }
 
@@ -112,7 +114,15 @@ fn judge(pipeline: &str, case: &Path) -> Verdict {
         .max()
         .unwrap_or(0);
     let _ = std::fs::remove_dir_all(&dir);
-    Verdict { kind, case: format!("{pipeline}/{model}/{stem}.{ext}"), flagged, wrong_models, codes, largest_table, took }
+    Verdict {
+        kind,
+        case: format!("{pipeline}/{model}/{stem}.{ext}"),
+        flagged,
+        wrong_models,
+        codes,
+        largest_table,
+        took,
+    }
 }
 
 /// Runs `work` over `items` on `SPECPROOF_CORPUS_THREADS` threads (default two: each run already
