@@ -104,6 +104,32 @@ impl Engine {
         self.limited(|connection| describe_query(connection, &query))
     }
 
+    /// Replaces the view at `relation` (a qualified name, as SQL writes it) by a table of its
+    /// rows, computed under the time limit; returns whether there was a view. Model code may
+    /// leave its output as a view, and a view's query runs again on every read: the output
+    /// checks, the comparison with the reference and the models downstream would each run it,
+    /// some through the raw connection outside any limit. Materialised once here, a view whose
+    /// query runs forever is stopped on the model that made it, and every later read is of rows.
+    pub fn materialise_view(&self, relation: &str) -> Result<bool, RunError> {
+        let Some(parts) = name_parts(relation) else { return Ok(false) };
+        let [catalog, schema, name] = parts.as_slice() else { return Ok(false) };
+        let is_view = self.limited(|connection| {
+            connection.query_row(
+                "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND database_name = ? AND schema_name = ? \
+                 AND view_name = ?",
+                [catalog, schema, name],
+                |row| row.get::<_, i64>(0),
+            )
+        })? > 0;
+        if !is_view {
+            return Ok(false);
+        }
+        let rows = format!("{}.{}.{}", quote(catalog), quote(schema), quote(&format!("specproof_rows_of_{name}")));
+        self.execute(&format!("CREATE OR REPLACE TABLE {rows} AS SELECT * FROM {relation}"))?;
+        self.execute(&format!("DROP VIEW {relation}; ALTER TABLE {rows} RENAME TO {}", quote(name)))?;
+        Ok(true)
+    }
+
     /// A second connection to the same database, for one rayon worker (DuckDB connections are
     /// not `Sync`). It has the same sandbox and limits (they belong to the database, which is
     /// locked) and the same run time.
@@ -191,6 +217,18 @@ pub fn open_in_memory() -> Result<Connection> {
 /// The version of the DuckDB library specproof is built with, as DuckDB reports it.
 pub fn duckdb_version(connection: &Connection) -> Result<String> {
     Ok(connection.query_row("SELECT version()", [], |row| row.get(0))?)
+}
+
+/// The parts of a qualified name as SQL writes it (`"memory"."analytics"."t"`), unquoted; `None`
+/// when it is not a plain dotted name.
+fn name_parts(relation: &str) -> Option<Vec<String>> {
+    let dialect = sqlparser::dialect::DuckDbDialect {};
+    let mut parser = sqlparser::parser::Parser::new(&dialect).try_with_sql(relation).ok()?;
+    let name = parser.parse_object_name(false).ok()?;
+    if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
+        return None;
+    }
+    name.0.iter().map(|part| part.as_ident().map(|ident| ident.value.clone())).collect()
 }
 
 /// The statement that sets the run time variable.

@@ -56,6 +56,12 @@ fn make(kind: &str, terms: usize, dir: &Path) {
              (SELECT count(*) AS c FROM range(10000000000) a, range(100) b) WHERE c > 0\n",
         )
         .unwrap(),
+        "view-runaway" => std::fs::write(
+            &model,
+            "CREATE OR REPLACE VIEW staging.stg_orders AS SELECT order_id, customer_id, amount FROM raw.orders, \
+             (SELECT count(*) AS c FROM range(10000000000) a, range(100) b) WHERE c > 0;\n",
+        )
+        .unwrap(),
         "fifo" => {
             std::fs::remove_file(&model).unwrap();
             assert!(std::process::Command::new("mkfifo").arg(&model).status().unwrap().success());
