@@ -8,7 +8,7 @@ use crate::spec::model::{Dialect, Spec};
 use crate::spec::resolve::context::{alias_of, model_outputs, target_of, Relation, Target};
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::lineage::{trace, Lineage, TableInfo, Tables};
-use crate::sql::parse::parse_statements;
+use crate::sql::parse::{parse_errors, parse_statements};
 use crate::sql::template::{render, Rendered, TableRef, TemplateKind};
 use sqlparser::ast::Statement;
 
@@ -259,15 +259,23 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
             );
         }
         Err(error) => {
-            let at = code.locate(error.line, error.column);
-            code.findings.push(
-                Finding::new(
-                    Code::CodeParse,
-                    format!("the SQL does not parse ({} dialect): {}", code.dialect, error.message),
-                )
-                .model(&code.model)
-                .at(at),
-            );
+            // Every statement that does not parse, not only the first: one round of fixes.
+            let mut errors = parse_errors(&rendered.main.sql, code.dialect);
+            if errors.is_empty() {
+                errors.push(error);
+            }
+            for error in errors {
+                let at = code.locate(error.line, error.column);
+                let finding = if error.too_deep {
+                    Finding::new(Code::CodeTooDeep, error.message)
+                } else {
+                    Finding::new(
+                        Code::CodeParse,
+                        format!("the SQL does not parse ({} dialect): {}", code.dialect, error.message),
+                    )
+                };
+                code.findings.push(finding.model(&code.model).at(at));
+            }
             return;
         }
     }

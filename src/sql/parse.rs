@@ -81,6 +81,53 @@ pub fn parse_located_statements(sql: &str, dialect: Dialect) -> Result<Vec<(Stat
     Ok(statements)
 }
 
+/// Every statement of a script that does not parse, each with its first error, in order.
+///
+/// sqlparser stops at the first error; a person fixing a generated file wants them all in one
+/// round, as a compiler gives them. So after an error the parser skips to the next `;` at the
+/// token level (a `;` inside a string or a comment is part of that token) and goes on.
+pub fn parse_errors(sql: &str, dialect: Dialect) -> Vec<SqlError> {
+    let mut parser = match parser_for(sql, dialect) {
+        Ok(parser) => parser,
+        Err(error) => return vec![error],
+    };
+    let mut errors = Vec::new();
+    let mut expecting_delimiter = false;
+    loop {
+        while parser.consume_token(&Token::SemiColon) {
+            expecting_delimiter = false;
+        }
+        let next = parser.peek_token_ref();
+        if next.token == Token::EOF {
+            break;
+        }
+        let failed = if expecting_delimiter {
+            let found = next.token.clone();
+            Some(error_at(&parser, ParserError::ParserError(format!("Expected: end of statement, found: {found}"))))
+        } else {
+            let (line, column) = (next.span.start.line, next.span.start.column);
+            match parser.parse_statement() {
+                Ok(statement) => match depth::too_deep(&statement) {
+                    Some(at) => Some(nests_too_deeply(statement, at, (line, column))),
+                    None => {
+                        expecting_delimiter = true;
+                        None
+                    }
+                },
+                Err(error) => Some(error_at(&parser, error)),
+            }
+        };
+        if let Some(error) = failed {
+            errors.push(error);
+            expecting_delimiter = false;
+            while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
+                parser.next_token();
+            }
+        }
+    }
+    errors
+}
+
 /// The error for a tree that nests too deeply, at the node where the bounded walk stopped (or
 /// at `start`, the statement or expression, when that node has no cheap position).
 fn nests_too_deeply<T>(tree: T, at: TooDeep, start: (u64, u64)) -> SqlError {
@@ -191,6 +238,16 @@ mod tests {
     fn errors_on_a_peeked_token_point_at_it() {
         let err = parse_statements("SELECT a,\n  FROM `t.u` x y\n", Dialect::Bigquery).unwrap_err();
         assert_eq!((err.line, err.column), (2, 16), "{err}");
+    }
+
+    #[test]
+    fn every_statement_that_does_not_parse_is_reported() {
+        let sql = "SELECT a FROM t;\nSELECT FROM WHERE;\nSELECT ';' AS semi FROM t;\nSELECT b c d FROM t;\nSELECT 1";
+        let errors = parse_errors(sql, Dialect::Bigquery);
+        let places: Vec<(u64, u64)> = errors.iter().map(|e| (e.line, e.column)).collect();
+        assert_eq!(places, [(2, 8), (4, 12)], "{errors:?}");
+        assert!(parse_errors("SELECT 1; SELECT 2", Dialect::Duckdb).is_empty());
+        assert_eq!(parse_errors("SELECT 'unterminated", Dialect::Duckdb).len(), 1);
     }
 
     #[test]

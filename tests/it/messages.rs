@@ -124,3 +124,27 @@ fn template_slips_are_explained_and_the_rest_is_still_checked() {
     assert!(codes.iter().any(|(_, file)| file.ends_with("stg_customers.sqlx")), "{codes:?}");
     assert!(report["scope"].as_str().unwrap_or("").contains("5 models run"), "{}", report["scope"]);
 }
+
+/// Every statement of a model file that does not parse is reported, each at its place, not only
+/// the first: a person fixes the file in one round.
+#[test]
+fn every_parse_error_in_a_file_is_reported() {
+    let dir = example_copy("messages", "every-parse-error", Flavour::Duckdb);
+    std::fs::write(
+        dir.join("models/stg_orders.sql"),
+        "CREATE TEMP TABLE helper AS SELECT FROM WHERE;\n\
+         SELECT 'a;b' AS text;\n\
+         CREATE OR REPLACE TABLE staging.stg_orders AS SELECT order_id customer_id total FROM raw.commerce_orders;\n",
+    )
+    .unwrap();
+    let (code, report) = crate::support::validate_json(&dir, &["--no-run"]);
+    assert_eq!(code, Some(1), "{report}");
+    let places: Vec<(u64, u64)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == "CODE001")
+        .map(|f| (f["location"]["line"].as_u64().unwrap_or(0), f["location"]["column"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(places, [(1, 36), (3, 75)], "{report:#}");
+}
