@@ -11,7 +11,18 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Set in the child process that runs `validate` under the memory bound (see [`supervise`]).
+const SUPERVISED: &str = "SPECPROOF_SUPERVISED";
+
+/// Room in the child's address space beyond what it has reserved when the bound is set and the
+/// database's memory limit: watchdog threads' stacks, the allocator's arenas, the reports.
+#[cfg(target_os = "linux")]
+const SLACK: u64 = 512 * 1024 * 1024;
+
 fn main() -> ExitCode {
+    if let Some(code) = supervise() {
+        return code;
+    }
     // Generated SQL can nest deeply (a 400-term OR chain is a left-deep tree 400 levels down),
     // and the walks over it recurse: every thread that runs them gets a stack sized for the
     // deepest tree the parser lets through (`specproof::sql::depth`), the rayon workers too.
@@ -28,6 +39,9 @@ fn run() -> ExitCode {
     let cli = specproof::cli::args::Cli::parse();
     if let Command::Validate(args) = &cli.command {
         specproof::cli::options::deadline(args).into_iter().for_each(stop_at);
+        if std::env::var_os(SUPERVISED).is_some() {
+            specproof::cli::options::memory_limit(args).into_iter().for_each(bound_memory);
+        }
     }
     // The progress bar is for a person watching a terminal; captured stderr never gets it.
     let bar = Arc::new(ProgressBar::start());
@@ -74,4 +88,74 @@ fn stop_at(deadline: Duration) {
         let _ = std::io::stderr().write_all(b"specproof: error: cannot start the deadline's thread\n");
         std::process::exit(2);
     }
+}
+
+/// Runs `validate` in a child process of this same binary and returns its exit code; `None`
+/// (run here, unbounded) for the other commands, in the child itself, off Linux, or when the
+/// child cannot be started.
+///
+/// DuckDB's memory limit bounds its buffer manager, not a single value a scalar function builds
+/// (`repeat('x', 2000000000)` took the process to 7.7 GB under a 2 GB limit). Only an
+/// allocation that fails stops that, so the child bounds its own address space
+/// ([`bound_memory`]): DuckDB then fails the query (RUN004) instead of taking the machine's
+/// memory. An allocation on the Rust side that fails aborts the child; this process, outside
+/// the bound, turns that into a message and exit 2 rather than a crash.
+fn supervise() -> Option<ExitCode> {
+    if !cfg!(target_os = "linux") || std::env::var_os(SUPERVISED).is_some() {
+        return None;
+    }
+    let cli = specproof::cli::args::Cli::try_parse().ok()?;
+    let Command::Validate(args) = &cli.command else { return None };
+    // An invalid limit is the run's to report, in this process.
+    specproof::cli::options::memory_limit(args)?;
+    let status = std::process::Command::new(std::env::current_exe().ok()?)
+        .args(std::env::args_os().skip(1))
+        .env(SUPERVISED, "1")
+        // glibc reserves 64 MB of address space per allocator arena, up to eight per core; two
+        // keep the reserved but unused part of the bound small.
+        .env("MALLOC_ARENA_MAX", "2")
+        .status()
+        .ok()?;
+    if let Some(code) = status.code() {
+        return Some(ExitCode::from(u8::try_from(code).unwrap_or(2)));
+    }
+    let signal = std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0);
+    let message = match signal {
+        // What Rust does when an allocation fails; a panic unwinds and exits 101 instead.
+        6 => format!(
+            "specproof: error: the run passed its memory bound (--memory-limit {}, plus the process's own) \
+             and was stopped; nothing was reported: raise --memory-limit, or validate with fewer --rows\n",
+            args.memory_limit
+        ),
+        2 | 15 => return Some(ExitCode::from(128 + signal as u8)),
+        _ => format!("specproof: error: the run was ended by signal {signal}; nothing was reported\n"),
+    };
+    let _ = std::io::stderr().write_all(message.as_bytes());
+    Some(ExitCode::from(2))
+}
+
+/// Bounds this process's address space to what it has now plus `limit` bytes and [`SLACK`]:
+/// past it an allocation fails (see [`supervise`]). The threads' stacks are already reserved
+/// when this runs, so they count in what it has now.
+#[cfg(target_os = "linux")]
+fn bound_memory(limit: u64) {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let Some(now) = virtual_size() else { return };
+    let hard = getrlimit(Resource::As).maximum;
+    let bound = now.saturating_add(limit).saturating_add(SLACK);
+    let current = Some(hard.map_or(bound, |h| h.min(bound)));
+    // Unbounded is what the process had before: a refusal leaves it as it was.
+    let _ = setrlimit(Resource::As, Rlimit { current, maximum: hard });
+}
+
+#[cfg(not(target_os = "linux"))]
+fn bound_memory(_limit: u64) {}
+
+/// This process's address space in bytes (`VmSize`).
+#[cfg(target_os = "linux")]
+fn virtual_size() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 =
+        status.lines().find_map(|l| l.strip_prefix("VmSize:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    kib.checked_mul(1024)
 }

@@ -89,9 +89,35 @@ fn seconds(flag: &str, value: f64) -> Result<std::time::Duration, String> {
 
 /// A size DuckDB's `memory_limit` takes: a number and a unit (B, KB, MB, GB, TB, KiB, …).
 fn is_memory_size(text: &str) -> bool {
+    memory_size(text).is_some()
+}
+
+/// A size in DuckDB's notation in bytes, as DuckDB reads it: KB, MB, GB and TB are powers of
+/// 1000, KiB, MiB, GiB and TiB powers of 1024; `None` for anything else.
+fn memory_size(text: &str) -> Option<u64> {
     let text = text.trim();
     let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let units = ["b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "tib"];
-    number.parse::<f64>().is_ok_and(|n| n > 0.0) && units.contains(&unit.trim().to_ascii_lowercase().as_str())
+    let number: f64 = number.parse().ok().filter(|n: &f64| *n > 0.0 && n.is_finite())?;
+    let scale = match unit.trim().to_ascii_lowercase().as_str() {
+        "b" => 1.0,
+        "kb" => 1e3,
+        "mb" => 1e6,
+        "gb" => 1e9,
+        "tb" => 1e12,
+        "kib" => 1024.0,
+        "mib" => 1024.0 * 1024.0,
+        "gib" => 1024.0 * 1024.0 * 1024.0,
+        "tib" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return None,
+    };
+    let bytes = number * scale;
+    // Past u64 is no machine's memory: DuckDB refuses it too.
+    (bytes < 1.8e19).then_some(bytes as u64)
+}
+
+/// The memory limit `validate` asks for, in bytes, if the flag is valid (an invalid one is
+/// reported by [`run_options`]): the binary bounds its own address space with it.
+pub fn memory_limit(args: &ValidateArgs) -> Option<u64> {
+    memory_size(&args.memory_limit)
 }

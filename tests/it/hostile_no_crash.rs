@@ -62,6 +62,11 @@ fn make(kind: &str, terms: usize, dir: &Path) {
              (SELECT count(*) AS c FROM range(10000000000) a, range(100) b) WHERE c > 0;\n",
         )
         .unwrap(),
+        "huge-value" => std::fs::write(
+            &model,
+            "SELECT order_id, customer_id, CAST(length(repeat('x', 2000000000)) AS DECIMAL(18, 2)) AS amount FROM raw.orders\n",
+        )
+        .unwrap(),
         "fifo" => {
             std::fs::remove_file(&model).unwrap();
             assert!(std::process::Command::new("mkfifo").arg(&model).status().unwrap().success());
