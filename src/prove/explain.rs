@@ -29,7 +29,9 @@ pub struct Explanation {
 /// The most sentences an explanation has.
 pub const MAX_SENTENCES: usize = 3;
 
-/// Explains `difference` of model `model`, whose table is `actual` in `engine`.
+/// Explains `difference` of model `model`, whose table is `actual` in `engine`; `relation_of`
+/// names the relation of a table the code reads (a source's `schema.table`, a model's name), for
+/// looking at the counterexample's inputs.
 pub(crate) fn explain(
     engine: &Engine,
     project: &Project,
@@ -37,6 +39,7 @@ pub(crate) fn explain(
     code: Option<&ModelCode>,
     difference: &Difference,
     actual: Option<&str>,
+    relation_of: &dyn Fn(&str) -> Option<String>,
 ) -> Explanation {
     let spec_model = &project.spec.spec.models[model];
     let comparison = &difference.comparison;
@@ -105,7 +108,7 @@ pub(crate) fn explain(
                             "{n} output rows for {k} where the spec gives {}",
                             if expected_n == 0 { "none".to_string() } else { expected_n.to_string() }
                         );
-                        if let Some((cause, at)) = lineage.and_then(|l| fan_out_cause(code, l)) {
+                        if let Some((cause, at)) = lineage.and_then(|l| fan_out_cause(engine, code, l, relation_of)) {
                             s.push_str(&format!(": {cause}"));
                             out.location.get_or_insert(at);
                         }
@@ -206,17 +209,60 @@ fn expected_count(comparison: &crate::reference::Comparison, key: &[usize], row:
     usize::from(comparison.expected_rows > 0 && comparison.missing_rows < comparison.expected_rows)
 }
 
-/// The join most likely to fan out: the code's only join, or else its joins named together.
-fn fan_out_cause(code: Option<&ModelCode>, lineage: &crate::sql::lineage::Lineage) -> Option<(String, Location)> {
+/// The join that fans out, read off the counterexample: a join can only repeat a row when the
+/// table it joins in has two rows agreeing on the columns its condition equates (any two rows,
+/// for a join without equalities). One such join is named and pointed at; several are named
+/// together, pointing at the first; a table whose rows cannot be read counts as a suspect.
+/// `None` when no join can have done it (the rows repeat for another reason).
+fn fan_out_cause(
+    engine: &Engine,
+    code: Option<&ModelCode>,
+    lineage: &crate::sql::lineage::Lineage,
+    relation_of: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, Location)> {
     let code = code?;
-    let join = lineage.joins.iter().rev().find(|j| !matches!(j.kind, JoinType::Other))?;
-    let names: Vec<String> = lineage.joins.iter().flat_map(|j| j.right.iter().map(|t| short(t))).collect();
+    let mut suspects: Vec<(String, &crate::sql::lineage::JoinEdge)> = Vec::new();
+    for join in &lineage.joins {
+        for table in &join.right {
+            let columns: Vec<&str> = join
+                .equalities
+                .iter()
+                .flat_map(|(a, b)| [a, b])
+                .filter(|c| &c.table == table)
+                .map(|c| c.column.as_str())
+                .collect();
+            let repeats = match relation_of(table) {
+                Some(relation) => repeats_on(engine, &relation, if join.opaque_condition { &[] } else { &columns }),
+                None => None,
+            };
+            if repeats != Some(false) && !suspects.iter().any(|(name, _)| name == &short(table)) {
+                suspects.push((short(table), join));
+            }
+        }
+    }
+    let (first, join) = suspects.first()?;
     let at = code.locate(join.pos.line, join.pos.column);
-    let text = match names.as_slice() {
-        [one] => format!("the join to {one} fans out"),
-        _ => format!("one of the joins (to {}) fans out", names.join(", ")),
+    let text = match suspects.as_slice() {
+        [_] => format!("the join to {first} fans out"),
+        _ => format!(
+            "one of the joins (to {}) fans out",
+            suspects.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+        ),
     };
     Some((text, at))
+}
+
+/// Whether two rows of `relation` agree on `columns` (any two rows when there are none); `None`
+/// when the table cannot be read.
+fn repeats_on(engine: &Engine, relation: &str, columns: &[&str]) -> Option<bool> {
+    let sql = if columns.is_empty() {
+        format!("SELECT count(*) > 1 FROM {relation}")
+    } else {
+        let list: Vec<String> = columns.iter().map(|c| quote_ident(c)).collect();
+        format!("SELECT count(*) > 0 FROM (SELECT 1 FROM {relation} GROUP BY {} HAVING count(*) > 1)", list.join(", "))
+    };
+    let (_, rows) = engine.query(&sql).ok()?;
+    Some(rows.first()?.first()?.as_deref()? == "true")
 }
 
 /// The INNER join the code has where the spec joins that table LEFT, or the code's filters.

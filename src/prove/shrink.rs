@@ -390,7 +390,8 @@ impl Evidence {
             Some(run) if run != crate::run::history::RUNS => None,
             _ => tables.model_table(model_name).map(|t| crate::run::plan::qualify(&catalog, &t)),
         };
-        let explanation = explain(engine, project, model, model_code, difference, actual.as_deref());
+        let relation_of = |name: &str| plan.relation_of(&catalog, name);
+        let explanation = explain(engine, project, model, model_code, difference, actual.as_deref(), &relation_of);
         Evidence { inputs, expected, explanation }
     }
 
