@@ -162,6 +162,7 @@ fn judge(pipeline: &str, case: &Path) -> Verdict {
     Verdict {
         kind,
         case: format!("{pipeline}/{model}/{stem}.{ext}"),
+        short: format!("{model}/{stem}.{ext}"),
         flagged,
         wrong_models,
         codes,
