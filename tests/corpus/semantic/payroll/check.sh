@@ -52,7 +52,7 @@ run() {
 }
 
 # key of each finding, one a line: code|model|subject|message (paths of the scratch copy cut)
-keys() { jq -r '.findings[] | "\(.code)|\(.model // "-")|\(.subject)|\(.message)"' | sed "s#$work/p-[0-9]*#<copy>#g" | sort -u; }
+keys() { jq -r '.findings[] | "\(.code)|\(.model // "-")|\(.subject)|\(.message | gsub("[\n\r]"; " "))"' | sed "s#$work/p-[0-9]*#<copy>#g" | sort -u; }
 
 declare -A base
 for ext in sqlx sql; do
@@ -62,6 +62,7 @@ for ext in sqlx sql; do
 done
 
 caught=0 total=0 clean=0 cleanstar=0 rtotal=0 crashes=0
+declare -A caught_in=([default]=0 [s1x20]=0) strict_in=([default]=0 [s1x20]=0) wrong_in=([default]=0 [s1x20]=0)
 
 case_line() {
     local file="$1" model="$2" ext="$3" name="$4" mode out line="" verdict codes rows wrong new_own all_own
@@ -77,14 +78,16 @@ case_line() {
         new="$(comm -23 <(echo "$k") <(echo "${base[$ext.$mode]}"))"
         all_own="$(awk -F'|' -v m="$model" '$2 == m && $3 == "code"' <<<"$k")"
         new_own="$(awk -F'|' -v m="$model" '$2 == m && $3 == "code"' <<<"$new")"
-        if [ -n "$new_own" ]; then verdict=CAUGHT
+        if [ -n "$new_own" ]; then verdict=CAUGHT; caught_in[$mode]=$((caught_in[$mode] + 1))
         elif [ -n "$all_own" ]; then verdict=fa-only; both=0
         else verdict=missed; both=0; fi
+        [ -n "$all_own" ] && strict_in[$mode]=$((strict_in[$mode] + 1))
         codes="$(cut -d'|' -f1 <<<"$new_own" | sed '/^$/d' | sort -u | paste -sd, -)"
         rows="$(jq --arg m "$model" '[.findings[] | select(.model == $m and .subject == "code") | .tables[]? | select(.role == "input") | (.rows | length)] | max // "-"' <<<"$out")"
         wrong="$(awk -F'|' -v m="$model" '$2 != m && $3 == "code" {print $1 ":" $2}' <<<"$new" | sort -u | paste -sd, -)"
         local other
-        other="$(awk -F'|' '$3 != "code" {print $1 ":" $2}' <<<"$new" | sort -u | paste -sd, -)"
+        other="$(awk -F'|' 'NF > 1 && $3 != "code" {print $1 ":" $2}' <<<"$new" | sort -u | paste -sd, -)"
+        [ -n "$wrong" ] && wrong_in[$mode]=$((wrong_in[$mode] + 1))
         line+="$(printf ' %-6s %-8s %-28s rows=%-4s wrong=%s other=%s |' "$mode" "$verdict" "${codes:--}" "$rows" "${wrong:-no}" "${other:--}")"
     done
     total=$((total + 1)); [ "$both" = 1 ] && caught=$((caught + 1))
@@ -138,5 +141,8 @@ if [ "$only" = all ] || [ "$only" = rewrites ]; then
 fi
 echo "== totals"
 echo "caught (both modes): $caught of $total defect cases"
+for mode in default s1x20; do
+    echo "  $mode: caught ${caught_in[$mode]} of $total (strict: any code finding naming the model, the correct code's false alarms included: ${strict_in[$mode]}); cases with a new finding about another model's code: ${wrong_in[$mode]}"
+done
 echo "rewrites clean (no finding at all, both modes): $clean of $rtotal; clean* (nothing beyond the correct code's own findings): $cleanstar of $rtotal"
 echo "runs without a JSON report: $crashes"
