@@ -6,6 +6,7 @@
 # Usage: tests/corpus/semantic/payroll/check.sh
 #        SPECPROOF_BIN=/path/to/specproof CASES='stg_timesheets/*' tests/corpus/semantic/payroll/check.sh
 #        ONLY=semantic|rewrites|control  (default: all three)
+#        CASES='stg_employees/inner-join-departments.sqlx dim_employee_scd2/*'  (globs, space-separated)
 #
 # Each case: the project is copied to a scratch dir under /tmp, the case put in place of its
 # model's file (.sqlx -> models/<model>.sqlx; .sql -> models_duckdb/<model>.sql, run with
@@ -125,7 +126,7 @@ if [ "$only" = all ] || [ "$only" = control ]; then
 fi
 if [ "$only" = all ] || [ "$only" = semantic ]; then
     echo "== semantic defect cases"
-    for file in "$here"/${CASES:-*/*}; do
+    for file in $(for pat in ${CASES:-*/*}; do printf '%s\n' "$here"/$pat; done); do
         case "$file" in *.sql | *.sqlx) ;; *) continue ;; esac
         model="$(basename "$(dirname "$file")")"
         case_line "$file" "$model" "${file##*.}" "$model/$(basename "$file")"
@@ -133,7 +134,7 @@ if [ "$only" = all ] || [ "$only" = semantic ]; then
 fi
 if [ "$only" = all ] || [ "$only" = rewrites ]; then
     echo "== equivalent rewrites"
-    for file in "$rewrites"/${CASES:-*/*}; do
+    for file in $(for pat in ${CASES:-*/*}; do printf '%s\n' "$rewrites"/$pat; done); do
         case "$file" in *.sql | *.sqlx) ;; *) continue ;; esac
         model="$(basename "$(dirname "$file")")"
         rewrite_line "$file" "$model" "${file##*.}" "$model/$(basename "$file")"
