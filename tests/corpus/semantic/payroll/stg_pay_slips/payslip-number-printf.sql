@@ -1,0 +1,23 @@
+-- defect: payslip_number is printf('PS-%06d-%d', ...) instead of LPAD(CAST(... AS STRING), 6, '0')
+-- kind: format-for-lpad
+-- stg_pay_slips: one row per payslip (pay run and employee), voided lines dropped, amounts
+-- defaulted to 0. A line without a status is not trusted: != drops it along with the voided ones.
+SELECT
+    pay_run_id,
+    employee_id,
+    printf('PS-%06d-%d', pay_run_id, employee_id) AS payslip_number,
+    strftime(period_start, '%Y-%m') AS pay_period,
+    date_diff('day', period_start, period_end) + 1 AS period_days,
+    paid_at,
+    CAST(paid_at AS DATE) AS paid_date,
+    coalesce(gross_amount, 0) AS gross_amount,
+    coalesce(tax_amount, 0) AS tax_amount,
+    coalesce(gross_amount, 0) - coalesce(tax_amount, 0) - coalesce(deductions_amount, 0) AS net_amount,
+    CASE
+        WHEN upper(regexp_replace(run_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'PAID' THEN 'paid'
+        WHEN upper(regexp_replace(run_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'PENDING' THEN 'pending'
+        ELSE 'other'
+    END AS run_status,
+    coalesce(regexp_matches(payslip_ref, '^OC-[0-9]+$'), FALSE) AS is_off_cycle
+FROM raw.pay_run_lines
+WHERE run_status != 'VOIDED'
