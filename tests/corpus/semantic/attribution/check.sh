@@ -89,11 +89,13 @@ if [ -z "${CASES:-}" ]; then
 fi
 shopt -s nullglob
 for file in "$here"/${CASES:-*/*}; do
+    [ -f "$file" ] || continue
     case "$file" in *.sql | *.sqlx) ;; *) continue ;; esac
     m="$(basename "$(dirname "$file")")"
     echo "case $m/$(basename "$file") $m $file" >> "$list"
 done
 for file in "$rewrites"/${CASES:-*/*}; do
+    [ -f "$file" ] || continue
     case "$file" in *.sql | *.sqlx) ;; *) continue ;; esac
     m="$(basename "$(dirname "$file")")"
     echo "rewrite $m/$(basename "$file") $m $file" >> "$list"
