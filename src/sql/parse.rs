@@ -227,6 +227,18 @@ mod tests {
         assert_eq!((err.line, err.column), (2, 1), "{err}");
     }
 
+    /// Found by the fuzzing harness (issue 13, tests/it/fuzz.rs): BigQuery's bit shifts are
+    /// valid code that sqlparser 0.63's BigQuery dialect does not read ("No infix parser for
+    /// token ShiftLeft"), so a model using them draws a parse finding about correct code. Not
+    /// fixed here: the fix belongs in sqlparser's BigQuery dialect (its precedence table lacks
+    /// the shift operators), and rewriting the text before parsing would move every position.
+    #[test]
+    #[ignore = "sqlparser 0.63's BigQuery dialect does not parse `<<` / `>>`; see the comment"]
+    fn bigquery_bit_shifts_parse() {
+        parse_expression("order_id << 2", Dialect::Bigquery).unwrap();
+        parse_expression("order_id >> 2", Dialect::Bigquery).unwrap();
+    }
+
     #[test]
     fn statements_parse_in_both_dialects() {
         let ddl = "CREATE TABLE raw.t (a INT64 NOT NULL, PRIMARY KEY (a) NOT ENFORCED);";
