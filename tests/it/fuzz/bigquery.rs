@@ -167,8 +167,15 @@ fn compound(e: BoxedStrategy<String>) -> impl Strategy<Value = String> {
         e.clone().prop_map(|a| format!("- {a}")),
         e.clone().prop_map(|a| format!("{a} IS NULL")),
         e.clone().prop_map(|a| format!("{a} IS NOT NULL")),
-        (e.clone(), e.clone(), e.clone()).prop_map(|(a, b, c)| format!("{a} BETWEEN {b} AND {c}")),
-        (e.clone(), proptest::collection::vec(e.clone(), 1..4)).prop_map(|(a, l)| format!("{a} IN ({})", l.join(", "))),
+        // BETWEEN's bounds bind tighter than IS, IN, LIKE or a comparison: BigQuery needs the
+        // parentheses as much as the parser does.
+        (e.clone(), e.clone(), e.clone()).prop_map(|(a, b, c)| format!("{a} BETWEEN ({b}) AND ({c})")),
+        // The list starts with a literal: `IN ((SELECT …), b)` reads as `IN (<query>)` to
+        // sqlparser (docs/fuzzing.md).
+        (e.clone(), literal(), proptest::collection::vec(e.clone(), 0..3)).prop_map(|(a, first, l)| format!(
+            "{a} IN ({first}{})",
+            l.iter().map(|x| format!(", {x}")).collect::<String>()
+        )),
         (e.clone(), string_literal()).prop_map(|(a, p)| format!("{a} LIKE {p}")),
         (proptest::collection::vec((e.clone(), e.clone()), 1..4), proptest::option::of(e.clone())).prop_map(
             |(whens, otherwise)| {
@@ -367,7 +374,9 @@ fn select_core() -> impl Strategy<Value = String> {
     (
         any::<bool>(),
         proptest::collection::vec(select_item(), 1..5),
-        proptest::option::of(from_item()),
+        // Always a FROM: BigQuery refuses `SELECT *` without one, and without one sqlparser
+        // reads `SELECT * EXCEPT DISTINCT SELECT …` as a column list and QUALIFY as an alias.
+        from_item().prop_map(Some),
         proptest::option::of(expr()),
         proptest::collection::vec(expr(), 0..3),
         proptest::option::of(expr()),
@@ -375,6 +384,7 @@ fn select_core() -> impl Strategy<Value = String> {
     )
         .prop_map(|(distinct, items, from, filter, group, having, qualify)| {
             let mut s = format!("SELECT {}{}", if distinct { "DISTINCT " } else { "" }, items.join(",\n  "));
+            let has_from = from.is_some();
             if let Some(f) = from {
                 s.push_str(&format!("\nFROM {f}"));
             }
@@ -387,7 +397,7 @@ fn select_core() -> impl Strategy<Value = String> {
             if let Some(h) = having {
                 s.push_str(&format!("\nHAVING {h}"));
             }
-            if let Some(q) = qualify {
+            if let (Some(q), true) = (qualify, has_from) {
                 s.push_str(&format!("\nQUALIFY {q}"));
             }
             s
