@@ -121,6 +121,10 @@ fn long_run() -> Option<Duration> {
 /// batches on fresh seeds for `SPECPROOF_FUZZ_SECONDS`. Runs on a thread with the workers'
 /// stack ([`STACK_SIZE`]), so that deep input is judged as the binary would judge it. Panics
 /// with every failure found, each with its shrunk input and its seed.
+#[expect(
+    clippy::print_stdout,
+    reason = "a long run reports seeds, counts and failures as it goes; the harness captures them unless --nocapture"
+)]
 fn fuzz<S>(
     name: &str,
     strategy: impl Fn() -> S + Sync,
@@ -152,7 +156,7 @@ fn fuzz<S>(
     let run_one = |cases: u32, seed: u64| -> Option<String> {
         let mut runner = TestRunner::new(config(cases, seed));
         // Built on the fuzz thread: proptest's boxed strategies are not `Send`.
-        match runner.run(&strategy(), &counted) {
+        match runner.run(&strategy(), counted) {
             Ok(()) => None,
             Err(TestError::Fail(why, input)) => {
                 Some(format!("fuzz {name}: seed {seed}: {why}\nminimal input: {input:#?}"))
@@ -344,13 +348,12 @@ fn fuzz_sql_front_end() {
 // ---------------------------------------------------------------------------------------------
 // Target: the dialect bridge.
 
+/// The statements printed, or each limit with its line and column.
+type Translation = Result<Vec<String>, Vec<(u64, u64, String)>>;
+
 /// What [`to_duckdb`] gives for `sql`: the statements printed, or what could not be carried
 /// over; `None` when `sql` does not parse.
-fn translate(
-    sql: &str,
-    dialect: Dialect,
-    catalog: Option<&str>,
-) -> Option<Result<Vec<String>, Vec<(u64, u64, String)>>> {
+fn translate(sql: &str, dialect: Dialect, catalog: Option<&str>) -> Option<Translation> {
     let mut statements = parse_statements(sql, dialect).ok()?;
     let options = BridgeOptions { from: dialect, catalog: catalog.map(str::to_string) };
     let problems = to_duckdb(&mut statements, &options);
