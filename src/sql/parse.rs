@@ -284,6 +284,28 @@ mod tests {
         assert_eq!((err.line, err.column), (2, 1), "{err}");
     }
 
+    /// Found by the fuzzing harness (issue 13, tests/it/fuzz.rs): BigQuery's bit shifts are
+    /// valid code that sqlparser 0.63's BigQuery dialect does not read ("No infix parser for
+    /// token ShiftLeft"), so a model using them draws a parse finding about correct code. Not
+    /// fixed here: the fix belongs in sqlparser's BigQuery dialect (its precedence table lacks
+    /// the shift operators), and rewriting the text before parsing would move every position.
+    #[test]
+    #[ignore = "sqlparser 0.63's BigQuery dialect does not parse `<<` / `>>`; see the comment"]
+    fn bigquery_bit_shifts_parse() {
+        parse_expression("order_id << 2", Dialect::Bigquery).unwrap();
+        parse_expression("order_id >> 2", Dialect::Bigquery).unwrap();
+    }
+
+    /// Found by the fuzzing harness's long run (docs/fuzzing.md): `IN ((SELECT …), b)`, a list
+    /// whose first item is a scalar subquery, is read by sqlparser as `IN (<parenthesised
+    /// query>)`, and the comma is then an error. Valid BigQuery, so a parse finding about correct
+    /// code; the fix belongs in sqlparser.
+    #[test]
+    #[ignore = "sqlparser 0.63 reads `IN ((SELECT …), b)` as an IN subquery; see the comment"]
+    fn an_in_list_opening_with_a_subquery_parses() {
+        parse_expression("a IN ((SELECT 1), b)", Dialect::Bigquery).unwrap();
+    }
+
     #[test]
     fn statements_parse_in_both_dialects() {
         let ddl = "CREATE TABLE raw.t (a INT64 NOT NULL, PRIMARY KEY (a) NOT ENFORCED);";

@@ -9,6 +9,7 @@ mod architecture;
 mod cli;
 mod docs;
 mod data_cli;
+mod fuzz;
 mod gate;
 mod hostile_fail_closed;
 mod hostile_no_crash;

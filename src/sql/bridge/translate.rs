@@ -244,6 +244,16 @@ impl<'a> Bridge<'a> {
     }
 
     fn expr(&mut self, expr: &mut Expr) {
+        // sqlparser prints `- -x` as `--x`, which DuckDB reads as a comment to the end of the
+        // line: the statement would run cut short, or fail and be blamed on the code. A minus
+        // before an operand that prints with a minus of its own gets it in parentheses. Both
+        // dialects: DuckDB code is printed and run too.
+        if let Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Minus, expr: operand } = expr {
+            if operand.to_string().starts_with('-') {
+                let inner = std::mem::replace(operand.as_mut(), Expr::Value(Value::Null.into()));
+                **operand = Expr::Nested(Box::new(inner));
+            }
+        }
         if let Expr::Function(function) = expr {
             let name_span = function.name.span();
             let result = if self.bigquery() { bigquery_function(function) } else { duckdb_function(function) };
@@ -410,6 +420,24 @@ mod tests {
                 "k|STRUCT(x BIGINT, y VARCHAR)",
             ]
         );
+    }
+
+    /// Found by the fuzzing harness (issue 13, tests/it/fuzz.rs): `- - order_id` was printed
+    /// `--order_id`, a comment in DuckDB, and the rest of the line (`HAVING`, `QUALIFY`, a set
+    /// operation, `LIMIT`) was lost.
+    #[test]
+    fn a_double_minus_is_not_printed_as_a_comment() {
+        is("- -1", "1");
+        is("- - -2 + 5", "3");
+        for dialect in [Dialect::Bigquery, Dialect::Duckdb] {
+            let mut statements = parse_statements("SELECT - -a AS a, 2 AS b FROM t", dialect).expect("parse");
+            let options = BridgeOptions { from: dialect, catalog: None };
+            assert!(to_duckdb(&mut statements, &options).is_empty());
+            let printed = statements[0].to_string();
+            assert!(!printed.contains("--"), "{printed}");
+            let again = parse_statements(&printed, Dialect::Duckdb).expect("the output parses");
+            assert_eq!(again[0].to_string(), printed);
+        }
     }
 
     #[test]

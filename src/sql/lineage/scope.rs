@@ -152,9 +152,11 @@ impl Tracer<'_> {
                 };
             }
         }
-        // `col.field` on a struct column, or a date part such as MONTH.
-        if !qualifier.is_empty() {
-            if let Found::Col(col, entry) = self.resolve(&idents[..1]) {
+        // `col.field` on a struct column, or a date part such as MONTH. The column is the first
+        // *part*, not the first ident: a backtick ident may hold several parts (`x.y`.z), and
+        // resolving it again as itself recursed until the stack overflowed.
+        if let (false, Some(first)) = (qualifier.is_empty(), parts.first()) {
+            if let Found::Col(col, entry) = self.resolve(&[Ident::new(first.clone())]) {
                 return Found::Col(col, entry);
             }
         } else if is_date_part(column) && idents.iter().all(|i| i.quote_style.is_none()) {
@@ -203,5 +205,18 @@ mod tests {
         let found: Vec<_> =
             l.unknown_columns.iter().map(|u| (u.written.as_str(), u.suggestion.as_deref(), u.pos.line)).collect();
         assert_eq!(found, [("custmer_id", Some("customer_id"), 1), ("o.amout", Some("o.amount"), 2)]);
+    }
+
+    /// Found by the fuzzing harness (issue 13, tests/it/fuzz.rs): a backtick qualifier holding
+    /// a dot overflowed the stack, the struct-field fallback resolving the same name forever.
+    #[test]
+    fn a_dotted_backtick_qualifier_resolves_without_recursing_forever() {
+        let l = lineage("SELECT `x.y`.z FROM raw.orders", Dialect::Bigquery);
+        let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
+        assert_eq!(written, ["x.y.z"]);
+        let l = lineage("SELECT `raw.orders`.amount AS a, `raw.orders`.nope FROM `raw.orders`", Dialect::Bigquery);
+        assert_eq!(reads(&l, "a"), ["raw.orders.amount"]);
+        let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
+        assert_eq!(written, ["raw.orders.nope"]);
     }
 }
