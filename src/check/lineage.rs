@@ -194,7 +194,7 @@ pub fn check_model(
             }
         }
         column_reads(&mut ctx, q, &sc, &classes);
-        joins(&mut ctx, q, &key_of, &sc);
+        joins(&mut ctx, q, &key_of, &sc, (catalog, spec.dialect));
         filters(&mut ctx, spec, q, &keys);
         grouping(&mut ctx, q, &sc, classes, spec, catalog);
     }
@@ -557,7 +557,58 @@ fn expected_joins(q: &ModelQuery) -> Vec<ExpectedJoin> {
         .collect()
 }
 
-fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc: &dyn Fn(&QCol) -> SourceColumn) {
+/// True when every row of the join's left side finds a match, so INNER and LEFT keep the same
+/// rows: the join equates exactly a declared foreign key's columns (NOT NULL, on no
+/// null-extended side) with the columns it references, and the spec filters the joined table
+/// before the join nowhere.
+fn every_row_matches(
+    model: &Model,
+    q: &ModelQuery,
+    join: &ExpectedJoin,
+    key_of: &dyn Fn(usize) -> String,
+    (catalog, dialect): (&Catalog, crate::sql::dialect::Dialect),
+) -> bool {
+    let (left, right) = (&q.relations[join.left], &q.relations[join.right]);
+    if q.outer_nullable.contains(&join.left) || !join.loose.is_empty() {
+        return false;
+    }
+    // The condition is the equalities and nothing else (`AND b.kind = 'x'` drops matches).
+    let condition = model
+        .joins
+        .iter()
+        .find(|j| q.index(j.right_table.trim()) == Some(join.right))
+        .and_then(|j| parse_expression(&j.condition, dialect).ok());
+    if condition.is_none_or(|c| spec_conjuncts(&c).len() != join.equalities.len()) {
+        return false;
+    }
+    let filtered = model.filters.iter().any(|f| {
+        f.predicate.as_deref().is_some_and(|p| !p.trim().is_empty())
+            && f.applies_to.as_deref().is_some_and(|t| q.index(t.trim()) == Some(join.right))
+    });
+    if filtered {
+        return false;
+    }
+    let Some(table) = catalog.get(&key_of(join.left)) else { return false };
+    let right_key = key_of(join.right);
+    table.table.foreign_keys.iter().any(|fk| {
+        if !fk.references.trim().eq_ignore_ascii_case(&right_key) || fk.columns.len() != join.equalities.len() {
+            return false;
+        }
+        fk.columns.iter().zip(&fk.referenced_columns).all(|(c, r)| {
+            let (c, r) = ((join.left, c.to_ascii_lowercase()), (join.right, r.to_ascii_lowercase()));
+            let equated = join.equalities.iter().any(|(a, b)| (a == &c && b == &r) || (a == &r && b == &c));
+            equated && left.column(&c.1).is_some_and(|col| !col.nullable) && right.column(&r.1).is_some()
+        })
+    })
+}
+
+fn joins(
+    ctx: &mut Ctx<'_>,
+    q: &ModelQuery,
+    key_of: &dyn Fn(usize) -> String,
+    sc: &dyn Fn(&QCol) -> SourceColumn,
+    (catalog, dialect): (&Catalog, crate::sql::dialect::Dialect),
+) {
     let lineage = ctx.lineage;
     for join in expected_joins(q) {
         let (left, right) = (key_of(join.left), key_of(join.right));
@@ -577,7 +628,9 @@ fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc
         });
         let Some((edge, kind)) = found else { continue };
         let wanted = code_join_type(join.kind);
-        if kind != wanted {
+        let same_rows = matches!((kind, wanted), (JoinType::Inner, JoinType::Left) | (JoinType::Left, JoinType::Inner))
+            && every_row_matches(ctx.model, q, &join, key_of, (catalog, dialect));
+        if kind != wanted && !same_rows {
             let message = format!(
                 "`{right}` is joined with {} JOIN; the spec joins it with {} JOIN",
                 kind.keyword(),
@@ -993,5 +1046,84 @@ mod tests {
             .replace(" AND a.country IS NOT NULL", " AND a.country IS NOT NULL AND (a.city IS NULL OR a.city <> '')");
         assert_eq!(check_edited("stg_customers", &code_both, CodeKind::Sqlx, &both), []);
         assert_eq!(check_edited("stg_customers", CUSTOMERS, CodeKind::Sqlx, &both), [("CODE010", 7)]);
+    }
+
+    /// The static check's findings (code, line) for a small project written in a temp folder:
+    /// `ddl` as its sources, `spec_models` its models, `code` the DuckDB SQL of model `m`.
+    fn check_small(name: &str, ddl: &str, spec_models: &str, code: &str) -> Vec<(&'static str, usize)> {
+        let dir = std::env::temp_dir().join(format!("specproof-lineage-small-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sources")).expect("temp dir");
+        std::fs::create_dir_all(dir.join("models")).expect("temp dir");
+        let spec = format!(
+            r#"{{"schema": {{"raw_schema": "raw", "staging_schema": "staging", "final_schema": "analytics"}}, "models": {spec_models}}}"#
+        );
+        std::fs::write(dir.join("spec.json"), spec).expect("spec writes");
+        std::fs::write(dir.join("sources/src.sql"), ddl).expect("ddl writes");
+        std::fs::write(dir.join("models/m.sql"), code).expect("code writes");
+        let overrides = crate::project::layout::Overrides {
+            dialect: Some(crate::sql::dialect::Dialect::Duckdb),
+            ..Default::default()
+        };
+        let project = crate::project::layout::load_project(&dir, &overrides).expect("project loads");
+        let found = check_project(&project)
+            .findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.location.as_ref().map_or(0, |l| l.line)))
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        found
+    }
+
+    const ORDERS_DDL: &str = "CREATE TABLE raw.orders (order_id BIGINT NOT NULL, account_id BIGINT NOT NULL, currency VARCHAR, PRIMARY KEY (order_id), FOREIGN KEY (account_id) REFERENCES raw.accounts (account_id));\nCREATE TABLE raw.accounts (account_id BIGINT NOT NULL, region VARCHAR, PRIMARY KEY (account_id));\nCREATE TABLE raw.rates (code VARCHAR NOT NULL, rate DECIMAL(38, 9), PRIMARY KEY (code));";
+
+    fn orders_model(join: &str) -> String {
+        format!(
+            r#"[{{"name": "m", "layer": "staging", "sources": ["raw.orders", "raw.accounts"],
+              "column_mapping": [
+                {{"target_column": "order_id", "type": "INT64", "from_table": "orders", "from_column": "order_id"}},
+                {{"target_column": "region", "type": "STRING", "from_table": "accounts", "from_column": "region"}}],
+              "joins": [{join}], "constraints": {{"primary_key": "order_id"}}}}]"#
+        )
+    }
+
+    #[test]
+    fn inner_for_left_over_a_not_null_foreign_key_keeps_the_same_rows() {
+        let left = r#"{"left_table": "orders", "right_table": "accounts", "type": "LEFT", "condition": "orders.account_id = accounts.account_id"}"#;
+        let inner_code =
+            "SELECT o.order_id, a.region\nFROM raw.orders o\nJOIN raw.accounts a ON a.account_id = o.account_id\n";
+        assert_eq!(check_small("fk-inner", ORDERS_DDL, &orders_model(left), inner_code), []);
+        // Another condition on the joined table can drop a match: no longer the same rows.
+        let filtered = left.replace(
+            "orders.account_id = accounts.account_id",
+            "orders.account_id = accounts.account_id AND accounts.region = 'EU'",
+        );
+        let inner_filtered = inner_code.replace("= o.account_id", "= o.account_id AND a.region = 'EU'");
+        assert_eq!(check_small("fk-filtered", ORDERS_DDL, &orders_model(&filtered), &inner_filtered), [("CODE008", 3)]);
+        // Without the foreign key, INNER can drop an order.
+        let no_fk = ORDERS_DDL.replace(", FOREIGN KEY (account_id) REFERENCES raw.accounts (account_id)", "");
+        assert_eq!(check_small("no-fk", &no_fk, &orders_model(left), inner_code), [("CODE008", 3)]);
+    }
+
+    #[test]
+    fn a_plain_equality_where_the_spec_wrote_an_expression_is_no_proof() {
+        let ddl = ORDERS_DDL.replace(
+            "CREATE TABLE raw.rates (code VARCHAR NOT NULL, rate DECIMAL(38, 9), PRIMARY KEY (code));",
+            "CREATE TABLE raw.rates (code VARCHAR NOT NULL, account_id BIGINT NOT NULL, rate DECIMAL(38, 9), PRIMARY KEY (code, account_id));",
+        );
+        let model = r#"[{"name": "m", "layer": "staging", "sources": ["raw.orders", "raw.rates"],
+              "column_mapping": [
+                {"target_column": "order_id", "type": "INT64", "from_table": "orders", "from_column": "order_id"},
+                {"target_column": "rate", "type": "NUMERIC", "from_table": "rates", "from_column": "rate"}],
+              "joins": [{"left_table": "orders", "right_table": "rates", "type": "LEFT", "condition": "orders.account_id = rates.account_id AND UPPER(TRIM(orders.currency)) = rates.code"}],
+              "constraints": {"primary_key": "order_id"}}]"#;
+        let code = |on: &str| format!("SELECT o.order_id, r.rate\nFROM raw.orders o\nLEFT JOIN raw.rates r ON {on}\n");
+        // `o.currency = r.code` is the spec's form where currencies are already trimmed upper case.
+        assert_eq!(check_small("loose", &ddl, model, &code("o.account_id = r.account_id AND o.currency = r.code")), []);
+        let exact = code("r.account_id = o.account_id AND r.code = UPPER(TRIM(o.currency))");
+        assert_eq!(check_small("exact", &ddl, model, &exact), []);
+        // A plain pair on other columns is still a proven difference.
+        let wrong = code("o.order_id = r.account_id AND o.currency = r.code");
+        assert_eq!(check_small("wrong", &ddl, model, &wrong), [("CODE009", 3)]);
     }
 }

@@ -74,12 +74,11 @@ impl From<RunError> for crate::error::Error {
 /// decimals and 29 integer digits, so on BigQuery SQL such a failure is the translation's
 /// narrower type, not the SQL's own meaning.
 pub fn is_decimal_overflow(message: &str) -> bool {
-    let message = message.trim_start();
-    let Some(body) =
-        message.strip_prefix("Out of Range Error: ").or_else(|| message.strip_prefix("Conversion Error: "))
-    else {
-        return false;
-    };
+    // The error may be quoted inside a finding's message (`running `m` failed: …`).
+    let body = ["Out of Range Error: ", "Conversion Error: "]
+        .iter()
+        .find_map(|head| message.find(head).map(|at| &message[at + head.len()..]));
+    let Some(body) = body else { return false };
     if ["multiplication", "addition", "subtraction"]
         .iter()
         .any(|op| body.starts_with(&format!("Overflow in {op} of DECIMAL")))
@@ -220,6 +219,9 @@ mod tests {
         use super::is_decimal_overflow;
         assert!(is_decimal_overflow("Out of Range Error: Overflow in multiplication of DECIMAL(38) (1 * 2). You might want to add an explicit cast"));
         assert!(is_decimal_overflow("Out of Range Error: Overflow in addition of DECIMAL(38) (1 + 2);"));
+        assert!(is_decimal_overflow(
+            "running `m` failed: Out of Range Error: Overflow in multiplication of DECIMAL(38) (1 * 2)"
+        ));
         assert!(is_decimal_overflow(
             "Conversion Error: Could not cast value 100000000000000000000.000000 to DECIMAL(38,18)"
         ));

@@ -96,7 +96,7 @@ fn column_reason(q: &ModelQuery, (r, c): &QCol) -> Option<String> {
             "`{}.{}` is null where the outer join finds no `{}` row",
             relation.alias, declared.name, relation.alias
         ))
-    } else if declared.nullable {
+    } else if declared.nullable && !inner_join_rejects_null(q, &(*r, c.to_ascii_lowercase())) {
         let whose = if relation.model.is_some() { "its model allows nulls" } else { "its source declares no NOT NULL" };
         Some(format!("`{}.{}` can be null ({whose})", relation.alias, declared.name))
     } else {
@@ -104,9 +104,31 @@ fn column_reason(q: &ModelQuery, (r, c): &QCol) -> Option<String> {
     }
 }
 
+/// An INNER join's `a = b` keeps no row where either side is null: on its output rows, a column
+/// it equates (to a column, an expression or a literal) is never null.
+fn inner_join_rejects_null(q: &ModelQuery, column: &QCol) -> bool {
+    q.joins.iter().filter(|j| j.kind == crate::spec::resolve::query::JoinKind::Inner).any(|j| {
+        j.equalities.iter().any(|(a, b)| a == column || b == column)
+            || j.constants.contains(column)
+            || j.derived.iter().any(|(_, c)| c == column)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::spec::lint::test_support::{codes, column, lint_models, mapping};
+
+    #[test]
+    fn an_inner_join_equality_rejects_nulls() {
+        // zoo payroll log FA-2: the INNER JOIN's `a.x = b.x` keeps no row with a null a.x.
+        let c = column("country", "addresses", "country", None, r#", "nullable": false"#);
+        let key = column("customer_id", "customers", "customer_id", None, "");
+        let inner = r#"[{"left_table": "customers", "right_table": "addresses", "type": "INNER", "condition": "customers.customer_id = addresses.customer_id AND UPPER(customers.status) = addresses.country"}]"#;
+        assert_eq!(one(&[key.clone(), c.clone()], r#"["raw.customers", "raw.addresses"]"#, inner), Vec::<&str>::new());
+        // A LEFT join keeps its right side's nulls.
+        let left = inner.replace("INNER", "LEFT");
+        assert_eq!(one(&[key, c], r#"["raw.customers", "raw.addresses"]"#, &left), ["SPEC014"]);
+    }
 
     fn one(columns: &[String], sources: &str, joins: &str) -> Vec<&'static str> {
         let model = mapping("m", sources, &format!("[{}]", columns.join(",")), joins, "{}");
