@@ -359,7 +359,6 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
             inner.union(&sc(a), &sc(b));
         }
     }
-    let _ = join_classes;
     // Columns that are certainly not null on every row the model reads: declared NOT NULL and
     // on no outer join's null-extended side.
     let not_null =
@@ -367,6 +366,13 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
     let not_null_source = |c: &SourceColumn| {
         (0..q.relations.len()).any(|i| sc(&(i, c.column.clone())) == *c && not_null(&(i, c.column.clone())))
     };
+    // Columns the spec's joins or the code's equate.
+    let mut merged = join_classes.clone();
+    for edge in &lineage.joins {
+        for (a, b) in &edge.equalities {
+            merged.union(a, b);
+        }
+    }
     for spec_out in &q.outputs {
         let Some(out) = lineage.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&spec_out.name)) else {
             continue;
@@ -387,10 +393,16 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
             inner.canon(&essential).difference(&inner.canon(&out.reads)).cloned().collect();
         // A NOT NULL column the code reads and the spec does not may be read where its value
         // cannot matter (`COUNT(key)`, `key IS NOT NULL`): no proof of a difference.
+        // Nor is a column a join equates with one the spec reads: a USING column of a LEFT
+        // join reads both sides, and is the left one's value wherever that is set.
+        let joined_to_expected = |c: &SourceColumn| {
+            let root = merged.find(c);
+            expected.iter().any(|e| merged.find(e) == root)
+        };
         let extra: BTreeSet<SourceColumn> = inner
             .canon(&out.reads)
             .difference(&inner.canon(&expected))
-            .filter(|c| !inner.members(c).iter().any(|m| not_null_source(m)))
+            .filter(|c| !inner.members(c).iter().any(|m| not_null_source(m) || joined_to_expected(m)))
             .cloned()
             .collect();
         if missing.is_empty() && extra.is_empty() {
@@ -476,6 +488,9 @@ fn essential_reads(
                     ("COUNT", Some((false, args))) if args.len() == 1 && never_null(args[0]) && f.filter.is_none() => {
                         Some(constant())
                     }
+                    // `COUNT(DISTINCT k)` can be counted as rows after grouping by `k` upstream
+                    // (a pre-aggregation CTE): the code need not read `k` in the output.
+                    ("COUNT", Some((true, args))) if args.len() == 1 && f.filter.is_none() => Some(constant()),
                     ("COALESCE" | "IFNULL" | "NVL", Some((_, args))) if args.first().is_some_and(|a| never_null(a)) => {
                         args.first().map(|a| (*a).clone())
                     }
@@ -823,7 +838,8 @@ fn grouping(
         }
         return;
     };
-    let levels: Vec<_> = lineage.groups.iter().filter(|g| !g.opaque).collect();
+    // Levels in the order the trace meets them: a CTE's before the query that reads it.
+    let levels: Vec<(usize, _)> = lineage.groups.iter().enumerate().filter(|(_, g)| !g.opaque).collect();
     if lineage.groups.is_empty() {
         let at = lineage.output_pos.unwrap_or_default();
         ctx.report(Code::GroupByDiffers, at, "the code does not group; the spec aggregates".into());
@@ -844,7 +860,7 @@ fn grouping(
     } else {
         grouped.iter().map(sc).collect()
     };
-    for level in levels {
+    for (at, level) in levels {
         let mut classes = classes.clone();
         for (a, b) in &level.equalities {
             classes.union(a, b);
@@ -867,6 +883,12 @@ fn grouping(
         let extra: Vec<_> =
             actual.difference(&expected).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
         if missing.is_empty() && extra.is_empty() {
+            continue;
+        }
+        // Keys added at one of several grouping levels are a finer pre-aggregation that a
+        // level above groups again (sums of sums, counts of groups): no proof of a difference.
+        let regrouped = lineage.groups[at + 1..].iter().any(|above| level.tables.is_subset(&above.tables));
+        if missing.is_empty() && regrouped {
             continue;
         }
         let show = |v: &[&SourceColumn]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
@@ -1125,5 +1147,25 @@ mod tests {
         // A plain pair on other columns is still a proven difference.
         let wrong = code("o.order_id = r.account_id AND o.currency = r.code");
         assert_eq!(check_small("wrong", &ddl, model, &wrong), [("CODE009", 3)]);
+    }
+
+    #[test]
+    fn a_using_column_and_a_finer_pre_aggregation_are_no_proof() {
+        // zoo payroll FA-6: the USING column of a LEFT join reads both sides.
+        let using = "WITH o AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount_usd) AS total_spent_usd,\n  AVG(amount_usd) AS aov_usd, SUM(refund_usd) AS total_refund_usd, MIN(order_ts) AS first_order_ts,\n  MAX(order_ts) AS last_order_ts FROM temp.stg_orders GROUP BY customer_id),\nt AS (SELECT customer_id, SUM(open_tickets) AS open_tickets, SUM(closed_tickets) AS closed_tickets\n  FROM temp.stg_support_pivot GROUP BY customer_id)\nSELECT customer_id, order_count, total_spent_usd, aov_usd, total_refund_usd, first_order_ts, last_order_ts, t.open_tickets, t.closed_tickets\nFROM o LEFT JOIN t USING (customer_id)\n";
+        assert_eq!(check("fact_customer_orders", using, CodeKind::Sql), []);
+        // zoo payroll FA-5: per-order groups, grouped again per customer above.
+        let finer = FACT.replace(
+            "WITH o AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount_usd) AS total_spent_usd,\n  AVG(amount_usd) AS aov_usd, SUM(refund_usd) AS total_refund_usd, MIN(order_ts) AS first_order_ts,\n  MAX(order_ts) AS last_order_ts FROM temp.stg_orders GROUP BY customer_id),",
+            "WITH po AS (SELECT customer_id, order_id, SUM(amount_usd) AS amount, SUM(refund_usd) AS refund, MIN(order_ts) AS ts\n  FROM temp.stg_orders GROUP BY customer_id, order_id),\no AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount) AS total_spent_usd, AVG(amount) AS aov_usd,\n  SUM(refund) AS total_refund_usd, MIN(ts) AS first_order_ts, MAX(ts) AS last_order_ts FROM po GROUP BY customer_id),",
+        );
+        assert_ne!(finer, FACT);
+        assert_eq!(check("fact_customer_orders", &finer, CodeKind::Sql), []);
+        // The same finer grouping with nothing above it is the wrong grain.
+        let wrong = FACT.replace(
+            "FROM temp.stg_orders GROUP BY customer_id",
+            "FROM temp.stg_orders GROUP BY customer_id, order_id",
+        );
+        assert_eq!(check("fact_customer_orders", &wrong, CodeKind::Sql), [("CODE012", 3)]);
     }
 }
