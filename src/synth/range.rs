@@ -23,7 +23,7 @@ use crate::spec::resolve::query::{ModelQuery, FROM_IDENT};
 use crate::sql::expr::{column_refs, ColumnRef};
 use crate::sql::parse::parse_expression;
 use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator, Value,
+    BinaryOperator, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, UnaryOperator, Value,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -178,13 +178,9 @@ impl Walker<'_> {
                     _ => Mag::default(),
                 }
             }
-            Expr::Cast { kind, expr: inner, data_type, .. } => {
+            Expr::Cast { expr: inner, data_type, .. } => {
                 let m = rec(inner, limit);
-                cast(
-                    m,
-                    data_type,
-                    matches!(kind, CastKind::Cast | CastKind::DoubleColon | CastKind::SafeCast | CastKind::TryCast),
-                )
+                cast(m, data_type)
             }
             Expr::Case { operand, conditions, else_result, .. } => {
                 if let Some(o) = operand {
@@ -362,7 +358,8 @@ fn divide(mut a: Mag, b: &Mag) -> Mag {
     a
 }
 
-fn cast(mut m: Mag, to: &DataType, _checked: bool) -> Mag {
+/// A cast sets the type the value computes in from then on: a NUMERIC restarts DuckDB's scale.
+fn cast(mut m: Mag, to: &DataType) -> Mag {
     let name = to.to_string().to_ascii_uppercase();
     if name.starts_with("NUMERIC") || name.starts_with("DECIMAL") || name.starts_with("BIGNUMERIC") {
         m.decimals = u32::from(m.degree > 0);

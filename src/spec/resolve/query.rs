@@ -137,6 +137,10 @@ pub struct ModelQuery {
     /// True when something did not resolve, so the key and null rules would reason on a
     /// partial picture and stay silent.
     pub incomplete: bool,
+    /// Columns a filter rejects NULL in (`x > 0`, `x IS NOT NULL` as a conjunct), with whether
+    /// the filter applies after the joins (then no output row holds a NULL there, outer joins
+    /// or not) or before (then the table's own rows hold none).
+    pub filtered_not_null: Vec<(QCol, bool)>,
 }
 
 impl ModelQuery {
@@ -514,7 +518,52 @@ fn resolve_filters(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
         if let Some(expr) = lint.parse_expr(name, &predicate_path, predicate) {
             let refs = column_refs(&expr);
             resolve_refs(lint, q, name, &predicate_path, &refs, &scope, None, &context);
+            let relations: Vec<&Relation> = scope.iter().map(|&i| &q.relations[i]).collect();
+            for column in null_rejected(&expr) {
+                let refs = column_refs(column);
+                let [r] = refs.as_slice() else { continue };
+                if let RefResolution::Found { index, column } = resolve_ref(&relations, r) {
+                    q.filtered_not_null.push(((scope[index], column.to_ascii_lowercase()), post_join));
+                }
+            }
         }
+    }
+}
+
+/// The bare columns a predicate is never true for when they are NULL: the column operands of a
+/// comparison, LIKE, IN, BETWEEN or IS NOT NULL among its top-level AND conjuncts.
+fn null_rejected(expr: &Expr) -> Vec<&Expr> {
+    let bare = |e: &Expr| matches!(strip_nested(e), Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    match expr {
+        Expr::Nested(inner) => null_rejected(inner),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut all = null_rejected(left);
+            all.extend(null_rejected(right));
+            all
+        }
+        Expr::BinaryOp { left, op, right }
+            if matches!(
+                op,
+                BinaryOperator::Eq
+                    | BinaryOperator::NotEq
+                    | BinaryOperator::Lt
+                    | BinaryOperator::LtEq
+                    | BinaryOperator::Gt
+                    | BinaryOperator::GtEq
+            ) =>
+        {
+            [left, right].into_iter().map(|e| strip_nested(e)).filter(|e| bare(e)).collect()
+        }
+        Expr::IsNotNull(e)
+        | Expr::Between { expr: e, .. }
+        | Expr::InList { expr: e, .. }
+        | Expr::Like { expr: e, .. }
+        | Expr::ILike { expr: e, .. }
+            if bare(e) =>
+        {
+            vec![strip_nested(e)]
+        }
+        _ => Vec::new(),
     }
 }
 
