@@ -541,19 +541,17 @@ fn null_rejected(expr: &Expr) -> Vec<&Expr> {
             all.extend(null_rejected(right));
             all
         }
-        Expr::BinaryOp { left, op, right }
-            if matches!(
-                op,
+        Expr::BinaryOp {
+            left,
+            op:
                 BinaryOperator::Eq
-                    | BinaryOperator::NotEq
-                    | BinaryOperator::Lt
-                    | BinaryOperator::LtEq
-                    | BinaryOperator::Gt
-                    | BinaryOperator::GtEq
-            ) =>
-        {
-            [left, right].into_iter().map(|e| strip_nested(e)).filter(|e| bare(e)).collect()
-        }
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq,
+            right,
+        } => [left, right].into_iter().map(|e| strip_nested(e)).filter(|e| bare(e)).collect(),
         Expr::IsNotNull(e)
         | Expr::Between { expr: e, .. }
         | Expr::InList { expr: e, .. }
