@@ -27,6 +27,9 @@ pub enum Subject {
     Code,
     /// A shipped test.
     Test,
+    /// specproof itself: the translation to DuckDB cannot hold what the source dialect does,
+    /// so the model was not checked on that data. Neither the code nor the spec is at fault.
+    Tool,
 }
 
 impl Severity {
@@ -40,12 +43,13 @@ impl Severity {
 }
 
 impl Subject {
-    /// `spec`, `code` or `test`.
+    /// `spec`, `code`, `test` or `tool`.
     pub fn as_str(self) -> &'static str {
         match self {
             Subject::Spec => "spec",
             Subject::Code => "code",
             Subject::Test => "test",
+            Subject::Tool => "tool",
         }
     }
 }
@@ -224,6 +228,8 @@ codes! {
         "The spec's reference result for a model could not be built or failed on data its sources allow: a spec expression errors at run time (a cast of a value the source allows, a NUMERIC product past DuckDB's DECIMAL range) or has no translation for DuckDB. The model's output is then not compared, and this finding says so instead of passing it.\n\nWhy: a model with no reference is unchecked; the cause is the spec's expression (or a limit of the translation), never the code.\n\nExample: `CAST({from} AS INT64)` in the spec on a STRING source column that may hold `'n/a'`.";
     CouldNotCompare = "DIF003", "could-not-compare", Error, Code,
         "A model's output and its reference result were both there but could not be compared: the comparison ran out of memory or time, or the model's table lacks a column the spec gives it (and no static finding said so).\n\nWhy: a comparison that did not happen proves nothing; a gate that took it for agreement would pass code nobody checked. It is an error so that CI fails closed; rerun with fewer `--rows` or a larger memory limit when it is a matter of resources.\n\nExample: a model whose rows hold megabyte-wide strings, compared under a small memory limit.";
+    TranslationLimit = "DIF004", "translation-limit", Error, Tool,
+        "A model (or its reference result) failed in DuckDB on a value the source dialect holds: a NUMERIC product past DuckDB's DECIMAL(38,18) range (1e20; BigQuery's NUMERIC holds 29 integer digits), or a product of three NUMERIC factors past DECIMAL(38,27). The translation maps the type to a narrower one; the model is not checked on this data, and nothing is blamed on the code. A run error of the code where the spec's own reference fails on the same data is likewise not the code's: it is reported as DIF002.\n\nWhy: a failure of the tool's translation is no evidence against the code; reporting it as a code failure would be a false alarm, and passing silently would call an unchecked model checked.\n\nExample: `SUM(quantity * unit_price) * rate` on BigQuery NUMERIC columns whose sum of products passes 1e20.";
     ShippedTestFailed = "TST001", "shipped-test-failed", Error, Test,
         "A shipped test in `tests/*.sql` failed: an `ASSERT` whose condition is false or NULL, or a singular test (a query) that returned rows. The finding shows the test's message and the first failing rows.\n\nWhy: the project's own tests say the code is wrong on this input (or the test expects what the spec does not say: read both).\n\nExample: `ASSERT (SELECT COUNT(*) FROM temp.stg_customers WHERE email IS NULL) = 0 AS 'every customer has an email'` on data where an email is null.";
     ShippedTestNotRun = "TST002", "shipped-test-not-run", Error, Test,

@@ -22,6 +22,7 @@ use crate::sql::parse::parse_expression;
 use crate::sql::parse::parse_statements;
 use crate::suggest::did_you_mean;
 use rayon::prelude::*;
+use sqlparser::ast::Expr;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The outcome of the static check over a project.
@@ -193,7 +194,7 @@ pub fn check_model(
             }
         }
         column_reads(&mut ctx, q, &sc, &classes);
-        joins(&mut ctx, q, &key_of, &sc);
+        joins(&mut ctx, q, &key_of, &sc, (catalog, spec.dialect));
         filters(&mut ctx, spec, q, &keys);
         grouping(&mut ctx, q, &sc, classes, spec, catalog);
     }
@@ -358,7 +359,20 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
             inner.union(&sc(a), &sc(b));
         }
     }
-    let _ = join_classes;
+    // Columns that are certainly not null on every row the model reads: declared NOT NULL and
+    // on no outer join's null-extended side.
+    let not_null =
+        |(i, c): &QCol| !q.outer_nullable.contains(i) && q.relations[*i].column(c).is_some_and(|col| !col.nullable);
+    let not_null_source = |c: &SourceColumn| {
+        (0..q.relations.len()).any(|i| sc(&(i, c.column.clone())) == *c && not_null(&(i, c.column.clone())))
+    };
+    // Columns the spec's joins or the code's equate.
+    let mut merged = join_classes.clone();
+    for edge in &lineage.joins {
+        for (a, b) in &edge.equalities {
+            merged.union(a, b);
+        }
+    }
     for spec_out in &q.outputs {
         let Some(out) = lineage.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&spec_out.name)) else {
             continue;
@@ -369,6 +383,29 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
             continue;
         }
         if inner.canon(&expected) == inner.canon(&out.reads) {
+            continue;
+        }
+        // The reads whose value can change the result: `COUNT(key)` over a NOT NULL key is
+        // `COUNT(*)`, so `AVG(x)` may well be the spec's `SAFE_DIVIDE(SUM(x), COUNT(key))`.
+        let essential: BTreeSet<SourceColumn> =
+            essential_reads(q, spec_out, &not_null).map_or_else(|| expected.clone(), |e| e.iter().map(sc).collect());
+        let missing: BTreeSet<SourceColumn> =
+            inner.canon(&essential).difference(&inner.canon(&out.reads)).cloned().collect();
+        // A NOT NULL column the code reads and the spec does not may be read where its value
+        // cannot matter (`COUNT(key)`, `key IS NOT NULL`): no proof of a difference.
+        // Nor is a column a join equates with one the spec reads: a USING column of a LEFT
+        // join reads both sides, and is the left one's value wherever that is set.
+        let joined_to_expected = |c: &SourceColumn| {
+            let root = merged.find(c);
+            expected.iter().any(|e| merged.find(e) == root)
+        };
+        let extra: BTreeSet<SourceColumn> = inner
+            .canon(&out.reads)
+            .difference(&inner.canon(&expected))
+            .filter(|c| !inner.members(c).iter().any(|m| not_null_source(m) || joined_to_expected(m)))
+            .cloned()
+            .collect();
+        if missing.is_empty() && extra.is_empty() {
             continue;
         }
         let show = |set: &BTreeSet<SourceColumn>| {
@@ -387,8 +424,6 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
             );
             ctx.report(Code::WrongSourceColumn, out.pos, message);
         } else {
-            let missing: BTreeSet<_> = expected.difference(&out.reads).cloned().collect();
-            let extra: BTreeSet<_> = out.reads.difference(&expected).cloned().collect();
             let mut parts = Vec::new();
             if !missing.is_empty() {
                 parts.push(format!("does not read {}", show(&missing)));
@@ -403,12 +438,98 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
     }
 }
 
+/// The columns of a spec output's expression whose value can change its result, given what the
+/// sources declare NOT NULL: `COUNT(c)` counts rows, `c IS NULL` is constant, and
+/// `COALESCE(c, …)` / `IFNULL(c, …)` is `c`, when `c` is never null. `None` when the expression
+/// cannot be read that way (no expression, or a reference that does not resolve).
+fn essential_reads(
+    q: &ModelQuery,
+    out: &crate::spec::resolve::query::OutputColumn,
+    not_null: &dyn Fn(&QCol) -> bool,
+) -> Option<BTreeSet<QCol>> {
+    use crate::spec::resolve::context::{resolve_ref, RefResolution};
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments, Value};
+    let mut expr = out.expr.clone()?;
+    let relations: Vec<&crate::spec::resolve::context::Relation> = q.relations.iter().collect();
+    let resolve = |e: &Expr| -> Option<QCol> {
+        let refs = column_refs(e);
+        let [r] = refs.as_slice() else { return None };
+        if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+            return None;
+        }
+        if r.qualifier.is_none() && r.column == crate::spec::resolve::query::FROM_IDENT {
+            return out.from.clone();
+        }
+        match resolve_ref(&relations, r) {
+            RefResolution::Found { index, column } => Some((index, column.to_ascii_lowercase())),
+            _ => None,
+        }
+    };
+    let never_null = |e: &Expr| resolve(e).is_some_and(|c| not_null(&c));
+    let constant = || Expr::value(Value::Number("0".into(), false));
+    let _ = sqlparser::ast::visit_expressions_mut(&mut expr, |e| {
+        let replacement = match &*e {
+            Expr::IsNull(inner) | Expr::IsNotNull(inner) if never_null(inner) => Some(constant()),
+            Expr::Function(f) => {
+                let name = f.name.to_string().to_ascii_uppercase();
+                let args: Option<(bool, Vec<&Expr>)> = match &f.args {
+                    FunctionArguments::List(list) => list
+                        .args
+                        .iter()
+                        .map(|a| match a {
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<&Expr>>>()
+                        .map(|args| (list.duplicate_treatment.is_some(), args)),
+                    _ => None,
+                };
+                match (name.as_str(), args) {
+                    ("COUNT", Some((false, args))) if args.len() == 1 && never_null(args[0]) && f.filter.is_none() => {
+                        Some(constant())
+                    }
+                    // `COUNT(DISTINCT k)` can be counted as rows after grouping by `k` upstream
+                    // (a pre-aggregation CTE): the code need not read `k` in the output.
+                    ("COUNT", Some((true, args))) if args.len() == 1 && f.filter.is_none() => Some(constant()),
+                    ("COALESCE" | "IFNULL" | "NVL", Some((_, args))) if args.first().is_some_and(|a| never_null(a)) => {
+                        args.first().map(|a| (*a).clone())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(replacement) = replacement {
+            *e = replacement;
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    let mut reads = BTreeSet::new();
+    for r in column_refs(&expr) {
+        if r.qualifier.is_none() && r.column == crate::spec::resolve::query::FROM_IDENT {
+            reads.insert(out.from.clone()?);
+            continue;
+        }
+        match resolve_ref(&relations, &r) {
+            RefResolution::Found { index, column } => {
+                reads.insert((index, column.to_ascii_lowercase()));
+            }
+            _ => return None,
+        }
+    }
+    Some(reads)
+}
+
 /// A join the spec's meaning implies, between relations of the model.
 struct ExpectedJoin {
     left: usize,
     right: usize,
     kind: JoinKind,
     equalities: Vec<(QCol, QCol)>,
+    /// Columns the spec's condition equates to an expression (`UPPER(a.code) = b.code`): code
+    /// that writes a plain equality there may mean the same (the expression can be a no-op on
+    /// the data), so a column pair on them is no proof of a difference.
+    loose: Vec<QCol>,
 }
 
 fn code_join_type(kind: JoinKind) -> JoinType {
@@ -428,7 +549,13 @@ fn expected_joins(q: &ModelQuery) -> Vec<ExpectedJoin> {
         return q
             .joins
             .iter()
-            .map(|j| ExpectedJoin { left: j.left, right: j.right, kind: j.kind, equalities: j.equalities.clone() })
+            .map(|j| ExpectedJoin {
+                left: j.left,
+                right: j.right,
+                kind: j.kind,
+                equalities: j.equalities.clone(),
+                loose: j.derived.iter().map(|(_, c)| c.clone()).collect(),
+            })
             .collect();
     }
     let Some(grouped) = &q.grouped else { return Vec::new() };
@@ -440,12 +567,63 @@ fn expected_joins(q: &ModelQuery) -> Vec<ExpectedJoin> {
                 .filter(|(_, c)| q.relations[other].column(c).is_some())
                 .map(|(_, c)| ((driving, c.clone()), (other, c.clone())))
                 .collect();
-            ExpectedJoin { left: driving, right: other, kind: JoinKind::Left, equalities: pairs }
+            ExpectedJoin { left: driving, right: other, kind: JoinKind::Left, equalities: pairs, loose: Vec::new() }
         })
         .collect()
 }
 
-fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc: &dyn Fn(&QCol) -> SourceColumn) {
+/// True when every row of the join's left side finds a match, so INNER and LEFT keep the same
+/// rows: the join equates exactly a declared foreign key's columns (NOT NULL, on no
+/// null-extended side) with the columns it references, and the spec filters the joined table
+/// before the join nowhere.
+fn every_row_matches(
+    model: &Model,
+    q: &ModelQuery,
+    join: &ExpectedJoin,
+    key_of: &dyn Fn(usize) -> String,
+    (catalog, dialect): (&Catalog, crate::sql::dialect::Dialect),
+) -> bool {
+    let (left, right) = (&q.relations[join.left], &q.relations[join.right]);
+    if q.outer_nullable.contains(&join.left) || !join.loose.is_empty() {
+        return false;
+    }
+    // The condition is the equalities and nothing else (`AND b.kind = 'x'` drops matches).
+    let condition = model
+        .joins
+        .iter()
+        .find(|j| q.index(j.right_table.trim()) == Some(join.right))
+        .and_then(|j| parse_expression(&j.condition, dialect).ok());
+    if condition.is_none_or(|c| spec_conjuncts(&c).len() != join.equalities.len()) {
+        return false;
+    }
+    let filtered = model.filters.iter().any(|f| {
+        f.predicate.as_deref().is_some_and(|p| !p.trim().is_empty())
+            && f.applies_to.as_deref().is_some_and(|t| q.index(t.trim()) == Some(join.right))
+    });
+    if filtered {
+        return false;
+    }
+    let Some(table) = catalog.get(&key_of(join.left)) else { return false };
+    let right_key = key_of(join.right);
+    table.table.foreign_keys.iter().any(|fk| {
+        if !fk.references.trim().eq_ignore_ascii_case(&right_key) || fk.columns.len() != join.equalities.len() {
+            return false;
+        }
+        fk.columns.iter().zip(&fk.referenced_columns).all(|(c, r)| {
+            let (c, r) = ((join.left, c.to_ascii_lowercase()), (join.right, r.to_ascii_lowercase()));
+            let equated = join.equalities.iter().any(|(a, b)| (a == &c && b == &r) || (a == &r && b == &c));
+            equated && left.column(&c.1).is_some_and(|col| !col.nullable) && right.column(&r.1).is_some()
+        })
+    })
+}
+
+fn joins(
+    ctx: &mut Ctx<'_>,
+    q: &ModelQuery,
+    key_of: &dyn Fn(usize) -> String,
+    sc: &dyn Fn(&QCol) -> SourceColumn,
+    (catalog, dialect): (&Catalog, crate::sql::dialect::Dialect),
+) {
     let lineage = ctx.lineage;
     for join in expected_joins(q) {
         let (left, right) = (key_of(join.left), key_of(join.right));
@@ -465,7 +643,9 @@ fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc
         });
         let Some((edge, kind)) = found else { continue };
         let wanted = code_join_type(join.kind);
-        if kind != wanted {
+        let same_rows = matches!((kind, wanted), (JoinType::Inner, JoinType::Left) | (JoinType::Left, JoinType::Inner))
+            && every_row_matches(ctx.model, q, &join, key_of, (catalog, dialect));
+        if kind != wanted && !same_rows {
             let message = format!(
                 "`{right}` is joined with {} JOIN; the spec joins it with {} JOIN",
                 kind.keyword(),
@@ -478,7 +658,13 @@ fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc
         }
         let pair = |a: SourceColumn, b: SourceColumn| if a <= b { (a, b) } else { (b, a) };
         let expected: BTreeSet<_> = join.equalities.iter().map(|(a, b)| pair(sc(a), sc(b))).collect();
-        let actual: BTreeSet<_> = edge.equalities.iter().map(|(a, b)| pair(a.clone(), b.clone())).collect();
+        let loose: BTreeSet<SourceColumn> = join.loose.iter().map(sc).collect();
+        let actual: BTreeSet<_> = edge
+            .equalities
+            .iter()
+            .map(|(a, b)| pair(a.clone(), b.clone()))
+            .filter(|p| expected.contains(p) || !(loose.contains(&p.0) || loose.contains(&p.1)))
+            .collect();
         if !expected.is_empty() && expected != actual {
             let show = |set: &BTreeSet<(SourceColumn, SourceColumn)>| {
                 set.iter().map(|(a, b)| format!("{a} = {b}")).collect::<Vec<_>>().join(" AND ")
@@ -490,6 +676,19 @@ fn joins(ctx: &mut Ctx<'_>, q: &ModelQuery, key_of: &dyn Fn(usize) -> String, sc
             );
             ctx.report(Code::JoinConditionDiffers, edge.condition_pos, message);
         }
+    }
+}
+
+/// Top-level AND conjuncts, through parentheses.
+fn spec_conjuncts(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::BinaryOp { left, op: sqlparser::ast::BinaryOperator::And, right } => {
+            let mut all = spec_conjuncts(left);
+            all.extend(spec_conjuncts(right));
+            all
+        }
+        Expr::Nested(inner) => spec_conjuncts(inner),
+        other => vec![other],
     }
 }
 
@@ -506,25 +705,54 @@ fn spec_filters(
         let Some(predicate) = filter.predicate.as_deref().map(str::trim).filter(|p| !p.is_empty()) else { continue };
         let Ok(expr) = parse_expression(predicate, spec.dialect) else { continue };
         let target = filter.applies_to.as_deref().map(str::trim).and_then(|t| q.index(t));
-        let mut reads = BTreeSet::new();
-        for r in column_refs(&expr) {
-            let relation = match (&r.qualifier, target) {
-                (Some(qualifier), _) => q.index(alias_of(qualifier)),
-                (None, Some(t)) => Some(t),
-                (None, None) => {
-                    let hits: Vec<usize> =
-                        (0..q.relations.len()).filter(|&i| q.relations[i].column(&r.column).is_some()).collect();
-                    (hits.len() == 1).then(|| hits[0])
-                }
-            };
-            let Some(i) = relation else { return Vec::new() };
-            let Some(key) = keys.get(&q.relations[i].alias.to_ascii_lowercase()) else { return Vec::new() };
-            reads.insert(SourceColumn { table: key.clone(), column: r.column.to_ascii_lowercase() });
+        // Each conjunct is a filter of its own, as the code's WHERE is read: `A AND (B OR C)`
+        // is met by code that writes the same conjuncts.
+        let parts = spec_conjuncts(&expr);
+        let whole = parts.len() == 1;
+        for part in parts {
+            let mut reads = BTreeSet::new();
+            for r in column_refs(part) {
+                let relation = match (&r.qualifier, target) {
+                    (Some(qualifier), _) => q.index(alias_of(qualifier)),
+                    (None, Some(t)) => Some(t),
+                    (None, None) => {
+                        let hits: Vec<usize> =
+                            (0..q.relations.len()).filter(|&i| q.relations[i].column(&r.column).is_some()).collect();
+                        (hits.len() == 1).then(|| hits[0])
+                    }
+                };
+                let Some(i) = relation else { return Vec::new() };
+                let Some(key) = keys.get(&q.relations[i].alias.to_ascii_lowercase()) else { return Vec::new() };
+                reads.insert(SourceColumn { table: key.clone(), column: r.column.to_ascii_lowercase() });
+            }
+            let before = target.and_then(|t| keys.get(&q.relations[t].alias.to_ascii_lowercase()).cloned());
+            let text = if whole { predicate.to_string() } else { part.to_string() };
+            out.push((text, reads, before));
         }
-        let before = target.and_then(|t| keys.get(&q.relations[t].alias.to_ascii_lowercase()).cloned());
-        out.push((predicate.to_string(), reads, before));
     }
     out
+}
+
+/// True for a spec filter `c IS NOT NULL` whose column is declared NOT NULL (and, for a filter
+/// after the joins, is on no null-extended side).
+fn always_true(spec: &Spec, q: &ModelQuery, predicate: &str, before_join: bool) -> bool {
+    let Ok(Expr::IsNotNull(inner)) = parse_expression(predicate, spec.dialect) else { return false };
+    if !matches!(*inner, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+        return false;
+    }
+    let refs = column_refs(&inner);
+    let [r] = refs.as_slice() else { return false };
+    // An unqualified name may be any relation's that has it (the filter's own table among
+    // them): it holds when it holds for each.
+    let candidates: Vec<usize> = (0..q.relations.len())
+        .filter(|&i| r.qualifier.as_deref().is_none_or(|t| q.relations[i].alias.eq_ignore_ascii_case(t)))
+        .filter(|&i| q.relations[i].column(&r.column).is_some())
+        .collect();
+    !candidates.is_empty()
+        && candidates.iter().all(|&i| {
+            (before_join || !q.outer_nullable.contains(&i))
+                && q.relations[i].column(&r.column).is_some_and(|c| !c.nullable)
+        })
 }
 
 fn filters(ctx: &mut Ctx<'_>, spec: &Spec, q: &ModelQuery, keys: &BTreeMap<String, String>) {
@@ -551,6 +779,16 @@ fn filters(ctx: &mut Ctx<'_>, spec: &Spec, q: &ModelQuery, keys: &BTreeMap<Strin
             (FilterPlace::AfterGrouping, Some(_)) => false,
         };
         if matches.iter().any(applied) {
+            continue;
+        }
+        // A code filter that also reads other columns may hold the spec's in a form the check
+        // cannot take apart (`NOT (a <= 0 OR b IS NULL)` for two spec filters): no proof.
+        if lineage.filters.iter().filter(|f| f.reads.is_superset(&reads) && f.reads != reads).any(|f| applied(&f)) {
+            continue;
+        }
+        // `c IS NOT NULL` on a column declared NOT NULL, read where no outer join nulls it,
+        // holds on every row: code that leaves it out means the same.
+        if always_true(spec, q, &predicate, before.is_some()) {
             continue;
         }
         let late = matches
@@ -600,7 +838,8 @@ fn grouping(
         }
         return;
     };
-    let levels: Vec<_> = lineage.groups.iter().filter(|g| !g.opaque).collect();
+    // Levels in the order the trace meets them: a CTE's before the query that reads it.
+    let levels: Vec<(usize, _)> = lineage.groups.iter().enumerate().filter(|(_, g)| !g.opaque).collect();
     if lineage.groups.is_empty() {
         let at = lineage.output_pos.unwrap_or_default();
         ctx.report(Code::GroupByDiffers, at, "the code does not group; the spec aggregates".into());
@@ -621,7 +860,7 @@ fn grouping(
     } else {
         grouped.iter().map(sc).collect()
     };
-    for level in levels {
+    for (at, level) in levels {
         let mut classes = classes.clone();
         for (a, b) in &level.equalities {
             classes.union(a, b);
@@ -644,6 +883,12 @@ fn grouping(
         let extra: Vec<_> =
             actual.difference(&expected).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
         if missing.is_empty() && extra.is_empty() {
+            continue;
+        }
+        // Keys added at one of several grouping levels are a finer pre-aggregation that a
+        // level above groups again (sums of sums, counts of groups): no proof of a difference.
+        let regrouped = lineage.groups[at + 1..].iter().any(|above| level.tables.is_subset(&above.tables));
+        if missing.is_empty() && regrouped {
             continue;
         }
         let show = |v: &[&SourceColumn]| v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
@@ -697,9 +942,24 @@ mod tests {
     /// The codes and lines the static check reports for `code` as model `model` of the
     /// corrected customer360 spec.
     fn check(model: &str, code: &str, kind: CodeKind) -> Vec<(&'static str, usize)> {
+        check_edited(model, code, kind, &[])
+    }
+
+    /// [`check`] against the corrected spec with `edits` (from, to) applied to its text.
+    fn check_edited(model: &str, code: &str, kind: CodeKind, edits: &[(&str, &str)]) -> Vec<(&'static str, usize)> {
         let dir = crate_root().join("specs/customer360");
-        let overrides =
-            crate::project::layout::Overrides { spec: Some(dir.join("spec.corrected.json")), ..Default::default() };
+        let mut spec_path = dir.join("spec.corrected.json");
+        if !edits.is_empty() {
+            let mut text = std::fs::read_to_string(&spec_path).expect("spec reads");
+            for (from, to) in edits {
+                assert!(text.contains(from), "{from} is in the spec");
+                text = text.replace(from, to);
+            }
+            let unique = format!("specproof-lineage-{}-{}.json", std::process::id(), edits.len() + code.len());
+            spec_path = std::env::temp_dir().join(unique);
+            std::fs::write(&spec_path, text).expect("temp spec writes");
+        }
+        let overrides = crate::project::layout::Overrides { spec: Some(spec_path), ..Default::default() };
         let project = crate::project::layout::load_project(&dir, &overrides).expect("example loads");
         let spec = &project.spec.spec;
         let tables = ProjectTables::new(spec, &project.catalog);
@@ -765,5 +1025,147 @@ mod tests {
         assert_eq!(check("fact_customer_orders", &missing, CodeKind::Sql), [("CODE004", 6)]);
         let foreign = fact.replace("FROM temp.stg_support_pivot", "FROM raw.support_tickets");
         assert!(check("fact_customer_orders", &foreign, CodeKind::Sql).contains(&("CODE014", 5)));
+    }
+
+    const FACT: &str = "WITH o AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount_usd) AS total_spent_usd,\n  AVG(amount_usd) AS aov_usd, SUM(refund_usd) AS total_refund_usd, MIN(order_ts) AS first_order_ts,\n  MAX(order_ts) AS last_order_ts FROM temp.stg_orders GROUP BY customer_id),\nt AS (SELECT customer_id, SUM(open_tickets) AS open_tickets, SUM(closed_tickets) AS closed_tickets\n  FROM temp.stg_support_pivot GROUP BY customer_id)\nSELECT o.*, t.open_tickets, t.closed_tickets\nFROM o LEFT JOIN t USING (customer_id)\n";
+
+    #[test]
+    fn count_of_a_not_null_column_reads_no_value() {
+        // Issue 14: AVG(x) for SAFE_DIVIDE(SUM(x), COUNT(key)) over a NOT NULL key, both ways.
+        let spec_divides =
+            [("\"AVG(amount_usd)\"", "\"CAST(SAFE_DIVIDE(SUM(amount_usd), COUNT(order_id)) AS NUMERIC)\"")];
+        assert_eq!(check_edited("fact_customer_orders", FACT, CodeKind::Sql, &spec_divides), []);
+        let code_divides = FACT.replace("AVG(amount_usd)", "SAFE_DIVIDE(SUM(amount_usd), COUNT(order_id))");
+        assert_eq!(check("fact_customer_orders", &code_divides, CodeKind::Sql), []);
+        let code_coalesces =
+            FACT.replace("COUNT(*) AS order_count", "COUNT(COALESCE(order_id, customer_id)) AS order_count");
+        assert_eq!(check("fact_customer_orders", &code_coalesces, CodeKind::Sql), []);
+        // A nullable column the code reads instead is still a proven difference.
+        let wrong = FACT.replace("AVG(amount_usd)", "SAFE_DIVIDE(SUM(amount_usd), COUNT(refund_usd))");
+        assert_eq!(check("fact_customer_orders", &wrong, CodeKind::Sql), [("CODE007", 6)]);
+        let spec_nullable = [("\"AVG(amount_usd)\"", "\"SAFE_DIVIDE(SUM(amount_usd), COUNT(refund_usd))\"")];
+        assert_eq!(check_edited("fact_customer_orders", FACT, CodeKind::Sql, &spec_nullable), [("CODE007", 6)]);
+        // A value the code does not read at all is one too.
+        let missing = FACT.replace("AVG(amount_usd)", "AVG(refund_usd)");
+        assert_eq!(check("fact_customer_orders", &missing, CodeKind::Sql), [("CODE006", 6)]);
+    }
+
+    #[test]
+    fn a_filter_the_check_cannot_take_apart_or_that_always_holds_is_not_missing() {
+        let negated = CUSTOMERS.replace(" AND a.country IS NOT NULL", " AND NOT (a.country IS NULL OR a.city = '')");
+        assert_eq!(check("stg_customers", &negated, CodeKind::Sqlx), []);
+        let dropped = CUSTOMERS.replace(" AND a.country IS NOT NULL", "");
+        let not_null_key = [("\"predicate\": \"country IS NOT NULL\"", "\"predicate\": \"customer_id IS NOT NULL\"")];
+        assert_eq!(check_edited("stg_customers", &dropped, CodeKind::Sqlx, &not_null_key), []);
+        // The nullable column's filter dropped is still a proven difference.
+        assert_eq!(check("stg_customers", &dropped, CodeKind::Sqlx), [("CODE010", 7)]);
+        // A spec predicate that is a conjunction is met by code that writes its conjuncts.
+        let both = [(
+            "\"predicate\": \"country IS NOT NULL\"",
+            "\"predicate\": \"country IS NOT NULL AND (city IS NULL OR city <> '')\"",
+        )];
+        let code_both = CUSTOMERS
+            .replace(" AND a.country IS NOT NULL", " AND a.country IS NOT NULL AND (a.city IS NULL OR a.city <> '')");
+        assert_eq!(check_edited("stg_customers", &code_both, CodeKind::Sqlx, &both), []);
+        assert_eq!(check_edited("stg_customers", CUSTOMERS, CodeKind::Sqlx, &both), [("CODE010", 7)]);
+    }
+
+    /// The static check's findings (code, line) for a small project written in a temp folder:
+    /// `ddl` as its sources, `spec_models` its models, `code` the DuckDB SQL of model `m`.
+    fn check_small(name: &str, ddl: &str, spec_models: &str, code: &str) -> Vec<(&'static str, usize)> {
+        let dir = std::env::temp_dir().join(format!("specproof-lineage-small-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sources")).expect("temp dir");
+        std::fs::create_dir_all(dir.join("models")).expect("temp dir");
+        let spec = format!(
+            r#"{{"schema": {{"raw_schema": "raw", "staging_schema": "staging", "final_schema": "analytics"}}, "models": {spec_models}}}"#
+        );
+        std::fs::write(dir.join("spec.json"), spec).expect("spec writes");
+        std::fs::write(dir.join("sources/src.sql"), ddl).expect("ddl writes");
+        std::fs::write(dir.join("models/m.sql"), code).expect("code writes");
+        let overrides = crate::project::layout::Overrides {
+            dialect: Some(crate::sql::dialect::Dialect::Duckdb),
+            ..Default::default()
+        };
+        let project = crate::project::layout::load_project(&dir, &overrides).expect("project loads");
+        let found = check_project(&project)
+            .findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.location.as_ref().map_or(0, |l| l.line)))
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        found
+    }
+
+    const ORDERS_DDL: &str = "CREATE TABLE raw.orders (order_id BIGINT NOT NULL, account_id BIGINT NOT NULL, currency VARCHAR, PRIMARY KEY (order_id), FOREIGN KEY (account_id) REFERENCES raw.accounts (account_id));\nCREATE TABLE raw.accounts (account_id BIGINT NOT NULL, region VARCHAR, PRIMARY KEY (account_id));\nCREATE TABLE raw.rates (code VARCHAR NOT NULL, rate DECIMAL(38, 9), PRIMARY KEY (code));";
+
+    fn orders_model(join: &str) -> String {
+        format!(
+            r#"[{{"name": "m", "layer": "staging", "sources": ["raw.orders", "raw.accounts"],
+              "column_mapping": [
+                {{"target_column": "order_id", "type": "INT64", "from_table": "orders", "from_column": "order_id"}},
+                {{"target_column": "region", "type": "STRING", "from_table": "accounts", "from_column": "region"}}],
+              "joins": [{join}], "constraints": {{"primary_key": "order_id"}}}}]"#
+        )
+    }
+
+    #[test]
+    fn inner_for_left_over_a_not_null_foreign_key_keeps_the_same_rows() {
+        let left = r#"{"left_table": "orders", "right_table": "accounts", "type": "LEFT", "condition": "orders.account_id = accounts.account_id"}"#;
+        let inner_code =
+            "SELECT o.order_id, a.region\nFROM raw.orders o\nJOIN raw.accounts a ON a.account_id = o.account_id\n";
+        assert_eq!(check_small("fk-inner", ORDERS_DDL, &orders_model(left), inner_code), []);
+        // Another condition on the joined table can drop a match: no longer the same rows.
+        let filtered = left.replace(
+            "orders.account_id = accounts.account_id",
+            "orders.account_id = accounts.account_id AND accounts.region = 'EU'",
+        );
+        let inner_filtered = inner_code.replace("= o.account_id", "= o.account_id AND a.region = 'EU'");
+        assert_eq!(check_small("fk-filtered", ORDERS_DDL, &orders_model(&filtered), &inner_filtered), [("CODE008", 3)]);
+        // Without the foreign key, INNER can drop an order.
+        let no_fk = ORDERS_DDL.replace(", FOREIGN KEY (account_id) REFERENCES raw.accounts (account_id)", "");
+        assert_eq!(check_small("no-fk", &no_fk, &orders_model(left), inner_code), [("CODE008", 3)]);
+    }
+
+    #[test]
+    fn a_plain_equality_where_the_spec_wrote_an_expression_is_no_proof() {
+        let ddl = ORDERS_DDL.replace(
+            "CREATE TABLE raw.rates (code VARCHAR NOT NULL, rate DECIMAL(38, 9), PRIMARY KEY (code));",
+            "CREATE TABLE raw.rates (code VARCHAR NOT NULL, account_id BIGINT NOT NULL, rate DECIMAL(38, 9), PRIMARY KEY (code, account_id));",
+        );
+        let model = r#"[{"name": "m", "layer": "staging", "sources": ["raw.orders", "raw.rates"],
+              "column_mapping": [
+                {"target_column": "order_id", "type": "INT64", "from_table": "orders", "from_column": "order_id"},
+                {"target_column": "rate", "type": "NUMERIC", "from_table": "rates", "from_column": "rate"}],
+              "joins": [{"left_table": "orders", "right_table": "rates", "type": "LEFT", "condition": "orders.account_id = rates.account_id AND UPPER(TRIM(orders.currency)) = rates.code"}],
+              "constraints": {"primary_key": "order_id"}}]"#;
+        let code = |on: &str| format!("SELECT o.order_id, r.rate\nFROM raw.orders o\nLEFT JOIN raw.rates r ON {on}\n");
+        // `o.currency = r.code` is the spec's form where currencies are already trimmed upper case.
+        assert_eq!(check_small("loose", &ddl, model, &code("o.account_id = r.account_id AND o.currency = r.code")), []);
+        let exact = code("r.account_id = o.account_id AND r.code = UPPER(TRIM(o.currency))");
+        assert_eq!(check_small("exact", &ddl, model, &exact), []);
+        // A plain pair on other columns is still a proven difference.
+        let wrong = code("o.order_id = r.account_id AND o.currency = r.code");
+        assert_eq!(check_small("wrong", &ddl, model, &wrong), [("CODE009", 3)]);
+    }
+
+    #[test]
+    fn a_using_column_and_a_finer_pre_aggregation_are_no_proof() {
+        // zoo payroll FA-6: the USING column of a LEFT join reads both sides.
+        let using = "WITH o AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount_usd) AS total_spent_usd,\n  AVG(amount_usd) AS aov_usd, SUM(refund_usd) AS total_refund_usd, MIN(order_ts) AS first_order_ts,\n  MAX(order_ts) AS last_order_ts FROM temp.stg_orders GROUP BY customer_id),\nt AS (SELECT customer_id, SUM(open_tickets) AS open_tickets, SUM(closed_tickets) AS closed_tickets\n  FROM temp.stg_support_pivot GROUP BY customer_id)\nSELECT customer_id, order_count, total_spent_usd, aov_usd, total_refund_usd, first_order_ts, last_order_ts, t.open_tickets, t.closed_tickets\nFROM o LEFT JOIN t USING (customer_id)\n";
+        assert_eq!(check("fact_customer_orders", using, CodeKind::Sql), []);
+        // zoo payroll FA-5: per-order groups, grouped again per customer above.
+        let finer = FACT.replace(
+            "WITH o AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount_usd) AS total_spent_usd,\n  AVG(amount_usd) AS aov_usd, SUM(refund_usd) AS total_refund_usd, MIN(order_ts) AS first_order_ts,\n  MAX(order_ts) AS last_order_ts FROM temp.stg_orders GROUP BY customer_id),",
+            "WITH po AS (SELECT customer_id, order_id, SUM(amount_usd) AS amount, SUM(refund_usd) AS refund, MIN(order_ts) AS ts\n  FROM temp.stg_orders GROUP BY customer_id, order_id),\no AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount) AS total_spent_usd, AVG(amount) AS aov_usd,\n  SUM(refund) AS total_refund_usd, MIN(ts) AS first_order_ts, MAX(ts) AS last_order_ts FROM po GROUP BY customer_id),",
+        );
+        assert_ne!(finer, FACT);
+        assert_eq!(check("fact_customer_orders", &finer, CodeKind::Sql), []);
+        // The same finer grouping with nothing above it is the wrong grain.
+        let wrong = FACT.replace(
+            "FROM temp.stg_orders GROUP BY customer_id",
+            "FROM temp.stg_orders GROUP BY customer_id, order_id",
+        );
+        assert_eq!(check("fact_customer_orders", &wrong, CodeKind::Sql), [("CODE012", 3)]);
     }
 }

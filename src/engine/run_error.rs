@@ -68,6 +68,33 @@ impl From<RunError> for crate::error::Error {
     }
 }
 
+/// True when DuckDB's message says a DECIMAL value left its type's range: the overflow of a
+/// NUMERIC product (DECIMAL(38,18), or DECIMAL(38,27) for three factors), of a DECIMAL sum, or
+/// a cast into a DECIMAL with more than BigQuery's nine decimals. BigQuery's NUMERIC keeps nine
+/// decimals and 29 integer digits, so on BigQuery SQL such a failure is the translation's
+/// narrower type, not the SQL's own meaning.
+pub fn is_decimal_overflow(message: &str) -> bool {
+    // The error may be quoted inside a finding's message (`running `m` failed: …`).
+    let body = ["Out of Range Error: ", "Conversion Error: "]
+        .iter()
+        .find_map(|head| message.find(head).map(|at| &message[at + head.len()..]));
+    let Some(body) = body else { return false };
+    if ["multiplication", "addition", "subtraction"]
+        .iter()
+        .any(|op| body.starts_with(&format!("Overflow in {op} of DECIMAL")))
+    {
+        return true;
+    }
+    if body.starts_with("Overflow in HUGEINT addition") {
+        return true;
+    }
+    // `Could not cast value … to DECIMAL(38,18)`: a scale no BigQuery NUMERIC has.
+    body.starts_with("Could not cast value")
+        && body.split("to DECIMAL(").nth(1).and_then(|rest| rest.split(')').next()).is_some_and(|inside| {
+            inside.split(',').nth(1).and_then(|scale| scale.trim().parse::<u32>().ok()).is_some_and(|scale| scale > 9)
+        })
+}
+
 /// The kind of a DuckDB error message.
 pub fn classify(message: &str) -> RunErrorKind {
     let message = message.trim_start();
@@ -185,5 +212,23 @@ mod tests {
         );
         assert_eq!(show(Duration::from_secs(10)), "10 s");
         assert_eq!(show(Duration::from_millis(1500)), "1.5 s");
+    }
+
+    #[test]
+    fn decimal_overflows_are_told_apart_from_other_failures() {
+        use super::is_decimal_overflow;
+        assert!(is_decimal_overflow("Out of Range Error: Overflow in multiplication of DECIMAL(38) (1 * 2). You might want to add an explicit cast"));
+        assert!(is_decimal_overflow("Out of Range Error: Overflow in addition of DECIMAL(38) (1 + 2);"));
+        assert!(is_decimal_overflow(
+            "running `m` failed: Out of Range Error: Overflow in multiplication of DECIMAL(38) (1 * 2)"
+        ));
+        assert!(is_decimal_overflow(
+            "Conversion Error: Could not cast value 100000000000000000000.000000 to DECIMAL(38,18)"
+        ));
+        assert!(!is_decimal_overflow("Conversion Error: Could not cast value 1e30 to DECIMAL(38,9)"));
+        assert!(!is_decimal_overflow(
+            "Out of Range Error: Overflow in multiplication of INT64 (9223372036854775807 * 2)!"
+        ));
+        assert!(!is_decimal_overflow("Conversion Error: Could not convert string 'n/a' to INT64"));
     }
 }

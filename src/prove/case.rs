@@ -77,6 +77,7 @@ pub(crate) fn run_case(
     let only = only.as_deref();
     let models = run_models_checked(&engine, plan, only, &[], !options.skip_output_checks)?;
     outcome.findings = models.findings;
+    excuse_run_failures(&engine, plan, &mut outcome.findings);
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
     let wanted = |i: usize| only.is_none_or(|only| only.contains(&i));
@@ -129,6 +130,83 @@ pub(crate) fn run_case(
     outcome.coverage.ran = models.ran;
     outcome.coverage.skipped = models.skipped;
     Ok((outcome, engine))
+}
+
+/// A model that failed to run is not always the code's fault: where the spec's own reference
+/// result fails on the same inputs, the data lies outside where the spec's meaning is defined
+/// (the spec's, DIF002); where DuckDB's DECIMAL overflowed on BigQuery SQL, the translation's
+/// narrower type failed on a value BigQuery holds (the tool's, DIF004). Either way the code is
+/// not blamed.
+fn excuse_run_failures(engine: &Engine, plan: &Plan<'_>, findings: &mut [Finding]) {
+    for finding in findings.iter_mut().filter(|f| f.code == Code::ModelFailed) {
+        let Some(i) = finding.model.as_deref().and_then(|m| plan.spec().models.iter().position(|x| x.name == m)) else {
+            continue;
+        };
+        let model = &plan.spec().models[i];
+        let code_message = finding.message.clone();
+        if model.constraints.scd_type.is_none() {
+            if let Some(why) = reference_error(engine, plan, i) {
+                let mut excused = Finding::new(
+                    Code::ReferenceFailed,
+                    format!(
+                        "the spec's reference result for `{}` fails on the same data ({why}), so the code's failure is not blamed on the code ({code_message})",
+                        model.name
+                    ),
+                )
+                .model(&model.name)
+                .at(plan.project.spec.text.locate(&format!("models[{i}]")))
+                .help("the spec's expressions must hold on every value its sources allow; guard or correct them");
+                if translation_limit(plan.project.spec.spec.dialect, &why) {
+                    excused = translation_limit_finding(plan, i, &format!("its reference result too: {why}"));
+                    excused.message.push_str(&format!("; the code's run: {code_message}"));
+                }
+                *finding = excused;
+                continue;
+            }
+        }
+        if translation_limit(plan.project.code_dialect, &code_message) {
+            let mut excused = translation_limit_finding(plan, i, &code_message);
+            excused.location = finding.location.take();
+            *finding = excused;
+        }
+    }
+}
+
+/// Whether a failure of SQL written in `dialect` is a limit of its translation to DuckDB.
+fn translation_limit(dialect: crate::sql::dialect::Dialect, message: &str) -> bool {
+    dialect == crate::sql::dialect::Dialect::Bigquery && crate::engine::run_error::is_decimal_overflow(message)
+}
+
+fn translation_limit_finding(plan: &Plan<'_>, i: usize, why: &str) -> Finding {
+    let name = &plan.spec().models[i].name;
+    Finding::new(
+        Code::TranslationLimit,
+        format!("`{name}` was not checked on this data: DuckDB's DECIMAL cannot hold a value BigQuery's NUMERIC does ({why})"),
+    )
+    .model(name)
+    .at(plan.project.spec.text.locate(&format!("models[{i}]")))
+    .help("a limit of the translation to DuckDB, not a defect of the code; other datasets still check the model")
+}
+
+/// The error of model `i`'s reference result on the tables upstream of it, if it fails.
+fn reference_error(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<String> {
+    let model = plan.spec().models.get(i)?;
+    let catalog = engine.catalog().to_string();
+    let names = |name: &str| plan.relation_of(&catalog, name);
+    let query = plan.queries.get(i).and_then(Option::as_ref)?;
+    if query.incomplete {
+        return None;
+    }
+    let sql = match crate::reference::sql_for_query(&plan.project.spec, i, Some(query), &names) {
+        Ok(sql) => sql,
+        Err(why) => return Some(format!("cannot be built: {why}")),
+    };
+    engine.create_schemas(&[REFERENCE_SCHEMA]).ok()?;
+    let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
+    match engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")) {
+        Err(error) if error.code() == Code::ModelFailed => Some(error.message),
+        _ => None,
+    }
 }
 
 /// Compares every mapping and aggregate model that ran with its reference result
@@ -207,6 +285,9 @@ fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option
         return Err(match error.code() {
             Code::QueryTimeout | Code::MemoryLimit => {
                 could_not_compare(format!("its reference result: {}", error.message))
+            }
+            _ if translation_limit(plan.project.spec.spec.dialect, &error.message) => {
+                Box::new(translation_limit_finding(plan, i, &format!("its reference result: {}", error.message)))
             }
             _ => reference_failed(format!("fails on this data: {}", error.message)),
         });

@@ -218,9 +218,9 @@ impl Report {
         Counts { errors, warnings: self.findings.len() - errors, accepted: self.accepted.len() }
     }
 
-    /// Counts of the findings that count, by whose fault they are: spec, code, test.
-    pub fn by_subject(&self) -> [(Subject, usize); 3] {
-        [Subject::Spec, Subject::Code, Subject::Test]
+    /// Counts of the findings that count, by whose fault they are: spec, code, test, tool.
+    pub fn by_subject(&self) -> [(Subject, usize); 4] {
+        [Subject::Spec, Subject::Code, Subject::Test, Subject::Tool]
             .map(|s| (s, self.findings.iter().filter(|f| f.subject == s).count()))
     }
 

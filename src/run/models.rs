@@ -115,7 +115,6 @@ pub(crate) fn run_models_checked(
             .map_init(
                 || source.worker(),
                 |worker, &i| {
-                    let model = &spec.models[i];
                     if let Some(&bad) = deps[i].iter().find(|&&d| !matches!(state[d], State::Done)) {
                         let why = format!("upstream model `{}` did not run", spec.models[bad].name);
                         return (i, State::Skipped(why), Vec::new());
@@ -134,25 +133,7 @@ pub(crate) fn run_models_checked(
                     };
                     match execute_statements(worker, &statements, &relation) {
                         Err((index, error)) => (i, State::Failed, vec![run_finding(code, index, &error)]),
-                        Ok(()) if !check => (i, State::Done, Vec::new()),
-                        Ok(()) => {
-                            let table = OutputTable {
-                                model: &model.name,
-                                relation: relation.clone(),
-                                catalog: Some(catalog_name.clone()),
-                                translated_from_bigquery: code.dialect == crate::spec::model::Dialect::Bigquery,
-                            };
-                            let relation_of = |name: &str| plan.relation_of(&catalog_name, name);
-                            let found = check_output(
-                                worker.connection(),
-                                &project.spec,
-                                &project.catalog,
-                                i,
-                                &table,
-                                &relation_of,
-                            );
-                            (i, State::Done, found)
-                        }
+                        Ok(()) => (i, State::Done, Vec::new()),
                     }
                 },
             )
@@ -170,6 +151,32 @@ pub(crate) fn run_models_checked(
             outcome.findings.extend(found);
         }
     }
+    // Each output is checked once every model has run: a `relationships` test names another
+    // model's table, which a model of the same wave may not have written yet.
+    let run_now: Vec<usize> =
+        (0..spec.models.len()).filter(|&i| matches!(state[i], State::Done) && !given.contains(&i) && check).collect();
+    let found: Vec<Vec<Finding>> = run_now
+        .par_iter()
+        .map_init(
+            || source.worker(),
+            |worker, &i| {
+                let (Ok(worker), Some(code), Some(relation)) =
+                    (worker, plan.code_of(i), plan.relation(&catalog_name, i))
+                else {
+                    return Vec::new();
+                };
+                let table = OutputTable {
+                    model: &spec.models[i].name,
+                    relation,
+                    catalog: Some(catalog_name.clone()),
+                    translated_from_bigquery: code.dialect == crate::spec::model::Dialect::Bigquery,
+                };
+                let relation_of = |name: &str| plan.relation_of(&catalog_name, name);
+                check_output(worker.connection(), &project.spec, &project.catalog, i, &table, &relation_of)
+            },
+        )
+        .collect();
+    outcome.findings.extend(found.into_iter().flatten());
     Ok(outcome)
 }
 

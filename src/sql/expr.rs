@@ -230,6 +230,23 @@ pub fn nullability(expr: &Expr, dialect: Dialect, column: &dyn Fn(Option<&str>, 
             Nullability::strict(std::iter::once(rec(expr)).chain(trim_what.as_deref().map(rec)))
         }
         Expr::Position { expr, r#in } => Nullability::strict([rec(expr), rec(r#in)]),
+        Expr::Case { conditions, else_result, operand: None, .. } => {
+            // A branch is reached only when every earlier WHEN was not true: after
+            // `WHEN x IS NULL [OR …] THEN …`, x is not null.
+            let mut checked: Vec<(Option<String>, String)> = Vec::new();
+            let mut results = Vec::new();
+            for when in conditions {
+                results.push(narrowed(&when.result, &checked, dialect, column));
+                checked.extend(null_checks(&when.condition));
+            }
+            match else_result {
+                None => Nullability::Nullable,
+                Some(else_result) => {
+                    results.push(narrowed(else_result, &checked, dialect, column));
+                    Nullability::strict(results)
+                }
+            }
+        }
         Expr::Case { conditions, else_result, .. } => match else_result {
             None => Nullability::Nullable,
             Some(else_result) => {
@@ -259,10 +276,55 @@ pub fn nullability(expr: &Expr, dialect: Dialect, column: &dyn Fn(Option<&str>, 
                 FunctionArguments::None => Vec::new(),
                 FunctionArguments::Subquery(_) => return Nullability::Unknown,
             };
+            if let ("IF" | "IIF", [condition, then, otherwise]) = (name.as_str(), args.as_slice()) {
+                let checked = null_checks(condition);
+                return Nullability::strict([rec(then), narrowed(otherwise, &checked, dialect, column)]);
+            }
             function_nullability(&name, &args, dialect, &rec)
         }
         _ => Nullability::Unknown,
     }
+}
+
+/// The columns a condition is true for when they are NULL: its `c IS NULL` disjuncts. Where the
+/// condition is not true, each of them is set.
+fn null_checks(condition: &Expr) -> Vec<(Option<String>, String)> {
+    match condition {
+        Expr::Nested(inner) => null_checks(inner),
+        Expr::BinaryOp { left, op: sqlparser::ast::BinaryOperator::Or, right } => {
+            let mut all = null_checks(left);
+            all.extend(null_checks(right));
+            all
+        }
+        Expr::IsNull(inner) => match &**inner {
+            Expr::Identifier(ident) => vec![(None, ident.value.to_ascii_lowercase())],
+            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => vec![(
+                Some(parts[parts.len() - 2].value.to_ascii_lowercase()),
+                parts[parts.len() - 1].value.to_ascii_lowercase(),
+            )],
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The nullability of `expr` where the columns `checked` are known to be set.
+fn narrowed(
+    expr: &Expr,
+    checked: &[(Option<String>, String)],
+    dialect: Dialect,
+    column: &dyn Fn(Option<&str>, &str) -> Nullability,
+) -> Nullability {
+    let column = |qualifier: Option<&str>, name: &str| {
+        let q = qualifier.map(str::to_ascii_lowercase);
+        let n = name.to_ascii_lowercase();
+        if checked.iter().any(|(cq, cn)| *cn == n && (cq.is_none() || q.is_none() || *cq == q)) {
+            Nullability::NotNull
+        } else {
+            column(qualifier, name)
+        }
+    };
+    nullability(expr, dialect, &column)
 }
 
 fn function_nullability(
@@ -507,6 +569,13 @@ mod tests {
         assert_eq!(n("IFNULL(x, y)"), Nullability::NotNull);
         assert_eq!(n("CASE WHEN x = 'a' THEN 'b' ELSE 'c' END"), Nullability::NotNull);
         assert_eq!(n("CASE WHEN y = 'a' THEN 'b' END"), Nullability::Nullable);
+        // zoo inventory log FA-L1: the ELSE is reached only when x is set.
+        assert_eq!(n("CASE WHEN x IS NULL OR x < 0 THEN 14 ELSE x END"), Nullability::NotNull);
+        assert_eq!(n("CASE WHEN t.x IS NULL THEN 0 WHEN y = 1 THEN t.x ELSE 1 END"), Nullability::NotNull);
+        assert_eq!(n("CASE WHEN x < 0 THEN 14 ELSE x END"), Nullability::Nullable);
+        assert_eq!(n("CASE WHEN x IS NULL AND y = 1 THEN 0 ELSE x END"), Nullability::Nullable);
+        assert_eq!(n("IF(x IS NULL, 0, x)"), Nullability::NotNull);
+        assert_eq!(n("IF(x IS NULL, x, 0)"), Nullability::Nullable);
         assert_eq!(n("COUNT(x)"), Nullability::NotNull);
         assert_eq!(n("COUNTIF(x = 'a')"), Nullability::NotNull);
         assert_eq!(n("SUM(x)"), Nullability::Nullable);

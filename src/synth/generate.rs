@@ -240,6 +240,15 @@ fn make_column(
 /// the spec's literals (7 in 16), near misses (3 in 16), the type's edge cases (1 in 16) and
 /// ordinary values.
 fn free_value(c: &ColumnPlan, row: usize, draw: u64) -> Option<Value> {
+    // Every value drawn stays within the magnitude the spec's expressions allow the column.
+    let value = free_value_unbounded(c, row, draw);
+    match c.bound {
+        Some(bound) => value.map(|v| super::range::within(v, bound)),
+        None => value,
+    }
+}
+
+fn free_value_unbounded(c: &ColumnPlan, row: usize, draw: u64) -> Option<Value> {
     if let Some(edge) = c.edges.get(row) {
         return edge.clone();
     }

@@ -3,6 +3,7 @@
 mod generate;
 mod harvest;
 mod plan;
+mod range;
 mod regex;
 mod rng;
 mod types;

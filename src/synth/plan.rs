@@ -97,6 +97,8 @@ pub(crate) struct ColumnPlan {
     pub type_edges: Vec<Value>,
     pub words: &'static [&'static str],
     pub prefix: String,
+    /// The largest absolute value the spec's expressions allow it ([`super::range`]), if any.
+    pub bound: Option<f64>,
 }
 
 /// Where a column's values come from.
@@ -226,6 +228,7 @@ impl Class {
 /// Plans the dataset for `rows` rows per table.
 pub(crate) fn plan(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>], rows: usize, seed: u64) -> Plan {
     let harvest = harvest(spec, catalog, queries);
+    let bounds = super::range::bounds(spec, catalog, queries, rows);
     let mut tables: Vec<TablePlan> = catalog
         .tables
         .values()
@@ -248,6 +251,7 @@ pub(crate) fn plan(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>
                         type_edges: Vec::new(),
                         words,
                         prefix: prefix_of(&c.name),
+                        bound: bounds.get(&(t.name.clone(), c.name.to_ascii_lowercase())).copied(),
                     }
                 })
                 .collect();

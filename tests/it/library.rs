@@ -35,7 +35,7 @@ fn the_original_spec_draws_its_seven_spec_findings_and_nothing_about_the_code() 
     let project = example(None);
     let validation = validate(&project, &options(Some(1))).expect("validates");
     let report = &validation.report;
-    assert_eq!(report.by_subject(), [(Subject::Spec, 7), (Subject::Code, 0), (Subject::Test, 0)]);
+    assert_eq!(report.by_subject(), [(Subject::Spec, 7), (Subject::Code, 0), (Subject::Test, 0), (Subject::Tool, 0)]);
     assert!(!report.is_clean());
     assert!(validation.code.is_some() && validation.suite.is_some(), "validate reads the code and the tests");
 }

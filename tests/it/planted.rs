@@ -437,3 +437,24 @@ fn run_of_file(run: &Run, code: &str, file: &Path) -> usize {
         .filter(|f| f["code"] == code && f["location"]["file"].as_str().is_some_and(|l| l.ends_with(name)))
         .count()
 }
+
+#[test]
+fn a_relationships_test_to_a_model_of_the_same_wave_always_finds_its_table() {
+    // zoo payroll log FA-4: stg_orders and stg_customers read only sources, so they run in the
+    // same wave; the output check of stg_orders must not run before stg_customers exists.
+    let dir = example_copy("same-wave-relationships", true);
+    let spec = dir.join("spec.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let from = "\"from_table\": \"commerce_orders\",\n          \"from_column\": \"customer_id\",\n          \"transform\": null,\n          \"nullable\": false,\n          \"tests\": []";
+    assert!(text.contains(from), "the example's stg_orders.customer_id has no tests");
+    let to = from.replace("\"tests\": []", "\"tests\": [\"relationships(stg_customers.customer_id)\"]");
+    std::fs::write(&spec, text.replacen(from, &to, 1)).unwrap();
+    let run = validate(&dir, &["--cases", "8"]);
+    let unchecked: Vec<String> = run
+        .findings()
+        .into_iter()
+        .map(message)
+        .filter(|m| m.contains("does not exist") || m.contains("could not check"))
+        .collect();
+    assert!(unchecked.is_empty(), "{unchecked:?}");
+}

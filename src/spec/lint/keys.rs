@@ -79,7 +79,9 @@ pub fn check_keys(lint: &mut Lint<'_>, mi: usize, q: &ModelQuery, claims: &[KeyC
             let alias = &q.relations[culprit].alias;
             match q.joins.iter().find(|j| j.right == culprit) {
                 Some(join) => {
-                    let on: Vec<&str> = join.equalities.iter().filter_map(|(a, b)| side_of(culprit, a, b)).collect();
+                    let mut on: Vec<&str> =
+                        join.equalities.iter().filter_map(|(a, b)| side_of(culprit, a, b)).collect();
+                    on.extend(join.derived.iter().filter(|(_, (r, _))| *r == culprit).map(|(_, (_, c))| c.as_str()));
                     let on =
                         if on.is_empty() { "its join columns".to_string() } else { format!("({})", on.join(", ")) };
                     let path = format!("{}.right_table", join.path);
@@ -154,6 +156,12 @@ fn determined(q: &ModelQuery, participants: &[usize], start: impl Iterator<Item 
                     closure.insert(a.clone());
                 }
             }
+            // `UPPER(a.code) = b.code`: b.code is known once every column it is computed from is.
+            for (reads, column) in &join.derived {
+                if reads.iter().all(|c| closure.contains(c)) {
+                    closure.insert(column.clone());
+                }
+            }
         }
         if closure.len() == before {
             return closure;
@@ -167,12 +175,14 @@ fn keyed_within(q: &ModelQuery, r: usize, closure: &HashSet<QCol>) -> bool {
 }
 
 /// Whether relation `r` declares a key where the model relies on one: the base on the key's
-/// own columns, a joined table on its join columns (and columns its condition fixes).
+/// own columns, a joined table on its join columns (and columns its condition fixes to a
+/// constant or to an expression of the other tables).
 fn keyed_where_needed(q: &ModelQuery, r: usize, key_sources: &[QCol]) -> bool {
     let mut columns: Vec<String> = key_sources.iter().filter(|(rel, _)| *rel == r).map(|(_, c)| c.clone()).collect();
     if let Some(join) = q.joins.iter().find(|j| j.right == r) {
         columns = join.equalities.iter().filter_map(|(a, b)| side_of(r, a, b)).map(str::to_string).collect();
         columns.extend(join.constants.iter().filter(|(rel, _)| *rel == r).map(|(_, c)| c.clone()));
+        columns.extend(join.derived.iter().filter(|(_, (rel, _))| *rel == r).map(|(_, (_, c))| c.clone()));
     }
     q.relations[r].keyed_by(&columns)
 }
@@ -267,5 +277,109 @@ mod tests {
         let model =
             mapping("m", r#"["raw.customers", "raw.labels"]"#, &columns, joins, r#"{"primary_key": "customer_id"}"#);
         assert!(lint_models(&format!("[{model}]"), extra).is_empty());
+    }
+
+    /// orders keyed by order_id LEFT JOIN `rates` on `condition`; rates declared by `ddl`.
+    fn orders_to_rates(condition: &str, ddl: &str) -> Vec<&'static str> {
+        let joins = format!(
+            r#"[{{"left_table": "orders", "right_table": "rates", "type": "LEFT", "condition": {}}}]"#,
+            serde_json::to_string(condition).expect("string")
+        );
+        let model = keyed_join(r#"["raw.orders", "raw.rates"]"#, ("orders", "order_id"), ("rates", "rate"), &joins);
+        codes(&lint_models(&format!("[{model}]"), ddl))
+    }
+
+    const RATES_BY_CODE: &str =
+        "CREATE TABLE raw.rates (code STRING NOT NULL, rate NUMERIC, PRIMARY KEY (code) NOT ENFORCED);";
+    const RATES_BY_CODE_AND_DAY: &str = "CREATE TABLE raw.rates (code STRING NOT NULL, day DATE NOT NULL, rate NUMERIC, PRIMARY KEY (code, day) NOT ENFORCED);";
+
+    #[test]
+    fn an_expression_of_the_left_side_equated_to_the_whole_right_key_matches_one_row() {
+        // Issue 14: only bare columns on both sides were recognised.
+        for condition in [
+            "UPPER(TRIM(orders.currency)) = rates.code",
+            "rates.code = UPPER(TRIM(orders.currency))",
+            "(rates.code = CONCAT(orders.currency, '-', CAST(orders.customer_id AS STRING)))",
+            "rates.code = UPPER(orders.currency) AND rates.rate IS NOT NULL",
+        ] {
+            assert_eq!(orders_to_rates(condition, RATES_BY_CODE), Vec::<&str>::new(), "{condition}");
+        }
+        let both = "UPPER(orders.currency) = rates.code AND rates.day = DATE_ADD(DATE '2024-01-01', INTERVAL 1 DAY)";
+        assert_eq!(orders_to_rates(both, RATES_BY_CODE_AND_DAY), Vec::<&str>::new());
+        let by_column = "UPPER(orders.currency) = rates.code AND rates.day = CAST(orders.order_id AS DATE)";
+        assert_eq!(orders_to_rates(by_column, RATES_BY_CODE_AND_DAY), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn an_expression_that_reads_the_right_table_or_a_partial_key_can_fan_out() {
+        // The expression reads the joined table too: not a function of the left row.
+        assert_eq!(orders_to_rates("UPPER(orders.currency) = CONCAT(rates.code, '')", RATES_BY_CODE), ["SPEC013"]);
+        assert_eq!(orders_to_rates("rates.code = COALESCE(orders.currency, rates.code)", RATES_BY_CODE), ["SPEC013"]);
+        // Half of a two-column key.
+        assert_eq!(orders_to_rates("UPPER(orders.currency) = rates.code", RATES_BY_CODE_AND_DAY), ["SPEC013"]);
+        // Not an equality.
+        assert_eq!(orders_to_rates("UPPER(orders.currency) >= rates.code", RATES_BY_CODE), ["SPEC013"]);
+        // A value that changes per evaluation fixes nothing.
+        assert_eq!(orders_to_rates("rates.code = CAST(RAND() AS STRING)", RATES_BY_CODE), ["SPEC013"]);
+    }
+
+    #[test]
+    fn a_key_in_the_specs_sources_or_inferred_for_a_model_counts() {
+        // The right side is an aggregate model with joins: one row per group-by value.
+        let spec_sources = r#"{"schema": {"raw_schema": "raw", "staging_schema": "staging", "final_schema": "analytics"},
+          "sources": [{"name": "raw.codes", "columns": [{"name": "code", "type": "STRING", "nullable": false}, {"name": "label", "type": "STRING"}], "primary_key": ["code"]}],
+          "models": [
+            {"name": "spend", "layer": "staging", "sources": ["raw.orders", "raw.customers"], "group_by": ["currency"],
+             "joins": [{"left_table": "orders", "right_table": "customers", "type": "LEFT", "condition": "orders.customer_id = customers.customer_id"}],
+             "aggregations": [{"metric_column": "total", "type": "NUMERIC", "formula": "SUM(orders.amount)"}]},
+            {"name": "m", "layer": "final", "sources": ["raw.orders", "spend", "raw.codes"],
+             "column_mapping": [
+               {"target_column": "order_id", "type": "INT64", "from_table": "orders", "from_column": "order_id"},
+               {"target_column": "total", "type": "NUMERIC", "from_table": "spend", "from_column": "total"},
+               {"target_column": "label", "type": "STRING", "from_table": "codes", "from_column": "label"}],
+             "joins": [{"left_table": "orders", "right_table": "spend", "type": "LEFT", "condition": "spend.currency = UPPER(orders.currency)"},
+                       {"left_table": "orders", "right_table": "codes", "type": "INNER", "condition": "LOWER(orders.currency) = codes.code"}],
+             "constraints": {"primary_key": "order_id"}}]}"#;
+        let lint = |text: String| {
+            let loaded = crate::spec::load::parse_spec("spec.json", text).expect("test spec loads");
+            let mut catalog = crate::spec::catalog::Catalog::default();
+            let mut findings = Vec::new();
+            crate::spec::catalog::add_ddl_text(
+                &mut catalog,
+                &mut findings,
+                crate::spec::lint::test_support::DDL,
+                "s.sql",
+            );
+            crate::spec::catalog::add_declarations(&mut catalog, &mut findings, &loaded.spec.sources, &loaded.text);
+            assert!(findings.is_empty(), "{findings:?}");
+            crate::spec::lint::lint_spec(&loaded, &catalog)
+        };
+        let findings = lint(spec_sources.to_string());
+        assert!(!codes(&findings).contains(&"SPEC013"), "{findings:?}");
+        // Without the spec's key on codes, the INNER JOIN to it can fan out.
+        let findings = lint(spec_sources.replace(r#", "primary_key": ["code"]"#, ""));
+        assert_eq!(codes(&findings), ["SPEC013"], "{findings:?}");
+    }
+
+    #[test]
+    fn a_grouped_mapping_model_is_keyed_by_its_grouping_columns() {
+        let per_customer = format!(
+            "[{}, {}]",
+            column("customer_id", "tickets", "customer_id", None, ""),
+            column("n", "tickets", "status", Some("COUNT({from})"), "")
+        );
+        let upstream = mapping("per_customer", r#"["raw.tickets"]"#, &per_customer, "[]", "{}");
+        let columns = format!(
+            "[{}, {}]",
+            column("customer_id", "customers", "customer_id", None, ""),
+            column("n", "per_customer", "n", None, "")
+        );
+        let joins = r#"[{"left_table": "customers", "right_table": "per_customer", "type": "LEFT", "condition": "customers.customer_id = per_customer.customer_id"}]"#;
+        let model =
+            mapping("m", r#"["raw.customers", "per_customer"]"#, &columns, joins, r#"{"primary_key": "customer_id"}"#);
+        assert!(lint_models(&format!("[{upstream}, {model}]"), "").is_empty());
+        // A column read outside the aggregate but not output: groups are not one per output key.
+        let hidden = upstream.replace("COUNT({from})", "COUNT({from}) + LENGTH(tickets.status)");
+        assert_eq!(codes(&lint_models(&format!("[{hidden}, {model}]"), "")), ["SPEC013"]);
     }
 }

@@ -91,12 +91,18 @@ fn read_of<'o>(q: &ModelQuery, output: &'o OutputColumn, qualifier: Option<&str>
 fn column_reason(q: &ModelQuery, (r, c): &QCol) -> Option<String> {
     let relation = &q.relations[*r];
     let declared = relation.column(c)?;
+    let filtered =
+        |after: bool| q.filtered_not_null.iter().any(|((fr, fc), post)| fr == r && fc == c && *post == after);
+    // A filter after the joins drops every row where it is NULL, padded by an outer join or not.
+    if filtered(true) {
+        return None;
+    }
     if q.outer_nullable.contains(r) {
         Some(format!(
             "`{}.{}` is null where the outer join finds no `{}` row",
             relation.alias, declared.name, relation.alias
         ))
-    } else if declared.nullable {
+    } else if declared.nullable && !inner_join_rejects_null(q, &(*r, c.to_ascii_lowercase())) && !filtered(false) {
         let whose = if relation.model.is_some() { "its model allows nulls" } else { "its source declares no NOT NULL" };
         Some(format!("`{}.{}` can be null ({whose})", relation.alias, declared.name))
     } else {
@@ -104,9 +110,50 @@ fn column_reason(q: &ModelQuery, (r, c): &QCol) -> Option<String> {
     }
 }
 
+/// An INNER join's `a = b` keeps no row where either side is null: on its output rows, a column
+/// it equates (to a column, an expression or a literal) is never null.
+fn inner_join_rejects_null(q: &ModelQuery, column: &QCol) -> bool {
+    q.joins.iter().filter(|j| j.kind == crate::spec::resolve::query::JoinKind::Inner).any(|j| {
+        j.equalities.iter().any(|(a, b)| a == column || b == column)
+            || j.constants.contains(column)
+            || j.derived.iter().any(|(_, c)| c == column)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use crate::spec::lint::test_support::{codes, column, lint_models, mapping};
+
+    #[test]
+    fn a_filter_that_rejects_nulls_guards_its_column() {
+        // zoo inventory log FA-L2: a strict comparison keeps no row where the column is NULL.
+        let c = column("email", "customers", "email", None, r#", "nullable": false"#);
+        let model = |filters: &str| {
+            let m = mapping("m", r#"["raw.customers"]"#, &format!("[{c}]"), "[]", "{}");
+            let m = m.replacen("\"joins\"", &format!("\"filters\": {filters}, \"joins\""), 1);
+            codes(&lint_models(&format!("[{m}]"), "")).into_iter().collect::<Vec<_>>()
+        };
+        assert_eq!(
+            model(r#"[{"applies_to": "customers", "predicate": "email LIKE '%@%' AND status = 'a'"}]"#),
+            Vec::<&str>::new()
+        );
+        assert_eq!(model(r#"[{"applies_to": "", "predicate": "customers.email <> ''"}]"#), Vec::<&str>::new());
+        // Under an OR, or guarded by IS NULL, the NULL row may pass.
+        assert_eq!(model(r#"[{"applies_to": "", "predicate": "email <> '' OR status = 'a'"}]"#), ["SPEC014"]);
+        assert_eq!(model(r#"[{"applies_to": "", "predicate": "email IS NULL OR email <> ''"}]"#), ["SPEC014"]);
+    }
+
+    #[test]
+    fn an_inner_join_equality_rejects_nulls() {
+        // zoo payroll log FA-2: the INNER JOIN's `a.x = b.x` keeps no row with a null a.x.
+        let c = column("country", "addresses", "country", None, r#", "nullable": false"#);
+        let key = column("customer_id", "customers", "customer_id", None, "");
+        let inner = r#"[{"left_table": "customers", "right_table": "addresses", "type": "INNER", "condition": "customers.customer_id = addresses.customer_id AND UPPER(customers.status) = addresses.country"}]"#;
+        assert_eq!(one(&[key.clone(), c.clone()], r#"["raw.customers", "raw.addresses"]"#, inner), Vec::<&str>::new());
+        // A LEFT join keeps its right side's nulls.
+        let left = inner.replace("INNER", "LEFT");
+        assert_eq!(one(&[key, c], r#"["raw.customers", "raw.addresses"]"#, &left), ["SPEC014"]);
+    }
 
     fn one(columns: &[String], sources: &str, joins: &str) -> Vec<&'static str> {
         let model = mapping("m", sources, &format!("[{}]", columns.join(",")), joins, "{}");

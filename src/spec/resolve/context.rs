@@ -332,7 +332,8 @@ fn output_of(model: &Model, driving: Option<Relation>, dialect: Dialect) -> Opti
                 nullable: from.is_none_or(|c| c.nullable),
             });
         }
-        if !model.group_by.is_empty() && model.joins.is_empty() {
+        // One output row per group, with joins or without: the group-by columns are a key.
+        if !model.group_by.is_empty() {
             keys.push(model.group_by.iter().map(|g| g.to_ascii_lowercase()).collect());
         }
         for a in &model.aggregations {
@@ -348,8 +349,37 @@ fn output_of(model: &Model, driving: Option<Relation>, dialect: Dialect) -> Opti
                 keys.push(vec![m.target_column.to_ascii_lowercase()]);
             }
         }
+        keys.extend(grouped_mapping_key(model, dialect));
     }
     Some(Relation { alias: model.name.clone(), model: None, columns, keys })
+}
+
+/// A mapping model that aggregates groups by every column read outside an aggregate; when each
+/// such column is also output as itself (and nothing else is read outside an aggregate), those
+/// outputs are one row per group: a key.
+fn grouped_mapping_key(model: &Model, dialect: Dialect) -> Option<Vec<String>> {
+    let mut aggregates = false;
+    let mut key = Vec::new();
+    for m in &model.column_mapping {
+        let transform = m.transform.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let Some(text) = transform else {
+            key.push(m.target_column.to_ascii_lowercase());
+            continue;
+        };
+        let expr = parse_expression(&text.replace("{from}", "__from"), dialect).ok()?;
+        let refs = crate::sql::expr::column_refs(&expr);
+        if crate::sql::expr::contains_aggregate(&expr) {
+            aggregates = true;
+            if refs.iter().any(|r| !r.in_aggregate) {
+                return None;
+            }
+        } else if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+            key.push(m.target_column.to_ascii_lowercase());
+        } else if !refs.is_empty() {
+            return None;
+        }
+    }
+    (aggregates && !key.is_empty()).then_some(key)
 }
 
 #[cfg(test)]

@@ -78,6 +78,11 @@ pub struct JoinInfo {
     pub equalities: Vec<(QCol, QCol)>,
     /// Columns the condition fixes to a literal (`b.kind = 'x'`).
     pub constants: Vec<QCol>,
+    /// Columns the condition equates to an expression of other relations' columns
+    /// (`UPPER(TRIM(a.code)) = b.code`): the columns the expression reads, and the column it
+    /// fixes. The column is a function of those columns on every joined row, as a bare column
+    /// equality would make it.
+    pub derived: Vec<(Vec<QCol>, QCol)>,
     /// The join's JSON path.
     pub path: String,
 }
@@ -132,6 +137,10 @@ pub struct ModelQuery {
     /// True when something did not resolve, so the key and null rules would reason on a
     /// partial picture and stay silent.
     pub incomplete: bool,
+    /// Columns a filter rejects NULL in (`x > 0`, `x IS NOT NULL` as a conjunct), with whether
+    /// the filter applies after the joins (then no output row holds a NULL there, outer joins
+    /// or not) or before (then the table's own rows hold none).
+    pub filtered_not_null: Vec<(QCol, bool)>,
 }
 
 impl ModelQuery {
@@ -342,6 +351,7 @@ fn resolve_joins(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
         scope.extend(right);
         let mut equalities = Vec::new();
         let mut constants = Vec::new();
+        let mut derived = Vec::new();
         if join.condition.trim().is_empty() {
             q.incomplete = true;
             lint.report(Code::InvalidJoin, name, &condition_path, "the join has no condition".into());
@@ -350,18 +360,21 @@ fn resolve_joins(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
             let context = "only the tables joined so far and the one this join adds can be read in its condition";
             resolve_refs(lint, q, name, &condition_path, &refs, &scope, None, context);
             let relations: Vec<&Relation> = scope.iter().map(|&i| &q.relations[i]).collect();
-            let resolve = |e: &Expr| -> Option<QCol> {
-                let refs = column_refs(e);
-                let [r] = refs.as_slice() else { return None };
-                if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                    return None;
-                }
-                match resolve_ref(&relations, r) {
-                    RefResolution::Found { index, column } => Some((scope[index], column.to_ascii_lowercase())),
-                    _ => None,
-                }
+            // Every column an expression reads, or None when one does not resolve.
+            let resolve = |e: &Expr| -> Option<Vec<QCol>> {
+                column_refs(e)
+                    .iter()
+                    .map(|r| match resolve_ref(&relations, r) {
+                        RefResolution::Found { index, column } => Some((scope[index], column.to_ascii_lowercase())),
+                        _ => None,
+                    })
+                    .collect()
             };
-            collect_equalities(&expr, &resolve, &mut equalities, &mut constants);
+            collect_equalities(
+                &expr,
+                &resolve,
+                &mut Fixed { equalities: &mut equalities, constants: &mut constants, derived: &mut derived },
+            );
         }
         if let (Some(kind), Some(left), Some(right)) = (kind, left, right) {
             match kind {
@@ -378,7 +391,7 @@ fn resolve_joins(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
             if !q.joined.contains(&right) {
                 q.joined.push(right);
             }
-            q.joins.push(JoinInfo { kind, left, right, equalities, constants, path });
+            q.joins.push(JoinInfo { kind, left, right, equalities, constants, derived, path });
         } else if let Some(right) = right {
             if !q.joined.contains(&right) {
                 q.joined.push(right);
@@ -387,30 +400,73 @@ fn resolve_joins(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
     }
 }
 
-/// Top-level `a = b` conjuncts of a condition: column pairs, and columns fixed to a literal.
-fn collect_equalities(
-    expr: &Expr,
-    resolve: &dyn Fn(&Expr) -> Option<QCol>,
-    equalities: &mut Vec<(QCol, QCol)>,
-    constants: &mut Vec<QCol>,
-) {
+/// What a join condition's top-level equalities fix.
+struct Fixed<'a> {
+    equalities: &'a mut Vec<(QCol, QCol)>,
+    constants: &'a mut Vec<QCol>,
+    derived: &'a mut Vec<(Vec<QCol>, QCol)>,
+}
+
+/// Top-level `a = b` conjuncts of a condition: column pairs, columns fixed to a constant, and
+/// columns fixed by an expression of other relations' columns (either operand order).
+fn collect_equalities(expr: &Expr, resolve: &dyn Fn(&Expr) -> Option<Vec<QCol>>, fixed: &mut Fixed<'_>) {
     match expr {
-        Expr::Nested(inner) => collect_equalities(inner, resolve, equalities, constants),
+        Expr::Nested(inner) => collect_equalities(inner, resolve, fixed),
         Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
-            collect_equalities(left, resolve, equalities, constants);
-            collect_equalities(right, resolve, equalities, constants);
+            collect_equalities(left, resolve, fixed);
+            collect_equalities(right, resolve, fixed);
         }
         Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => {
-            let is_literal = |e: &Expr| crate::sql::expr::literal_text(e).is_some_and(|t| t.is_some());
-            match (resolve(left), resolve(right)) {
-                (Some(a), Some(b)) => equalities.push((a, b)),
-                (Some(a), None) if is_literal(right) => constants.push(a),
-                (None, Some(b)) if is_literal(left) => constants.push(b),
-                _ => {}
+            let bare = |e: &Expr| -> Option<QCol> {
+                let e = strip_nested(e);
+                if !matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                    return None;
+                }
+                match resolve(e)?.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                }
+            };
+            match (bare(left), bare(right)) {
+                (Some(a), Some(b)) => fixed.equalities.push((a, b)),
+                (Some(column), None) => fix_by(column, right, resolve, fixed),
+                (None, Some(column)) => fix_by(column, left, resolve, fixed),
+                (None, None) => {}
             }
         }
         _ => {}
     }
+}
+
+/// `column = other`: the column is fixed by `other` when `other` reads no column of the
+/// column's own relation (then it is a function of the other relations' row) and gives one
+/// value per evaluation (no RAND, no UUID).
+fn fix_by(column: QCol, other: &Expr, resolve: &dyn Fn(&Expr) -> Option<Vec<QCol>>, fixed: &mut Fixed<'_>) {
+    let Some(reads) = resolve(other) else { return };
+    if reads.iter().any(|(r, _)| *r == column.0) || !deterministic(other) {
+        return;
+    }
+    if reads.is_empty() {
+        fixed.constants.push(column);
+    } else {
+        let mut reads = reads;
+        reads.sort();
+        reads.dedup();
+        fixed.derived.push((reads, column));
+    }
+}
+
+fn strip_nested(e: &Expr) -> &Expr {
+    match e {
+        Expr::Nested(inner) => strip_nested(inner),
+        other => other,
+    }
+}
+
+/// False when the expression calls a function whose value changes between evaluations.
+fn deterministic(expr: &Expr) -> bool {
+    let text = expr.to_string().to_ascii_uppercase();
+    !["RAND", "RANDOM", "UUID", "GEN_RANDOM"].iter().any(|f| text.contains(f))
 }
 
 fn check_connected(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
@@ -462,7 +518,50 @@ fn resolve_filters(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
         if let Some(expr) = lint.parse_expr(name, &predicate_path, predicate) {
             let refs = column_refs(&expr);
             resolve_refs(lint, q, name, &predicate_path, &refs, &scope, None, &context);
+            let relations: Vec<&Relation> = scope.iter().map(|&i| &q.relations[i]).collect();
+            for column in null_rejected(&expr) {
+                let refs = column_refs(column);
+                let [r] = refs.as_slice() else { continue };
+                if let RefResolution::Found { index, column } = resolve_ref(&relations, r) {
+                    q.filtered_not_null.push(((scope[index], column.to_ascii_lowercase()), post_join));
+                }
+            }
         }
+    }
+}
+
+/// The bare columns a predicate is never true for when they are NULL: the column operands of a
+/// comparison, LIKE, IN, BETWEEN or IS NOT NULL among its top-level AND conjuncts.
+fn null_rejected(expr: &Expr) -> Vec<&Expr> {
+    let bare = |e: &Expr| matches!(strip_nested(e), Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    match expr {
+        Expr::Nested(inner) => null_rejected(inner),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut all = null_rejected(left);
+            all.extend(null_rejected(right));
+            all
+        }
+        Expr::BinaryOp {
+            left,
+            op:
+                BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq,
+            right,
+        } => [left, right].into_iter().map(|e| strip_nested(e)).filter(|e| bare(e)).collect(),
+        Expr::IsNotNull(e)
+        | Expr::Between { expr: e, .. }
+        | Expr::InList { expr: e, .. }
+        | Expr::Like { expr: e, .. }
+        | Expr::ILike { expr: e, .. }
+            if bare(e) =>
+        {
+            vec![strip_nested(e)]
+        }
+        _ => Vec::new(),
     }
 }
 
