@@ -55,8 +55,10 @@ run() {
         [ "$cfg" = s1c20 ] && args=(--seed 1 --cases 20)
         out="$("$bin" validate "$copy" --models "$models" "${dialect[@]}" --tests "$work/empty-tests" \
             --format json "${args[@]}" 2>"$work/stderr")"
-        if ! jq -e '.findings' >/dev/null 2>&1 <<<"$out"; then
-            verdicts+=" $cfg:CRASH"; crashes=$((crashes + 1)); continue
+        if [ -z "$out" ] || ! jq -e 'has("findings")' >/dev/null 2>&1 <<<"$out"; then
+            # no JSON report: the run passed its --deadline (300 s by default), or crashed
+            if grep -q deadline "$work/stderr"; then verdicts+=" $cfg:DEADLINE"; else verdicts+=" $cfg:CRASH"; fi
+            crashes=$((crashes + 1)); continue
         fi
         if [ "$kind" = defect ]; then
             local hit
@@ -123,4 +125,4 @@ fi
 echo "== totals"
 echo "defects caught (any config): $caught_n of $defects_n; per config: $(for c in "${configs[@]}"; do printf '%s %s/%s  ' "$c" "${caught_cfg[$c]:-0}" "$defects_n"; done)"
 echo "rewrites + control clean (every config): $clean_n of $clean_total; per config: $(for c in "${configs[@]}"; do printf '%s %s/%s  ' "$c" "${caught_cfg[$c-clean]:-0}" "$clean_total"; done)"
-echo "runs without a JSON report: $crashes"
+echo "runs without a JSON report (DEADLINE: past validate's 300 s --deadline; CRASH: anything else): $crashes"
