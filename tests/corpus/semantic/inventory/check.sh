@@ -15,6 +15,7 @@
 # Usage: tests/corpus/semantic/inventory/check.sh               (everything)
 #        CASES='stg_po_lines/*' tests/corpus/semantic/inventory/check.sh   (glob under each corpus)
 #        ONLY=defects|rewrites|control  SPECPROOF_BIN=/path/to/specproof  CONFIGS="def s1c20"
+#        EXTRA_ARGS="--deadline 1800"   (extra validate flags, e.g. on a loaded machine)
 set -u
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,7 +55,7 @@ run() {
         args=()
         [ "$cfg" = s1c20 ] && args=(--seed 1 --cases 20)
         out="$("$bin" validate "$copy" --models "$models" "${dialect[@]}" --tests "$work/empty-tests" \
-            --format json "${args[@]}" 2>"$work/stderr")"
+            --format json "${args[@]}" ${EXTRA_ARGS:-} 2>"$work/stderr")"
         if [ -z "$out" ] || ! jq -e 'has("findings")' >/dev/null 2>&1 <<<"$out"; then
             # no JSON report: the run passed its --deadline (300 s by default), or crashed
             if grep -q deadline "$work/stderr"; then verdicts+=" $cfg:DEADLINE"; else verdicts+=" $cfg:CRASH"; fi
