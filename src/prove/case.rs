@@ -270,13 +270,26 @@ fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option
             format!("`{}` could not be compared with the spec's reference result: {why}", model.name),
         )
         .model(&model.name)
-        .help("the output was neither shown right nor wrong; with a resource limit, rerun with fewer --rows");
+        .help("the output was neither shown right nor wrong: its table must hold every spec column");
         finding.location = at;
         Box::new(finding)
     };
+    // Out of time or memory is specproof's resources, not the code's fault: a finding about the
+    // tool, still an error so that the gate does not pass what was not compared.
+    let out_of_resources = |why: String| {
+        Box::new(
+            Finding::new(
+                Code::ComparisonOutOfResources,
+                format!("`{}` could not be compared with the spec's reference result: {why}", model.name),
+            )
+            .model(&model.name)
+            .at(plan.project.spec.text.locate(&format!("models[{i}]")))
+            .help("rerun with fewer --rows, a larger --memory-limit or a longer --timeout"),
+        )
+    };
     let sql = crate::reference::sql_for_query(&plan.project.spec, i, Some(query), &names)
         .map_err(|why| reference_failed(format!("cannot be built: {why}")))?;
-    engine.create_schemas(&[REFERENCE_SCHEMA]).map_err(|e| could_not_compare(e.to_string()))?;
+    engine.create_schemas(&[REFERENCE_SCHEMA]).map_err(|e| out_of_resources(e.to_string()))?;
     let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
     // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)
     // says nothing about the code, but leaves the model unchecked: the spec's to fix. Running
@@ -284,7 +297,7 @@ fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option
     if let Err(error) = engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")) {
         return Err(match error.code() {
             Code::QueryTimeout | Code::MemoryLimit => {
-                could_not_compare(format!("its reference result: {}", error.message))
+                out_of_resources(format!("its reference result: {}", error.message))
             }
             _ if translation_limit(plan.project.spec.spec.dialect, &error.message) => {
                 Box::new(translation_limit_finding(plan, i, &format!("its reference result: {}", error.message)))
@@ -312,7 +325,13 @@ fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option
                 Ok(None)
             } else {
                 // DuckDB's binder errors run to several lines of candidates; the first says it.
-                Err(could_not_compare(why.lines().next().unwrap_or_default().to_string()))
+                let first = why.lines().next().unwrap_or_default().to_string();
+                Err(match crate::engine::run_error::classify(&why) {
+                    crate::engine::RunErrorKind::MemoryLimit | crate::engine::RunErrorKind::Timeout => {
+                        out_of_resources(first)
+                    }
+                    _ => could_not_compare(first),
+                })
             }
         }
     }
