@@ -9,6 +9,7 @@
 
 use super::blame;
 use super::case::{run_case, CaseRun, Coverage, Difference};
+use super::coverage::SpecCoverage;
 use super::fixture::Fixture;
 use super::shrink;
 use super::shrink::Reported;
@@ -35,6 +36,8 @@ pub struct RunOutcome {
     /// Regression tests in the shipped-test format, one per model that differs from its
     /// reference and whose counterexample could be written as one.
     pub fixtures: Vec<Fixture>,
+    /// Which outcomes of the spec's constructs the datasets reached.
+    pub spec_coverage: SpecCoverage,
 }
 
 /// Runs the project on `options.cases` datasets (the first with the shipped tests) and reports
@@ -73,6 +76,9 @@ pub fn search(
         .collect();
 
     let mut outcome = RunOutcome { coverage: main.coverage.clone(), cases, ..RunOutcome::default() };
+    let reaches: Vec<&[super::coverage::Measured]> =
+        std::iter::once(main.reach.as_slice()).chain(others.iter().map(|(_, r)| r.reach.as_slice())).collect();
+    outcome.spec_coverage = super::coverage::merge(&reaches);
     let mut seen: HashSet<String> = HashSet::new();
     for finding in &main.findings {
         seen.insert(same_kind(finding));

@@ -181,8 +181,52 @@ pub fn render(report: &Report) -> String {
             list(&changed.skipped)
         );
     }
+    if let Some(coverage) = &report.coverage {
+        spec_coverage(&mut out, coverage);
+    }
     let _ = writeln!(out, "<sub>checked: {}</sub>", report.scope);
     out
+}
+
+/// The spec-coverage section: per model, then every outcome not reached, folded.
+fn spec_coverage(out: &mut String, coverage: &crate::report::model::SpecCoverage) {
+    let (reached, impossible, missed) = coverage.totals();
+    let _ = writeln!(
+        out,
+        "#### Spec coverage\n\n{reached} of {} reachable outcomes of the spec's constructs reached over {}{}.\n",
+        reached + missed,
+        plural(coverage.datasets, "synthetic dataset"),
+        if impossible > 0 { format!("; {impossible} impossible by the sources' declarations") } else { String::new() }
+    );
+    let _ = writeln!(out, "| model | reached | missed | impossible |\n|---|---:|---:|---:|");
+    for (model, r, i, m) in coverage.by_model() {
+        let _ = writeln!(out, "| `{}` | {r} | {m} | {i} |", cell(model));
+    }
+    out.push('\n');
+    let open: Vec<&crate::prove::coverage::Reach> = coverage.outcomes.iter().filter(|r| !r.reached()).collect();
+    if open.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>{} not reached</summary>\n\n| model | where | construct | outcome | why |\n|---|---|---|---|---|",
+        plural(open.len(), "outcome")
+    );
+    for r in open {
+        let o = &r.outcome;
+        let why = o.impossible.as_deref().unwrap_or("no dataset reached it");
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {} `{}` | {} | {} |",
+            cell(&o.model),
+            cell(&o.json_path),
+            o.kind,
+            cell(&o.construct),
+            cell(&o.outcome),
+            cell(why)
+        );
+    }
+    let _ = writeln!(out, "\n</details>\n");
 }
 
 #[cfg(test)]
