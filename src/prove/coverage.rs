@@ -161,7 +161,9 @@ pub fn unreached_findings(project: &Project, coverage: &SpecCoverage) -> Vec<Fin
         .map(|(o, missed)| {
             let outcomes: Vec<String> = missed.iter().map(|r| r.outcome.outcome.clone()).collect();
             let unmeasured = missed.iter().all(|r| r.measured == 0);
-            let why = if unmeasured {
+            let why = if unmeasured && o.kind == "scd2" {
+                "could not be measured: no dataset gave the history a meaning (its source repeats natural keys)".to_string()
+            } else if unmeasured {
                 "could not be measured (the rows it reads were not produced)".to_string()
             } else {
                 format!("was reached by no row of the {}", plural(coverage.datasets, "synthetic dataset"))

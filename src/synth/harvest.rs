@@ -32,6 +32,12 @@ pub(crate) enum Probe {
     /// Matched against a pattern after `strips` (nested `REGEXP_REPLACE(x, p, '')`).
     /// `weak` for a pattern only replaced, not tested: its samples matter less.
     Pattern { regex: Regex, strips: Vec<Regex>, weak: bool },
+    /// Trimmed (`TRIM`, `LTRIM`, `RTRIM` without characters): values padded with every
+    /// whitespace class, since BigQuery strips Unicode whitespace and DuckDB's TRIM spaces only.
+    Padded,
+    /// Averaged (`AVG`), possibly through upstream models' expressions: small whole values
+    /// (1 and 2) that put a group's mean exactly halfway, where rounding a mean differs.
+    Halfway,
 }
 
 /// Everything harvested from a spec.
@@ -115,6 +121,25 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
                     })
                     .collect();
                 add_pairs(&mut out, pairs);
+            }
+        }
+
+        // What an AVG averages, traced through upstream expressions to every source column it
+        // reads.
+        for output in &q.outputs {
+            let Some(expr) = &output.expr else { continue };
+            let scope = match (q.per_source_metrics, output.metric_source) {
+                (true, Some(s)) => vec![s],
+                _ => all.clone(),
+            };
+            let mut averaged = Averaged(Vec::new());
+            let _ = expr.visit(&mut averaged);
+            for arg in averaged.0 {
+                for r in column_refs(&arg) {
+                    for column in tracer.reads(mi, q, &scope, output.from.as_ref(), &r, 0) {
+                        out.probe(column, Probe::Halfway);
+                    }
+                }
             }
         }
 
@@ -204,6 +229,39 @@ impl Tracer<'_> {
         }
     }
 
+    /// Every source column a reference inside model `mi` reads, through the expressions of
+    /// upstream models (`amount_usd` of `total_amount * rate_to_usd` reads both).
+    fn reads(&self, mi: usize, q: &ModelQuery, scope: &[usize], from: Option<&QCol>, r: &ColumnRef, depth: usize) -> Vec<ColKey> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        if let Some(direct) = self.reference(mi, q, scope, from, r) {
+            return vec![direct];
+        }
+        let qcol = if r.qualifier.is_none() && r.column == FROM_IDENT {
+            from.cloned()
+        } else {
+            let relations: Vec<&Relation> = scope.iter().map(|&i| &q.relations[i]).collect();
+            match resolve_ref(&relations, r) {
+                RefResolution::Found { index, column } => Some((scope[index], column.to_ascii_lowercase())),
+                _ => None,
+            }
+        };
+        let Some((rel, col)) = qcol else { return Vec::new() };
+        let Some(k) = q.relations.get(rel).and_then(|r| r.model) else { return Vec::new() };
+        let Some(upstream) = self.queries.get(k).and_then(Option::as_ref) else { return Vec::new() };
+        let Some(output) = upstream.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&col)) else { return Vec::new() };
+        let mut out = Vec::new();
+        for (read, _) in &output.reads {
+            if let Some(c) = self.column(k, read, depth + 1) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
     /// The source column behind column `col` of relation `rel` of model `mi`.
     fn column(&self, mi: usize, (rel, col): &QCol, depth: usize) -> Option<ColKey> {
         let q = self.queries.get(mi)?.as_ref()?;
@@ -247,6 +305,24 @@ impl Tracer<'_> {
                 self.entry_column(model.sources.first()?, col, depth)
             }
         }
+    }
+}
+
+/// The arguments of the AVG calls inside an expression.
+struct Averaged(Vec<Expr>);
+
+impl Visitor for Averaged {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            if f.name.to_string().eq_ignore_ascii_case("AVG") {
+                if let [arg] = plain_args(&f.args).as_slice() {
+                    self.0.push((*arg).clone());
+                }
+            }
+        }
+        ControlFlow::Continue(())
     }
 }
 
@@ -325,11 +401,13 @@ impl Visitor for ProbeVisitor<'_> {
                     self.add(expr, Probe::Pattern { regex, strips: strips_of(expr), weak: false });
                 }
             }
+            Expr::Trim { expr, trim_what: None, trim_characters: None, .. } => self.add(expr, Probe::Padded),
             Expr::Function(f) => {
                 let name = f.name.to_string().to_ascii_uppercase();
                 let args = plain_args(&f.args);
                 let name = name.rsplit('.').next().unwrap_or(&name);
                 match (name, args.as_slice()) {
+                    ("TRIM" | "LTRIM" | "RTRIM", [subject]) => self.add(subject, Probe::Padded),
                     (
                         "REGEXP_CONTAINS" | "REGEXP_LIKE" | "REGEXP_MATCHES" | "REGEXP_EXTRACT" | "REGEXP_EXTRACT_ALL"
                         | "REGEXP_SUBSTR" | "REGEXP_INSTR",
@@ -434,7 +512,7 @@ mod tests {
             .filter(|(c, _)| c == column)
             .filter_map(|(_, p)| match p {
                 Probe::Equal(t) | Probe::Bound(t) => Some(t.clone()),
-                Probe::Pattern { .. } => None,
+                Probe::Pattern { .. } | Probe::Padded | Probe::Halfway => None,
             })
             .collect()
     }

@@ -207,10 +207,13 @@ impl Class {
             return None;
         }
         let Value::Str(base) = self.value(o * self.stride()) else { return None };
+        // The padding takes turns through the whitespace classes, so a trimmed join key meets
+        // a tab or a no-break space as well as a space.
+        let pad = PADDING[(o / 2) as usize % PADDING.len()];
         let text = match member % 3 {
             0 => other_case(&base)?,
-            1 => format!(" {base}"),
-            _ => format!("{base} "),
+            1 => format!("{pad}{base}"),
+            _ => format!("{base}{pad}"),
         };
         let clash = self.words.contains(&text.as_str()) || self.literals.contains(&Value::Str(text.clone()));
         (!clash).then_some(Value::Str(text))
@@ -508,6 +511,23 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
                 }
             }
             Probe::Pattern { .. } => {}
+            Probe::Padded if textual => {
+                // Every whitespace class a trim may or may not strip, leading and trailing,
+                // around a value the column would hold anyway.
+                for (k, pad) in PADDING.iter().enumerate() {
+                    let Value::Str(base) = hits.first().cloned().unwrap_or_else(|| column.ty.ordinary(k as u64, column.words, &column.prefix)) else {
+                        continue;
+                    };
+                    let padded = if k % 2 == 0 { format!("{pad}{base}") } else { format!("{base}{pad}") };
+                    misses.push(Value::Str(padded));
+                }
+            }
+            Probe::Padded => {}
+            Probe::Halfway => {
+                for text in ["1", "2"] {
+                    misses.extend(column.ty.literal(text).filter(|_| matches!(column.ty.kind, Kind::Int | Kind::Numeric | Kind::Float)));
+                }
+            }
         }
     }
     misses.extend(weak);
@@ -534,6 +554,11 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
     column.misses = misses;
     column.type_edges = type_edges;
 }
+
+/// Whitespace a trimmed column is padded with: a space, a tab, a newline, a carriage return,
+/// a no-break space and an ideographic space (Unicode whitespace BigQuery's TRIM strips and
+/// DuckDB's does not).
+pub(crate) const PADDING: [&str; 6] = [" ", "\t", "\n", "\r", "\u{a0}", "\u{3000}"];
 
 /// Removes repeats, and values already in `before`, keeping first occurrences in order.
 fn dedup(values: &mut Vec<Value>, before: &[Value]) {
