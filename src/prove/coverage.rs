@@ -162,7 +162,8 @@ pub fn unreached_findings(project: &Project, coverage: &SpecCoverage) -> Vec<Fin
             let outcomes: Vec<String> = missed.iter().map(|r| r.outcome.outcome.clone()).collect();
             let unmeasured = missed.iter().all(|r| r.measured == 0);
             let why = if unmeasured && o.kind == "scd2" {
-                "could not be measured: no dataset gave the history a meaning (its source repeats natural keys)".to_string()
+                "could not be measured: no dataset gave the history a meaning (its source repeats natural keys)"
+                    .to_string()
             } else if unmeasured {
                 "could not be measured (the rows it reads were not produced)".to_string()
             } else {

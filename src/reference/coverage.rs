@@ -203,6 +203,8 @@ struct Scopes {
     keys: Vec<String>,
     /// The relation (index) whose rows a per-source metric reads, for the 0-row groups.
     metric_source: Option<usize>,
+    /// The rows are one source's own, before any join: an outer join makes no NULLs there.
+    own_rows: bool,
 }
 
 struct Builder<'c, 'a> {
@@ -215,7 +217,7 @@ impl Builder<'_, '_> {
     fn mapping(&mut self) -> Result<(), String> {
         let rows = self.cx.joined_from_with(true)?;
         let keys: Vec<String> = self.cx.q.grouped.iter().flatten().map(|(i, c)| self.cx.column(*i, c)).collect();
-        let scopes = Scopes { rows, keys, metric_source: None };
+        let scopes = Scopes { rows, keys, metric_source: None, own_rows: false };
         for (k, m) in self.cx.model.column_mapping.iter().enumerate() {
             let Some(text) = m.transform.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
             let from = match (m.from_table.as_deref(), m.from_column.as_deref()) {
@@ -234,7 +236,7 @@ impl Builder<'_, '_> {
         let driving = self.cx.driving()?;
         let rows = self.cx.joined_from_with(true)?;
         let keys: Vec<String> = self.cx.model.group_by.iter().map(|g| self.cx.column(driving, g)).collect();
-        let scopes = Scopes { rows, keys, metric_source: None };
+        let scopes = Scopes { rows, keys, metric_source: None, own_rows: false };
         for (k, a) in self.cx.model.aggregations.iter().enumerate() {
             let path = format!("models[{}].aggregations[{k}].formula", self.mi);
             self.expression(&a.formula, None, &path, &scopes, false)?;
@@ -251,7 +253,7 @@ impl Builder<'_, '_> {
             };
             let rows = format!("FROM {}", self.cx.relation(source, &filters[source])?);
             let keys: Vec<String> = self.cx.model.group_by.iter().map(|g| self.cx.column(source, g)).collect();
-            let scopes = Scopes { rows, keys, metric_source: Some(source) };
+            let scopes = Scopes { rows, keys, metric_source: Some(source), own_rows: true };
             let path = format!("models[{}].aggregations[{k}].formula", self.mi);
             self.expression(&a.formula, None, &path, &scopes, false)?;
         }
@@ -263,12 +265,19 @@ impl Builder<'_, '_> {
                 Scope::Source(i) => Some(i),
                 Scope::Joined => None,
             };
+            let own_rows = true;
             let rows = match source {
                 Some(i) => format!("FROM {}", self.cx.relation(i, &[])?),
                 None => format!("FROM {}", self.cx.relation(self.cx.driving()?, &[])?),
             };
             let path = format!("models[{}].filters[{k}].predicate", self.mi);
-            self.expression(text, None, &path, &Scopes { rows, keys: Vec::new(), metric_source: None }, true)?;
+            self.expression(
+                text,
+                None,
+                &path,
+                &Scopes { rows, keys: Vec::new(), metric_source: None, own_rows },
+                true,
+            )?;
         }
         Ok(())
     }
@@ -278,12 +287,18 @@ impl Builder<'_, '_> {
         let unfiltered = self.cx.joined_from_with(false)?;
         for (k, filter) in self.cx.model.filters.iter().enumerate() {
             let Some(text) = filter.predicate.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
-            let rows = match self.cx.scope(filter)? {
-                Scope::Source(i) => format!("FROM {}", self.cx.relation(i, &[])?),
-                Scope::Joined => unfiltered.clone(),
+            let (rows, own_rows) = match self.cx.scope(filter)? {
+                Scope::Source(i) => (format!("FROM {}", self.cx.relation(i, &[])?), true),
+                Scope::Joined => (unfiltered.clone(), false),
             };
             let path = format!("models[{}].filters[{k}].predicate", self.mi);
-            self.expression(text, None, &path, &Scopes { rows, keys: Vec::new(), metric_source: None }, true)?;
+            self.expression(
+                text,
+                None,
+                &path,
+                &Scopes { rows, keys: Vec::new(), metric_source: None, own_rows },
+                true,
+            )?;
         }
         self.joins()
     }
@@ -354,8 +369,8 @@ impl Builder<'_, '_> {
         for (divisor, whole) in &found.divisions {
             let Some(d) = self.duck(divisor, from) else { continue };
             let context = self.context_of(whole, scopes);
-            let cannot_null =
-                (!self.may_be_null(divisor, from)).then(|| "every column it reads is NOT NULL".to_string());
+            let cannot_null = (!self.may_be_null(divisor, from, scopes.own_rows))
+                .then(|| "every column it reads is NOT NULL".to_string());
             self.push(context.clone(), path, "division", whole, "divisor zero", format!("({d}) = 0"), None);
             self.push(context, path, "division", whole, "divisor null", format!("({d}) IS NULL"), cannot_null);
         }
@@ -400,7 +415,7 @@ impl Builder<'_, '_> {
             }
             let Some(a) = self.duck(&atom, from) else { continue };
             let context = self.context_of(&atom, scopes);
-            let (cannot_true, cannot_false, cannot_null) = self.impossible_truths(&atom, from);
+            let (cannot_true, cannot_false, cannot_null) = self.impossible_truths(&atom, from, scopes.own_rows);
             self.push(context.clone(), path, "condition", &atom, "true", format!("({a}) IS TRUE"), cannot_true);
             self.push(context.clone(), path, "condition", &atom, "false", format!("({a}) IS FALSE"), cannot_false);
             self.push(context, path, "condition", &atom, "null", format!("({a}) IS NULL"), cannot_null);
@@ -441,8 +456,13 @@ impl Builder<'_, '_> {
 
     /// Why an atom cannot be true, false or NULL on data the sources allow, as far as the
     /// declarations tell.
-    fn impossible_truths(&self, atom: &Expr, from: Option<&str>) -> (Option<String>, Option<String>, Option<String>) {
-        let not_null = !self.may_be_null(atom, from);
+    fn impossible_truths(
+        &self,
+        atom: &Expr,
+        from: Option<&str>,
+        own_rows: bool,
+    ) -> (Option<String>, Option<String>, Option<String>) {
+        let not_null = !self.may_be_null(atom, from, own_rows);
         let never_null = matches!(
             atom,
             Expr::IsNull(_)
@@ -463,7 +483,7 @@ impl Builder<'_, '_> {
         };
         let (mut t, mut f) = (None, None);
         if let Expr::IsNull(inner) | Expr::IsNotNull(inner) = atom {
-            if !self.may_be_null(inner, from) {
+            if !self.may_be_null(inner, from, own_rows) {
                 let why = Some("the column it tests is NOT NULL".to_string());
                 if matches!(atom, Expr::IsNull(_)) {
                     t = why;
@@ -477,14 +497,14 @@ impl Builder<'_, '_> {
 
     /// Whether `expr` can be NULL on rows the sources allow: it reads a nullable column, a
     /// column an outer join can leave empty, or calls something that makes NULLs.
-    fn may_be_null(&self, expr: &Expr, from: Option<&str>) -> bool {
+    fn may_be_null(&self, expr: &Expr, from: Option<&str>, own_rows: bool) -> bool {
         let q = self.cx.q;
         let scope: Vec<&crate::spec::resolve::context::Relation> = q.relations.iter().collect();
         for r in column_refs(expr) {
             if r.qualifier.is_none() && r.column == FROM_IDENT {
                 let Some(from) = from else { return true };
                 let Ok(parsed) = parse_expression(from, Dialect::Duckdb) else { return true };
-                if self.may_be_null(&parsed, None) {
+                if self.may_be_null(&parsed, None, own_rows) {
                     return true;
                 }
                 continue;
@@ -492,7 +512,7 @@ impl Builder<'_, '_> {
             match crate::spec::resolve::context::resolve_ref(&scope, &r) {
                 crate::spec::resolve::context::RefResolution::Found { index, column } => {
                     let nullable = q.relations[index].column(&column).is_none_or(|c| c.nullable);
-                    if nullable || q.outer_nullable.contains(&index) {
+                    if nullable || (!own_rows && q.outer_nullable.contains(&index)) {
                         return true;
                     }
                 }
@@ -521,7 +541,9 @@ impl Builder<'_, '_> {
             }
             Some(_) => None,
             None if star => Some("every group has at least one row".to_string()),
-            None => arg.filter(|a| !self.may_be_null(a, from)).map(|_| "every group has a non-null value".to_string()),
+            None => arg
+                .filter(|a| !self.may_be_null(a, from, scopes.own_rows))
+                .map(|_| "every group has a non-null value".to_string()),
         };
         // Sizes of the groups the aggregate reads: on its own source for a metric without
         // joins, where a driving group its source lacks is a group of 0.
@@ -892,4 +914,124 @@ fn transformed_equalities(condition: &Expr) -> Vec<(Expr, Expr, Expr)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::catalog::{add_ddl_text, Catalog};
+    use crate::spec::load::parse_spec;
+    use crate::spec::resolve::resolve_models;
+
+    /// Reached outcomes of the probes of `model` on `data`, as `kind outcome` lines per construct.
+    fn reached(model: &str, data: &str) -> Vec<(String, String, String, bool)> {
+        let text = format!(
+            r#"{{"schema": {{"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"}}, "models": [{model}]}}"#
+        );
+        let loaded = parse_spec("spec.json", text).unwrap();
+        let mut catalog = Catalog::default();
+        add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.c (id INT64 NOT NULL, name STRING, PRIMARY KEY (id) NOT ENFORCED);
+             CREATE TABLE raw.o (cid INT64, amount NUMERIC, status STRING);",
+            "ddl.sql",
+        );
+        let queries = resolve_models(&loaded, &catalog);
+        let probes = probes_for(&loaded, &queries, &|entry: &str| Some(entry.to_string()));
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        conn.execute_batch(data).unwrap();
+        let mut counts = vec![0i64; probes.probes.len()];
+        for (sql, members) in probes.queries() {
+            let values: Vec<i64> = conn
+                .query_row(&sql, [], |row| (0..members.len()).map(|k| row.get::<_, i64>(k)).collect())
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            for (p, v) in members.iter().zip(values) {
+                counts[*p] = v;
+            }
+        }
+        probes
+            .probes
+            .iter()
+            .zip(counts)
+            .map(|(p, n)| (p.outcome.kind.to_string(), p.outcome.construct.clone(), p.outcome.outcome.clone(), n > 0))
+            .collect()
+    }
+
+    const MODEL: &str = r#"{"name": "m", "layer": "staging", "sources": ["raw.c", "raw.o"],
+        "column_mapping": [
+          {"target_column": "id", "type": "INT64", "from_table": "c", "from_column": "id"},
+          {"target_column": "name", "type": "STRING", "from_table": "c", "from_column": "name", "transform": "TRIM({from})"},
+          {"target_column": "per", "type": "NUMERIC", "from_table": "o", "from_column": "amount", "transform": "SAFE_DIVIDE({from}, o.cid)"},
+          {"target_column": "open", "type": "INT64", "from_table": "o", "from_column": "status",
+           "transform": "CASE WHEN {from} = 'OPEN' THEN 1 ELSE 0 END"}],
+        "joins": [{"left_table": "c", "right_table": "o", "type": "LEFT", "condition": "c.id = o.cid"}],
+        "filters": [{"applies_to": "o", "predicate": "o.amount >= o.cid"}]}"#;
+
+    const DATA: &str = "CREATE SCHEMA raw;
+        CREATE TABLE raw.c AS SELECT * FROM (VALUES (0, 'x'), (1, 'ann'), (2, chr(9) || 'bo'), (3, NULL)) v(id, name);
+        CREATE TABLE raw.o AS SELECT * FROM (VALUES (0, 1.0::DECIMAL(38,9), NULL), (1, 2.5, 'OPEN'), (1, 1, 'CLOSED'),
+            (1, 0.5, 'OPEN')) v(cid, amount, status);";
+
+    fn status<'a>(found: &'a [(String, String, String, bool)], kind: &str, outcome: &str) -> Vec<&'a bool> {
+        found.iter().filter(|(k, _, o, _)| k == kind && o == outcome).map(|(.., r)| r).collect()
+    }
+
+    #[test]
+    fn every_outcome_is_counted_on_the_rows_that_reach_it() {
+        let found = reached(MODEL, DATA);
+        // The CASE's condition: true (OPEN), false (CLOSED), NULL (a NULL status and the
+        // customers the LEFT join leaves without orders).
+        assert_eq!(status(&found, "condition", "true"), [&true, &true]);
+        assert_eq!(status(&found, "condition", "null"), [&true, &false], "no order has a NULL amount or cid");
+        assert_eq!(status(&found, "case", "when 1"), [&true]);
+        assert_eq!(status(&found, "case", "else"), [&true]);
+        assert_eq!(status(&found, "trim", "tab"), [&true]);
+        assert_eq!(status(&found, "trim", "newline"), [&false]);
+        // Customer 0 meets order 0 (cid 0): a zero divisor on a joined row.
+        assert_eq!(status(&found, "division", "divisor zero"), [&true]);
+        assert_eq!(status(&found, "division", "divisor null"), [&true]);
+        // Orders of customer 1 after the filter: 2.5 and 1 (0.5 < 1 is filtered away).
+        assert_eq!(status(&found, "join", "several matches"), [&true]);
+        assert_eq!(status(&found, "join", "no match"), [&true]);
+        // The filter's comparison of two columns: greater (2.5 > 1), equal (1 = 1), less (0.5 < 1).
+        for outcome in ["less", "equal", "greater"] {
+            assert_eq!(status(&found, "comparison", outcome), [&true], "{outcome}");
+        }
+    }
+
+    #[test]
+    fn declarations_say_what_cannot_be_reached() {
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"}, "models": [
+            {"name": "m", "layer": "staging", "sources": ["raw.o", "raw.c"],
+             "column_mapping": [{"target_column": "cid", "type": "INT64", "from_table": "o", "from_column": "cid"},
+                {"target_column": "name", "type": "STRING", "from_table": "c", "from_column": "name"}],
+             "joins": [{"left_table": "o", "right_table": "c", "type": "LEFT", "condition": "o.cid = c.id"}],
+             "filters": [{"applies_to": "c", "predicate": "c.id IS NOT NULL"}]}]}"#;
+        let loaded = parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.c (id INT64 NOT NULL, name STRING, PRIMARY KEY (id) NOT ENFORCED);
+             CREATE TABLE raw.o (cid INT64, amount NUMERIC, status STRING);",
+            "ddl.sql",
+        );
+        let queries = resolve_models(&loaded, &catalog);
+        let probes = probes_for(&loaded, &queries, &|entry: &str| Some(entry.to_string()));
+        let why = |kind: &str, outcome: &str| {
+            probes
+                .probes
+                .iter()
+                .find(|p| p.outcome.kind == kind && p.outcome.outcome == outcome)
+                .and_then(|p| p.outcome.impossible.clone())
+        };
+        assert_eq!(
+            why("join", "several matches").as_deref(),
+            Some("`c` declares a key on the columns the join equates")
+        );
+        assert_eq!(why("condition", "false").as_deref(), Some("the column it tests is NOT NULL"));
+        assert_eq!(why("condition", "null").as_deref(), Some("an IS test is never NULL"));
+        assert_eq!(why("join", "no match"), None);
+    }
 }

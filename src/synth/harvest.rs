@@ -94,6 +94,21 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
         for join in &model.joins {
             let Ok(expr) = parse_expression(&join.condition, spec.dialect) else { continue };
             collect(&expr, &|r: &ColumnRef| tracer.reference(mi, q, &all, None, r), &mut out);
+            // `UPPER(TRIM(a.x)) = b.y`: a.x shares b.y's values (and their near misses: other
+            // case, padding), so rows match only after the transform, as the spec means.
+            let resolve = |r: &ColumnRef| tracer.reference(mi, q, &all, None, r);
+            let mut pairs = Vec::new();
+            for (side, other) in transformed_pairs(&expr) {
+                let (refs, others) = (column_refs(&side), column_refs(&other));
+                if let ([one], [two]) = (refs.as_slice(), others.as_slice()) {
+                    if let (Some(a), Some(b)) = (resolve(one), resolve(two)) {
+                        if a.0 != b.0 {
+                            pairs.push((a, b));
+                        }
+                    }
+                }
+            }
+            add_pairs(&mut out, pairs);
         }
         for join in &q.joins {
             let pairs: Vec<(ColKey, ColKey)> = join
@@ -231,7 +246,15 @@ impl Tracer<'_> {
 
     /// Every source column a reference inside model `mi` reads, through the expressions of
     /// upstream models (`amount_usd` of `total_amount * rate_to_usd` reads both).
-    fn reads(&self, mi: usize, q: &ModelQuery, scope: &[usize], from: Option<&QCol>, r: &ColumnRef, depth: usize) -> Vec<ColKey> {
+    fn reads(
+        &self,
+        mi: usize,
+        q: &ModelQuery,
+        scope: &[usize],
+        from: Option<&QCol>,
+        r: &ColumnRef,
+        depth: usize,
+    ) -> Vec<ColKey> {
         if depth > MAX_DEPTH {
             return Vec::new();
         }
@@ -250,7 +273,9 @@ impl Tracer<'_> {
         let Some((rel, col)) = qcol else { return Vec::new() };
         let Some(k) = q.relations.get(rel).and_then(|r| r.model) else { return Vec::new() };
         let Some(upstream) = self.queries.get(k).and_then(Option::as_ref) else { return Vec::new() };
-        let Some(output) = upstream.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&col)) else { return Vec::new() };
+        let Some(output) = upstream.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&col)) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (read, _) in &output.reads {
             if let Some(c) = self.column(k, read, depth + 1) {
@@ -305,6 +330,28 @@ impl Tracer<'_> {
                 self.entry_column(model.sources.first()?, col, depth)
             }
         }
+    }
+}
+
+/// Top-level conjuncts `f(a.x) = b.y` of a join condition whose left side is not a bare column:
+/// (the transformed side, the other side).
+fn transformed_pairs(condition: &Expr) -> Vec<(Expr, Expr)> {
+    match condition {
+        Expr::Nested(inner) => transformed_pairs(inner),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut out = transformed_pairs(left);
+            out.extend(transformed_pairs(right));
+            out
+        }
+        Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => {
+            let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            match (bare(left), bare(right)) {
+                (false, true) => vec![(*left.clone(), *right.clone())],
+                (true, false) => vec![(*right.clone(), *left.clone())],
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -530,6 +577,33 @@ mod tests {
         assert_eq!(equal(&probes, "d"), ["2024-01-01"]);
         let simple = probes_of("CASE s WHEN 'x' THEN 1 ELSE 0 END", Dialect::Bigquery);
         assert_eq!(equal(&simple, "s"), ["x"]);
+    }
+
+    #[test]
+    fn a_join_key_through_a_transform_shares_values_and_trims_are_padded() {
+        use crate::spec::catalog::add_ddl_text;
+        use crate::spec::load::parse_spec;
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "s", "final_schema": "f"}, "models": [
+            {"name": "m", "layer": "staging", "sources": ["raw.a", "raw.b"],
+             "column_mapping": [{"target_column": "code", "type": "STRING", "from_table": "a", "from_column": "code",
+                                 "transform": "LTRIM({from})"},
+                                {"target_column": "rate", "type": "NUMERIC", "from_table": "b", "from_column": "rate"}],
+             "joins": [{"left_table": "a", "right_table": "b", "type": "LEFT",
+                        "condition": "UPPER(TRIM(a.code)) = b.code"}]}]}"#;
+        let loaded = parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.a (code STRING); CREATE TABLE raw.b (code STRING);",
+            "d.sql",
+        );
+        let queries = crate::spec::resolve::resolve_models(&loaded, &catalog);
+        let found = harvest(&loaded.spec, &catalog, &queries);
+        let a = ("raw.a".to_string(), "code".to_string());
+        let b = ("raw.b".to_string(), "code".to_string());
+        assert!(found.equalities.contains(&(a.clone(), b)), "{:?}", found.equalities);
+        assert!(found.probes.get(&a).is_some_and(|p| p.contains(&Probe::Padded)), "{:?}", found.probes);
     }
 
     #[test]

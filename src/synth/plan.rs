@@ -515,7 +515,11 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
                 // Every whitespace class a trim may or may not strip, leading and trailing,
                 // around a value the column would hold anyway.
                 for (k, pad) in PADDING.iter().enumerate() {
-                    let Value::Str(base) = hits.first().cloned().unwrap_or_else(|| column.ty.ordinary(k as u64, column.words, &column.prefix)) else {
+                    let Value::Str(base) = hits
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| column.ty.ordinary(k as u64, column.words, &column.prefix))
+                    else {
                         continue;
                     };
                     let padded = if k % 2 == 0 { format!("{pad}{base}") } else { format!("{base}{pad}") };
@@ -525,7 +529,12 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
             Probe::Padded => {}
             Probe::Halfway => {
                 for text in ["1", "2"] {
-                    misses.extend(column.ty.literal(text).filter(|_| matches!(column.ty.kind, Kind::Int | Kind::Numeric | Kind::Float)));
+                    misses.extend(
+                        column
+                            .ty
+                            .literal(text)
+                            .filter(|_| matches!(column.ty.kind, Kind::Int | Kind::Numeric | Kind::Float)),
+                    );
                 }
             }
         }
