@@ -324,6 +324,10 @@ impl Builder<'_, '_> {
         (!replace.missing).then(|| expr.to_string())
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "every field of an outcome, at every call; a struct would only rename them"
+    )]
     fn push(
         &mut self,
         context: Context,
