@@ -19,7 +19,7 @@ use crate::project::layout::Project;
 use crate::run::options::{in_memory, RunOptions};
 use crate::run::plan::Plan;
 use crate::suite::Suite;
-use crate::synth::{synthesize, Dataset, SynthOptions};
+use crate::synth::{Dataset, SynthOptions};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -55,7 +55,7 @@ pub fn search(
     // Worked out once: every dataset, probe and shipped test file of this run reads it.
     let plan = Plan::new(project, code);
     let plan = &plan;
-    let first = synthesize(&project.spec, &project.catalog, &options.synth);
+    let first = plan.dataset(&options.synth);
     let (main, engine) = run_case(plan, suite, options, &first, None)?;
     // The kept database (--db) is the first dataset's; the others live in memory.
     drop(engine);
@@ -66,7 +66,7 @@ pub fn search(
         .filter_map(|k| {
             let synth = case_options(&options.synth, k);
             let run_options = RunOptions { synth, ..in_memory(options) };
-            let data = synthesize(&project.spec, &project.catalog, &synth);
+            let data = plan.dataset(&synth);
             // A dataset that cannot load or run (the first one did) adds nothing to report.
             let found = run_case(plan, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
             let n = finished.fetch_add(1, Ordering::Relaxed) + 1;

@@ -15,7 +15,9 @@ use crate::spec::resolve::context::{alias_of, resolve_ref, target_of, RefResolut
 use crate::spec::resolve::query::{ModelQuery, QCol, FROM_IDENT};
 use crate::sql::expr::{column_refs, literal_text, ColumnRef};
 use crate::sql::parse::parse_expression;
-use sqlparser::ast::{BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Visit, Visitor};
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, TableFactor, Visit, Visitor,
+};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
@@ -51,6 +53,10 @@ pub(crate) struct Harvest {
     /// Columns of one table that one join compares together (a composite join key): they are
     /// drawn together so that whole tuples match.
     pub links: Vec<Vec<ColKey>>,
+    /// Pairs of source columns the spec compares with each other outside joins (`paid_at <=
+    /// due_at`): where they share a table, some rows make them equal, the case `<` and `<=`
+    /// disagree on.
+    pub compared: Vec<(ColKey, ColKey)>,
 }
 
 impl Harvest {
@@ -333,6 +339,77 @@ impl Tracer<'_> {
     }
 }
 
+/// Adds the probes of the code under test: the literals, patterns and trims its own
+/// expressions compare source columns with, so the data takes the code's branches too (a code
+/// that compares with `'Active'` where the spec says `'active'` meets both). A reference is
+/// resolved through the tables the statement reads (`FROM raw.t AS a` makes `a.x` a column of
+/// `raw.t`; an unqualified column belongs to the one table read that has it); references to
+/// models and CTEs are left alone. Equalities are not taken from the code: the spec decides
+/// which columns share values, so a wrong join in the code does not shape its own data.
+pub(crate) fn harvest_code(out: &mut Harvest, catalog: &Catalog, statements: &[Statement]) {
+    for statement in statements {
+        let mut tables = TablesRead { catalog, aliases: BTreeMap::new() };
+        let _ = statement.visit(&mut tables);
+        let aliases = tables.aliases;
+        let resolve = |r: &ColumnRef| -> Option<ColKey> {
+            let has = |table: &str| {
+                let t = &catalog.get(table)?.table;
+                t.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&r.column)).map(|c| c.name.to_ascii_lowercase())
+            };
+            match &r.qualifier {
+                Some(q) => {
+                    let table = aliases.get(&q.to_ascii_lowercase())?;
+                    Some((table.clone(), has(table)?))
+                }
+                None => {
+                    let mut found = aliases.values().filter_map(|t| Some((t.clone(), has(t)?))).collect::<Vec<_>>();
+                    found.dedup();
+                    match found.as_slice() {
+                        [one] => Some(one.clone()),
+                        _ => None,
+                    }
+                }
+            }
+        };
+        let mut visitor = ProbeVisitor { resolve: &resolve, found: Vec::new(), compared: Vec::new() };
+        let _ = statement.visit(&mut visitor);
+        for (column, probe) in visitor.found {
+            out.probe(column, probe);
+        }
+    }
+}
+
+/// The source tables a statement reads, by alias and by table name (lowercase).
+struct TablesRead<'c> {
+    catalog: &'c Catalog,
+    aliases: BTreeMap<String, String>,
+}
+
+impl Visitor for TablesRead<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, alias, .. } = factor {
+            // `raw.t`, `` `raw.t` `` (one quoted part) and `"catalog".raw.t` all end in schema and table.
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(|i| i.value.clone()))
+                .flat_map(|v| v.split('.').map(str::to_string).collect::<Vec<_>>())
+                .collect();
+            if parts.len() >= 2 {
+                let key = format!("{}.{}", parts[parts.len() - 2], parts[parts.len() - 1]);
+                let found = self.catalog.tables.keys().find(|k| k.eq_ignore_ascii_case(&key)).cloned();
+                if let Some(table) = found {
+                    let last = parts[parts.len() - 1].to_ascii_lowercase();
+                    self.aliases.insert(alias.as_ref().map_or(last, |a| a.name.value.to_ascii_lowercase()), table);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 /// Top-level conjuncts `f(a.x) = b.y` of a join condition whose left side is not a bare column:
 /// (the transformed side, the other side).
 fn transformed_pairs(condition: &Expr) -> Vec<(Expr, Expr)> {
@@ -375,16 +452,22 @@ impl Visitor for Averaged {
 
 /// Adds the probes of every comparison inside `expr`.
 fn collect(expr: &Expr, resolve: &dyn Fn(&ColumnRef) -> Option<ColKey>, out: &mut Harvest) {
-    let mut visitor = ProbeVisitor { resolve, found: Vec::new() };
+    let mut visitor = ProbeVisitor { resolve, found: Vec::new(), compared: Vec::new() };
     let _ = expr.visit(&mut visitor);
     for (column, probe) in visitor.found {
         out.probe(column, probe);
+    }
+    for pair in visitor.compared {
+        if pair.0 != pair.1 && !out.compared.contains(&pair) {
+            out.compared.push(pair);
+        }
     }
 }
 
 struct ProbeVisitor<'r> {
     resolve: &'r dyn Fn(&ColumnRef) -> Option<ColKey>,
     found: Vec<(ColKey, Probe)>,
+    compared: Vec<(ColKey, ColKey)>,
 }
 
 impl ProbeVisitor<'_> {
@@ -415,6 +498,11 @@ impl Visitor for ProbeVisitor<'_> {
                 let ordered =
                     matches!(op, BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq);
                 if equal || ordered {
+                    if literal(left).is_none() && literal(right).is_none() {
+                        if let ([a], [b]) = (self.columns(left).as_slice(), self.columns(right).as_slice()) {
+                            self.compared.push((a.clone(), b.clone()));
+                        }
+                    }
                     for (side, other) in [(left, right), (right, left)] {
                         if let Some(text) = literal(other) {
                             self.add(side, if equal { Probe::Equal(text) } else { Probe::Bound(text) });
