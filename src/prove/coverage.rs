@@ -45,21 +45,24 @@ impl Reach {
         self.datasets > 0
     }
 
-    /// `reached`, `impossible` (not reached, and the sources' declarations say it cannot be) or
-    /// `missed`.
+    /// `reached`, `impossible` (not reached, and the sources' declarations say it cannot be),
+    /// `unmeasured` (no dataset produced the rows it reads: an upstream model failed, or an SCD2
+    /// history has no meaning there; the run's other findings and scope say why) or `missed`.
     pub fn status(&self) -> &'static str {
         if self.reached() {
             "reached"
         } else if self.outcome.impossible.is_some() {
             "impossible"
+        } else if self.measured == 0 {
+            "unmeasured"
         } else {
             "missed"
         }
     }
 }
 
-/// Per model: (model, reached, impossible, missed), in model order.
-pub type ModelSummary<'a> = (&'a str, usize, usize, usize);
+/// Per model: (model, reached, impossible, missed, unmeasured), in model order.
+pub type ModelSummary<'a> = (&'a str, usize, usize, usize, usize);
 
 impl SpecCoverage {
     /// Counts per model, in the order the models first appear.
@@ -68,22 +71,23 @@ impl SpecCoverage {
         for r in &self.outcomes {
             let model = r.outcome.model.as_str();
             if out.last().is_none_or(|(m, ..)| *m != model) {
-                out.push((model, 0, 0, 0));
+                out.push((model, 0, 0, 0, 0));
             }
             if let Some(last) = out.last_mut() {
                 match r.status() {
                     "reached" => last.1 += 1,
                     "impossible" => last.2 += 1,
-                    _ => last.3 += 1,
+                    "missed" => last.3 += 1,
+                    _ => last.4 += 1,
                 }
             }
         }
         out
     }
 
-    /// (reached, impossible, missed) over all models.
-    pub fn totals(&self) -> (usize, usize, usize) {
-        self.by_model().iter().fold((0, 0, 0), |t, m| (t.0 + m.1, t.1 + m.2, t.2 + m.3))
+    /// (reached, impossible, missed, unmeasured) over all models.
+    pub fn totals(&self) -> (usize, usize, usize, usize) {
+        self.by_model().iter().fold((0, 0, 0, 0), |t, m| (t.0 + m.1, t.1 + m.2, t.2 + m.3, t.3 + m.4))
     }
 }
 
@@ -144,7 +148,9 @@ pub(crate) fn merge(runs: &[&[Measured]]) -> SpecCoverage {
 }
 
 /// One warning per construct with an outcome no dataset reached that the sources allow, at the
-/// construct's place in the spec.
+/// construct's place in the spec. An outcome no dataset could measure is not warned about: what
+/// kept its rows from being made (a failed upstream model, an SCD2 source repeating keys) is a
+/// finding or a note of its own.
 pub fn unreached_findings(project: &Project, coverage: &SpecCoverage) -> Vec<Finding> {
     let mut groups: Vec<(&Outcome, Vec<&Reach>)> = Vec::new();
     for r in coverage.outcomes.iter().filter(|r| r.status() == "missed") {

@@ -51,6 +51,7 @@ struct JsonCounts<'a> {
     reached: usize,
     impossible: usize,
     missed: usize,
+    unmeasured: usize,
 }
 
 #[derive(Serialize)]
@@ -64,15 +65,21 @@ struct JsonOutcome<'a> {
 pub const COVERAGE_VERSION: u32 = 1;
 
 fn coverage(coverage: &SpecCoverage) -> JsonCoverage<'_> {
-    let (reached, impossible, missed) = coverage.totals();
+    let (reached, impossible, missed, unmeasured) = coverage.totals();
     JsonCoverage {
         version: COVERAGE_VERSION,
         datasets: coverage.datasets,
-        summary: JsonCounts { model: None, reached, impossible, missed },
+        summary: JsonCounts { model: None, reached, impossible, missed, unmeasured },
         models: coverage
             .by_model()
             .into_iter()
-            .map(|(model, reached, impossible, missed)| JsonCounts { model: Some(model), reached, impossible, missed })
+            .map(|(model, reached, impossible, missed, unmeasured)| JsonCounts {
+                model: Some(model),
+                reached,
+                impossible,
+                missed,
+                unmeasured,
+            })
             .collect(),
         outcomes: coverage.outcomes.iter().map(|reach| JsonOutcome { reach, status: reach.status() }).collect(),
     }

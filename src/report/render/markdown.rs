@@ -190,17 +190,17 @@ pub fn render(report: &Report) -> String {
 
 /// The spec-coverage section: per model, then every outcome not reached, folded.
 fn spec_coverage(out: &mut String, coverage: &crate::report::model::SpecCoverage) {
-    let (reached, impossible, missed) = coverage.totals();
+    let (reached, impossible, missed, unmeasured) = coverage.totals();
     let _ = writeln!(
         out,
         "#### Spec coverage\n\n{reached} of {} reachable outcomes of the spec's constructs reached over {}{}.\n",
-        reached + missed,
+        reached + missed + unmeasured,
         plural(coverage.datasets, "synthetic dataset"),
         if impossible > 0 { format!("; {impossible} impossible by the sources' declarations") } else { String::new() }
     );
-    let _ = writeln!(out, "| model | reached | missed | impossible |\n|---|---:|---:|---:|");
-    for (model, r, i, m) in coverage.by_model() {
-        let _ = writeln!(out, "| `{}` | {r} | {m} | {i} |", cell(model));
+    let _ = writeln!(out, "| model | reached | missed | not measured | impossible |\n|---|---:|---:|---:|---:|");
+    for (model, r, i, m, u) in coverage.by_model() {
+        let _ = writeln!(out, "| `{}` | {r} | {m} | {u} | {i} |", cell(model));
     }
     out.push('\n');
     let open: Vec<&crate::prove::coverage::Reach> = coverage.outcomes.iter().filter(|r| !r.reached()).collect();
@@ -214,7 +214,11 @@ fn spec_coverage(out: &mut String, coverage: &crate::report::model::SpecCoverage
     );
     for r in open {
         let o = &r.outcome;
-        let why = o.impossible.as_deref().unwrap_or("no dataset reached it");
+        let why = match (o.impossible.as_deref(), r.measured) {
+            (Some(why), _) => why,
+            (None, 0) => "not measured: the rows it reads were not made",
+            (None, _) => "no dataset reached it",
+        };
         let _ = writeln!(
             out,
             "| `{}` | `{}` | {} `{}` | {} | {} |",

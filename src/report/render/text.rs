@@ -53,12 +53,12 @@ impl Paint {
 
 /// The spec-coverage summary: outcomes reached over all models, then per model.
 fn coverage_line(coverage: &crate::report::model::SpecCoverage) -> String {
-    let (reached, impossible, missed) = coverage.totals();
+    let (reached, impossible, missed, unmeasured) = coverage.totals();
     let models: Vec<String> = coverage
         .by_model()
         .iter()
-        .map(|(model, r, i, m)| {
-            let mut part = format!("{model} {r}/{}", r + m);
+        .map(|(model, r, i, m, u)| {
+            let mut part = format!("{model} {r}/{}", r + m + u);
             if *i > 0 {
                 let _ = write!(part, " (+{i} impossible)");
             }
@@ -67,9 +67,12 @@ fn coverage_line(coverage: &crate::report::model::SpecCoverage) -> String {
         .collect();
     let mut line = format!(
         "spec coverage: {reached} of {} reachable outcomes reached over {}",
-        reached + missed,
+        reached + missed + unmeasured,
         plural(coverage.datasets, "dataset")
     );
+    if unmeasured > 0 {
+        let _ = write!(line, " ({unmeasured} not measured: the rows they read were not made)");
+    }
     if impossible > 0 {
         let _ = write!(line, ", {impossible} impossible by the sources' declarations");
     }
