@@ -104,23 +104,7 @@ pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
         let row = rows.into_iter().next()?;
         Some(row.into_iter().map(|v| v.and_then(|v| v.parse().ok())).collect())
     };
-    let queries = probes.queries();
-    // One query for every context (each gives one row, so the cross product is one row): DuckDB
-    // plans and starts one query instead of one per context. Should it fail, each context is
-    // counted on its own, and a failing context probe by probe.
-    if !queries.is_empty() {
-        let all: Vec<String> =
-            queries.iter().enumerate().map(|(k, (sql, _))| format!("({sql}) AS specproof_c{k}")).collect();
-        let width: usize = queries.iter().map(|(_, m)| m.len()).sum();
-        if let Some(values) = count(&format!("SELECT * FROM {}", all.join(", "))).filter(|v| v.len() == width) {
-            let members = queries.iter().flat_map(|(_, m)| m.iter().copied());
-            for (p, v) in members.zip(values) {
-                counts[p] = v;
-            }
-            return probes.probes.into_iter().zip(counts).map(|(p, c)| (p.outcome, c)).collect();
-        }
-    }
-    for (sql, members) in queries {
+    for (sql, members) in probes.queries() {
         match count(&sql) {
             Some(values) if values.len() == members.len() => {
                 for (p, v) in members.iter().zip(values) {
