@@ -65,6 +65,7 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     let mut scope = "spec lint".to_string();
     let selected = |model: Option<&str>| selection.as_ref().is_none_or(|s| model.is_none_or(|m| s.selects(m)));
     let mut fixtures: Vec<Fixture> = Vec::new();
+    let mut spec_coverage = None;
     let code = options.run.is_some().then(|| check_code(project));
     let mut suite = options.run.is_some().then(|| load_suite(project));
     // A changed-only run runs the shipped test files that changed or read a model it validates.
@@ -151,6 +152,10 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
                         ));
                     }
                     fixtures = outcome.fixtures.clone();
+                    let mut reach = outcome.spec_coverage.clone();
+                    reach.outcomes.retain(|r| selected(Some(r.outcome.model.as_str())));
+                    findings.extend(crate::prove::coverage::unreached_findings(project, &reach));
+                    spec_coverage = Some(reach);
                     if outcome.coverage.test_files_run > 0 {
                         scope.push_str(&format!(", {}", plural(outcome.coverage.test_files_run, "shipped test file")));
                     }
@@ -204,6 +209,7 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     let mut report = Report::new(command, &project.spec.text.file, scope, Vec::new());
     report.fail_on = options.fail_on;
     report.checks = checks.list;
+    report.coverage = spec_coverage;
     report.changed = selection.as_ref().zip(reference).map(|(s, r)| ChangedScope {
         reference: r.to_string(),
         changed: s.changed.clone(),

@@ -50,6 +50,9 @@ pub struct CaseRun {
     pub differences: Vec<Difference>,
     /// What the run covered.
     pub coverage: Coverage,
+    /// Each outcome of the spec's constructs, with the rows of this dataset that reached it
+    /// ([`super::coverage`]).
+    pub reach: Vec<super::coverage::Measured>,
 }
 
 /// Runs the pipeline on `dataset`: the models (`only` those and what they need,
@@ -85,6 +88,11 @@ pub(crate) fn run_case(
     outcome.differences =
         differences.into_iter().map(|(model, comparison)| Difference { model, comparison, after_run: None }).collect();
     outcome.findings.extend(unchecked);
+    // What this dataset exercised, on the inputs every model read (before any history run
+    // changes a source). A shrinking or blaming probe (no output checks) needs none.
+    if !options.skip_output_checks {
+        outcome.reach = super::coverage::measure(&engine, plan);
+    }
     // A spec test the spec's own result breaks is about the spec, not the code.
     blame_spec_tests(&engine, project, &mut outcome.findings);
     // The shipped tests read the state after the pipeline's run, before any history run.
@@ -117,14 +125,21 @@ pub(crate) fn run_case(
             turn: options.synth.seed,
         };
         match run_history(&engine, project, &target, &options.run_time, &execute) {
-            History::Checked { findings, difference } => {
+            History::Checked { findings, difference, reached } => {
                 outcome.findings.extend(findings);
+                outcome.reach.extend(reached);
                 if let Some((run, comparison)) = difference {
                     outcome.differences.push(Difference { model: i, comparison, after_run: Some(run) });
                 }
                 outcome.coverage.histories.push(model.name.clone());
             }
-            History::Undefined => outcome.coverage.undefined_histories.push(model.name.clone()),
+            History::Undefined => {
+                outcome.coverage.undefined_histories.push(model.name.clone());
+                // No history is defined on this dataset: its outcomes were not measured here.
+                let untracked = model.constraints.tracked_columns.is_some();
+                let outcomes = crate::reference::coverage::scd2_outcomes(&model.name, i, untracked);
+                outcome.reach.extend(outcomes.into_iter().map(|o| (o, None)));
+            }
         }
     }
     outcome.coverage.ran = models.ran;

@@ -9,6 +9,7 @@
 
 pub mod blame;
 pub mod case;
+pub mod coverage;
 pub mod explain;
 pub mod fixture;
 pub mod search;

@@ -9,6 +9,7 @@
 
 use super::blame;
 use super::case::{run_case, CaseRun, Coverage, Difference};
+use super::coverage::SpecCoverage;
 use super::fixture::Fixture;
 use super::shrink;
 use super::shrink::Reported;
@@ -18,7 +19,7 @@ use crate::project::layout::Project;
 use crate::run::options::{in_memory, RunOptions};
 use crate::run::plan::Plan;
 use crate::suite::Suite;
-use crate::synth::{synthesize, Dataset, SynthOptions};
+use crate::synth::{Dataset, SynthOptions};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -35,6 +36,8 @@ pub struct RunOutcome {
     /// Regression tests in the shipped-test format, one per model that differs from its
     /// reference and whose counterexample could be written as one.
     pub fixtures: Vec<Fixture>,
+    /// Which outcomes of the spec's constructs the datasets reached.
+    pub spec_coverage: SpecCoverage,
 }
 
 /// Runs the project on `options.cases` datasets (the first with the shipped tests) and reports
@@ -52,7 +55,7 @@ pub fn search(
     // Worked out once: every dataset, probe and shipped test file of this run reads it.
     let plan = Plan::new(project, code);
     let plan = &plan;
-    let first = synthesize(&project.spec, &project.catalog, &options.synth);
+    let first = plan.dataset(&options.synth);
     let (main, engine) = run_case(plan, suite, options, &first, None)?;
     // The kept database (--db) is the first dataset's; the others live in memory.
     drop(engine);
@@ -63,7 +66,7 @@ pub fn search(
         .filter_map(|k| {
             let synth = case_options(&options.synth, k);
             let run_options = RunOptions { synth, ..in_memory(options) };
-            let data = synthesize(&project.spec, &project.catalog, &synth);
+            let data = plan.dataset(&synth);
             // A dataset that cannot load or run (the first one did) adds nothing to report.
             let found = run_case(plan, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
             let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
@@ -73,6 +76,9 @@ pub fn search(
         .collect();
 
     let mut outcome = RunOutcome { coverage: main.coverage.clone(), cases, ..RunOutcome::default() };
+    let reaches: Vec<&[super::coverage::Measured]> =
+        std::iter::once(main.reach.as_slice()).chain(others.iter().map(|(_, r)| r.reach.as_slice())).collect();
+    outcome.spec_coverage = super::coverage::merge(&reaches);
     let mut seen: HashSet<String> = HashSet::new();
     for finding in &main.findings {
         seen.insert(same_kind(finding));

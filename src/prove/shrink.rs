@@ -19,7 +19,7 @@ use crate::reference::Comparison;
 use crate::run::options::{in_memory, RunOptions};
 use crate::run::plan::{Plan, REFERENCE_SCHEMA};
 use crate::spec::resolve::context::{target_of, Target};
-use crate::synth::{synthesize, Dataset, SynthOptions, SynthTable, Value};
+use crate::synth::{Dataset, SynthOptions, SynthTable, Value};
 use std::collections::HashSet;
 
 /// A finding and the regression test that replays it, when there is one.
@@ -75,7 +75,7 @@ pub(crate) fn counterexample(
         // Shrinking starts from the smaller dataset of the same seed when one was found, else
         // from the whole dataset with the tables the model does not read emptied.
         let start = smaller.unwrap_or_else(|| {
-            let original = synthesize(&project.spec, &project.catalog, synth);
+            let original = plan.dataset(synth);
             let cut = only_tables(&original, &upstream_tables(project, model));
             if cut != original && probe.fails(&cut) {
                 cut
@@ -85,7 +85,7 @@ pub(crate) fn counterexample(
         });
         shrink(&mut probe, start)
     } else {
-        synthesize(&project.spec, &project.catalog, synth)
+        plan.dataset(synth)
     };
     match probe.run(&data) {
         Some((difference, engine)) => {
@@ -129,8 +129,7 @@ pub(crate) fn smaller_dataset(
     let mut probe = Probe { plan, options: probe_options, model, probes: 0 };
     let relevant = upstream_tables(project, model);
     SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows).find_map(|rows| {
-        let smaller =
-            only_tables(&synthesize(&project.spec, &project.catalog, &SynthOptions { rows, ..*synth }), &relevant);
+        let smaller = only_tables(&plan.dataset(&SynthOptions { rows, ..*synth }), &relevant);
         probe.fails(&smaller).then_some(smaller)
     })
 }

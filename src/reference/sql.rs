@@ -101,15 +101,15 @@ pub fn duckdb_type_of(spec_type: &str) -> Result<String, String> {
     }
 }
 
-struct Cx<'a> {
-    model: &'a Model,
-    q: &'a ModelQuery,
-    dialect: Dialect,
-    names: &'a Names<'a>,
+pub(super) struct Cx<'a> {
+    pub(super) model: &'a Model,
+    pub(super) q: &'a ModelQuery,
+    pub(super) dialect: Dialect,
+    pub(super) names: &'a Names<'a>,
 }
 
 /// Where a filter applies.
-enum Scope {
+pub(super) enum Scope {
     /// Before the joins, on the source with this relation index.
     Source(usize),
     /// After the joins.
@@ -214,13 +214,19 @@ impl Cx<'_> {
     }
 
     /// The driving source: the first source, where `group_by` columns come from.
-    fn driving(&self) -> Result<usize, String> {
+    pub(super) fn driving(&self) -> Result<usize, String> {
         let first = self.model.sources.first().map(|s| alias_of(s)).unwrap_or_default();
         self.q.index(first).ok_or_else(|| format!("the driving source `{first}` did not resolve"))
     }
 
     /// `FROM base JOIN … ON …` with pre-join filters in place, then `WHERE` with the others.
     fn joined_from(&self) -> Result<String, String> {
+        self.joined_from_with(true)
+    }
+
+    /// [`Cx::joined_from`], with the filters after the joins (`WHERE`) only when `post`: the
+    /// coverage probes of those filters' own conditions read the rows before them.
+    pub(super) fn joined_from_with(&self, post_filters: bool) -> Result<String, String> {
         let mut pre: Vec<Vec<String>> = vec![Vec::new(); self.q.relations.len()];
         let mut post = Vec::new();
         for filter in &self.model.filters {
@@ -242,7 +248,7 @@ impl Cx<'_> {
             let condition = self.expression(&join.condition, None)?;
             sql.push_str(&format!("\n{} JOIN {} ON {condition}", kind.keyword(), self.relation(right, &pre[right])?));
         }
-        if !post.is_empty() {
+        if post_filters && !post.is_empty() {
             sql.push_str(&format!("\nWHERE {}", post.join(" AND ")));
         }
         Ok(sql)
@@ -251,7 +257,7 @@ impl Cx<'_> {
     /// Filters of an aggregate model without joins, per source. There are no joined rows for a
     /// filter to apply after, so a filter on the model restricts the one source whose columns it
     /// names (every source when it names none).
-    fn per_source_filters(&self) -> Result<Vec<Vec<String>>, String> {
+    pub(super) fn per_source_filters(&self) -> Result<Vec<Vec<String>>, String> {
         let mut per_source: Vec<Vec<String>> = vec![Vec::new(); self.q.relations.len()];
         for filter in &self.model.filters {
             let Some(predicate) = self.predicate(filter)? else { continue };
@@ -288,7 +294,7 @@ impl Cx<'_> {
     }
 
     /// A filter's predicate in DuckDB, `None` for an empty one (no filter).
-    fn predicate(&self, filter: &Filter) -> Result<Option<String>, String> {
+    pub(super) fn predicate(&self, filter: &Filter) -> Result<Option<String>, String> {
         let text = filter.predicate.as_deref().map(str::trim).unwrap_or_default();
         if text.is_empty() {
             return Ok(None);
@@ -298,7 +304,7 @@ impl Cx<'_> {
 
     /// spec-format.md: a source table restricts that table before it is joined; the model
     /// itself, empty, null or `(none)` applies after the joins.
-    fn scope(&self, filter: &Filter) -> Result<Scope, String> {
+    pub(super) fn scope(&self, filter: &Filter) -> Result<Scope, String> {
         let applies_to = filter.applies_to.as_deref().map(str::trim).unwrap_or_default();
         if applies_to.is_empty() || applies_to == "(none)" || applies_to.eq_ignore_ascii_case(&self.model.name) {
             return Ok(Scope::Joined);
@@ -307,18 +313,18 @@ impl Cx<'_> {
     }
 
     /// The relation index of a table name inside the model.
-    fn index(&self, table: &str) -> Result<usize, String> {
+    pub(super) fn index(&self, table: &str) -> Result<usize, String> {
         let table = table.trim();
         self.q.index(table).ok_or_else(|| format!("`{table}` is not one of the model's sources"))
     }
 
     /// `"alias"."column"`.
-    fn column(&self, relation: usize, column: &str) -> String {
+    pub(super) fn column(&self, relation: usize, column: &str) -> String {
         format!("{}.{}", quote(&self.q.relations[relation].alias), quote(column))
     }
 
     /// A source in a FROM clause under its alias, restricted by `filters` when there are any.
-    fn relation(&self, i: usize, filters: &[String]) -> Result<String, String> {
+    pub(super) fn relation(&self, i: usize, filters: &[String]) -> Result<String, String> {
         let alias = &self.q.relations[i].alias;
         let entry = self
             .model
@@ -335,7 +341,7 @@ impl Cx<'_> {
     }
 
     /// A spec expression in DuckDB, with `{from}` standing for `from` (already DuckDB SQL).
-    fn expression(&self, text: &str, from: Option<&str>) -> Result<String, String> {
+    pub(super) fn expression(&self, text: &str, from: Option<&str>) -> Result<String, String> {
         let uses_from = text.contains(FROM_PLACEHOLDER);
         let substituted = text.replace(FROM_PLACEHOLDER, FROM_IDENT);
         let mut expr = parse_expression(&substituted, self.dialect)

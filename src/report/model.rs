@@ -2,6 +2,7 @@
 
 use crate::finding::{Code, Finding, Severity, Subject};
 use crate::gate::baseline::{Accepted, BaselineEntry};
+pub use crate::prove::coverage::SpecCoverage;
 use serde::Serialize;
 
 /// The result of one command over one project.
@@ -25,6 +26,9 @@ pub struct Report {
     pub changed: Option<ChangedScope>,
     /// The baseline used, and its entries that matched nothing (`--baseline`).
     pub baseline: Option<BaselineUse>,
+    /// Which outcomes of the spec's constructs the datasets reached (`validate` with a run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<SpecCoverage>,
 }
 
 /// The baseline a run used.
@@ -186,6 +190,7 @@ impl Report {
             checks: Vec::new(),
             changed: None,
             baseline: None,
+            coverage: None,
         };
         report.complete_checks();
         report

@@ -24,6 +24,7 @@ use crate::engine::{Engine, RunError, RunErrorKind};
 use crate::finding::{Finding, Location};
 use crate::project::code::ModelCode;
 use crate::project::layout::Project;
+use crate::reference::coverage::{scd2_outcomes, Outcome};
 use crate::reference::{Comparison, Snapshot};
 use crate::sql::quote_ident as ident;
 
@@ -86,10 +87,10 @@ pub(crate) fn run_history(
     let plan = match Snapshots::prepare(engine, project, target) {
         Ok(Some(plan)) => plan,
         // No natural key or no source columns: the lint has said why; one run is all there is.
-        Ok(None) => return History::Checked { findings: dedup(findings), difference: None },
+        Ok(None) => return History::Checked { findings: dedup(findings), difference: None, reached: Vec::new() },
         Err(error) => {
             findings.push(failure(target, 2, &error));
-            return History::Checked { findings: dedup(findings), difference: None };
+            return History::Checked { findings: dedup(findings), difference: None, reached: Vec::new() };
         }
     };
     // Each run's snapshot is kept, so the reference history can be computed after every run.
@@ -133,6 +134,7 @@ pub(crate) fn run_history(
         compare_history(engine, project, table, target.index, &snapshots[..n]).map(|found| (n, found))
     };
     let difference = compare(last).map(|full| (1..last).find_map(compare).unwrap_or(full));
+    let reached = plan.reached(engine, &model.name, target.index, &snapshots);
     // Put back what the rest of the run saw, for a person inspecting the database (--db).
     let _ = plan.restore(engine);
     for n in 1..=RUNS {
@@ -141,7 +143,7 @@ pub(crate) fn run_history(
         ));
     }
     let _ = engine.set_run_time(first_run_time);
-    History::Checked { findings: dedup(findings), difference }
+    History::Checked { findings: dedup(findings), difference, reached }
 }
 
 /// The model's table against the spec's reference history of `snapshots` (spec-format.md, "SCD
@@ -181,7 +183,13 @@ fn keep_table(engine: &Engine, relation: &str, n: usize) -> Option<String> {
 pub(crate) enum History {
     /// The findings of every run, and the first run after which the model's table differs from
     /// the reference history, with how.
-    Checked { findings: Vec<Finding>, difference: Option<(usize, Comparison)> },
+    Checked {
+        findings: Vec<Finding>,
+        difference: Option<(usize, Comparison)>,
+        /// The SCD2 outcomes ([`crate::reference::coverage::scd2_outcomes`]) with the keys that
+        /// reached each over the runs; `None` where the history did not get that far.
+        reached: Vec<(Outcome, Option<u64>)>,
+    },
     /// The source repeats natural keys: there is no history to check.
     Undefined,
 }
@@ -196,6 +204,12 @@ struct Snapshots {
     /// changes. Keys take turns (by their number) at which column changes, so every tracked
     /// column is seen changing alone.
     changes: Vec<(String, String)>,
+    /// Untracked source columns (not the key) that can be changed, as `changes`: key 5 of each
+    /// seven changes one alone at run 2, and one with a tracked column at run 3, so a history
+    /// shows a change that must open no version and one that must.
+    untracked: Vec<(String, String)>,
+    /// The tracked columns.
+    tracked: Vec<String>,
     /// See [`HistoryTarget::turn`].
     turn: u64,
     /// The expression giving a new key for a copied row, when the key type has one.
@@ -224,6 +238,11 @@ impl Snapshots {
         };
         let changes: Vec<(String, String)> =
             tracked.iter().filter_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql))).collect();
+        let untracked: Vec<(String, String)> = described
+            .iter()
+            .filter(|(c, _)| !keys.contains(c) && !tracked.iter().any(|(t, _)| t == c))
+            .filter_map(|(c, ty)| changed_value(&ident(c), ty).map(|sql| (c.clone(), sql)))
+            .collect();
         let new_key = match keys.as_slice() {
             [k] => described
                 .iter()
@@ -244,6 +263,8 @@ impl Snapshots {
             columns: described.iter().map(|(c, _)| c.clone()).collect(),
             keys,
             changes,
+            untracked,
+            tracked: tracked.iter().map(|(c, _)| c.clone()).collect(),
             new_key,
             turn: target.turn,
         }))
@@ -280,6 +301,12 @@ impl Snapshots {
                             ),
                         )
                     };
+                    // Key 5 changes a tracked column along with an untracked one at run 3.
+                    let once = if run == 3 && !self.untracked.is_empty() && turn as usize == j {
+                        format!("({once}) OR k.specproof_n % 7 = 5")
+                    } else {
+                        once
+                    };
                     format!(
                         "CASE WHEN {twice} THEN {} WHEN {once} THEN {} ELSE s.{q} END AS {q}",
                         sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
@@ -287,7 +314,19 @@ impl Snapshots {
                         q = ident(c)
                     )
                 }
-                None => format!("s.{}", ident(c)),
+                None => match self.untracked.iter().position(|(u, _)| u == c) {
+                    // Key 5: one untracked column changes alone at run 2, again (with a tracked
+                    // one) at run 3.
+                    Some(j) if j as u64 == self.turn % self.untracked.len() as u64 => format!(
+                        "CASE WHEN k.specproof_n % 7 = 5 THEN {} ELSE s.{q} END AS {q}",
+                        self.untracked[j]
+                            .1
+                            .replace("{times}", &(run - 1).to_string())
+                            .replace("{col}", &format!("s.{}", ident(c))),
+                        q = ident(c)
+                    ),
+                    _ => format!("s.{}", ident(c)),
+                },
             })
             .collect();
         let join: Vec<String> =
@@ -318,6 +357,85 @@ impl Snapshots {
         }
         // DELETE + INSERT keeps the table (and anything the model's code holds on to) in place.
         engine.execute(&format!("DELETE FROM {src};\nINSERT INTO {src} {sql};", src = self.source))
+    }
+
+    /// The SCD2 outcomes the snapshots reached: keys whose tracked values alone changed from
+    /// one run to the next, whose untracked values alone, both, and keys that left and came back.
+    fn reached(
+        &self,
+        engine: &Engine,
+        model: &str,
+        index: usize,
+        snapshots: &[Snapshot],
+    ) -> Vec<(Outcome, Option<u64>)> {
+        let outcomes = scd2_outcomes(model, index, !self.untracked_all().is_empty());
+        let on = |a: &str, b: &str| {
+            self.keys
+                .iter()
+                .map(|k| format!("{a}.{q} IS NOT DISTINCT FROM {b}.{q}", q = ident(k)))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let differs = |columns: &[String]| {
+            if columns.is_empty() {
+                return "FALSE".to_string();
+            }
+            columns
+                .iter()
+                .map(|c| format!("a.{q} IS DISTINCT FROM b.{q}", q = ident(c)))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        let tracked: Vec<String> = self
+            .columns
+            .iter()
+            .filter(|c| !self.keys.contains(c) && !self.untracked_all().contains(c))
+            .cloned()
+            .collect();
+        let (t, u) = (differs(&tracked), differs(&self.untracked_all()));
+        let mut counts = [0u64; 4];
+        let mut measured = [false; 4];
+        let first = |sql: &str| -> Option<Vec<u64>> {
+            let (_, rows) = engine.query(sql).ok()?;
+            rows.into_iter()
+                .next()
+                .map(|r| r.into_iter().map(|v| v.and_then(|v| v.parse().ok()).unwrap_or(0)).collect())
+        };
+        for pair in snapshots.windows(2) {
+            let sql = format!(
+                "SELECT count(*) FILTER (WHERE t AND NOT u), count(*) FILTER (WHERE u AND NOT t), count(*) FILTER (WHERE t AND u) \
+                 FROM (SELECT ({t}) AS t, ({u}) AS u FROM {} AS a JOIN {} AS b ON {})",
+                pair[0].relation,
+                pair[1].relation,
+                on("a", "b")
+            );
+            if let Some(v) = first(&sql) {
+                for k in 0..3 {
+                    counts[k] += v.get(k).copied().unwrap_or(0);
+                    measured[k] = true;
+                }
+            }
+        }
+        for w in snapshots.windows(3) {
+            let sql = format!(
+                "SELECT count(*) FROM {} AS a WHERE EXISTS (SELECT 1 FROM {} AS b WHERE {}) AND NOT EXISTS (SELECT 1 FROM {} AS b WHERE {})",
+                w[0].relation,
+                w[2].relation,
+                on("a", "b"),
+                w[1].relation,
+                on("a", "b")
+            );
+            if let Some(v) = first(&sql) {
+                counts[3] += v.first().copied().unwrap_or(0);
+                measured[3] = true;
+            }
+        }
+        outcomes.into_iter().enumerate().map(|(k, o)| (o, measured[k].then_some(counts[k]))).collect()
+    }
+
+    /// Every untracked column (not only the ones a change can be written for).
+    fn untracked_all(&self) -> Vec<String> {
+        self.columns.iter().filter(|c| !self.keys.contains(c) && !self.tracked.contains(c)).cloned().collect()
     }
 
     fn restore(&self, engine: &Engine) -> Result<(), RunError> {

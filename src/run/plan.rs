@@ -65,6 +65,15 @@ impl<'a> Plan<'a> {
         &self.project.spec.spec
     }
 
+    /// A dataset for `synth`, aimed at the spec and at the code under test: every run of a
+    /// validation (search, shrinking, blame) makes its data here, so a seed always gives the
+    /// same rows.
+    pub fn dataset(&self, synth: &crate::synth::SynthOptions) -> crate::synth::Dataset {
+        let code: Vec<&[sqlparser::ast::Statement]> =
+            self.code.models.iter().filter_map(|m| m.statements.as_deref()).collect();
+        crate::synth::synthesize_for(&self.project.spec, &self.project.catalog, &code, synth)
+    }
+
     /// Model `i`'s code, when it has a code file.
     pub fn code_of(&self, i: usize) -> Option<&'a ModelCode> {
         self.models.get(i)?.code.and_then(|c| self.code.models.get(c))

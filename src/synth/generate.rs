@@ -6,12 +6,15 @@
 //! value (NULL where allowed, else its first literal or the type's zero), so a shrinking step
 //! can make a row simpler by giving it smaller draws, and fewer rows by cutting the tables.
 
-use super::plan::{plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, EDGE_POSITIONS, NULL_EDGE_ROW};
+use super::plan::{
+    plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, EDGE_POSITIONS, MIRROR_AT, MIRROR_EVERY, NULL_EDGE_ROW,
+};
 use super::rng::{below, Rng};
 use super::value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
 use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
 use rayon::prelude::*;
+use sqlparser::ast::Statement;
 use std::collections::HashSet;
 
 /// Builds a seeded dataset for every source table of `catalog`, shaped by `spec`.
@@ -37,8 +40,15 @@ use std::collections::HashSet;
 /// assert!(t.column("id").unwrap().values.iter().all(Option::is_some));
 /// ```
 pub fn synthesize(spec: &LoadedSpec, catalog: &Catalog, options: &SynthOptions) -> Dataset {
+    synthesize_for(spec, catalog, &[], options)
+}
+
+/// [`synthesize`], also aimed at the literals, patterns and trims of the code under test
+/// (`code`: each model's parsed statements), so its branches are taken too. Declarations are
+/// honoured the same way; the same spec, sources, code and options give the same dataset.
+pub fn synthesize_for(spec: &LoadedSpec, catalog: &Catalog, code: &[&[Statement]], options: &SynthOptions) -> Dataset {
     let queries = crate::spec::resolve::resolve_models(spec, catalog);
-    let plan = plan(&spec.spec, catalog, &queries, options.rows, options.seed);
+    let plan = plan(&spec.spec, catalog, &queries, code, options.rows, options.seed);
     let mut done: Vec<SynthTable> = Vec::with_capacity(plan.tables.len());
     for table in &plan.tables {
         let made = make_table(&plan, table, &done, options.seed);
@@ -157,6 +167,7 @@ fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> Sy
     }
     let columns: Vec<SynthColumn> = columns.into_iter().flatten().collect();
     let mut table = SynthTable { name: tp.name.clone(), columns, rows };
+    mirror(tp, &mut table);
     repeat_rows(tp, &mut table);
     drop_repeated_keys(&mut table, &tp.dedup_keys);
     table
@@ -336,6 +347,21 @@ fn repeat_rows(tp: &TablePlan, table: &mut SynthTable) {
     }
 }
 
+/// Makes the columns the spec compares with each other equal on some rows after the edge
+/// rows: random values of two columns are almost never equal, and `<` against `<=` differs only
+/// there. A NULL copied into a NOT NULL column is left out.
+fn mirror(tp: &TablePlan, table: &mut SynthTable) {
+    let first = tp.columns.iter().map(|c| c.edges.len()).max().unwrap_or(0).max(EDGE_POSITIONS.len());
+    for &(from, to) in &tp.mirrors {
+        for r in (first..table.rows).filter(|r| r % MIRROR_EVERY == MIRROR_AT) {
+            let value = table.columns[from].values[r].clone();
+            if value.is_some() || tp.columns[to].nullable {
+                table.columns[to].values[r] = value;
+            }
+        }
+    }
+}
+
 /// How many rows [`repeat_rows`] repeats.
 const REPEATED_ROWS: usize = 3;
 
@@ -372,6 +398,54 @@ fn drop_repeated_keys(table: &mut SynthTable, keys: &[Vec<usize>]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spec_and_catalog(filter: &str) -> (LoadedSpec, Catalog) {
+        let text = format!(
+            r#"{{"schema": {{"raw_schema": "raw", "staging_schema": "s", "final_schema": "f"}}, "models": [
+            {{"name": "m", "layer": "staging", "sources": ["raw.a"],
+             "column_mapping": [{{"target_column": "paid", "type": "TIMESTAMP", "from_table": "a", "from_column": "paid"}}],
+             "filters": [{{"applies_to": "a", "predicate": "{filter}"}}]}}]}}"#
+        );
+        let loaded = crate::spec::load::parse_spec("spec.json", text).unwrap();
+        let mut catalog = Catalog::default();
+        crate::spec::catalog::add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.a (paid TIMESTAMP, due TIMESTAMP NOT NULL, status STRING);",
+            "a.sql",
+        );
+        (loaded, catalog)
+    }
+
+    #[test]
+    fn columns_compared_with_each_other_are_sometimes_equal() {
+        let equal_rows = |filter: &str| {
+            let (loaded, catalog) = spec_and_catalog(filter);
+            let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 7, rows: 100 });
+            let t = data.table("raw.a").unwrap();
+            let (paid, due) = (&t.column("paid").unwrap().values, &t.column("due").unwrap().values);
+            (0..t.rows).filter(|&r| paid[r].is_some() && paid[r] == due[r]).count()
+        };
+        assert!(equal_rows("a.paid <= a.due") >= 5, "a `<=` between two columns meets equal values");
+        assert_eq!(equal_rows("a.paid IS NOT NULL"), 0, "columns never compared stay apart");
+    }
+
+    #[test]
+    fn the_code_s_literals_are_met_too() {
+        let (loaded, catalog) = spec_and_catalog("a.paid IS NOT NULL");
+        let code = crate::sql::parse::parse_statements(
+            "SELECT * FROM raw.a AS x WHERE x.status = 'Archived-7'",
+            crate::spec::model::Dialect::Bigquery,
+        )
+        .unwrap();
+        let options = SynthOptions { seed: 3, rows: 50 };
+        let has = |data: &Dataset| {
+            let t = data.table("raw.a").unwrap();
+            t.column("status").unwrap().values.iter().any(|v| v == &Some(Value::Str("Archived-7".into())))
+        };
+        assert!(has(&synthesize_for(&loaded, &catalog, &[&code], &options)));
+        assert!(!has(&synthesize(&loaded, &catalog, &options)));
+    }
 
     #[test]
     fn unique_parent_positions_skip_one_in_eight() {

@@ -15,7 +15,9 @@ use crate::spec::resolve::context::{alias_of, resolve_ref, target_of, RefResolut
 use crate::spec::resolve::query::{ModelQuery, QCol, FROM_IDENT};
 use crate::sql::expr::{column_refs, literal_text, ColumnRef};
 use crate::sql::parse::parse_expression;
-use sqlparser::ast::{BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Visit, Visitor};
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, TableFactor, Visit, Visitor,
+};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
@@ -32,6 +34,12 @@ pub(crate) enum Probe {
     /// Matched against a pattern after `strips` (nested `REGEXP_REPLACE(x, p, '')`).
     /// `weak` for a pattern only replaced, not tested: its samples matter less.
     Pattern { regex: Regex, strips: Vec<Regex>, weak: bool },
+    /// Trimmed (`TRIM`, `LTRIM`, `RTRIM` without characters): values padded with every
+    /// whitespace class, since BigQuery strips Unicode whitespace and DuckDB's TRIM spaces only.
+    Padded,
+    /// Averaged (`AVG`), possibly through upstream models' expressions: small whole values
+    /// (1 and 2) that put a group's mean exactly halfway, where rounding a mean differs.
+    Halfway,
 }
 
 /// Everything harvested from a spec.
@@ -45,6 +53,10 @@ pub(crate) struct Harvest {
     /// Columns of one table that one join compares together (a composite join key): they are
     /// drawn together so that whole tuples match.
     pub links: Vec<Vec<ColKey>>,
+    /// Pairs of source columns the spec compares with each other outside joins (`paid_at <=
+    /// due_at`): where they share a table, some rows make them equal, the case `<` and `<=`
+    /// disagree on.
+    pub compared: Vec<(ColKey, ColKey)>,
 }
 
 impl Harvest {
@@ -88,6 +100,21 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
         for join in &model.joins {
             let Ok(expr) = parse_expression(&join.condition, spec.dialect) else { continue };
             collect(&expr, &|r: &ColumnRef| tracer.reference(mi, q, &all, None, r), &mut out);
+            // `UPPER(TRIM(a.x)) = b.y`: a.x shares b.y's values (and their near misses: other
+            // case, padding), so rows match only after the transform, as the spec means.
+            let resolve = |r: &ColumnRef| tracer.reference(mi, q, &all, None, r);
+            let mut pairs = Vec::new();
+            for (side, other) in transformed_pairs(&expr) {
+                let (refs, others) = (column_refs(&side), column_refs(&other));
+                if let ([one], [two]) = (refs.as_slice(), others.as_slice()) {
+                    if let (Some(a), Some(b)) = (resolve(one), resolve(two)) {
+                        if a.0 != b.0 {
+                            pairs.push((a, b));
+                        }
+                    }
+                }
+            }
+            add_pairs(&mut out, pairs);
         }
         for join in &q.joins {
             let pairs: Vec<(ColKey, ColKey)> = join
@@ -115,6 +142,25 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
                     })
                     .collect();
                 add_pairs(&mut out, pairs);
+            }
+        }
+
+        // What an AVG averages, traced through upstream expressions to every source column it
+        // reads.
+        for output in &q.outputs {
+            let Some(expr) = &output.expr else { continue };
+            let scope = match (q.per_source_metrics, output.metric_source) {
+                (true, Some(s)) => vec![s],
+                _ => all.clone(),
+            };
+            let mut averaged = Averaged(Vec::new());
+            let _ = expr.visit(&mut averaged);
+            for arg in averaged.0 {
+                for r in column_refs(&arg) {
+                    for column in tracer.reads(mi, q, &scope, output.from.as_ref(), &r, 0) {
+                        out.probe(column, Probe::Halfway);
+                    }
+                }
             }
         }
 
@@ -204,6 +250,49 @@ impl Tracer<'_> {
         }
     }
 
+    /// Every source column a reference inside model `mi` reads, through the expressions of
+    /// upstream models (`amount_usd` of `total_amount * rate_to_usd` reads both).
+    fn reads(
+        &self,
+        mi: usize,
+        q: &ModelQuery,
+        scope: &[usize],
+        from: Option<&QCol>,
+        r: &ColumnRef,
+        depth: usize,
+    ) -> Vec<ColKey> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        if let Some(direct) = self.reference(mi, q, scope, from, r) {
+            return vec![direct];
+        }
+        let qcol = if r.qualifier.is_none() && r.column == FROM_IDENT {
+            from.cloned()
+        } else {
+            let relations: Vec<&Relation> = scope.iter().map(|&i| &q.relations[i]).collect();
+            match resolve_ref(&relations, r) {
+                RefResolution::Found { index, column } => Some((scope[index], column.to_ascii_lowercase())),
+                _ => None,
+            }
+        };
+        let Some((rel, col)) = qcol else { return Vec::new() };
+        let Some(k) = q.relations.get(rel).and_then(|r| r.model) else { return Vec::new() };
+        let Some(upstream) = self.queries.get(k).and_then(Option::as_ref) else { return Vec::new() };
+        let Some(output) = upstream.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&col)) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (read, _) in &output.reads {
+            if let Some(c) = self.column(k, read, depth + 1) {
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+
     /// The source column behind column `col` of relation `rel` of model `mi`.
     fn column(&self, mi: usize, (rel, col): &QCol, depth: usize) -> Option<ColKey> {
         let q = self.queries.get(mi)?.as_ref()?;
@@ -250,18 +339,135 @@ impl Tracer<'_> {
     }
 }
 
+/// Adds the probes of the code under test: the literals, patterns and trims its own
+/// expressions compare source columns with, so the data takes the code's branches too (a code
+/// that compares with `'Active'` where the spec says `'active'` meets both). A reference is
+/// resolved through the tables the statement reads (`FROM raw.t AS a` makes `a.x` a column of
+/// `raw.t`; an unqualified column belongs to the one table read that has it); references to
+/// models and CTEs are left alone. Equalities are not taken from the code: the spec decides
+/// which columns share values, so a wrong join in the code does not shape its own data.
+pub(crate) fn harvest_code(out: &mut Harvest, catalog: &Catalog, statements: &[Statement]) {
+    for statement in statements {
+        let mut tables = TablesRead { catalog, aliases: BTreeMap::new() };
+        let _ = statement.visit(&mut tables);
+        let aliases = tables.aliases;
+        let resolve = |r: &ColumnRef| -> Option<ColKey> {
+            let has = |table: &str| {
+                let t = &catalog.get(table)?.table;
+                t.columns.iter().find(|c| c.name.eq_ignore_ascii_case(&r.column)).map(|c| c.name.to_ascii_lowercase())
+            };
+            match &r.qualifier {
+                Some(q) => {
+                    let table = aliases.get(&q.to_ascii_lowercase())?;
+                    Some((table.clone(), has(table)?))
+                }
+                None => {
+                    let mut found = aliases.values().filter_map(|t| Some((t.clone(), has(t)?))).collect::<Vec<_>>();
+                    found.dedup();
+                    match found.as_slice() {
+                        [one] => Some(one.clone()),
+                        _ => None,
+                    }
+                }
+            }
+        };
+        let mut visitor = ProbeVisitor { resolve: &resolve, found: Vec::new(), compared: Vec::new() };
+        let _ = statement.visit(&mut visitor);
+        for (column, probe) in visitor.found {
+            out.probe(column, probe);
+        }
+    }
+}
+
+/// The source tables a statement reads, by alias and by table name (lowercase).
+struct TablesRead<'c> {
+    catalog: &'c Catalog,
+    aliases: BTreeMap<String, String>,
+}
+
+impl Visitor for TablesRead<'_> {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, alias, .. } = factor {
+            // `raw.t`, `` `raw.t` `` (one quoted part) and `"catalog".raw.t` all end in schema and table.
+            let parts: Vec<String> = name
+                .0
+                .iter()
+                .filter_map(|p| p.as_ident().map(|i| i.value.clone()))
+                .flat_map(|v| v.split('.').map(str::to_string).collect::<Vec<_>>())
+                .collect();
+            if parts.len() >= 2 {
+                let key = format!("{}.{}", parts[parts.len() - 2], parts[parts.len() - 1]);
+                let found = self.catalog.tables.keys().find(|k| k.eq_ignore_ascii_case(&key)).cloned();
+                if let Some(table) = found {
+                    let last = parts[parts.len() - 1].to_ascii_lowercase();
+                    self.aliases.insert(alias.as_ref().map_or(last, |a| a.name.value.to_ascii_lowercase()), table);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Top-level conjuncts `f(a.x) = b.y` of a join condition whose left side is not a bare column:
+/// (the transformed side, the other side).
+fn transformed_pairs(condition: &Expr) -> Vec<(Expr, Expr)> {
+    match condition {
+        Expr::Nested(inner) => transformed_pairs(inner),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut out = transformed_pairs(left);
+            out.extend(transformed_pairs(right));
+            out
+        }
+        Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => {
+            let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            match (bare(left), bare(right)) {
+                (false, true) => vec![(*left.clone(), *right.clone())],
+                (true, false) => vec![(*right.clone(), *left.clone())],
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The arguments of the AVG calls inside an expression.
+struct Averaged(Vec<Expr>);
+
+impl Visitor for Averaged {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if let Expr::Function(f) = expr {
+            if f.name.to_string().eq_ignore_ascii_case("AVG") {
+                if let [arg] = plain_args(&f.args).as_slice() {
+                    self.0.push((*arg).clone());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 /// Adds the probes of every comparison inside `expr`.
 fn collect(expr: &Expr, resolve: &dyn Fn(&ColumnRef) -> Option<ColKey>, out: &mut Harvest) {
-    let mut visitor = ProbeVisitor { resolve, found: Vec::new() };
+    let mut visitor = ProbeVisitor { resolve, found: Vec::new(), compared: Vec::new() };
     let _ = expr.visit(&mut visitor);
     for (column, probe) in visitor.found {
         out.probe(column, probe);
+    }
+    for pair in visitor.compared {
+        if pair.0 != pair.1 && !out.compared.contains(&pair) {
+            out.compared.push(pair);
+        }
     }
 }
 
 struct ProbeVisitor<'r> {
     resolve: &'r dyn Fn(&ColumnRef) -> Option<ColKey>,
     found: Vec<(ColKey, Probe)>,
+    compared: Vec<(ColKey, ColKey)>,
 }
 
 impl ProbeVisitor<'_> {
@@ -292,6 +498,11 @@ impl Visitor for ProbeVisitor<'_> {
                 let ordered =
                     matches!(op, BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq);
                 if equal || ordered {
+                    if literal(left).is_none() && literal(right).is_none() {
+                        if let ([a], [b]) = (self.columns(left).as_slice(), self.columns(right).as_slice()) {
+                            self.compared.push((a.clone(), b.clone()));
+                        }
+                    }
                     for (side, other) in [(left, right), (right, left)] {
                         if let Some(text) = literal(other) {
                             self.add(side, if equal { Probe::Equal(text) } else { Probe::Bound(text) });
@@ -325,11 +536,13 @@ impl Visitor for ProbeVisitor<'_> {
                     self.add(expr, Probe::Pattern { regex, strips: strips_of(expr), weak: false });
                 }
             }
+            Expr::Trim { expr, trim_what: None, trim_characters: None, .. } => self.add(expr, Probe::Padded),
             Expr::Function(f) => {
                 let name = f.name.to_string().to_ascii_uppercase();
                 let args = plain_args(&f.args);
                 let name = name.rsplit('.').next().unwrap_or(&name);
                 match (name, args.as_slice()) {
+                    ("TRIM" | "LTRIM" | "RTRIM", [subject]) => self.add(subject, Probe::Padded),
                     (
                         "REGEXP_CONTAINS" | "REGEXP_LIKE" | "REGEXP_MATCHES" | "REGEXP_EXTRACT" | "REGEXP_EXTRACT_ALL"
                         | "REGEXP_SUBSTR" | "REGEXP_INSTR",
@@ -434,7 +647,7 @@ mod tests {
             .filter(|(c, _)| c == column)
             .filter_map(|(_, p)| match p {
                 Probe::Equal(t) | Probe::Bound(t) => Some(t.clone()),
-                Probe::Pattern { .. } => None,
+                Probe::Pattern { .. } | Probe::Padded | Probe::Halfway => None,
             })
             .collect()
     }
@@ -452,6 +665,33 @@ mod tests {
         assert_eq!(equal(&probes, "d"), ["2024-01-01"]);
         let simple = probes_of("CASE s WHEN 'x' THEN 1 ELSE 0 END", Dialect::Bigquery);
         assert_eq!(equal(&simple, "s"), ["x"]);
+    }
+
+    #[test]
+    fn a_join_key_through_a_transform_shares_values_and_trims_are_padded() {
+        use crate::spec::catalog::add_ddl_text;
+        use crate::spec::load::parse_spec;
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "s", "final_schema": "f"}, "models": [
+            {"name": "m", "layer": "staging", "sources": ["raw.a", "raw.b"],
+             "column_mapping": [{"target_column": "code", "type": "STRING", "from_table": "a", "from_column": "code",
+                                 "transform": "LTRIM({from})"},
+                                {"target_column": "rate", "type": "NUMERIC", "from_table": "b", "from_column": "rate"}],
+             "joins": [{"left_table": "a", "right_table": "b", "type": "LEFT",
+                        "condition": "UPPER(TRIM(a.code)) = b.code"}]}]}"#;
+        let loaded = parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.a (code STRING); CREATE TABLE raw.b (code STRING);",
+            "d.sql",
+        );
+        let queries = crate::spec::resolve::resolve_models(&loaded, &catalog);
+        let found = harvest(&loaded.spec, &catalog, &queries);
+        let a = ("raw.a".to_string(), "code".to_string());
+        let b = ("raw.b".to_string(), "code".to_string());
+        assert!(found.equalities.contains(&(a.clone(), b)), "{:?}", found.equalities);
+        assert!(found.probes.get(&a).is_some_and(|p| p.contains(&Probe::Padded)), "{:?}", found.probes);
     }
 
     #[test]

@@ -10,6 +10,6 @@ mod types;
 mod value;
 mod write;
 
-pub use generate::synthesize;
+pub use generate::{synthesize, synthesize_for};
 pub use value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
 pub use write::{load, write_csv};

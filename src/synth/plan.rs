@@ -17,13 +17,14 @@
 //! The first rows of every column take its edge cases in order, so that a handful of rows
 //! already reaches every branch the spec states.
 
-use super::harvest::{harvest, ColKey, Harvest, Probe};
+use super::harvest::{harvest, harvest_code, ColKey, Harvest, Probe};
 use super::rng::Rng;
 use super::types::{other_case, prefix_of, vocabulary, Kind, Ty};
 use super::value::Value;
 use crate::spec::catalog::Catalog;
 use crate::spec::model::Spec;
 use crate::spec::resolve::query::ModelQuery;
+use sqlparser::ast::Statement;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Draw positions of the first rows of a group that is not sequential: the first shared value
@@ -55,7 +56,16 @@ pub(crate) struct TablePlan {
     pub dedup_keys: Vec<Vec<usize>>,
     /// Every column of a declared key (primary or unique).
     pub key_columns: BTreeSet<usize>,
+    /// (from, to): free columns of one type the spec compares with each other; some rows copy
+    /// `from` into `to` so the two are equal ([`MIRROR_EVERY`]).
+    pub mirrors: Vec<(usize, usize)>,
 }
+
+/// Rows `r` with `r % MIRROR_EVERY == MIRROR_AT`, after the edge rows, make compared columns
+/// equal.
+pub(crate) const MIRROR_EVERY: usize = 8;
+/// See [`MIRROR_EVERY`].
+pub(crate) const MIRROR_AT: usize = 3;
 
 /// Pooled columns of one table drawn together.
 #[derive(Debug)]
@@ -209,10 +219,13 @@ impl Class {
             return None;
         }
         let Value::Str(base) = self.value(o * self.stride()) else { return None };
+        // The padding takes turns through the whitespace classes, so a trimmed join key meets
+        // a tab or a no-break space as well as a space.
+        let pad = PADDING[(o / 2) as usize % PADDING.len()];
         let text = match member % 3 {
             0 => other_case(&base)?,
-            1 => format!(" {base}"),
-            _ => format!("{base} "),
+            1 => format!("{pad}{base}"),
+            _ => format!("{base}{pad}"),
         };
         let clash = self.words.contains(&text.as_str()) || self.literals.contains(&Value::Str(text.clone()));
         (!clash).then_some(Value::Str(text))
@@ -226,8 +239,18 @@ impl Class {
 }
 
 /// Plans the dataset for `rows` rows per table.
-pub(crate) fn plan(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>], rows: usize, seed: u64) -> Plan {
-    let harvest = harvest(spec, catalog, queries);
+pub(crate) fn plan(
+    spec: &Spec,
+    catalog: &Catalog,
+    queries: &[Option<ModelQuery>],
+    code: &[&[Statement]],
+    rows: usize,
+    seed: u64,
+) -> Plan {
+    let mut harvest = harvest(spec, catalog, queries);
+    for statements in code {
+        harvest_code(&mut harvest, catalog, statements);
+    }
     let bounds = super::range::bounds(spec, catalog, queries, rows);
     let mut tables: Vec<TablePlan> = catalog
         .tables
@@ -263,6 +286,7 @@ pub(crate) fn plan(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>
                 rows,
                 dedup_keys: Vec::new(),
                 key_columns: BTreeSet::new(),
+                mirrors: Vec::new(),
             }
         })
         .collect();
@@ -378,6 +402,26 @@ pub(crate) fn plan(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQuery>
     for table in &mut tables {
         for column in &mut table.columns {
             plan_free_column(&table.name, column, &harvest, seed);
+        }
+    }
+    // Columns of one table compared with each other: the second copies the first on some rows,
+    // when it is free (a key, a joined or a foreign column keeps its own values).
+    for (a, b) in &harvest.compared {
+        let (Some(&(ta, ca)), Some(&(tb, cb))) = (position.get(a), position.get(b)) else { continue };
+        if ta != tb || ca == cb || tables[ta].columns[ca].ty != tables[tb].columns[cb].ty {
+            continue;
+        }
+        let table = &mut tables[ta];
+        let free = |c: usize| table.columns[c].role == Role::Free && !table.key_columns.contains(&c);
+        let pair = if free(cb) {
+            (ca, cb)
+        } else if free(ca) {
+            (cb, ca)
+        } else {
+            continue;
+        };
+        if !table.mirrors.contains(&pair) && !table.mirrors.iter().any(|m| m.1 == pair.1) {
+            table.mirrors.push(pair);
         }
     }
     let order = parents_first(&tables);
@@ -512,6 +556,32 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
                 }
             }
             Probe::Pattern { .. } => {}
+            Probe::Padded if textual => {
+                // Every whitespace class a trim may or may not strip, leading and trailing,
+                // around a value the column would hold anyway.
+                for (k, pad) in PADDING.iter().enumerate() {
+                    let Value::Str(base) = hits
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| column.ty.ordinary(k as u64, column.words, &column.prefix))
+                    else {
+                        continue;
+                    };
+                    let padded = if k % 2 == 0 { format!("{pad}{base}") } else { format!("{base}{pad}") };
+                    misses.push(Value::Str(padded));
+                }
+            }
+            Probe::Padded => {}
+            Probe::Halfway => {
+                for text in ["1", "2"] {
+                    misses.extend(
+                        column
+                            .ty
+                            .literal(text)
+                            .filter(|_| matches!(column.ty.kind, Kind::Int | Kind::Numeric | Kind::Float)),
+                    );
+                }
+            }
         }
     }
     misses.extend(weak);
@@ -538,6 +608,11 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
     column.misses = misses;
     column.type_edges = type_edges;
 }
+
+/// Whitespace a trimmed column is padded with: a space, a tab, a newline, a carriage return,
+/// a no-break space and an ideographic space (Unicode whitespace BigQuery's TRIM strips and
+/// DuckDB's does not).
+pub(crate) const PADDING: [&str; 6] = [" ", "\t", "\n", "\r", "\u{a0}", "\u{3000}"];
 
 /// Removes repeats, and values already in `before`, keeping first occurrences in order.
 fn dedup(values: &mut Vec<Value>, before: &[Value]) {

@@ -21,6 +21,7 @@ mod malformed_spec;
 mod messages;
 mod planted;
 mod semantic_corpus;
+mod spec_coverage;
 mod shipped_tests;
 mod support;
 mod synth_props;

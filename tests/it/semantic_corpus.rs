@@ -316,3 +316,31 @@ fn equivalent_rewrites_draw_no_finding_over_20_seeds() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+/// Every pipeline's spec lints clean, and so do the variants of the inventory spec that drew
+/// false lint errors when the pipeline was written (`tests/corpus/semantic/inventory/lint-false-alarms/`:
+/// a `CASE WHEN x IS NULL` guard, columns a null-rejecting filter guards, a join on an expression
+/// of the driving side equated to the other side's key).
+#[test]
+fn every_pipeline_spec_and_the_former_lint_false_alarms_lint_clean() {
+    let lint = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new(crate::support::binary()).arg("lint").args(args).output().unwrap();
+        (out.status.code(), crate::support::text(&out.stdout))
+    };
+    for pipeline in pipelines() {
+        let dir = crate_root().join("specs").join(&pipeline);
+        let corrected = dir.join("spec.corrected.json");
+        let spec = if corrected.is_file() { corrected } else { dir.join("spec.json") };
+        let (code, stdout) = lint(&[dir.as_os_str(), "--spec".as_ref(), spec.as_os_str()]);
+        assert_eq!(code, Some(0), "{pipeline}: {stdout}");
+    }
+    let inventory = crate_root().join("specs/inventory");
+    let variants = crate_root().join("tests/corpus/semantic/inventory/lint-false-alarms");
+    for spec in ["fa1-case-is-null-guard.json", "fa3-expression-join-key.json"] {
+        let (code, stdout) = lint(&[inventory.as_os_str(), "--spec".as_ref(), variants.join(spec).as_os_str()]);
+        assert_eq!(code, Some(0), "{spec}: {stdout}");
+    }
+    let sources = variants.join("fa2-nullable-sources");
+    let (code, stdout) = lint(&[inventory.as_os_str(), "--sources".as_ref(), sources.as_os_str()]);
+    assert_eq!(code, Some(0), "fa2-nullable-sources: {stdout}");
+}

@@ -6,7 +6,8 @@
 
 use crate::finding::{Finding, Severity};
 use crate::gate::baseline::Accepted;
-use crate::report::model::{BaselineUse, ChangedScope, Counts, Report};
+use crate::prove::coverage::Reach;
+use crate::report::model::{BaselineUse, ChangedScope, Counts, Report, SpecCoverage};
 use serde::Serialize;
 
 /// The JSON report's schema version.
@@ -29,6 +30,59 @@ struct JsonReport<'a> {
     changed_since: Option<&'a ChangedScope>,
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a BaselineUse>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<JsonCoverage<'a>>,
+}
+
+/// The spec-coverage table (added in version 1 as an optional field, with its own version).
+#[derive(Serialize)]
+struct JsonCoverage<'a> {
+    version: u32,
+    datasets: usize,
+    summary: JsonCounts<'a>,
+    models: Vec<JsonCounts<'a>>,
+    outcomes: Vec<JsonOutcome<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCounts<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<&'a str>,
+    reached: usize,
+    impossible: usize,
+    missed: usize,
+    unmeasured: usize,
+}
+
+#[derive(Serialize)]
+struct JsonOutcome<'a> {
+    #[serde(flatten)]
+    reach: &'a Reach,
+    status: &'static str,
+}
+
+/// The coverage table's own version: it changes when a field of it changes meaning.
+pub const COVERAGE_VERSION: u32 = 1;
+
+fn coverage(coverage: &SpecCoverage) -> JsonCoverage<'_> {
+    let (reached, impossible, missed, unmeasured) = coverage.totals();
+    JsonCoverage {
+        version: COVERAGE_VERSION,
+        datasets: coverage.datasets,
+        summary: JsonCounts { model: None, reached, impossible, missed, unmeasured },
+        models: coverage
+            .by_model()
+            .into_iter()
+            .map(|(model, reached, impossible, missed, unmeasured)| JsonCounts {
+                model: Some(model),
+                reached,
+                impossible,
+                missed,
+                unmeasured,
+            })
+            .collect(),
+        outcomes: coverage.outcomes.iter().map(|reach| JsonOutcome { reach, status: reach.status() }).collect(),
+    }
 }
 
 /// Renders the report as pretty-printed JSON with a trailing newline.
@@ -45,6 +99,7 @@ pub fn render(report: &Report) -> String {
         accepted: &report.accepted,
         changed_since: report.changed.as_ref(),
         baseline: report.baseline.as_ref(),
+        coverage: report.coverage.as_ref().map(coverage),
     };
     // Serialising plain data with string keys cannot fail.
     let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();

@@ -181,8 +181,56 @@ pub fn render(report: &Report) -> String {
             list(&changed.skipped)
         );
     }
+    if let Some(coverage) = &report.coverage {
+        spec_coverage(&mut out, coverage);
+    }
     let _ = writeln!(out, "<sub>checked: {}</sub>", report.scope);
     out
+}
+
+/// The spec-coverage section: per model, then every outcome not reached, folded.
+fn spec_coverage(out: &mut String, coverage: &crate::report::model::SpecCoverage) {
+    let (reached, impossible, missed, unmeasured) = coverage.totals();
+    let _ = writeln!(
+        out,
+        "#### Spec coverage\n\n{reached} of {} reachable outcomes of the spec's constructs reached over {}{}.\n",
+        reached + missed + unmeasured,
+        plural(coverage.datasets, "synthetic dataset"),
+        if impossible > 0 { format!("; {impossible} impossible by the sources' declarations") } else { String::new() }
+    );
+    let _ = writeln!(out, "| model | reached | missed | not measured | impossible |\n|---|---:|---:|---:|---:|");
+    for (model, r, i, m, u) in coverage.by_model() {
+        let _ = writeln!(out, "| `{}` | {r} | {m} | {u} | {i} |", cell(model));
+    }
+    out.push('\n');
+    let open: Vec<&crate::prove::coverage::Reach> = coverage.outcomes.iter().filter(|r| !r.reached()).collect();
+    if open.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<details><summary>{} not reached</summary>\n\n| model | where | construct | outcome | why |\n|---|---|---|---|---|",
+        plural(open.len(), "outcome")
+    );
+    for r in open {
+        let o = &r.outcome;
+        let why = match (o.impossible.as_deref(), r.measured) {
+            (Some(why), _) => why,
+            (None, 0) => "not measured: the rows it reads were not made",
+            (None, _) => "no dataset reached it",
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | `{}` | {} `{}` | {} | {} |",
+            cell(&o.model),
+            cell(&o.json_path),
+            o.kind,
+            cell(&o.construct),
+            cell(&o.outcome),
+            cell(why)
+        );
+    }
+    let _ = writeln!(out, "\n</details>\n");
 }
 
 #[cfg(test)]

@@ -51,6 +51,37 @@ impl Paint {
     }
 }
 
+/// The spec-coverage summary: outcomes reached over all models, then per model.
+fn coverage_line(coverage: &crate::report::model::SpecCoverage) -> String {
+    let (reached, impossible, missed, unmeasured) = coverage.totals();
+    let models: Vec<String> = coverage
+        .by_model()
+        .iter()
+        .map(|(model, r, i, m, u)| {
+            let mut part = format!("{model} {r}/{}", r + m + u);
+            if *i > 0 {
+                let _ = write!(part, " (+{i} impossible)");
+            }
+            part
+        })
+        .collect();
+    let mut line = format!(
+        "spec coverage: {reached} of {} reachable outcomes reached over {}",
+        reached + missed + unmeasured,
+        plural(coverage.datasets, "dataset")
+    );
+    if unmeasured > 0 {
+        let _ = write!(line, " ({unmeasured} not measured: the rows they read were not made)");
+    }
+    if impossible > 0 {
+        let _ = write!(line, ", {impossible} impossible by the sources' declarations");
+    }
+    if !models.is_empty() {
+        let _ = write!(line, "; {}", models.join(", "));
+    }
+    line
+}
+
 /// Renders the report as plain text without colour or timing (what tests and files get).
 pub fn render(report: &Report, sources: &SourceTexts<'_>) -> String {
     render_styled(report, sources, Style::default())
@@ -125,6 +156,9 @@ pub fn render_styled(report: &Report, sources: &SourceTexts<'_>, style: Style) -
     }
     let _ = writeln!(out, "{line}");
     let _ = writeln!(out, "checked: {}", report.scope);
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "{}", coverage_line(coverage));
+    }
     if let Some(changed) = &report.changed {
         let list = |names: &[String]| if names.is_empty() { "none".to_string() } else { names.join(", ") };
         let _ = writeln!(

@@ -1,0 +1,188 @@
+//! What the datasets exercised: each outcome of each construct of the spec
+//! ([`crate::reference::coverage`]) counted on every dataset's inputs, merged over the datasets,
+//! and a warning for every construct with an outcome no dataset reached.
+//!
+//! Reach is measured on the data actually used (each probe a query on the loaded tables and the
+//! upstream tables the run produced), never on what the generator meant to make.
+
+use crate::engine::Engine;
+use crate::finding::{plural, Code, Finding};
+use crate::project::layout::Project;
+use crate::reference::coverage::{probes_for, Outcome};
+use crate::run::plan::Plan;
+use serde::Serialize;
+
+/// One outcome on one dataset: the rows (or groups) that reached it, `None` when its probe
+/// could not be evaluated there (an upstream model did not run).
+pub type Measured = (Outcome, Option<u64>);
+
+/// Every outcome over every dataset of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SpecCoverage {
+    /// Datasets measured.
+    pub datasets: usize,
+    /// The outcomes, in model order and, inside a model, in the order the spec states them.
+    pub outcomes: Vec<Reach>,
+}
+
+/// One outcome over the datasets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reach {
+    /// The outcome.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Datasets on which some row (or group) reached it.
+    pub datasets: usize,
+    /// Rows (or groups) that reached it, over all datasets.
+    pub rows: u64,
+    /// Datasets on which it could be measured.
+    pub measured: usize,
+}
+
+impl Reach {
+    /// Reached on some dataset.
+    pub fn reached(&self) -> bool {
+        self.datasets > 0
+    }
+
+    /// `reached`, `impossible` (not reached, and the sources' declarations say it cannot be),
+    /// `unmeasured` (no dataset produced the rows it reads: an upstream model failed, or an SCD2
+    /// history has no meaning there; the run's other findings and scope say why) or `missed`.
+    pub fn status(&self) -> &'static str {
+        if self.reached() {
+            "reached"
+        } else if self.outcome.impossible.is_some() {
+            "impossible"
+        } else if self.measured == 0 {
+            "unmeasured"
+        } else {
+            "missed"
+        }
+    }
+}
+
+/// Per model: (model, reached, impossible, missed, unmeasured), in model order.
+pub type ModelSummary<'a> = (&'a str, usize, usize, usize, usize);
+
+impl SpecCoverage {
+    /// Counts per model, in the order the models first appear.
+    pub fn by_model(&self) -> Vec<ModelSummary<'_>> {
+        let mut out: Vec<ModelSummary<'_>> = Vec::new();
+        for r in &self.outcomes {
+            let model = r.outcome.model.as_str();
+            if out.last().is_none_or(|(m, ..)| *m != model) {
+                out.push((model, 0, 0, 0, 0));
+            }
+            if let Some(last) = out.last_mut() {
+                match r.status() {
+                    "reached" => last.1 += 1,
+                    "impossible" => last.2 += 1,
+                    "missed" => last.3 += 1,
+                    _ => last.4 += 1,
+                }
+            }
+        }
+        out
+    }
+
+    /// (reached, impossible, missed, unmeasured) over all models.
+    pub fn totals(&self) -> (usize, usize, usize, usize) {
+        self.by_model().iter().fold((0, 0, 0, 0), |t, m| (t.0 + m.1, t.1 + m.2, t.2 + m.3, t.3 + m.4))
+    }
+}
+
+/// Counts every probe of the project on the tables loaded in `engine` (sources, and the models
+/// the run produced), one query per group of probes reading the same rows. A query that fails
+/// is retried probe by probe, so one probe that cannot run leaves the others measured.
+pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
+    let catalog = engine.catalog().to_string();
+    let names = |name: &str| plan.relation_of(&catalog, name);
+    let probes = probes_for(&plan.project.spec, &plan.queries, &names);
+    let mut counts: Vec<Option<u64>> = vec![None; probes.probes.len()];
+    let count = |sql: &str| -> Option<Vec<Option<u64>>> {
+        let (_, rows) = engine.query(sql).ok()?;
+        let row = rows.into_iter().next()?;
+        Some(row.into_iter().map(|v| v.and_then(|v| v.parse().ok())).collect())
+    };
+    for (sql, members) in probes.queries() {
+        match count(&sql) {
+            Some(values) if values.len() == members.len() => {
+                for (p, v) in members.iter().zip(values) {
+                    counts[*p] = v;
+                }
+            }
+            _ => {
+                for &p in &members {
+                    let single = probes.query(probes.probes[p].context, &[p]);
+                    counts[p] = count(&single).and_then(|v| v.into_iter().next().flatten());
+                }
+            }
+        }
+    }
+    probes.probes.into_iter().zip(counts).map(|(p, c)| (p.outcome, c)).collect()
+}
+
+/// Merges the datasets' measurements (each in the same outcome order).
+pub(crate) fn merge(runs: &[&[Measured]]) -> SpecCoverage {
+    let mut outcomes: Vec<Reach> = Vec::new();
+    for run in runs {
+        for (outcome, count) in run.iter() {
+            let at = match outcomes.iter().position(|r| r.outcome == *outcome) {
+                Some(i) => i,
+                None => {
+                    outcomes.push(Reach { outcome: outcome.clone(), datasets: 0, rows: 0, measured: 0 });
+                    outcomes.len() - 1
+                }
+            };
+            if let Some(n) = count {
+                let r = &mut outcomes[at];
+                r.measured += 1;
+                r.rows += n;
+                if *n > 0 {
+                    r.datasets += 1;
+                }
+            }
+        }
+    }
+    SpecCoverage { datasets: runs.len(), outcomes }
+}
+
+/// One warning per construct with an outcome no dataset reached that the sources allow, at the
+/// construct's place in the spec. An outcome no dataset could measure is not warned about: what
+/// kept its rows from being made (a failed upstream model, an SCD2 source repeating keys) is a
+/// finding or a note of its own.
+pub fn unreached_findings(project: &Project, coverage: &SpecCoverage) -> Vec<Finding> {
+    let mut groups: Vec<(&Outcome, Vec<&Reach>)> = Vec::new();
+    for r in coverage.outcomes.iter().filter(|r| r.status() == "missed") {
+        let same = |o: &Outcome| {
+            o.model == r.outcome.model && o.json_path == r.outcome.json_path && o.construct == r.outcome.construct
+        };
+        match groups.iter_mut().find(|(o, _)| same(o)) {
+            Some((_, list)) => list.push(r),
+            None => groups.push((&r.outcome, vec![r])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(o, missed)| {
+            let outcomes: Vec<String> = missed.iter().map(|r| r.outcome.outcome.clone()).collect();
+            let unmeasured = missed.iter().all(|r| r.measured == 0);
+            let why = if unmeasured && o.kind == "scd2" {
+                "could not be measured: no dataset gave the history a meaning (its source repeats natural keys)"
+                    .to_string()
+            } else if unmeasured {
+                "could not be measured (the rows it reads were not produced)".to_string()
+            } else {
+                format!("was reached by no row of the {}", plural(coverage.datasets, "synthetic dataset"))
+            };
+            Finding::new(
+                Code::OutcomeNotReached,
+                format!("{} `{}`: {} {why}, so the proof never exercised it", o.kind, o.construct, outcomes.join(", ")),
+            )
+            .model(&o.model)
+            .at(project.spec.text.locate(&o.json_path))
+            .at_path(&o.json_path)
+            .help("more datasets (--cases) may reach it; otherwise a shipped test with rows that take it covers it")
+        })
+        .collect()
+}
