@@ -9,7 +9,8 @@
 //!   case's model, and no finding about the code names another model;
 //! - every counterexample has at most 6 rows per input table, the median at most 2;
 //! - the correct code of both flavours, with the pipeline's shipped tests, and every equivalent
-//!   rewrite draw no finding at all over 20 seeds.
+//!   rewrite draw no finding over 20 seeds (the coverage warning DIF006 aside, which says what the
+//!   data did not reach, not that anything is wrong).
 //!
 //! What a pipeline does not get right yet is listed, each with why, in its
 //! `tests/corpus/semantic/<pipeline>/known.toml`, and held strictly: a listed case that starts
@@ -105,6 +106,13 @@ fn validate(dir: &Path, extra: &[&str]) -> (Option<i32>, Value, Duration) {
 
 fn findings(json: &Value) -> Vec<Value> {
     json["findings"].as_array().cloned().unwrap_or_default()
+}
+
+/// The findings a correct run must not have: all but DIF006, the coverage warning that some
+/// outcome of the spec was not reached (it says what the proof did not exercise, not that
+/// anything is wrong).
+fn alarms(json: &Value) -> Vec<Value> {
+    findings(json).into_iter().filter(|f| f["code"] != "DIF006").collect()
 }
 
 /// One line per finding, for a failure message.
@@ -274,7 +282,7 @@ fn correct_code_of_every_pipeline_draws_no_finding_over_20_seeds() {
             crate::support::copy_files(&tests, &dir.join("tests"));
         }
         let (code, json, _) = validate(&dir, &["--seed", "1", "--cases", "20"]);
-        let findings = findings(&json);
+        let findings = alarms(&json);
         let _ = std::fs::remove_dir_all(&dir);
         let scope = json["scope"].as_str().unwrap_or_default().to_string();
         let clean = findings.is_empty() && code == Some(0) && scope.contains("20 synthetic datasets");
@@ -302,7 +310,7 @@ fn equivalent_rewrites_draw_no_finding_over_20_seeds() {
             let stem = case.file_stem().unwrap().to_str().unwrap();
             let dir = project_for(&pipeline, case, &format!("rewrite-{pipeline}-{model}-{stem}-{}", is_duckdb(case)));
             let (code, json, _) = validate(&dir, &["--seed", "1", "--cases", "20"]);
-            let findings = findings(&json);
+            let findings = alarms(&json);
             let _ = std::fs::remove_dir_all(&dir);
             let file = case.file_name().and_then(|f| f.to_str()).unwrap_or_default();
             let name = format!("rewrites/{model}/{file}");

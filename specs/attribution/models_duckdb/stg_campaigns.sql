@@ -15,8 +15,8 @@ active_channels AS (
 
 SELECT
     campaigns.campaign_id AS campaign_id,
-    regexp_replace(campaigns.campaign_name, '^[[:space:]]+|[[:space:]]+$', '', 'g') AS campaign_name,
-    upper(regexp_replace(campaigns.channel_code, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS channel_code,
+    regexp_replace(campaigns.campaign_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g') AS campaign_name,
+    upper(regexp_replace(campaigns.channel_code, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS channel_code,
     coalesce(active_channels.channel_name, 'Unknown') AS channel_name,
     CASE
         WHEN active_channels.is_paid THEN 'paid'
@@ -24,9 +24,9 @@ SELECT
         ELSE 'unclassified'
     END AS channel_group,
     CASE
-        WHEN lower(regexp_replace(campaigns.status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) IN ('active', 'enabled', 'running') THEN 'live'
-        WHEN lower(regexp_replace(campaigns.status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'paused' THEN 'paused'
-        WHEN lower(regexp_replace(campaigns.status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) IN ('ended', 'completed', 'removed') THEN 'ended'
+        WHEN lower(regexp_replace(campaigns.status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) IN ('active', 'enabled', 'running') THEN 'live'
+        WHEN lower(regexp_replace(campaigns.status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'paused' THEN 'paused'
+        WHEN lower(regexp_replace(campaigns.status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) IN ('ended', 'completed', 'removed') THEN 'ended'
         ELSE 'draft'
     END AS campaign_status,
     campaigns.start_date AS start_date,
@@ -34,7 +34,7 @@ SELECT
         WHEN campaigns.end_date >= campaigns.start_date THEN date_diff('day', campaigns.start_date, campaigns.end_date) + 1
     END AS flight_days,
     campaigns.daily_budget AS daily_budget_usd,
-    upper(regexp_replace(campaigns.channel_code, '^[[:space:]]+|[[:space:]]+$', '', 'g')) || ' | ' || regexp_replace(campaigns.campaign_name, '^[[:space:]]+|[[:space:]]+$', '', 'g') AS campaign_label
+    upper(regexp_replace(campaigns.channel_code, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) || ' | ' || regexp_replace(campaigns.campaign_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g') AS campaign_label
 FROM campaigns
 LEFT JOIN active_channels
-    ON upper(regexp_replace(campaigns.channel_code, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = active_channels.channel_code
+    ON upper(regexp_replace(campaigns.channel_code, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = active_channels.channel_code

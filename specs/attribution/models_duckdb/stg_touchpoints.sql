@@ -21,8 +21,8 @@ SELECT
     clicks.campaign_id AS campaign_id,
     clicks.clicked_at AS touch_ts,
     CAST(clicks.clicked_at AS DATE) AS activity_date,
-    lower(regexp_replace(clicks.utm_source, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS traffic_source,
-    lower(regexp_replace(clicks.utm_source, '^[[:space:]]+|[[:space:]]+$', '', 'g')) || ' / ' || lower(regexp_replace(clicks.utm_medium, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS source_medium,
+    lower(regexp_replace(clicks.utm_source, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS traffic_source,
+    lower(regexp_replace(clicks.utm_source, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) || ' / ' || lower(regexp_replace(clicks.utm_medium, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS source_medium,
     CASE
         WHEN regexp_matches(clicks.landing_url, '^https?://[^/?#]+(/[^?#]*)') THEN regexp_extract(clicks.landing_url, '^https?://[^/?#]+(/[^?#]*)', 1)
     END AS landing_path,

@@ -16,8 +16,8 @@ active_suppliers AS (
 
 SELECT
     products.sku AS sku,
-    regexp_replace(products.product_name, '^[[:space:]]+|[[:space:]]+$', '', 'g') AS product_name,
-    coalesce(lower(regexp_replace(products.category, '^[[:space:]]+|[[:space:]]+$', '', 'g')), 'uncategorised') AS category,
+    regexp_replace(products.product_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g') AS product_name,
+    coalesce(lower(regexp_replace(products.category, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')), 'uncategorised') AS category,
     CASE
         WHEN regexp_matches(regexp_replace(products.gtin, '[^0-9]', '', 'g'), '^[0-9]{12,14}$')
             THEN lpad(regexp_replace(products.gtin, '[^0-9]', '', 'g'), 14, '0')

@@ -17,16 +17,16 @@ departments AS (
 
 SELECT
     employees.employee_id AS employee_id,
-    regexp_replace(employees.first_name, '^[[:space:]]+|[[:space:]]+$', '', 'g') || ' '
-        || regexp_replace(employees.last_name, '^[[:space:]]+|[[:space:]]+$', '', 'g') AS full_name,
-    lower(regexp_replace(employees.work_email, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS work_email,
+    regexp_replace(employees.first_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g') || ' '
+        || regexp_replace(employees.last_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g') AS full_name,
+    lower(regexp_replace(employees.work_email, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS work_email,
     coalesce(departments.dept_code, 'UNASSIGNED') AS department_code,
     departments.dept_name AS department_name,
-    regexp_replace(regexp_replace(employees.job_title, '^[[:space:]]+|[[:space:]]+$', '', 'g'), '\s+', ' ', 'g') AS job_title,
+    regexp_replace(regexp_replace(employees.job_title, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g'), '\s+', ' ', 'g') AS job_title,
     CASE
         WHEN employees.termination_date IS NOT NULL THEN 'terminated'
-        WHEN upper(regexp_replace(employees.employment_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'LEAVE' THEN 'on_leave'
-        WHEN upper(regexp_replace(employees.employment_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) IN ('A', 'ACTIVE') THEN 'active'
+        WHEN upper(regexp_replace(employees.employment_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'LEAVE' THEN 'on_leave'
+        WHEN upper(regexp_replace(employees.employment_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) IN ('A', 'ACTIVE') THEN 'active'
         ELSE 'unknown'
     END AS employment_status,
     employees.hire_date AS hire_date,
@@ -36,4 +36,4 @@ SELECT
     employees.updated_at AS updated_at
 FROM employees
 LEFT JOIN departments
-    ON upper(regexp_replace(employees.dept_code, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = departments.dept_code
+    ON upper(regexp_replace(employees.dept_code, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = departments.dept_code

@@ -6,9 +6,9 @@ SELECT
     user_id,
     converted_at,
     CASE
-        WHEN lower(regexp_replace(event_name, '^[[:space:]]+|[[:space:]]+$', '', 'g')) IN ('purchase', 'checkout_complete') THEN 'purchase'
-        WHEN lower(regexp_replace(event_name, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'sign_up' THEN 'signup'
-        WHEN lower(regexp_replace(event_name, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'lead_form' THEN 'lead'
+        WHEN lower(regexp_replace(event_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) IN ('purchase', 'checkout_complete') THEN 'purchase'
+        WHEN lower(regexp_replace(event_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'sign_up' THEN 'signup'
+        WHEN lower(regexp_replace(event_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'lead_form' THEN 'lead'
         ELSE 'other'
     END AS conversion_type,
     nullif(regexp_replace(upper(order_ref), '[^A-Z0-9]', '', 'g'), '') AS order_ref,

@@ -4,7 +4,7 @@
 -- product master on the normalised SKU; a SKU the master does not know keeps its quantities and
 -- gets no value, reorder point or signal. Sums of BIGINT are HUGEINT in DuckDB: cast back.
 WITH products AS (
-    SELECT upper(regexp_replace(sku, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS match_sku, unit_cost, reorder_point
+    SELECT upper(regexp_replace(sku, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS match_sku, unit_cost, reorder_point
     FROM staging.stg_products
 )
 

@@ -6,7 +6,7 @@
 WITH movements AS (
     SELECT
         movement_id, warehouse_code, sku, quantity, unit_cost, moved_at,
-        upper(regexp_replace(movement_type, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS wms_type
+        upper(regexp_replace(movement_type, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS wms_type
     FROM raw.stock_movements
     WHERE quantity <> 0
 )
@@ -14,7 +14,7 @@ WITH movements AS (
 SELECT
     movements.movement_id AS movement_id,
     warehouses.warehouse_id AS warehouse_id,
-    upper(regexp_replace(movements.sku, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS sku,
+    upper(regexp_replace(movements.sku, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS sku,
     CASE
         WHEN movements.wms_type IN ('RECEIPT', 'PO_RECEIPT') THEN 'receipt'
         WHEN movements.wms_type IN ('SHIPMENT', 'PICK') THEN 'shipment'

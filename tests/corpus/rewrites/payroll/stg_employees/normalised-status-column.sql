@@ -2,8 +2,8 @@
 WITH employees AS (
     SELECT
         *,
-        upper(regexp_replace(employment_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS status_code,
-        upper(regexp_replace(dept_code, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS dept_key
+        upper(regexp_replace(employment_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS status_code,
+        upper(regexp_replace(dept_code, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS dept_key
     FROM raw.hr_employees
 ),
 
@@ -13,12 +13,12 @@ active_departments AS (
 
 SELECT
     employees.employee_id,
-    regexp_replace(employees.first_name, '^[[:space:]]+|[[:space:]]+$', '', 'g') || ' '
-        || regexp_replace(employees.last_name, '^[[:space:]]+|[[:space:]]+$', '', 'g') AS full_name,
-    lower(regexp_replace(employees.work_email, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS work_email,
+    regexp_replace(employees.first_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g') || ' '
+        || regexp_replace(employees.last_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g') AS full_name,
+    lower(regexp_replace(employees.work_email, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS work_email,
     CASE WHEN d.dept_code IS NULL THEN 'UNASSIGNED' ELSE d.dept_code END AS department_code,
     d.dept_name AS department_name,
-    regexp_replace(regexp_replace(employees.job_title, '^[[:space:]]+|[[:space:]]+$', '', 'g'), '\s+', ' ', 'g') AS job_title,
+    regexp_replace(regexp_replace(employees.job_title, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g'), '\s+', ' ', 'g') AS job_title,
     CASE
         WHEN employees.termination_date IS NOT NULL THEN 'terminated'
         WHEN employees.status_code = 'LEAVE' THEN 'on_leave'

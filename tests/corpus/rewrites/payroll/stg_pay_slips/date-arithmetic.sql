@@ -10,7 +10,7 @@ SELECT
     ifnull(lines.gross_amount, 0) AS gross_amount,
     ifnull(lines.tax_amount, 0) AS tax_amount,
     ifnull(lines.gross_amount, 0) - ifnull(lines.tax_amount, 0) - ifnull(lines.deductions_amount, 0) AS net_amount,
-    CASE upper(regexp_replace(lines.run_status, '^[[:space:]]+|[[:space:]]+$', '', 'g'))
+    CASE upper(regexp_replace(lines.run_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g'))
         WHEN 'PAID' THEN 'paid'
         WHEN 'PENDING' THEN 'pending'
         ELSE 'other'

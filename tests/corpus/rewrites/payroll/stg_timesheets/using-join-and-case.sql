@@ -5,9 +5,9 @@ SELECT
     t.entry_no,
     contract_seq,
     CASE
-        WHEN upper(regexp_replace(c.contract_type, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'FT' THEN 'full_time'
-        WHEN upper(regexp_replace(c.contract_type, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'PT' THEN 'part_time'
-        WHEN upper(regexp_replace(c.contract_type, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'HOURLY' THEN 'hourly'
+        WHEN upper(regexp_replace(c.contract_type, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'FT' THEN 'full_time'
+        WHEN upper(regexp_replace(c.contract_type, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'PT' THEN 'part_time'
+        WHEN upper(regexp_replace(c.contract_type, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'HOURLY' THEN 'hourly'
         ELSE 'other'
     END AS contract_type,
     c.start_date AS contract_start_date,
@@ -18,7 +18,7 @@ SELECT
     CAST(round(coalesce(t.hours_worked, 0) * c.hourly_rate, 2) AS DECIMAL(38, 9)) AS labor_cost,
     nullif(upper(regexp_extract(t.project_code, '^\s*([A-Za-z]{2,4}-[0-9]+)', 1)), '') AS project_code,
     CASE
-        WHEN upper(regexp_replace(t.approval_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'APPROVED' THEN TRUE
+        WHEN upper(regexp_replace(t.approval_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'APPROVED' THEN TRUE
         ELSE FALSE
     END AS is_approved
 FROM raw.time_entries AS t

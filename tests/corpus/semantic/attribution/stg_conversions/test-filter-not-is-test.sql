@@ -6,7 +6,7 @@ SELECT
     conversion_id,
     user_id,
     converted_at,
-    CASE lower(regexp_replace(event_name, '^[[:space:]]+|[[:space:]]+$', '', 'g'))
+    CASE lower(regexp_replace(event_name, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g'))
         WHEN 'purchase' THEN 'purchase'
         WHEN 'checkout_complete' THEN 'purchase'
         WHEN 'sign_up' THEN 'signup'

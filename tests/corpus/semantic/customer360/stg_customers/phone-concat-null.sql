@@ -16,7 +16,7 @@ addresses AS (
 
 SELECT
     customers.customer_id AS customer_id,
-    lower(regexp_replace(customers.email, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS email,
+    lower(regexp_replace(customers.email, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS email,
     concat('+', CASE WHEN regexp_matches(regexp_replace(customers.phone, '[^0-9]', '', 'g'), '^1?[0-9]{10}$') THEN '1' || right(regexp_replace(customers.phone, '[^0-9]', '', 'g'), 10) WHEN regexp_matches(regexp_replace(customers.phone, '[^0-9]', '', 'g'), '^[0-9]{11,15}$') THEN regexp_replace(customers.phone, '[^0-9]', '', 'g') END) AS phone_e164,
     CASE WHEN customers.status = 'active' THEN 'active' WHEN customers.status = 'inactive' THEN 'churned' WHEN customers.status = 'trial' THEN 'trial' WHEN customers.status = 'prospect' THEN 'prospect' ELSE 'unknown' END AS lifecycle_stage,
     addresses.country AS country,

@@ -16,6 +16,6 @@ SELECT
     sum(movements.signed_quantity) <= max(products.reorder_point) AS needs_reorder
 FROM staging.stg_stock_movements AS movements
 LEFT JOIN staging.stg_products AS products
-    ON movements.sku = upper(regexp_replace(products.sku, '^[[:space:]]+|[[:space:]]+$', '', 'g'))
+    ON movements.sku = upper(regexp_replace(products.sku, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g'))
 WHERE movements.moved_at <= CURRENT_TIMESTAMP
 GROUP BY movements.warehouse_id, movements.sku

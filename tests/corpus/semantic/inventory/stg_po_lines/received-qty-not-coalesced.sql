@@ -19,7 +19,7 @@ SELECT
     CAST(lines.po_id AS VARCHAR) || '/' || CAST(lines.line_no AS VARCHAR) AS po_line_key,
     sent_orders.supplier_id AS supplier_id,
     sent_orders.warehouse_id AS warehouse_id,
-    upper(regexp_replace(lines.sku, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS sku,
+    upper(regexp_replace(lines.sku, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS sku,
     lines.ordered_qty AS ordered_qty,
     lines.received_qty AS received_qty,
     CASE

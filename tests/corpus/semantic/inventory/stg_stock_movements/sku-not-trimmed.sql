@@ -7,7 +7,7 @@
 WITH movements AS (
     SELECT
         movement_id, warehouse_code, sku, quantity, unit_cost, moved_at,
-        upper(regexp_replace(movement_type, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS wms_type
+        upper(regexp_replace(movement_type, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS wms_type
     FROM raw.stock_movements
     WHERE quantity <> 0
 )

@@ -15,7 +15,7 @@ WITH movements AS (
 SELECT
     movements.movement_id AS movement_id,
     warehouses.warehouse_id AS warehouse_id,
-    upper(regexp_replace(movements.sku, '^[[:space:]]+|[[:space:]]+$', '', 'g')) AS sku,
+    upper(regexp_replace(movements.sku, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) AS sku,
     CASE
         WHEN movements.wms_type IN ('RECEIPT', 'PO_RECEIPT') THEN 'receipt'
         WHEN movements.wms_type IN ('SHIPMENT', 'PICK') THEN 'shipment'

@@ -14,8 +14,8 @@ SELECT
     coalesce(tax_amount, 0) AS tax_amount,
     coalesce(gross_amount, 0) - coalesce(tax_amount, 0) - coalesce(deductions_amount, 0) AS net_amount,
     CASE
-        WHEN upper(regexp_replace(run_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'PAID' THEN 'paid'
-        WHEN upper(regexp_replace(run_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'PENDING' THEN 'pending'
+        WHEN upper(regexp_replace(run_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'PAID' THEN 'paid'
+        WHEN upper(regexp_replace(run_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'PENDING' THEN 'pending'
         ELSE 'other'
     END AS run_status,
     coalesce(regexp_matches(payslip_ref, 'OC-[0-9]+'), FALSE) AS is_off_cycle

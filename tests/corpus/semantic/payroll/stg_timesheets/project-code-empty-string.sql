@@ -22,7 +22,7 @@ SELECT
     entries.work_date AS work_date,
     entries.entry_no AS entry_no,
     entries.contract_seq AS contract_seq,
-    CASE upper(regexp_replace(contracts.contract_type, '^[[:space:]]+|[[:space:]]+$', '', 'g'))
+    CASE upper(regexp_replace(contracts.contract_type, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g'))
         WHEN 'FT' THEN 'full_time'
         WHEN 'PT' THEN 'part_time'
         WHEN 'HOURLY' THEN 'hourly'
@@ -35,7 +35,7 @@ SELECT
     contracts.hourly_rate AS hourly_rate,
     CAST(round(coalesce(entries.hours_worked, 0) * contracts.hourly_rate, 2) AS DECIMAL(38, 9)) AS labor_cost,
     upper(regexp_extract(entries.project_code, '^\s*([A-Za-z]{2,4}-[0-9]+)', 1)) AS project_code,
-    coalesce(upper(regexp_replace(entries.approval_status, '^[[:space:]]+|[[:space:]]+$', '', 'g')) = 'APPROVED', FALSE) AS is_approved
+    coalesce(upper(regexp_replace(entries.approval_status, '^[\x{09}-\x{0D}\x{85}\p{Z}]+|[\x{09}-\x{0D}\x{85}\p{Z}]+$', '', 'g')) = 'APPROVED', FALSE) AS is_approved
 FROM entries
 INNER JOIN contracts
     ON entries.employee_id = contracts.employee_id
