@@ -40,6 +40,8 @@ impl Engine {
             Some(path) => Connection::open_with_flags(path, flags)?,
             None => Connection::open_in_memory_with_flags(flags)?,
         };
+        // The time zone functions translated BigQuery calls (src/sql/bridge/zones.rs).
+        crate::sql::bridge::zones::register(&connection)?;
         let catalog = connection.query_row("SELECT current_database()", [], |row| row.get(0))?;
         Ok(Engine { connection, catalog, timeout: config.query_timeout, run_time: RefCell::new(None) })
     }
@@ -211,7 +213,9 @@ impl WorkerSource {
 /// Opens an in-memory DuckDB database, without the sandbox (for trusted SQL only: the bridge's
 /// and the generator's own tests).
 pub fn open_in_memory() -> Result<Connection> {
-    Ok(Connection::open_in_memory()?)
+    let connection = Connection::open_in_memory()?;
+    crate::sql::bridge::zones::register(&connection)?;
+    Ok(connection)
 }
 
 /// The version of the DuckDB library specproof is built with, as DuckDB reports it.

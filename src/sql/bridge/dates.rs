@@ -26,7 +26,21 @@ pub(super) fn run_time(kind: &str) -> Rewrite {
 pub(super) fn date_function(call: &Call) -> Family {
     let Call { name, args: a, .. } = *call;
     Ok(Some(match name {
-        "CURRENT_TIMESTAMP" | "CURRENT_DATETIME" => {
+        "CURRENT_TIMESTAMP" => {
+            call.arity(&[0])?;
+            run_time("TIMESTAMP")
+        }
+        // The run time's civil time in a zone.
+        "CURRENT_DATETIME" | "CURRENT_DATE" if a.len() == 1 => {
+            let now = run_time("TIMESTAMP")?.ok_or("internal: no run time")?;
+            let local = in_zone(&now, a[0])?;
+            if name == "CURRENT_DATE" {
+                templated("CAST(__a0 AS DATE)", &[&local])
+            } else {
+                Ok(Some(local))
+            }
+        }
+        "CURRENT_DATETIME" => {
             call.arity(&[0])?;
             run_time("TIMESTAMP")
         }
@@ -40,22 +54,45 @@ pub(super) fn date_function(call: &Call) -> Family {
         }
         "DATE" => match a.len() {
             1 => templated("CAST(__a0 AS DATE)", a),
+            2 => templated("CAST(__a0 AS DATE)", &[&in_zone(a[0], a[1])?]),
             3 => templated("make_date(__a0, __a1, __a2)", a),
-            _ => Err("DATE with a time zone is not translated".to_string()),
+            _ => Err("DATE takes 1 to 3 arguments".to_string()),
         },
         "DATETIME" => match a.len() {
             1 => templated("CAST(__a0 AS TIMESTAMP)", a),
+            // DATETIME(date, time) or DATETIME(timestamp, zone): a literal that names a zone is
+            // a zone; anything else is read as a TIME, the common case.
+            2 if string_literal(a[1]).is_some_and(|t| super::zones::zone(&t).is_ok()) => Ok(Some(in_zone(a[0], a[1])?)),
             2 => templated("(CAST(__a0 AS DATE) + CAST(__a1 AS TIME))", a),
             6 => templated("make_timestamp(__a0, __a1, __a2, __a3, __a4, __a5)", a),
-            _ => Err("DATETIME with a time zone is not translated".to_string()),
+            _ => Err("DATETIME takes 1, 2 or 6 arguments".to_string()),
         },
         "TIMESTAMP" => match a.len() {
             1 => templated("CAST(CAST(__a0 AS TIMESTAMPTZ) AS TIMESTAMP)", a),
-            _ => Err("TIMESTAMP with a time zone is not translated".to_string()),
+            2 => {
+                if let Some(text) = string_literal(a[0]) {
+                    // A string that names its own zone keeps it in BigQuery; the bridge reads
+                    // only plain civil times.
+                    let civil =
+                        text.parse::<jiff::civil::DateTime>().is_ok() || text.parse::<jiff::civil::Date>().is_ok();
+                    if !civil || text.parse::<jiff::Timestamp>().is_ok() {
+                        return Err(format!("TIMESTAMP('{text}', zone) is not translated: not a plain date and time"));
+                    }
+                }
+                let civil = template("CAST(__a0 AS TIMESTAMP)", &[a[0]])?;
+                Ok(Some(from_zone(&civil, a[1])?))
+            }
+            _ => Err("TIMESTAMP takes 1 or 2 arguments".to_string()),
         },
+        "TIMESTAMP_TRUNC" if a.len() == 3 => {
+            // Truncated on the zone's clock, then back to an instant.
+            let local = in_zone(a[0], a[2])?;
+            let truncated = date_trunc("DATETIME_TRUNC", &local, a[1])?;
+            Ok(Some(from_zone(&truncated, a[2])?))
+        }
         "DATE_TRUNC" | "DATETIME_TRUNC" | "TIMESTAMP_TRUNC" => {
             if a.len() != 2 {
-                return Err(format!("{name} with a time zone is not translated"));
+                return Err(format!("{name} takes 2 arguments"));
             }
             date_trunc(name, a[0], a[1]).map(Some)
         }
@@ -67,9 +104,16 @@ pub(super) fn date_function(call: &Call) -> Family {
             call.arity(&[2])?;
             date_add(name, a[0], a[1]).map(Some)
         }
+        "FORMAT_TIMESTAMP" if a.len() == 3 => {
+            // The zone's clock; the format elements that would print a zone are refused by
+            // duckdb_format.
+            let format = duckdb_format(a[0], false)?;
+            let format = Expr::Value(duckdb_string(&format).into());
+            templated("strftime(__a1, __a0)", &[&format, &in_zone(a[1], a[2])?])
+        }
         "FORMAT_DATE" | "FORMAT_DATETIME" | "FORMAT_TIMESTAMP" => {
             if a.len() != 2 {
-                return Err(format!("{name} with a time zone is not translated"));
+                return Err(format!("{name} takes 2 arguments"));
             }
             let format = duckdb_format(a[0], false)?;
             let format = Expr::Value(duckdb_string(&format).into());
@@ -197,6 +241,29 @@ fn date_part(expr: &Expr) -> Result<Part, String> {
 
 /// A string literal where BigQuery expects a date or timestamp is coerced; DuckDB could not pick
 /// an overload for it, so it is cast explicitly.
+/// The civil time a UTC instant shows in a zone (see [`super::zones`]); a zone written as a
+/// literal must be one BigQuery knows.
+pub(super) fn in_zone(instant: &Expr, zone: &Expr) -> Result<Expr, String> {
+    checked_zone(zone)?;
+    let instant = template("CAST(__a0 AS TIMESTAMP)", &[&coerced(instant, "TIMESTAMPTZ")?])?;
+    let text = format!("(__a0 + to_seconds({}(__a1, __a0)))", super::zones::OFFSET_AT_INSTANT);
+    template(&text, &[&instant, zone])
+}
+
+/// The UTC instant of a civil time of a zone.
+fn from_zone(civil: &Expr, zone: &Expr) -> Result<Expr, String> {
+    checked_zone(zone)?;
+    let text = format!("(__a0 - to_seconds({}(__a1, __a0)))", super::zones::OFFSET_AT_CIVIL);
+    template(&text, &[civil, zone])
+}
+
+fn checked_zone(zone: &Expr) -> Result<(), String> {
+    match string_literal(zone) {
+        Some(name) => super::zones::zone(&name).map(|_| ()),
+        None => Ok(()),
+    }
+}
+
 fn coerced(expr: &Expr, to: &str) -> Result<Expr, String> {
     if string_literal(expr).is_some() {
         template(&format!("CAST(__a0 AS {to})"), &[expr])
@@ -434,7 +501,9 @@ mod tests {
         is("PARSE_TIMESTAMP('%Y%m%d %H%M', '20240105 1304')", "2024-01-05 13:04:00");
         let found = problems("FORMAT_DATE('%e', d)");
         assert!(found.len() == 1 && found[0].message.contains("%e"), "{found:?}");
-        assert_eq!(problems("FORMAT_TIMESTAMP('%Y', ts, 'Europe/Paris')").len(), 1);
+        // Already 2025 in Paris; a format element that prints the zone is not translated.
+        is("FORMAT_TIMESTAMP('%Y', TIMESTAMP '2024-12-31 23:30:00', 'Europe/Paris')", "2025");
+        assert_eq!(problems("FORMAT_TIMESTAMP('%Z', ts, 'Europe/Paris')").len(), 1);
         is("DATE(2024, 1, 5)", "2024-01-05");
         is("DATE(TIMESTAMP '2024-01-05 23:00:00')", "2024-01-05");
     }
@@ -454,5 +523,33 @@ mod tests {
         is("EXTRACT(MICROSECOND FROM TIMESTAMP '2024-01-07 10:00:05.123456')", "123456");
         is("EXTRACT(DATE FROM TIMESTAMP '2024-01-07 10:00:05')", "2024-01-07");
         assert_eq!(problems("EXTRACT(WEEK(FRIDAY) FROM d)").len(), 1);
+    }
+
+    #[test]
+    fn time_zone_arguments_read_the_zones_clock() {
+        // Chicago is 6 hours behind UTC in winter, Los Angeles 7 in summer.
+        is("DATE(TIMESTAMP '2024-01-01 03:00:00', 'America/Chicago')", "2023-12-31");
+        is("DATE(TIMESTAMP '2024-07-01 06:59:59', 'America/Los_Angeles')", "2024-06-30");
+        is("DATE(TIMESTAMP '2024-07-01 07:00:00', 'America/Los_Angeles')", "2024-07-01");
+        is("DATE(TIMESTAMP '2024-07-01 20:00:00', '+05:30')", "2024-07-02");
+        is("DATE(TIMESTAMP '2024-07-01 20:00:00', 'UTC')", "2024-07-01");
+        is("DATE('2024-07-01 01:00:00+00', '-03')", "2024-06-30");
+        is_null("DATE(CAST(NULL AS TIMESTAMP), 'Europe/Paris')");
+        is("DATETIME(TIMESTAMP '2024-07-01 12:00:00', 'Europe/Paris')", "2024-07-01 14:00:00");
+        is("DATETIME(DATE '2024-07-01', TIME '10:30:00')", "2024-07-01 10:30:00");
+        is("TIMESTAMP('2024-07-01 12:00:00', 'Europe/Paris')", "2024-07-01 10:00:00");
+        is("TIMESTAMP(DATETIME '2024-01-01 12:00:00', 'Asia/Tokyo')", "2024-01-01 03:00:00");
+        // Midnight in Chicago, as an instant.
+        is("TIMESTAMP_TRUNC(TIMESTAMP '2024-07-01 03:00:00', DAY, 'America/Chicago')", "2024-06-30 05:00:00");
+        is("FORMAT_TIMESTAMP('%H:%M', TIMESTAMP '2024-01-01 12:00:00', 'Asia/Tokyo')", "21:00");
+        is("EXTRACT(HOUR FROM TIMESTAMP '2024-01-01 12:00:00' AT TIME ZONE 'Asia/Kolkata')", "17");
+        // The run time is 2024-05-06 07:08:09 UTC: still the 5th in Pago Pago (UTC-11).
+        is("CURRENT_DATE('Pacific/Pago_Pago')", "2024-05-05");
+        is("CURRENT_DATETIME('+01:00')", "2024-05-06 08:08:09");
+        assert_eq!(problems("DATE(ts, 'Mars/Olympus_Mons')").len(), 1);
+        assert_eq!(problems("TIMESTAMP('2024-01-01 00:00:00+03', 'UTC')").len(), 1);
+        // A zone held in a column is looked up when the query runs.
+        is("DATE(TIMESTAMP '2024-01-01 03:00:00', CONCAT('America/', 'Chicago'))", "2023-12-31");
+        fails("DATE(TIMESTAMP '2024-01-01 03:00:00', CONCAT('Nowhere/', 'Else'))", "not a time zone");
     }
 }

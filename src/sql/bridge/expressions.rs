@@ -85,7 +85,8 @@ pub(super) fn bigquery_expr(expr: &mut Expr) -> Rewrite {
             Ok(None)
         }
         Expr::CompoundFieldAccess { root, access_chain } => subscript(root, access_chain),
-        Expr::AtTimeZone { .. } => Err("`AT TIME ZONE` needs time zone data DuckDB is built without".to_string()),
+        // BigQuery writes it inside EXTRACT: the part is read on the zone's clock.
+        Expr::AtTimeZone { timestamp, time_zone } => super::dates::in_zone(timestamp, time_zone).map(Some),
         Expr::Struct { .. } => Err("STRUCT constructors are not translated".to_string()),
         _ => Ok(None),
     }

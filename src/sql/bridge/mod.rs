@@ -19,8 +19,8 @@
 //! Functions not checked against DuckDB (user-defined and JavaScript UDFs among them; the ones
 //! kept by name are listed in `SAME_IN_DUCKDB`), `CREATE FUNCTION` and other statements outside
 //! queries, DML and plain DDL, `FOR SYSTEM_TIME AS OF`, `UNNEST … WITH OFFSET`, `SELECT AS
-//! STRUCT/VALUE`, STRUCT constructors, BYTES literals, `AT TIME ZONE` and time zone arguments
-//! (DuckDB is built without time zone data), plain BIGNUMERIC, format elements with no DuckDB
+//! STRUCT/VALUE`, STRUCT constructors, BYTES literals, time zone names BigQuery does not know
+//! (time zones themselves are computed by [`zones`]), plain BIGNUMERIC, format elements with no DuckDB
 //! equal (`%e`, `%Z`, …), REGEXP_EXTRACT with a computed pattern or several groups, and
 //! aggregate `LIMIT`.
 //!
@@ -34,6 +34,8 @@
 //!   error where BigQuery returns the product; below, the extra decimals differ by < 5e-10.
 //! - `CAST(timestamp AS STRING)` lacks BigQuery's `+00` (TIMESTAMP and DATETIME are one type
 //!   here); FLOAT64 to STRING may differ in exponent form for very large or small values.
+//! - `TIMESTAMP(x, zone)` of a string column reads the string as a civil time of the zone; a
+//!   string that names its own zone keeps that zone in BigQuery.
 //! - `ARRAY_AGG` keeps NULL elements that BigQuery rejects in a final result.
 //! - Functions kept by name can differ on invalid input only (BigQuery errors, DuckDB NaN/inf
 //!   or a value): `EXP` overflow, `LENGTH` of BYTES.
@@ -52,6 +54,7 @@ mod strings;
 mod test_support;
 mod translate;
 mod types;
+pub mod zones;
 
 pub use dates::RUN_TIME_VARIABLE;
 pub use translate::{expr_to_duckdb, to_duckdb, BridgeOptions, Untranslatable};

@@ -18,6 +18,7 @@ pub(super) fn bigquery() -> BridgeOptions {
 
 pub(super) fn database() -> Connection {
     let db = Connection::open_in_memory().expect("open DuckDB");
+    super::zones::register(&db).expect("register the time zone functions");
     db.execute_batch(&format!("SET VARIABLE {RUN_TIME_VARIABLE} = TIMESTAMP '{RUN_TIME}'")).expect("set the run time");
     db
 }
