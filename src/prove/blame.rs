@@ -120,7 +120,7 @@ fn failing_on_reference(
 /// the same inputs a finding about the spec: the reference result (left in the reference
 /// schema by the differential check) is checked like the model's output, and the rows that
 /// break it are shown.
-pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mut [Finding]) {
+pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mut Vec<Finding>) {
     let spec_tests = [
         Code::NullInNonNullable,
         Code::TestNotNullFailed,
@@ -132,7 +132,11 @@ pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mu
         Code::PrimaryKeyFailed,
     ];
     let mut checked: Vec<(usize, Vec<Finding>)> = Vec::new();
-    for finding in findings.iter_mut().filter(|f| spec_tests.contains(&f.code) && f.subject == Subject::Code) {
+    let mut upstream_caused: Vec<usize> = Vec::new();
+    for (at, finding) in findings.iter_mut().enumerate() {
+        if !spec_tests.contains(&finding.code) || finding.subject != Subject::Code {
+            continue;
+        }
         let Some(model) =
             finding.model.as_ref().and_then(|m| project.spec.spec.models.iter().position(|x| &x.name == m))
         else {
@@ -144,37 +148,89 @@ pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mu
         let on_reference = match checked.iter().find(|(m, _)| *m == model) {
             Some((_, found)) => found,
             None => {
-                checked.push((model, reference_check_failures(engine, project, model)));
+                checked.push((model, check_failures(engine, project, model, Side::Reference)));
                 &checked[checked.len() - 1].1
             }
         };
         let Some(same) = on_reference.iter().find(|r| r.code == finding.code && r.json_path == finding.json_path)
         else {
+            // A relationships test reads another model: when the model's own output passes it
+            // against the spec's result of that model, what breaks it is the other model's
+            // code, whose difference from its reference is reported on that model.
+            if finding.code == Code::TestRelationshipsFailed
+                && !check_failures(engine, project, model, Side::Code)
+                    .iter()
+                    .any(|r| r.code == finding.code && r.json_path == finding.json_path)
+            {
+                upstream_caused.push(at);
+            }
             continue;
         };
         finding.subject = Subject::Spec;
         finding.message = format!("the spec's own result breaks this test on data its sources allow: {}", same.message);
         finding.help = same.help.clone().map(|rows| format!("rows of the spec's reference result: {rows}"));
     }
+    let mut at = 0;
+    findings.retain(|_| {
+        at += 1;
+        !upstream_caused.contains(&(at - 1))
+    });
 }
 
-/// Findings of the output checks on model `model`'s reference result in `engine` (after a
-/// differential run left it in the reference schema): the spec's own meaning breaking its own
-/// tests on data the sources allow. None when there is no reference table.
-fn reference_check_failures(engine: &Engine, project: &Project, model: usize) -> Vec<Finding> {
+/// Which table of a model [`check_failures`] checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    /// The spec's reference result.
+    Reference,
+    /// The output of the model's code.
+    Code,
+}
+
+/// Findings of the output checks on model `model`'s reference result, or on its code's output,
+/// in `engine` (after a differential run left the reference results in the reference schema),
+/// with every other model a test reads taken from the spec's result too: the spec's own meaning
+/// breaking its own tests on data the sources allow, or the model's code breaking them on
+/// upstream tables as the spec has them. None when the table is missing.
+fn check_failures(engine: &Engine, project: &Project, model: usize, side: Side) -> Vec<Finding> {
     let spec = &project.spec.spec;
     let catalog = engine.catalog().to_string();
     let tables = ProjectTables::new(spec, &project.catalog);
-    let name = &spec.models[model].name;
-    let table = OutputTable {
-        model: name,
-        relation: qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{name}")),
-        catalog: Some(catalog.clone()),
-        translated_from_bigquery: false,
+    let reference_of = |name: &str| {
+        let relation = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{name}"));
+        (tables.model_table(name).is_some() && engine.describe(&relation).is_ok()).then_some(relation)
     };
-    if engine.describe(&table.relation).is_err() {
-        return Vec::new();
-    }
-    let relation_of = |n: &str| relation_for(&tables, &catalog, n);
+    let name = &spec.models[model].name;
+    let relation = match side {
+        Side::Reference => reference_of(name),
+        Side::Code => relation_for(&tables, &catalog, name).filter(|r| engine.describe(r).is_ok()),
+    };
+    let Some(relation) = relation else { return Vec::new() };
+    let table = OutputTable { model: name, relation, catalog: Some(catalog.clone()), translated_from_bigquery: false };
+    // A model this one reads is taken as this run made it (the reference read that too); any
+    // other as the spec has it.
+    let relation_of = |n: &str| {
+        let spec_side = if reads(spec, model, n) { None } else { reference_of(n) };
+        spec_side.or_else(|| relation_for(&tables, &catalog, n))
+    };
     check_output(engine.connection(), &project.spec, &project.catalog, model, &table, &relation_of)
+}
+
+/// Whether model `model` reads model `name`, directly or through other models.
+fn reads(spec: &crate::spec::model::Spec, model: usize, name: &str) -> bool {
+    let mut stack = vec![model];
+    let mut seen = HashSet::new();
+    while let Some(m) = stack.pop() {
+        if !seen.insert(m) {
+            continue;
+        }
+        for source in &spec.models[m].sources {
+            if let Some(up) = spec.models.iter().position(|x| x.name.eq_ignore_ascii_case(source.trim())) {
+                if spec.models[up].name.eq_ignore_ascii_case(name) {
+                    return true;
+                }
+                stack.push(up);
+            }
+        }
+    }
+    false
 }

@@ -127,7 +127,7 @@ pub(crate) fn run_case(
         match run_history(&engine, project, &target, &options.run_time, &execute) {
             History::Checked { findings, difference, reached } => {
                 outcome.findings.extend(findings);
-                outcome.reach.extend(reached);
+                outcome.reach.extend(reached.into_iter().map(|(o, n)| (o, n, None)));
                 if let Some((run, comparison)) = difference {
                     outcome.differences.push(Difference { model: i, comparison, after_run: Some(run) });
                 }
@@ -138,7 +138,7 @@ pub(crate) fn run_case(
                 // No history is defined on this dataset: its outcomes were not measured here.
                 let untracked = model.constraints.tracked_columns.is_some();
                 let outcomes = crate::reference::coverage::scd2_outcomes(&model.name, i, untracked);
-                outcome.reach.extend(outcomes.into_iter().map(|o| (o, None)));
+                outcome.reach.extend(outcomes.into_iter().map(|o| (o, None, None)));
             }
         }
     }

@@ -13,8 +13,9 @@ use crate::run::plan::Plan;
 use serde::Serialize;
 
 /// One outcome on one dataset: the rows (or groups) that reached it, `None` when its probe
-/// could not be evaluated there (an upstream model did not run).
-pub type Measured = (Outcome, Option<u64>);
+/// could not be evaluated there (an upstream model did not run); and the rows (or groups) its
+/// probe looked at, the ones that reach the construct's query, where that was counted.
+pub type Measured = (Outcome, Option<u64>, Option<u64>);
 
 /// Every outcome over every dataset of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -37,6 +38,9 @@ pub struct Reach {
     pub rows: u64,
     /// Datasets on which it could be measured.
     pub measured: usize,
+    /// Rows (or groups) its probe looked at, over all datasets: the rows that reach the
+    /// construct's query (its joins and filters). 0 with `measured` > 0: no row ever got there.
+    pub examined: u64,
 }
 
 impl Reach {
@@ -99,6 +103,7 @@ pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
     let names = |name: &str| plan.relation_of(&catalog, name);
     let probes = probes_for(&plan.project.spec, &plan.queries, &names);
     let mut counts: Vec<Option<u64>> = vec![None; probes.probes.len()];
+    let mut examined: Vec<Option<u64>> = vec![None; probes.probes.len()];
     let count = |sql: &str| -> Option<Vec<Option<u64>>> {
         let (_, rows) = engine.query(sql).ok()?;
         let row = rows.into_iter().next()?;
@@ -106,31 +111,35 @@ pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
     };
     for (sql, members) in probes.queries() {
         match count(&sql) {
-            Some(values) if values.len() == members.len() => {
+            Some(values) if values.len() == members.len() + 1 => {
+                let all = values[members.len()];
                 for (p, v) in members.iter().zip(values) {
                     counts[*p] = v;
+                    examined[*p] = all;
                 }
             }
             _ => {
                 for &p in &members {
                     let single = probes.query(probes.probes[p].context, &[p]);
-                    counts[p] = count(&single).and_then(|v| v.into_iter().next().flatten());
+                    let values = count(&single).unwrap_or_default();
+                    counts[p] = values.first().copied().flatten();
+                    examined[p] = values.get(1).copied().flatten();
                 }
             }
         }
     }
-    probes.probes.into_iter().zip(counts).map(|(p, c)| (p.outcome, c)).collect()
+    probes.probes.into_iter().zip(counts).zip(examined).map(|((p, c), e)| (p.outcome, c, e)).collect()
 }
 
 /// Merges the datasets' measurements (each in the same outcome order).
 pub(crate) fn merge(runs: &[&[Measured]]) -> SpecCoverage {
     let mut outcomes: Vec<Reach> = Vec::new();
     for run in runs {
-        for (outcome, count) in run.iter() {
+        for (outcome, count, looked_at) in run.iter() {
             let at = match outcomes.iter().position(|r| r.outcome == *outcome) {
                 Some(i) => i,
                 None => {
-                    outcomes.push(Reach { outcome: outcome.clone(), datasets: 0, rows: 0, measured: 0 });
+                    outcomes.push(Reach { outcome: outcome.clone(), datasets: 0, rows: 0, measured: 0, examined: 0 });
                     outcomes.len() - 1
                 }
             };
@@ -138,6 +147,7 @@ pub(crate) fn merge(runs: &[&[Measured]]) -> SpecCoverage {
                 let r = &mut outcomes[at];
                 r.measured += 1;
                 r.rows += n;
+                r.examined += looked_at.unwrap_or(0);
                 if *n > 0 {
                     r.datasets += 1;
                 }
@@ -167,13 +177,27 @@ pub fn unreached_findings(project: &Project, coverage: &SpecCoverage) -> Vec<Fin
         .map(|(o, missed)| {
             let outcomes: Vec<String> = missed.iter().map(|r| r.outcome.outcome.clone()).collect();
             let unmeasured = missed.iter().all(|r| r.measured == 0);
+            let examined: u64 = missed.iter().map(|r| r.examined).max().unwrap_or(0);
+            let counted = missed.iter().any(|r| r.measured > 0) && o.kind != "scd2";
+            let datasets = plural(coverage.datasets, "synthetic dataset");
             let why = if unmeasured && o.kind == "scd2" {
                 "could not be measured: no dataset gave the history a meaning (its source repeats natural keys)"
                     .to_string()
             } else if unmeasured {
                 "could not be measured (the rows it reads were not produced)".to_string()
+            } else if counted && examined == 0 {
+                // Nothing the construct could act on: the generator made no row that survives the
+                // joins and filters in front of it, which no value of the construct's own columns fixes.
+                format!(
+                    "was reached by no row of the {datasets}: no row reached the construct at all (its joins and filters kept none)"
+                )
+            } else if counted {
+                // A construct of an aggregate model is looked at per row or per group.
+                format!(
+                    "was reached by none of the {examined} rows or groups that reached the construct over the {datasets}"
+                )
             } else {
-                format!("was reached by no row of the {}", plural(coverage.datasets, "synthetic dataset"))
+                format!("was reached by no row of the {datasets}")
             };
             Finding::new(
                 Code::OutcomeNotReached,

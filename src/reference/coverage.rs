@@ -114,7 +114,8 @@ impl Probes {
         out
     }
 
-    /// The query counting `members` (probes of context `c`).
+    /// The query counting `members` (probes of context `c`), then every row (or group) of the
+    /// context, in a last column.
     pub fn query(&self, c: usize, members: &[usize]) -> String {
         match &self.contexts[c] {
             Context::Rows(from) => {
@@ -122,7 +123,7 @@ impl Probes {
                     .iter()
                     .map(|&p| format!("count(*) FILTER (WHERE ({}))", self.probes[p].predicate))
                     .collect();
-                format!("SELECT {} {from}", counts.join(", "))
+                format!("SELECT {}, count(*) {from}", counts.join(", "))
             }
             Context::Groups { from, keys } => {
                 let flags: Vec<String> = members
@@ -133,7 +134,7 @@ impl Probes {
                 let counts: Vec<String> =
                     (0..members.len()).map(|k| format!("count(*) FILTER (WHERE specproof_p{k})")).collect();
                 let group = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
-                format!("SELECT {} FROM (SELECT {} {from}{group})", counts.join(", "), flags.join(", "))
+                format!("SELECT {}, count(*) FROM (SELECT {} {from}{group})", counts.join(", "), flags.join(", "))
             }
         }
     }

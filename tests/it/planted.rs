@@ -458,3 +458,26 @@ fn a_relationships_test_to_a_model_of_the_same_wave_always_finds_its_table() {
         .collect();
     assert!(unchecked.is_empty(), "{unchecked:?}");
 }
+
+/// A model whose code drops rows makes a downstream relationships test fail on a model that
+/// does not read it (payroll: stg_timesheets' employee_id must be in stg_employees): the spec's
+/// own result passes that test, and so does the downstream code's output checked against the
+/// spec's stg_employees, so neither the spec nor the downstream code is blamed; the defect is
+/// reported once, on the model that has it.
+#[test]
+fn a_relationships_test_broken_upstream_is_blamed_on_neither_the_spec_nor_downstream() {
+    let dir = crate::support::pipeline_copy("planted", "upstream-drop", "payroll", Flavour::Sqlx);
+    let case =
+        crate::support::crate_root().join("tests/corpus/semantic/payroll/stg_employees/inner-join-departments.sqlx");
+    std::fs::copy(case, dir.join("models/stg_employees.sqlx")).unwrap();
+    let run = validate(&dir, &[]);
+    assert_eq!(run.code, Some(1), "{:?}", run.codes());
+    assert!(!run.of("DIF001", "stg_employees").is_empty(), "{:?}", run.codes());
+    let elsewhere: Vec<String> = run
+        .findings()
+        .iter()
+        .filter(|f| f["subject"] != "tool" && f["model"] != "stg_employees")
+        .map(|f| format!("{} {} {}", f["code"], f["model"], f["subject"]))
+        .collect();
+    assert!(elsewhere.is_empty(), "{elsewhere:?}");
+}

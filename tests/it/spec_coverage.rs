@@ -80,3 +80,39 @@ fn the_text_and_markdown_reports_show_coverage() {
     let _ = std::fs::remove_file(&md);
     assert!(markdown.contains("#### Spec coverage") && markdown.contains("| `stg_orders` |"), "{markdown}");
 }
+
+/// A warning says why, as far as the data tells it: a filter no generated row passes leaves its
+/// construct with no row at all, and the warning says so rather than blaming the outcome.
+#[test]
+fn a_warning_says_when_no_row_reached_the_construct() {
+    let dir = crate::support::pipeline_copy(
+        "spec_coverage",
+        "unreachable-filter",
+        "customer360",
+        crate::support::Flavour::Sqlx,
+    );
+    // Keep only the customers whose key is NULL in stg_customers: the key is NOT NULL, so no
+    // generated customer gets past the filter and the constructs behind it are reached by no row.
+    let spec_path = dir.join("spec.json");
+    let mut spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&spec_path).unwrap()).unwrap();
+    let model = spec["models"].as_array_mut().unwrap().iter_mut().find(|m| m["name"] == "stg_customers").unwrap();
+    model["filters"].as_array_mut().unwrap().push(serde_json::json!({
+        "applies_to": "crm_customers",
+        "predicate": "customer_id IS NULL",
+        "rationale": "a filter no row passes"
+    }));
+    let edited = serde_json::to_string_pretty(&spec).unwrap();
+    std::fs::write(&spec_path, edited).unwrap();
+    let (_, json) = validate_json(&dir, &[]);
+    let outcomes = json["coverage"]["outcomes"].as_array().expect("outcomes");
+    let empty: Vec<&serde_json::Value> =
+        outcomes.iter().filter(|o| o["status"] == "missed" && o["examined"] == 0).collect();
+    assert!(!empty.is_empty(), "no construct left without rows: {outcomes:#?}");
+    let warned = json["findings"].as_array().expect("findings").iter().any(|f| {
+        f["code"] == "DIF006"
+            && f["message"].as_str().is_some_and(|m| m.contains("no row reached the construct at all"))
+    });
+    assert!(warned, "{:#}", json["findings"]);
+    // Elsewhere the warning counts the rows that did get there.
+    assert!(outcomes.iter().all(|o| o["examined"].as_u64().is_some() || o["kind"] == "scd2"), "{outcomes:#?}");
+}
