@@ -76,7 +76,7 @@ pub(crate) fn counterexample(
         // from the whole dataset with the tables the model does not read emptied.
         let start = smaller.unwrap_or_else(|| {
             let original = plan.dataset(synth);
-            let cut = only_tables(&original, &upstream_tables(project, model));
+            let cut = only_tables(&original, &kept_tables(project, model));
             if cut != original && probe.fails(&cut) {
                 cut
             } else {
@@ -110,9 +110,20 @@ pub(crate) fn counterexample(
 
 /// `start`, which shows the difference, shrunk: fewer rows, then simpler values.
 fn shrink(probe: &mut Probe<'_>, start: Dataset) -> Dataset {
-    let rules = Rules::of(probe.plan.project);
-    let best = fewer_rows(probe, start, &rules);
-    simpler_values(probe, best, &rules)
+    let (project, model) = (probe.plan.project, probe.model);
+    let rules = Rules::of(project);
+    // The tables whose rows can change the model's output. When the start still fills tables
+    // beyond those kept (emptying them lost the difference), what the model reads is not known
+    // well enough, and every table counts.
+    let kept = kept_tables(project, model);
+    let read = if start.tables.iter().all(|t| t.rows == 0 || kept.contains(&t.name)) {
+        upstream_tables(project, model)
+    } else {
+        start.tables.iter().map(|t| t.name.clone()).collect()
+    };
+    let best = fewer_rows(probe, start, &rules, &read);
+    let best = only_referenced(probe, best, &rules, &read);
+    simpler_values(probe, best, &rules, &read)
 }
 
 /// The first of [`SMALLER_ROWS`] datasets of `synth`'s seed (only the tables model `model`
@@ -127,7 +138,7 @@ pub(crate) fn smaller_dataset(
     let probe_options = RunOptions { skip_output_checks: true, synth: *synth, ..in_memory(options) };
     let project = plan.project;
     let mut probe = Probe { plan, options: probe_options, model, probes: 0 };
-    let relevant = upstream_tables(project, model);
+    let relevant = kept_tables(project, model);
     SMALLER_ROWS.into_iter().take_while(|&r| r < synth.rows).find_map(|rows| {
         let smaller = only_tables(&plan.dataset(&SynthOptions { rows, ..*synth }), &relevant);
         probe.fails(&smaller).then_some(smaller)
@@ -135,11 +146,16 @@ pub(crate) fn smaller_dataset(
 }
 
 /// Cuts rows, table by table, in halves, then quarters, down to single rows, until no row of
-/// any table can go.
-fn fewer_rows(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules) -> Dataset {
+/// any table can go. Only the tables in `read` (those the model reads) are cut this way: a row
+/// of a parent kept for its children alone cannot change the model's output, so probing its
+/// removal would spend the budget for nothing ([`only_referenced`] trims those tables).
+fn fewer_rows(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules, read: &HashSet<String>) -> Dataset {
     loop {
         let mut changed = false;
         for t in 0..best.tables.len() {
+            if !read.contains(&best.tables[t].name) {
+                continue;
+            }
             let mut chunk = best.tables[t].rows;
             while chunk >= 1 {
                 let mut start = 0;
@@ -162,11 +178,27 @@ fn fewer_rows(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules) -> Datase
     }
 }
 
+/// `best` with the rows of the tables outside `read` (parents kept only for their children)
+/// that no row points at removed, when the difference stays (it should: the model does not
+/// read those tables). No probe is spent when there is nothing to remove.
+fn only_referenced(probe: &mut Probe<'_>, best: Dataset, rules: &Rules, read: &HashSet<String>) -> Dataset {
+    let trimmed = rules.referenced_only(best.clone(), read);
+    if trimmed.total_rows() < best.total_rows() && probe.fails(&trimmed) {
+        trimmed
+    } else {
+        best
+    }
+}
+
 /// Makes each value simpler where the difference stays: NULL where the column may be null,
 /// then [`Value::simpler`]'s candidates. Key columns keep their values, so keys stay unique
-/// and references keep pointing at their rows.
-fn simpler_values(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules) -> Dataset {
+/// and references keep pointing at their rows. Tables outside `read` are left as they are:
+/// the model never sees their values.
+fn simpler_values(probe: &mut Probe<'_>, mut best: Dataset, rules: &Rules, read: &HashSet<String>) -> Dataset {
     for t in 0..best.tables.len() {
+        if !read.contains(&best.tables[t].name) {
+            continue;
+        }
         for c in 0..best.tables[t].columns.len() {
             let table = &best.tables[t];
             if rules.is_key(&table.name, &table.columns[c].name) {
@@ -218,6 +250,26 @@ fn upstream_tables(project: &Project, model: usize) -> HashSet<String> {
         }
     }
     out
+}
+
+/// The source tables a shrink of model `model` keeps filled: those it reads (see
+/// [`upstream_tables`]) and every table their foreign keys point at, directly or through other
+/// parents. A parent the model never reads still has to hold the rows its children point at:
+/// emptied, it would leave the kept rows pointing nowhere, which the sources do not allow, and
+/// every cut [`Rules::valid`] makes would then take all those rows with it, so nothing could be
+/// cut at all.
+fn kept_tables(project: &Project, model: usize) -> HashSet<String> {
+    let mut kept = upstream_tables(project, model);
+    let mut todo: Vec<String> = kept.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        let Some(source) = project.catalog.get(&name) else { continue };
+        for fk in &source.table.foreign_keys {
+            if kept.insert(fk.references.clone()) {
+                todo.push(fk.references.clone());
+            }
+        }
+    }
+    kept
 }
 
 /// `dataset` with every table outside `keep` emptied (the tables stay, so the code still finds
@@ -332,6 +384,61 @@ impl Rules {
             }
         }
     }
+
+    /// `dataset` without the rows of tables outside `keep` that no foreign key points at,
+    /// repeated until every row left there is pointed at (a parent's parent may lose its last
+    /// child row in the previous round). Rows of `keep`'s tables all stay, so every reference
+    /// that held still holds.
+    fn referenced_only(&self, mut dataset: Dataset, keep: &HashSet<String>) -> Dataset {
+        loop {
+            let mut pointed: HashSet<(String, Vec<String>, Vec<String>)> = HashSet::new();
+            for (table, columns, parent, parent_columns) in &self.foreign {
+                let Some(child) = dataset.table(table) else { continue };
+                for r in 0..child.rows {
+                    if let Some(t) = tuple(child, columns, r) {
+                        pointed.insert((parent.clone(), parent_columns.clone(), t));
+                    }
+                }
+            }
+            let mut removed = false;
+            for table in dataset.tables.iter_mut().filter(|t| !keep.contains(&t.name) && t.rows > 0) {
+                let wanted: Vec<&Vec<String>> = self
+                    .foreign
+                    .iter()
+                    .filter(|(_, _, parent, _)| parent == &table.name)
+                    .map(|(_, _, _, parent_columns)| parent_columns)
+                    .collect();
+                let stays: Vec<bool> = (0..table.rows)
+                    .map(|r| {
+                        wanted.iter().any(|columns| {
+                            tuple(table, columns, r)
+                                .is_some_and(|t| pointed.contains(&(table.name.clone(), (*columns).clone(), t)))
+                        })
+                    })
+                    .collect();
+                if stays.iter().all(|s| *s) {
+                    continue;
+                }
+                removed = true;
+                retain_rows(table, &stays);
+            }
+            if !removed {
+                return dataset;
+            }
+        }
+    }
+}
+
+/// `table` with only the rows `stays` marks.
+fn retain_rows(table: &mut SynthTable, stays: &[bool]) {
+    for column in &mut table.columns {
+        let mut r = 0;
+        column.values.retain(|_| {
+            r += 1;
+            stays.get(r - 1).copied().unwrap_or(false)
+        });
+    }
+    table.rows = stays.iter().filter(|s| **s).count();
 }
 
 /// The text of `columns` of row `r`, or `None` when one is NULL (or missing).
@@ -536,4 +643,76 @@ pub(crate) fn differences_table(comparison: &Comparison) -> String {
         out.push('\n');
     }
     out.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::crate_root;
+
+    /// The inventory example: `stg_po_lines` reads purchase orders and their lines, and the
+    /// orders point at suppliers and warehouses, which it does not read.
+    fn inventory() -> (Project, usize) {
+        let dir = crate_root().join("specs/inventory");
+        let project = crate::project::layout::load_project(&dir, &Default::default()).expect("example loads");
+        let model = project.spec.spec.models.iter().position(|m| m.name == "stg_po_lines").expect("model");
+        (project, model)
+    }
+
+    fn names(set: &HashSet<String>) -> Vec<&str> {
+        let mut out: Vec<&str> = set.iter().map(String::as_str).collect();
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn kept_tables_add_the_parents_of_what_the_model_reads() {
+        let (project, model) = inventory();
+        assert_eq!(names(&upstream_tables(&project, model)), ["raw.purchase_order_lines", "raw.purchase_orders"]);
+        assert_eq!(
+            names(&kept_tables(&project, model)),
+            ["raw.purchase_order_lines", "raw.purchase_orders", "raw.suppliers", "raw.warehouses"]
+        );
+    }
+
+    #[test]
+    fn a_cut_to_the_kept_tables_survives_the_foreign_keys() {
+        let (project, model) = inventory();
+        let rules = Rules::of(&project);
+        let full = crate::synth::synthesize(&project.spec, &project.catalog, &SynthOptions { seed: 7, rows: 12 });
+        let lines = |d: &Dataset| d.table("raw.purchase_order_lines").map_or(0, |t| t.rows);
+        assert!(lines(&full) > 0);
+        // Kept with their parents, the rows the model reads all stay valid.
+        let kept = only_tables(&full, &kept_tables(&project, model));
+        assert_eq!(rules.valid(kept.clone()), kept);
+        // Cut to what the model reads alone, every order points nowhere, and making the data
+        // valid again takes every row the model reads: nothing would be left to shrink.
+        let read = only_tables(&full, &upstream_tables(&project, model));
+        assert_eq!(lines(&rules.valid(read)), 0);
+    }
+
+    #[test]
+    fn parents_the_model_does_not_read_keep_only_the_rows_pointed_at() {
+        let (project, model) = inventory();
+        let rules = Rules::of(&project);
+        let full = crate::synth::synthesize(&project.spec, &project.catalog, &SynthOptions { seed: 7, rows: 12 });
+        let mut data = only_tables(&full, &kept_tables(&project, model));
+        // One order left, and its lines.
+        let orders = data.tables.iter().position(|t| t.name == "raw.purchase_orders").expect("orders");
+        let rows = data.tables[orders].rows;
+        data = rules.valid(without_rows(&data, orders, 1, rows));
+        let read = upstream_tables(&project, model);
+        let trimmed = rules.referenced_only(data.clone(), &read);
+        let order = data.tables[orders].clone();
+        let supplier = order.column("supplier_id").and_then(|c| c.values[0].clone()).map(|v| v.to_text());
+        let suppliers = trimmed.table("raw.suppliers").expect("suppliers");
+        assert_eq!(suppliers.rows, 1);
+        assert_eq!(suppliers.column("supplier_id").and_then(|c| c.values[0].clone()).map(|v| v.to_text()), supplier);
+        assert!(trimmed.table("raw.warehouses").is_some_and(|t| t.rows <= 1));
+        // What the model reads is untouched, and every reference still holds.
+        for name in &read {
+            assert_eq!(trimmed.table(name), data.table(name));
+        }
+        assert_eq!(rules.valid(trimmed.clone()), trimmed);
+    }
 }
