@@ -90,7 +90,7 @@ pub(crate) struct FkPlan {
 }
 
 /// One column's plan.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ColumnPlan {
     pub name: String,
     pub sql_type: String,
@@ -132,7 +132,10 @@ pub(crate) struct Class {
     pub ty: Ty,
     members: usize,
     literals: Vec<Value>,
-    /// Ids of [`Ty::unique`] that would repeat a literal, skipped.
+    /// The members' edge values (their near misses, pattern misses, the type's edge cases),
+    /// on the shared ids after the literals ([`Class::with_edges`]).
+    edges: Vec<Value>,
+    /// Ids of [`Ty::unique`] that would repeat a literal or an edge value, skipped.
     skipped: Vec<u64>,
     words: &'static [&'static str],
     prefix: String,
@@ -143,21 +146,43 @@ impl Class {
     fn new(ty: Ty, members: usize, literals: Vec<Value>, column: &str) -> Class {
         let words = vocabulary(column);
         let prefix = prefix_of(column);
-        let own = members > 1 && ty.capacity().is_none_or(|c| c >= 64);
-        let mut skipped: Vec<u64> = (0..4096u64)
-            .take_while(|t| ty.capacity().is_none_or(|c| *t < c))
-            .filter(|&t| literals.contains(&ty.unique(t, words, &prefix)))
-            .collect();
-        for literal in &literals {
-            if let (Kind::Int, Value::Int(n)) = (ty.kind, literal) {
-                if *n >= 4097 {
-                    skipped.push(*n as u64 - 1);
-                }
+        // A string class of one member (a key nothing else is pooled with, a key only foreign
+        // keys copy) owns values too: near misses of its own shared values, the padded or
+        // other-case twin a normalising transform folds onto the original.
+        let alone = members == 1 && ty.kind == Kind::Str && ty.max_len.is_none();
+        let own = (members > 1 || alone) && ty.capacity().is_none_or(|c| c >= 64);
+        let skipped = skips(&ty, &literals, words, &prefix);
+        Class { ty, members, literals, edges: Vec::new(), skipped, words, prefix, own }
+    }
+
+    /// The class with `edges` (the edge values of its members' columns, as a free column would
+    /// take them) on the shared ids right after the literals, so that keys and joined columns
+    /// reach the same edge cases free columns do, every member alike (a join matches on them).
+    /// Values already among the literals, repeated, or not of the type are left out. Shared
+    /// ids past them give the values they gave before, shifted.
+    pub(crate) fn with_edges(mut self, edges: Vec<Value>) -> Class {
+        let mut kept: Vec<Value> = Vec::new();
+        for value in edges {
+            if self.ty.fits(&value) && !self.literals.contains(&value) && !kept.contains(&value) {
+                kept.push(value);
             }
         }
-        skipped.sort_unstable();
-        skipped.dedup();
-        Class { ty, members, literals, skipped, words, prefix, own }
+        let taken: Vec<Value> = self.literals.iter().chain(&kept).cloned().collect();
+        self.skipped = skips(&self.ty, &taken, self.words, &self.prefix);
+        self.edges = kept;
+        self
+    }
+
+    /// The id [`Ty::unique`] and the variants see for `id`: a shared id past the literals and
+    /// the edge values moves back over the edge values, so it maps as it would without them.
+    fn shifted(&self, id: u64) -> u64 {
+        let k = self.stride();
+        let before = (self.literals.len() + self.edges.len()) as u64;
+        if id.is_multiple_of(k) && id / k >= before {
+            id - self.edges.len() as u64 * k
+        } else {
+            id
+        }
     }
 
     fn stride(&self) -> u64 {
@@ -186,12 +211,17 @@ impl Class {
     pub(crate) fn value(&self, id: u64) -> Value {
         let k = self.stride();
         if id.is_multiple_of(k) {
-            if let Some(literal) = self.literals.get((id / k) as usize) {
+            let shared = (id / k) as usize;
+            if let Some(literal) = self.literals.get(shared) {
                 return literal.clone();
+            }
+            if let Some(edge) = shared.checked_sub(self.literals.len()).and_then(|e| self.edges.get(e)) {
+                return edge.clone();
             }
         } else if let Some(v) = self.variant((id % k - 1) as usize, id / k) {
             return v;
         }
+        let id = self.shifted(id);
         // The vocabulary goes to shared ids, densely (shared id s is word s), so every member
         // sees the readable values; everything else takes ids past the vocabulary, apart from it.
         let words = self.words.len() as u64;
@@ -218,24 +248,52 @@ impl Class {
         if self.ty.kind != Kind::Str || self.ty.max_len.is_some() || self.members > 3 || o % 2 == 1 {
             return None;
         }
-        let Value::Str(base) = self.value(o * self.stride()) else { return None };
-        // The padding takes turns through the whitespace classes, so a trimmed join key meets
-        // a tab or a no-break space as well as a space.
-        let pad = PADDING[(o / 2) as usize % PADDING.len()];
-        let text = match member % 3 {
+        // The near miss of a literal or of an ordinary shared value, never of an edge value
+        // (a near miss already, whose own near misses could meet another's).
+        let literals = self.literals.len() as u64;
+        let shared = if o < literals { o } else { o + self.edges.len() as u64 };
+        let Value::Str(base) = self.value(shared * self.stride()) else { return None };
+        // Each member takes the three kinds of near miss in turn (other case, leading and
+        // trailing padding; members never the same kind at once), so whichever member a
+        // transform normalises meets all three; the padding takes turns through the whitespace
+        // classes, so a trimmed join key meets a tab or a no-break space as well as a space.
+        let turn = (o / 2) as usize;
+        let pad = PADDING[turn / 3 % PADDING.len()];
+        let text = match (member + turn) % 3 {
             0 => other_case(&base)?,
             1 => format!("{pad}{base}"),
             _ => format!("{base}{pad}"),
         };
-        let clash = self.words.contains(&text.as_str()) || self.literals.contains(&Value::Str(text.clone()));
-        (!clash).then_some(Value::Str(text))
+        let text = Value::Str(text);
+        let clash = matches!(&text, Value::Str(t) if self.words.contains(&t.as_str()))
+            || self.literals.contains(&text)
+            || self.edges.contains(&text);
+        (!clash).then_some(text)
     }
 
     /// How many positions from 0 have values within the type's capacity, up to `want`.
     fn limit(&self, member: usize, want: u64) -> u64 {
         let Some(capacity) = self.ty.capacity() else { return want };
-        (0..want).find(|&j| self.remap(self.id(member, j)) >= capacity).unwrap_or(want)
+        (0..want).find(|&j| self.remap(self.shifted(self.id(member, j))) >= capacity).unwrap_or(want)
     }
+}
+
+/// Ids of [`Ty::unique`] whose value is one of `taken` (a literal, an edge value), in order.
+fn skips(ty: &Ty, taken: &[Value], words: &[&str], prefix: &str) -> Vec<u64> {
+    let mut skipped: Vec<u64> = (0..4096u64)
+        .take_while(|t| ty.capacity().is_none_or(|c| *t < c))
+        .filter(|&t| taken.contains(&ty.unique(t, words, prefix)))
+        .collect();
+    for value in taken {
+        if let (Kind::Int, Value::Int(n)) = (ty.kind, value) {
+            if *n >= 4097 {
+                skipped.push(*n as u64 - 1);
+            }
+        }
+    }
+    skipped.sort_unstable();
+    skipped.dedup();
+    skipped
 }
 
 /// Plans the dataset for `rows` rows per table.
@@ -389,15 +447,19 @@ pub(crate) fn plan(
                 }
             }
         }
+        let edges = members
+            .iter()
+            .flat_map(|&(ti, ci)| edge_values(&tables[ti].name, &tables[ti].columns[ci], &harvest, seed))
+            .collect();
         let class = classes.len();
-        classes.push(Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name));
+        classes.push(Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name).with_edges(edges));
         for (member, &(ti, ci)) in members.iter().enumerate() {
             tables[ti].columns[ci].role = Role::Pool { class, member, group: usize::MAX };
         }
     }
 
     for (ti, table) in tables.iter_mut().enumerate() {
-        plan_groups_and_keys(table, &keys_of[ti], &harvest, &mut classes, rows);
+        plan_groups_and_keys(table, &keys_of[ti], &harvest, &mut classes, rows, seed);
     }
     for table in &mut tables {
         for column in &mut table.columns {
@@ -441,6 +503,7 @@ fn plan_groups_and_keys(
     harvest: &Harvest,
     classes: &mut Vec<Class>,
     rows: usize,
+    seed: u64,
 ) {
     let is_free = |table: &TablePlan, c: usize| table.columns[c].role == Role::Free;
     let mut sequential_columns = BTreeSet::new();
@@ -469,7 +532,8 @@ fn plan_groups_and_keys(
                     let column = &table.columns[c];
                     let literals =
                         literal_hits(harvest, &(table.name.clone(), column.name.to_ascii_lowercase()), &column.ty);
-                    classes.push(Class::new(column.ty.clone(), 1, literals, &column.name));
+                    let edges = edge_values(&table.name, column, harvest, seed);
+                    classes.push(Class::new(column.ty.clone(), 1, literals, &column.name).with_edges(edges));
                     table.columns[c].role = Role::Pool { class: classes.len() - 1, member: 0, group: usize::MAX };
                 }
                 sequential_columns.insert(c);
@@ -526,6 +590,21 @@ fn literal_hits(harvest: &Harvest, column: &ColKey, ty: &Ty) -> Vec<Value> {
         }
     }
     out
+}
+
+/// The values a column would take first if it were free (its hits, near misses and the type's
+/// edge cases, [`plan_free_column`]), within the magnitude the spec's expressions allow it: what
+/// a key or joined column's class puts on its first shared ids.
+fn edge_values(table: &str, column: &ColumnPlan, harvest: &Harvest, seed: u64) -> Vec<Value> {
+    let mut free = ColumnPlan { role: Role::Free, ..column.clone() };
+    plan_free_column(table, &mut free, harvest, seed);
+    let mut values = free.hits;
+    values.extend(free.misses);
+    values.extend(free.type_edges);
+    if let Some(bound) = column.bound {
+        values.retain(|v| super::range::within(v.clone(), bound) == *v);
+    }
+    values
 }
 
 /// Hits, misses and edges of a column: literals first, then NULL, then near misses, then the
