@@ -7,9 +7,10 @@
 //! can make a row simpler by giving it smaller draws, and fewer rows by cutting the tables.
 
 use super::plan::{
-    plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, EDGE_POSITIONS, MIRROR_AT, MIRROR_EVERY, NULL_EDGE_ROW,
+    plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, TupleDraw, EDGE_POSITIONS, MIRROR_AT, MIRROR_EVERY,
+    NULL_EDGE_ROW, TUPLE_MISS_AT, TUPLE_PARTIAL_AT,
 };
-use super::rng::{below, Rng};
+use super::rng::{below, finalize, Rng};
 use super::value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
 use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
@@ -167,6 +168,13 @@ fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> Sy
     }
     let columns: Vec<SynthColumn> = columns.into_iter().flatten().collect();
     let mut table = SynthTable { name: tp.name.clone(), columns, rows };
+    for draw in &tp.tuples {
+        if let (Some(parent), Positions::Drawn(drawn)) =
+            (done.iter().find(|t| t.name == draw.parent), &positions[draw.group])
+        {
+            copy_tuples(tp, draw, drawn, parent, &mut table);
+        }
+    }
     mirror(tp, &mut table);
     repeat_rows(tp, &mut table);
     drop_repeated_keys(&mut table, &tp.dedup_keys);
@@ -283,8 +291,10 @@ fn free_value_unbounded(c: &ColumnPlan, row: usize, draw: u64) -> Option<Value> 
 /// The parent row a row of a foreign key copies, or `None` for NULL.
 ///
 /// Rows reuse parents (fan-out) and leave some without children: the first rows take parent
-/// rows 0, 0, 2, 0, 3 (row 1 gets none), later rows draw. A foreign key that is a key of its
-/// own table uses each parent row once and skips every eighth, starting at row 1.
+/// rows 0, 0, 2, 0, 3 (row 1 gets none), each moved on by the foreign key's place among the
+/// foreign keys to the same parent (so siblings leave different parents without children),
+/// later rows draw over all the parent rows. A foreign key that is a key of its own table uses
+/// each parent row once and skips every eighth, starting at row 1.
 fn parent_row(fk: &FkPlan, row: usize, draw: u64, parents: usize, itself: bool) -> Option<usize> {
     if parents == 0 || (fk.nullable && (row == NULL_EDGE_ROW || (row > NULL_EDGE_ROW && draw.is_multiple_of(16)))) {
         return None;
@@ -293,9 +303,11 @@ fn parent_row(fk: &FkPlan, row: usize, draw: u64, parents: usize, itself: bool) 
         return Some(if itself { (row + 1) % parents } else { unique_parent_position(row) });
     }
     const EDGE_PARENTS: [usize; 5] = [0, 0, 2, 0, 3];
-    match EDGE_PARENTS.get(row) {
-        Some(&p) if p < parents => Some(p),
-        _ => Some(below(draw >> 4, parents as u64) as usize),
+    match EDGE_PARENTS.get(row).map(|p| p + fk.sibling) {
+        Some(p) if p < parents => Some(p),
+        // The draw mixed again: its low bits chose NULL above, and the high bits of
+        // `draw >> 4` are zero, which kept every draw in the first sixteenth of the parents.
+        _ => Some(below(finalize(draw), parents as u64) as usize),
     }
 }
 
@@ -343,6 +355,34 @@ fn repeat_rows(tp: &TablePlan, table: &mut SynthTable) {
         for &c in &copied {
             let value = table.columns[c].values[source].clone();
             table.columns[c].values[row] = value;
+        }
+    }
+}
+
+/// Gives the rows of a tuple-drawn group the key of a row of `parent`: position `j` takes
+/// parent row `j` (modulo its rows), so rows drawing one position share a parent (fan-out) and
+/// positions never drawn leave parents without rows; positions at [`TUPLE_MISS_AT`] keep their
+/// drawn values (a miss), at [`TUPLE_PARTIAL_AT`] the last column comes from the next parent
+/// row (a near miss). A NULL drawn stays NULL; a NULL of the parent is not copied into a NOT
+/// NULL column.
+fn copy_tuples(tp: &TablePlan, draw: &TupleDraw, drawn: &[u64], parent: &SynthTable, table: &mut SynthTable) {
+    let group = &tp.groups[draw.group];
+    if parent.rows == 0 || group.columns.len() != draw.parent_columns.len() {
+        return;
+    }
+    for (r, &j) in drawn.iter().enumerate().take(table.rows) {
+        if j % 8 == TUPLE_MISS_AT {
+            continue;
+        }
+        let p = (j % parent.rows as u64) as usize;
+        let last = group.columns.len() - 1;
+        for (k, (&c, &pc)) in group.columns.iter().zip(&draw.parent_columns).enumerate() {
+            let from = if k == last && last > 0 && j % 8 == TUPLE_PARTIAL_AT { (p + 1) % parent.rows } else { p };
+            let Some(value) = parent.columns.get(pc).and_then(|col| col.values.get(from)) else { continue };
+            let cell = &mut table.columns[c].values[r];
+            if cell.is_some() && (value.is_some() || tp.columns[c].nullable) {
+                *cell = value.clone();
+            }
         }
     }
 }

@@ -59,7 +59,29 @@ pub(crate) struct TablePlan {
     /// (from, to): free columns of one type the spec compares with each other; some rows copy
     /// `from` into `to` so the two are equal ([`MIRROR_EVERY`]).
     pub mirrors: Vec<(usize, usize)>,
+    /// Groups drawn as whole tuples of another table's rows ([`plan_tuples`]).
+    pub tuples: Vec<TupleDraw>,
 }
+
+/// A group of pooled columns that one join compares with a composite key of another table
+/// whose columns do not come from one shared sequence (part of it is a foreign key to a third
+/// table, or its parts are drawn apart): matching each column alone would almost never match
+/// the tuple, so rows copy the tuple of a row of that table ([`TUPLE_MISS_AT`] aside).
+#[derive(Debug)]
+pub(crate) struct TupleDraw {
+    pub group: usize,
+    pub parent: String,
+    /// The parent's columns, in the order of the group's columns.
+    pub parent_columns: Vec<usize>,
+}
+
+/// Rows of a tuple-drawn group whose position `j` has `j % 8` here keep their own drawn values
+/// (no parent row has them: a LEFT join misses) — the class's own position; at
+/// [`TUPLE_PARTIAL_AT`] they copy all but the last column, which comes from the next parent
+/// row (one part matches, the whole rarely does).
+pub(crate) const TUPLE_MISS_AT: u64 = 1;
+/// See [`TUPLE_MISS_AT`].
+pub(crate) const TUPLE_PARTIAL_AT: u64 = 5;
 
 /// Rows `r` with `r % MIRROR_EVERY == MIRROR_AT`, after the edge rows, make compared columns
 /// equal.
@@ -87,6 +109,10 @@ pub(crate) struct FkPlan {
     pub unique: bool,
     /// Every referencing column may be null.
     pub nullable: bool,
+    /// How many foreign keys to the same parent come before this one (tables in catalog
+    /// order): siblings start their first rows on different parents, so each leaves parents
+    /// the other references (an implicit join of the two meets a group one side lacks).
+    pub sibling: usize,
 }
 
 /// One column's plan.
@@ -345,6 +371,7 @@ pub(crate) fn plan(
                 dedup_keys: Vec::new(),
                 key_columns: BTreeSet::new(),
                 mirrors: Vec::new(),
+                tuples: Vec::new(),
             }
         })
         .collect();
@@ -379,6 +406,7 @@ pub(crate) fn plan(
     // Foreign keys, as declared; one the catalog cannot resolve is left out.
     let mut fk_pairs = Vec::new();
     let mut fks_of: Vec<Vec<FkPlan>> = tables.iter().map(|_| Vec::new()).collect();
+    let mut siblings: HashMap<usize, usize> = HashMap::new();
     for (ti, source) in catalog.tables.values().enumerate() {
         for fk in &source.table.foreign_keys {
             let Some(&pi) = table_index.get(fk.references.trim()) else { continue };
@@ -398,13 +426,16 @@ pub(crate) fn plan(
                 fk_pairs.push(((ti, c), (pi, p)));
             }
             let nullable = columns.iter().all(|&c| tables[ti].columns[c].nullable);
+            let sibling = siblings.entry(pi).or_insert(0);
             fks_of[ti].push(FkPlan {
                 parent: tables[pi].name.clone(),
                 parent_columns,
                 columns,
                 unique: false,
                 nullable,
+                sibling: *sibling,
             });
+            *sibling += 1;
         }
     }
     for (ti, fks) in fks_of.into_iter().enumerate() {
@@ -486,6 +517,7 @@ pub(crate) fn plan(
             table.mirrors.push(pair);
         }
     }
+    plan_tuples(&mut tables, &keys_of, &harvest, &position);
     let order = parents_first(&tables);
     let mut slots: Vec<Option<TablePlan>> = tables.into_iter().map(Some).collect();
     let tables = order.into_iter().filter_map(|i| slots[i].take()).collect();
@@ -519,8 +551,15 @@ fn plan_groups_and_keys(
         let free: Vec<usize> = key.iter().copied().filter(|&c| is_free(table, c)).collect();
         // One column made unique makes the whole key unique. A single pooled column is that
         // column; a composite key prefers a column no join reads, so joined columns keep
-        // their fan-out.
-        let choice = match (key.len(), pooled.first(), free.first()) {
+        // their fan-out, and among those one the spec compares with nothing (a line number
+        // rather than a date a range condition reads), which loses nothing by being unique.
+        let unread = |c: &usize| {
+            let key = (table.name.clone(), table.columns[*c].name.to_ascii_lowercase());
+            harvest.probes.get(&key).is_none_or(Vec::is_empty)
+                && !harvest.compared.iter().any(|(a, b)| *a == key || *b == key)
+        };
+        let free_choice = free.iter().find(|c| unread(c)).or(free.first());
+        let choice = match (key.len(), pooled.first(), free_choice) {
             (1, Some(&p), _) => Some(p),
             (_, _, Some(&f)) => Some(f),
             (_, Some(&p), None) => Some(p),
@@ -574,6 +613,58 @@ fn plan_groups_and_keys(
             table.rows = table.rows.min(limit as usize);
         }
         table.groups.push(Group { columns, sequential, range: limit.clamp(1, rows.max(8) as u64) });
+    }
+}
+
+/// Finds the groups drawn as tuples ([`TupleDraw`]): a drawn group of two or more columns,
+/// each compared for equality with a column of one other table, those columns covering a
+/// declared key of that table and not all drawn from one group of it (which would line up
+/// with this one by position already).
+fn plan_tuples(
+    tables: &mut [TablePlan],
+    keys_of: &[Vec<Vec<usize>>],
+    harvest: &Harvest,
+    position: &HashMap<ColKey, (usize, usize)>,
+) {
+    let pairs: Vec<((usize, usize), (usize, usize))> = harvest
+        .equalities
+        .iter()
+        .filter_map(|(a, b)| Some((*position.get(a)?, *position.get(b)?)))
+        .flat_map(|(a, b)| [(a, b), (b, a)])
+        .filter(|(a, b)| a.0 != b.0 && tables[a.0].columns[a.1].ty == tables[b.0].columns[b.1].ty)
+        .collect();
+    let mut found = Vec::new();
+    for (ti, table) in tables.iter().enumerate() {
+        for (g, group) in table.groups.iter().enumerate() {
+            if group.sequential || group.columns.len() < 2 {
+                continue;
+            }
+            for (pi, parent) in tables.iter().enumerate().filter(|&(pi, _)| pi != ti) {
+                let partners: Option<Vec<usize>> = group
+                    .columns
+                    .iter()
+                    .map(|&c| pairs.iter().find(|(a, b)| *a == (ti, c) && b.0 == pi).map(|(_, b)| b.1))
+                    .collect();
+                let Some(partners) = partners else { continue };
+                let distinct: BTreeSet<usize> = partners.iter().copied().collect();
+                let covers_key = keys_of[pi].iter().any(|k| k.iter().all(|c| distinct.contains(c)));
+                let groups: BTreeSet<Option<usize>> = partners
+                    .iter()
+                    .map(|&c| match parent.columns[c].role {
+                        Role::Pool { group, .. } => Some(group),
+                        _ => None,
+                    })
+                    .collect();
+                let lined_up = groups.len() == 1 && !groups.contains(&None);
+                if distinct.len() == partners.len() && covers_key && !lined_up {
+                    found.push((ti, TupleDraw { group: g, parent: parent.name.clone(), parent_columns: partners }));
+                    break;
+                }
+            }
+        }
+    }
+    for (ti, draw) in found {
+        tables[ti].tuples.push(draw);
     }
 }
 
@@ -713,7 +804,14 @@ fn parents_first(tables: &[TablePlan]) -> Vec<usize> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            t.fks.iter().filter_map(|fk| index.get(fk.parent.as_str()).copied()).filter(|&p| p != i).collect()
+            let tuples = t.tuples.iter().map(|d| &d.parent);
+            t.fks
+                .iter()
+                .map(|fk| &fk.parent)
+                .chain(tuples)
+                .filter_map(|parent| index.get(parent.as_str()).copied())
+                .filter(|&p| p != i)
+                .collect()
         })
         .collect();
     let mut done = vec![false; tables.len()];
