@@ -487,6 +487,70 @@ mod tests {
         assert!(!has(&synthesize(&loaded, &catalog, &options)));
     }
 
+    /// A spec joining `raw.e` to `raw.c` on (emp, seq), with `raw.c` keyed on (emp, seq) and
+    /// emp a foreign key to `raw.p`, which `raw.o` references too.
+    fn tuple_spec_and_catalog() -> (LoadedSpec, Catalog) {
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "s", "final_schema": "f"}, "models": [
+            {"name": "m", "layer": "staging", "sources": ["raw.e", "raw.c"],
+             "column_mapping": [{"target_column": "emp", "type": "INT64", "from_table": "e", "from_column": "emp"}],
+             "joins": [{"left_table": "e", "right_table": "c", "type": "LEFT",
+                        "condition": "e.emp = c.emp AND e.seq = c.seq"}]}]}"#;
+        let loaded = crate::spec::load::parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        crate::spec::catalog::add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.p (id INT64 NOT NULL, PRIMARY KEY (id) NOT ENFORCED);
+             CREATE TABLE raw.c (emp INT64 NOT NULL, seq INT64 NOT NULL, kind STRING,
+               PRIMARY KEY (emp, seq) NOT ENFORCED, FOREIGN KEY (emp) REFERENCES raw.p(id) NOT ENFORCED);
+             CREATE TABLE raw.o (id INT64 NOT NULL, p_id INT64 NOT NULL, PRIMARY KEY (id) NOT ENFORCED,
+               FOREIGN KEY (p_id) REFERENCES raw.p(id) NOT ENFORCED);
+             CREATE TABLE raw.e (emp INT64 NOT NULL, day DATE NOT NULL, line INT64 NOT NULL, seq INT64,
+               PRIMARY KEY (emp, day, line) NOT ENFORCED);",
+            "ddl.sql",
+        );
+        (loaded, catalog)
+    }
+
+    /// A column's values as text (`None` for NULL).
+    fn column(data: &Dataset, table: &str, column: &str) -> Vec<Option<String>> {
+        data.table(table).unwrap().column(column).unwrap().values.iter().map(|v| v.as_ref().map(Value::to_text)).collect()
+    }
+
+    #[test]
+    fn composite_join_keys_are_drawn_as_the_parent_s_tuples() {
+        let (loaded, catalog) = tuple_spec_and_catalog();
+        let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 5, rows: 200 });
+        let parent: HashSet<(Option<String>, Option<String>)> =
+            column(&data, "raw.c", "emp").into_iter().zip(column(&data, "raw.c", "seq")).collect();
+        let (emp, seq) = (column(&data, "raw.e", "emp"), column(&data, "raw.e", "seq"));
+        let matched = (0..emp.len()).filter(|&r| parent.contains(&(emp[r].clone(), seq[r].clone()))).count();
+        assert!(matched * 10 >= emp.len() * 6, "most rows match a parent's tuple: {matched} of {}", emp.len());
+        assert!(matched < emp.len(), "some rows miss, for a LEFT join");
+        // The key of the referencing table stays unique.
+        let t = data.table("raw.e").unwrap();
+        let keys: HashSet<String> = (0..t.rows)
+            .map(|r| ["emp", "day", "line"].map(|c| format!("{:?}", t.column(c).unwrap().values[r])).join("|"))
+            .collect();
+        assert_eq!(keys.len(), t.rows);
+    }
+
+    #[test]
+    fn sibling_foreign_keys_leave_different_parents_unreferenced() {
+        let (loaded, catalog) = tuple_spec_and_catalog();
+        let referenced = |data: &Dataset, table: &str, column_name: &str| -> HashSet<Option<String>> {
+            column(data, table, column_name).into_iter().collect()
+        };
+        for rows in [4, 200] {
+            let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 9, rows });
+            let (a, b) = (referenced(&data, "raw.c", "emp"), referenced(&data, "raw.o", "p_id"));
+            assert!(a.difference(&b).next().is_some() && b.difference(&a).next().is_some(), "{rows} rows");
+        }
+        // Draws reach the whole parent table, not its first rows only.
+        let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 9, rows: 200 });
+        assert!(referenced(&data, "raw.o", "p_id").len() > 100);
+    }
+
     #[test]
     fn unique_parent_positions_skip_one_in_eight() {
         let positions: Vec<usize> = (0..9).map(unique_parent_position).collect();

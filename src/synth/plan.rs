@@ -906,6 +906,37 @@ mod tests {
     }
 
     #[test]
+    fn edge_values_follow_the_literals_and_keep_values_distinct() {
+        let edges = vec![Value::Str(String::new()), Value::Str(" USD".into()), Value::Str("USD".into())];
+        let c = class("STRING", 2, vec![Value::Str("USD".into())]).with_edges(edges);
+        let shared: Vec<String> = (0..3).map(|s| c.value(s * c.stride()).to_text()).collect();
+        assert_eq!(shared, ["USD", "", " USD"], "literals, then the edge values (a literal once)");
+        for member in 0..2 {
+            let values: Vec<String> = (0..2000).map(|j| c.value(c.id(member, j)).to_text()).collect();
+            let distinct: BTreeSet<&String> = values.iter().collect();
+            assert_eq!(distinct.len(), values.len(), "member {member}");
+        }
+        // Past the edge values, shared ids give what they gave without them.
+        let plain = class("STRING", 2, vec![Value::Str("USD".into())]);
+        assert_eq!(c.value(c.id(0, 40)), plain.value(plain.id(0, 38)));
+    }
+
+    #[test]
+    fn near_misses_take_turns_and_a_lone_key_owns_some() {
+        let c = class("STRING", 2, vec![]);
+        let kinds = |member: usize| -> Vec<String> {
+            (0..6).map(|o| c.value(c.id(member, 16 * o + 1)).to_text()).collect()
+        };
+        let texts = kinds(0);
+        assert!(texts.iter().any(|t| t.starts_with(char::is_whitespace)), "{texts:?}");
+        assert!(texts.iter().any(|t| t.ends_with(char::is_whitespace)), "{texts:?}");
+        assert!(texts.iter().any(|t| t.chars().all(|ch| !ch.is_uppercase())), "{texts:?}");
+        let alone = Class::new(Ty::of(Some("STRING"), "STRING"), 1, vec![], "sku");
+        let values: Vec<String> = (0..16).map(|j| alone.value(alone.id(0, j)).to_text()).collect();
+        assert!(values.contains(&"sku-1".to_string()) && values.contains(&"SKU-1".to_string()), "{values:?}");
+    }
+
+    #[test]
     fn small_types_limit_positions() {
         let b = class("BOOL", 2, vec![]);
         assert_eq!(b.limit(0, 10), 2);
