@@ -514,7 +514,14 @@ mod tests {
 
     /// A column's values as text (`None` for NULL).
     fn column(data: &Dataset, table: &str, column: &str) -> Vec<Option<String>> {
-        data.table(table).unwrap().column(column).unwrap().values.iter().map(|v| v.as_ref().map(Value::to_text)).collect()
+        data.table(table)
+            .unwrap()
+            .column(column)
+            .unwrap()
+            .values
+            .iter()
+            .map(|v| v.as_ref().map(Value::to_text))
+            .collect()
     }
 
     #[test]

@@ -924,9 +924,8 @@ mod tests {
     #[test]
     fn near_misses_take_turns_and_a_lone_key_owns_some() {
         let c = class("STRING", 2, vec![]);
-        let kinds = |member: usize| -> Vec<String> {
-            (0..6).map(|o| c.value(c.id(member, 16 * o + 1)).to_text()).collect()
-        };
+        let kinds =
+            |member: usize| -> Vec<String> { (0..6).map(|o| c.value(c.id(member, 16 * o + 1)).to_text()).collect() };
         let texts = kinds(0);
         assert!(texts.iter().any(|t| t.starts_with(char::is_whitespace)), "{texts:?}");
         assert!(texts.iter().any(|t| t.ends_with(char::is_whitespace)), "{texts:?}");
