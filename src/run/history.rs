@@ -471,7 +471,9 @@ fn changed_value(_col: &str, ty: &str) -> Option<String> {
 fn fresh_key(col: &str, ty: &str) -> Option<String> {
     let ty = ty.to_ascii_uppercase();
     if ["BIGINT", "INTEGER", "HUGEINT"].contains(&ty.as_str()) {
-        Some(format!("{{col}} + (SELECT coalesce(max(abs({col})), 0) + 1 FROM {SNAPSHOT})"))
+        // Twice the largest magnitude: a negative key moved by it alone could land on an
+        // existing positive one (-1 + (9 + 1) = 9); moved by twice, every new key is above them all.
+        Some(format!("{{col}} + (SELECT 2 * (coalesce(max(abs({col})), 0) + 1) FROM {SNAPSHOT})"))
     } else if ty == "VARCHAR" {
         Some("{col} || ' (new)'".to_string())
     } else {

@@ -7,9 +7,10 @@
 //! can make a row simpler by giving it smaller draws, and fewer rows by cutting the tables.
 
 use super::plan::{
-    plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, EDGE_POSITIONS, MIRROR_AT, MIRROR_EVERY, NULL_EDGE_ROW,
+    plan, Class, ColumnPlan, FkPlan, Plan, Role, TablePlan, TupleDraw, EDGE_POSITIONS, MIRROR_AT, MIRROR_EVERY,
+    NULL_EDGE_ROW, TUPLE_MISS_AT, TUPLE_PARTIAL_AT,
 };
-use super::rng::{below, Rng};
+use super::rng::{below, finalize, Rng};
 use super::value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
 use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
@@ -167,6 +168,13 @@ fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> Sy
     }
     let columns: Vec<SynthColumn> = columns.into_iter().flatten().collect();
     let mut table = SynthTable { name: tp.name.clone(), columns, rows };
+    for draw in &tp.tuples {
+        if let (Some(parent), Positions::Drawn(drawn)) =
+            (done.iter().find(|t| t.name == draw.parent), &positions[draw.group])
+        {
+            copy_tuples(tp, draw, drawn, parent, &mut table);
+        }
+    }
     mirror(tp, &mut table);
     repeat_rows(tp, &mut table);
     drop_repeated_keys(&mut table, &tp.dedup_keys);
@@ -283,8 +291,10 @@ fn free_value_unbounded(c: &ColumnPlan, row: usize, draw: u64) -> Option<Value> 
 /// The parent row a row of a foreign key copies, or `None` for NULL.
 ///
 /// Rows reuse parents (fan-out) and leave some without children: the first rows take parent
-/// rows 0, 0, 2, 0, 3 (row 1 gets none), later rows draw. A foreign key that is a key of its
-/// own table uses each parent row once and skips every eighth, starting at row 1.
+/// rows 0, 0, 2, 0, 3 (row 1 gets none), each moved on by the foreign key's place among the
+/// foreign keys to the same parent (so siblings leave different parents without children),
+/// later rows draw over all the parent rows. A foreign key that is a key of its own table uses
+/// each parent row once and skips every eighth, starting at row 1.
 fn parent_row(fk: &FkPlan, row: usize, draw: u64, parents: usize, itself: bool) -> Option<usize> {
     if parents == 0 || (fk.nullable && (row == NULL_EDGE_ROW || (row > NULL_EDGE_ROW && draw.is_multiple_of(16)))) {
         return None;
@@ -293,9 +303,11 @@ fn parent_row(fk: &FkPlan, row: usize, draw: u64, parents: usize, itself: bool) 
         return Some(if itself { (row + 1) % parents } else { unique_parent_position(row) });
     }
     const EDGE_PARENTS: [usize; 5] = [0, 0, 2, 0, 3];
-    match EDGE_PARENTS.get(row) {
-        Some(&p) if p < parents => Some(p),
-        _ => Some(below(draw >> 4, parents as u64) as usize),
+    match EDGE_PARENTS.get(row).map(|p| p + fk.sibling) {
+        Some(p) if p < parents => Some(p),
+        // The draw mixed again: its low bits chose NULL above, and the high bits of
+        // `draw >> 4` are zero, which kept every draw in the first sixteenth of the parents.
+        _ => Some(below(finalize(draw), parents as u64) as usize),
     }
 }
 
@@ -343,6 +355,34 @@ fn repeat_rows(tp: &TablePlan, table: &mut SynthTable) {
         for &c in &copied {
             let value = table.columns[c].values[source].clone();
             table.columns[c].values[row] = value;
+        }
+    }
+}
+
+/// Gives the rows of a tuple-drawn group the key of a row of `parent`: position `j` takes
+/// parent row `j` (modulo its rows), so rows drawing one position share a parent (fan-out) and
+/// positions never drawn leave parents without rows; positions at [`TUPLE_MISS_AT`] keep their
+/// drawn values (a miss), at [`TUPLE_PARTIAL_AT`] the last column comes from the next parent
+/// row (a near miss). A NULL drawn stays NULL; a NULL of the parent is not copied into a NOT
+/// NULL column.
+fn copy_tuples(tp: &TablePlan, draw: &TupleDraw, drawn: &[u64], parent: &SynthTable, table: &mut SynthTable) {
+    let group = &tp.groups[draw.group];
+    if parent.rows == 0 || group.columns.len() != draw.parent_columns.len() {
+        return;
+    }
+    for (r, &j) in drawn.iter().enumerate().take(table.rows) {
+        if j % 8 == TUPLE_MISS_AT {
+            continue;
+        }
+        let p = (j % parent.rows as u64) as usize;
+        let last = group.columns.len() - 1;
+        for (k, (&c, &pc)) in group.columns.iter().zip(&draw.parent_columns).enumerate() {
+            let from = if k == last && last > 0 && j % 8 == TUPLE_PARTIAL_AT { (p + 1) % parent.rows } else { p };
+            let Some(value) = parent.columns.get(pc).and_then(|col| col.values.get(from)) else { continue };
+            let cell = &mut table.columns[c].values[r];
+            if cell.is_some() && (value.is_some() || tp.columns[c].nullable) {
+                *cell = value.clone();
+            }
         }
     }
 }
@@ -445,6 +485,77 @@ mod tests {
         };
         assert!(has(&synthesize_for(&loaded, &catalog, &[&code], &options)));
         assert!(!has(&synthesize(&loaded, &catalog, &options)));
+    }
+
+    /// A spec joining `raw.e` to `raw.c` on (emp, seq), with `raw.c` keyed on (emp, seq) and
+    /// emp a foreign key to `raw.p`, which `raw.o` references too.
+    fn tuple_spec_and_catalog() -> (LoadedSpec, Catalog) {
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "s", "final_schema": "f"}, "models": [
+            {"name": "m", "layer": "staging", "sources": ["raw.e", "raw.c"],
+             "column_mapping": [{"target_column": "emp", "type": "INT64", "from_table": "e", "from_column": "emp"}],
+             "joins": [{"left_table": "e", "right_table": "c", "type": "LEFT",
+                        "condition": "e.emp = c.emp AND e.seq = c.seq"}]}]}"#;
+        let loaded = crate::spec::load::parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        crate::spec::catalog::add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.p (id INT64 NOT NULL, PRIMARY KEY (id) NOT ENFORCED);
+             CREATE TABLE raw.c (emp INT64 NOT NULL, seq INT64 NOT NULL, kind STRING,
+               PRIMARY KEY (emp, seq) NOT ENFORCED, FOREIGN KEY (emp) REFERENCES raw.p(id) NOT ENFORCED);
+             CREATE TABLE raw.o (id INT64 NOT NULL, p_id INT64 NOT NULL, PRIMARY KEY (id) NOT ENFORCED,
+               FOREIGN KEY (p_id) REFERENCES raw.p(id) NOT ENFORCED);
+             CREATE TABLE raw.e (emp INT64 NOT NULL, day DATE NOT NULL, line INT64 NOT NULL, seq INT64,
+               PRIMARY KEY (emp, day, line) NOT ENFORCED);",
+            "ddl.sql",
+        );
+        (loaded, catalog)
+    }
+
+    /// A column's values as text (`None` for NULL).
+    fn column(data: &Dataset, table: &str, column: &str) -> Vec<Option<String>> {
+        data.table(table)
+            .unwrap()
+            .column(column)
+            .unwrap()
+            .values
+            .iter()
+            .map(|v| v.as_ref().map(Value::to_text))
+            .collect()
+    }
+
+    #[test]
+    fn composite_join_keys_are_drawn_as_the_parent_s_tuples() {
+        let (loaded, catalog) = tuple_spec_and_catalog();
+        let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 5, rows: 200 });
+        let parent: HashSet<(Option<String>, Option<String>)> =
+            column(&data, "raw.c", "emp").into_iter().zip(column(&data, "raw.c", "seq")).collect();
+        let (emp, seq) = (column(&data, "raw.e", "emp"), column(&data, "raw.e", "seq"));
+        let matched = (0..emp.len()).filter(|&r| parent.contains(&(emp[r].clone(), seq[r].clone()))).count();
+        assert!(matched * 10 >= emp.len() * 6, "most rows match a parent's tuple: {matched} of {}", emp.len());
+        assert!(matched < emp.len(), "some rows miss, for a LEFT join");
+        // The key of the referencing table stays unique.
+        let t = data.table("raw.e").unwrap();
+        let keys: HashSet<String> = (0..t.rows)
+            .map(|r| ["emp", "day", "line"].map(|c| format!("{:?}", t.column(c).unwrap().values[r])).join("|"))
+            .collect();
+        assert_eq!(keys.len(), t.rows);
+    }
+
+    #[test]
+    fn sibling_foreign_keys_leave_different_parents_unreferenced() {
+        let (loaded, catalog) = tuple_spec_and_catalog();
+        let referenced = |data: &Dataset, table: &str, column_name: &str| -> HashSet<Option<String>> {
+            column(data, table, column_name).into_iter().collect()
+        };
+        for rows in [4, 200] {
+            let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 9, rows });
+            let (a, b) = (referenced(&data, "raw.c", "emp"), referenced(&data, "raw.o", "p_id"));
+            assert!(a.difference(&b).next().is_some() && b.difference(&a).next().is_some(), "{rows} rows");
+        }
+        // Draws reach the whole parent table, not its first rows only.
+        let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 9, rows: 200 });
+        assert!(referenced(&data, "raw.o", "p_id").len() > 100);
     }
 
     #[test]

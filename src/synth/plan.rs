@@ -59,7 +59,29 @@ pub(crate) struct TablePlan {
     /// (from, to): free columns of one type the spec compares with each other; some rows copy
     /// `from` into `to` so the two are equal ([`MIRROR_EVERY`]).
     pub mirrors: Vec<(usize, usize)>,
+    /// Groups drawn as whole tuples of another table's rows ([`plan_tuples`]).
+    pub tuples: Vec<TupleDraw>,
 }
+
+/// A group of pooled columns that one join compares with a composite key of another table
+/// whose columns do not come from one shared sequence (part of it is a foreign key to a third
+/// table, or its parts are drawn apart): matching each column alone would almost never match
+/// the tuple, so rows copy the tuple of a row of that table ([`TUPLE_MISS_AT`] aside).
+#[derive(Debug)]
+pub(crate) struct TupleDraw {
+    pub group: usize,
+    pub parent: String,
+    /// The parent's columns, in the order of the group's columns.
+    pub parent_columns: Vec<usize>,
+}
+
+/// Rows of a tuple-drawn group whose position `j` has `j % 8` here keep their own drawn values
+/// (no parent row has them: a LEFT join misses) — the class's own position; at
+/// [`TUPLE_PARTIAL_AT`] they copy all but the last column, which comes from the next parent
+/// row (one part matches, the whole rarely does).
+pub(crate) const TUPLE_MISS_AT: u64 = 1;
+/// See [`TUPLE_MISS_AT`].
+pub(crate) const TUPLE_PARTIAL_AT: u64 = 5;
 
 /// Rows `r` with `r % MIRROR_EVERY == MIRROR_AT`, after the edge rows, make compared columns
 /// equal.
@@ -87,10 +109,14 @@ pub(crate) struct FkPlan {
     pub unique: bool,
     /// Every referencing column may be null.
     pub nullable: bool,
+    /// How many foreign keys to the same parent come before this one (tables in catalog
+    /// order): siblings start their first rows on different parents, so each leaves parents
+    /// the other references (an implicit join of the two meets a group one side lacks).
+    pub sibling: usize,
 }
 
 /// One column's plan.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ColumnPlan {
     pub name: String,
     pub sql_type: String,
@@ -132,7 +158,10 @@ pub(crate) struct Class {
     pub ty: Ty,
     members: usize,
     literals: Vec<Value>,
-    /// Ids of [`Ty::unique`] that would repeat a literal, skipped.
+    /// The members' edge values (their near misses, pattern misses, the type's edge cases),
+    /// on the shared ids after the literals ([`Class::with_edges`]).
+    edges: Vec<Value>,
+    /// Ids of [`Ty::unique`] that would repeat a literal or an edge value, skipped.
     skipped: Vec<u64>,
     words: &'static [&'static str],
     prefix: String,
@@ -143,21 +172,43 @@ impl Class {
     fn new(ty: Ty, members: usize, literals: Vec<Value>, column: &str) -> Class {
         let words = vocabulary(column);
         let prefix = prefix_of(column);
-        let own = members > 1 && ty.capacity().is_none_or(|c| c >= 64);
-        let mut skipped: Vec<u64> = (0..4096u64)
-            .take_while(|t| ty.capacity().is_none_or(|c| *t < c))
-            .filter(|&t| literals.contains(&ty.unique(t, words, &prefix)))
-            .collect();
-        for literal in &literals {
-            if let (Kind::Int, Value::Int(n)) = (ty.kind, literal) {
-                if *n >= 4097 {
-                    skipped.push(*n as u64 - 1);
-                }
+        // A string class of one member (a key nothing else is pooled with, a key only foreign
+        // keys copy) owns values too: near misses of its own shared values, the padded or
+        // other-case twin a normalising transform folds onto the original.
+        let alone = members == 1 && ty.kind == Kind::Str && ty.max_len.is_none();
+        let own = (members > 1 || alone) && ty.capacity().is_none_or(|c| c >= 64);
+        let skipped = skips(&ty, &literals, words, &prefix);
+        Class { ty, members, literals, edges: Vec::new(), skipped, words, prefix, own }
+    }
+
+    /// The class with `edges` (the edge values of its members' columns, as a free column would
+    /// take them) on the shared ids right after the literals, so that keys and joined columns
+    /// reach the same edge cases free columns do, every member alike (a join matches on them).
+    /// Values already among the literals, repeated, or not of the type are left out. Shared
+    /// ids past them give the values they gave before, shifted.
+    pub(crate) fn with_edges(mut self, edges: Vec<Value>) -> Class {
+        let mut kept: Vec<Value> = Vec::new();
+        for value in edges {
+            if self.ty.fits(&value) && !self.literals.contains(&value) && !kept.contains(&value) {
+                kept.push(value);
             }
         }
-        skipped.sort_unstable();
-        skipped.dedup();
-        Class { ty, members, literals, skipped, words, prefix, own }
+        let taken: Vec<Value> = self.literals.iter().chain(&kept).cloned().collect();
+        self.skipped = skips(&self.ty, &taken, self.words, &self.prefix);
+        self.edges = kept;
+        self
+    }
+
+    /// The id [`Ty::unique`] and the variants see for `id`: a shared id past the literals and
+    /// the edge values moves back over the edge values, so it maps as it would without them.
+    fn shifted(&self, id: u64) -> u64 {
+        let k = self.stride();
+        let before = (self.literals.len() + self.edges.len()) as u64;
+        if id.is_multiple_of(k) && id / k >= before {
+            id - self.edges.len() as u64 * k
+        } else {
+            id
+        }
     }
 
     fn stride(&self) -> u64 {
@@ -186,12 +237,17 @@ impl Class {
     pub(crate) fn value(&self, id: u64) -> Value {
         let k = self.stride();
         if id.is_multiple_of(k) {
-            if let Some(literal) = self.literals.get((id / k) as usize) {
+            let shared = (id / k) as usize;
+            if let Some(literal) = self.literals.get(shared) {
                 return literal.clone();
+            }
+            if let Some(edge) = shared.checked_sub(self.literals.len()).and_then(|e| self.edges.get(e)) {
+                return edge.clone();
             }
         } else if let Some(v) = self.variant((id % k - 1) as usize, id / k) {
             return v;
         }
+        let id = self.shifted(id);
         // The vocabulary goes to shared ids, densely (shared id s is word s), so every member
         // sees the readable values; everything else takes ids past the vocabulary, apart from it.
         let words = self.words.len() as u64;
@@ -218,24 +274,52 @@ impl Class {
         if self.ty.kind != Kind::Str || self.ty.max_len.is_some() || self.members > 3 || o % 2 == 1 {
             return None;
         }
-        let Value::Str(base) = self.value(o * self.stride()) else { return None };
-        // The padding takes turns through the whitespace classes, so a trimmed join key meets
-        // a tab or a no-break space as well as a space.
-        let pad = PADDING[(o / 2) as usize % PADDING.len()];
-        let text = match member % 3 {
+        // The near miss of a literal or of an ordinary shared value, never of an edge value
+        // (a near miss already, whose own near misses could meet another's).
+        let literals = self.literals.len() as u64;
+        let shared = if o < literals { o } else { o + self.edges.len() as u64 };
+        let Value::Str(base) = self.value(shared * self.stride()) else { return None };
+        // Each member takes the three kinds of near miss in turn (other case, leading and
+        // trailing padding; members never the same kind at once), so whichever member a
+        // transform normalises meets all three; the padding takes turns through the whitespace
+        // classes, so a trimmed join key meets a tab or a no-break space as well as a space.
+        let turn = (o / 2) as usize;
+        let pad = PADDING[turn / 3 % PADDING.len()];
+        let text = match (member + turn) % 3 {
             0 => other_case(&base)?,
             1 => format!("{pad}{base}"),
             _ => format!("{base}{pad}"),
         };
-        let clash = self.words.contains(&text.as_str()) || self.literals.contains(&Value::Str(text.clone()));
-        (!clash).then_some(Value::Str(text))
+        let text = Value::Str(text);
+        let clash = matches!(&text, Value::Str(t) if self.words.contains(&t.as_str()))
+            || self.literals.contains(&text)
+            || self.edges.contains(&text);
+        (!clash).then_some(text)
     }
 
     /// How many positions from 0 have values within the type's capacity, up to `want`.
     fn limit(&self, member: usize, want: u64) -> u64 {
         let Some(capacity) = self.ty.capacity() else { return want };
-        (0..want).find(|&j| self.remap(self.id(member, j)) >= capacity).unwrap_or(want)
+        (0..want).find(|&j| self.remap(self.shifted(self.id(member, j))) >= capacity).unwrap_or(want)
     }
+}
+
+/// Ids of [`Ty::unique`] whose value is one of `taken` (a literal, an edge value), in order.
+fn skips(ty: &Ty, taken: &[Value], words: &[&str], prefix: &str) -> Vec<u64> {
+    let mut skipped: Vec<u64> = (0..4096u64)
+        .take_while(|t| ty.capacity().is_none_or(|c| *t < c))
+        .filter(|&t| taken.contains(&ty.unique(t, words, prefix)))
+        .collect();
+    for value in taken {
+        if let (Kind::Int, Value::Int(n)) = (ty.kind, value) {
+            if *n >= 4097 {
+                skipped.push(*n as u64 - 1);
+            }
+        }
+    }
+    skipped.sort_unstable();
+    skipped.dedup();
+    skipped
 }
 
 /// Plans the dataset for `rows` rows per table.
@@ -287,6 +371,7 @@ pub(crate) fn plan(
                 dedup_keys: Vec::new(),
                 key_columns: BTreeSet::new(),
                 mirrors: Vec::new(),
+                tuples: Vec::new(),
             }
         })
         .collect();
@@ -321,6 +406,7 @@ pub(crate) fn plan(
     // Foreign keys, as declared; one the catalog cannot resolve is left out.
     let mut fk_pairs = Vec::new();
     let mut fks_of: Vec<Vec<FkPlan>> = tables.iter().map(|_| Vec::new()).collect();
+    let mut siblings: HashMap<usize, usize> = HashMap::new();
     for (ti, source) in catalog.tables.values().enumerate() {
         for fk in &source.table.foreign_keys {
             let Some(&pi) = table_index.get(fk.references.trim()) else { continue };
@@ -340,13 +426,16 @@ pub(crate) fn plan(
                 fk_pairs.push(((ti, c), (pi, p)));
             }
             let nullable = columns.iter().all(|&c| tables[ti].columns[c].nullable);
+            let sibling = siblings.entry(pi).or_insert(0);
             fks_of[ti].push(FkPlan {
                 parent: tables[pi].name.clone(),
                 parent_columns,
                 columns,
                 unique: false,
                 nullable,
+                sibling: *sibling,
             });
+            *sibling += 1;
         }
     }
     for (ti, fks) in fks_of.into_iter().enumerate() {
@@ -389,15 +478,19 @@ pub(crate) fn plan(
                 }
             }
         }
+        let edges = members
+            .iter()
+            .flat_map(|&(ti, ci)| edge_values(&tables[ti].name, &tables[ti].columns[ci], &harvest, seed))
+            .collect();
         let class = classes.len();
-        classes.push(Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name));
+        classes.push(Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name).with_edges(edges));
         for (member, &(ti, ci)) in members.iter().enumerate() {
             tables[ti].columns[ci].role = Role::Pool { class, member, group: usize::MAX };
         }
     }
 
     for (ti, table) in tables.iter_mut().enumerate() {
-        plan_groups_and_keys(table, &keys_of[ti], &harvest, &mut classes, rows);
+        plan_groups_and_keys(table, &keys_of[ti], &harvest, &mut classes, rows, seed);
     }
     for table in &mut tables {
         for column in &mut table.columns {
@@ -424,6 +517,7 @@ pub(crate) fn plan(
             table.mirrors.push(pair);
         }
     }
+    plan_tuples(&mut tables, &keys_of, &harvest, &position);
     let order = parents_first(&tables);
     let mut slots: Vec<Option<TablePlan>> = tables.into_iter().map(Some).collect();
     let tables = order.into_iter().filter_map(|i| slots[i].take()).collect();
@@ -441,6 +535,7 @@ fn plan_groups_and_keys(
     harvest: &Harvest,
     classes: &mut Vec<Class>,
     rows: usize,
+    seed: u64,
 ) {
     let is_free = |table: &TablePlan, c: usize| table.columns[c].role == Role::Free;
     let mut sequential_columns = BTreeSet::new();
@@ -456,8 +551,15 @@ fn plan_groups_and_keys(
         let free: Vec<usize> = key.iter().copied().filter(|&c| is_free(table, c)).collect();
         // One column made unique makes the whole key unique. A single pooled column is that
         // column; a composite key prefers a column no join reads, so joined columns keep
-        // their fan-out.
-        let choice = match (key.len(), pooled.first(), free.first()) {
+        // their fan-out, and among those one the spec compares with nothing (a line number
+        // rather than a date a range condition reads), which loses nothing by being unique.
+        let unread = |c: &usize| {
+            let key = (table.name.clone(), table.columns[*c].name.to_ascii_lowercase());
+            harvest.probes.get(&key).is_none_or(Vec::is_empty)
+                && !harvest.compared.iter().any(|(a, b)| *a == key || *b == key)
+        };
+        let free_choice = free.iter().find(|c| unread(c)).or(free.first());
+        let choice = match (key.len(), pooled.first(), free_choice) {
             (1, Some(&p), _) => Some(p),
             (_, _, Some(&f)) => Some(f),
             (_, Some(&p), None) => Some(p),
@@ -469,7 +571,8 @@ fn plan_groups_and_keys(
                     let column = &table.columns[c];
                     let literals =
                         literal_hits(harvest, &(table.name.clone(), column.name.to_ascii_lowercase()), &column.ty);
-                    classes.push(Class::new(column.ty.clone(), 1, literals, &column.name));
+                    let edges = edge_values(&table.name, column, harvest, seed);
+                    classes.push(Class::new(column.ty.clone(), 1, literals, &column.name).with_edges(edges));
                     table.columns[c].role = Role::Pool { class: classes.len() - 1, member: 0, group: usize::MAX };
                 }
                 sequential_columns.insert(c);
@@ -513,6 +616,58 @@ fn plan_groups_and_keys(
     }
 }
 
+/// Finds the groups drawn as tuples ([`TupleDraw`]): a drawn group of two or more columns,
+/// each compared for equality with a column of one other table, those columns covering a
+/// declared key of that table and not all drawn from one group of it (which would line up
+/// with this one by position already).
+fn plan_tuples(
+    tables: &mut [TablePlan],
+    keys_of: &[Vec<Vec<usize>>],
+    harvest: &Harvest,
+    position: &HashMap<ColKey, (usize, usize)>,
+) {
+    let pairs: Vec<((usize, usize), (usize, usize))> = harvest
+        .equalities
+        .iter()
+        .filter_map(|(a, b)| Some((*position.get(a)?, *position.get(b)?)))
+        .flat_map(|(a, b)| [(a, b), (b, a)])
+        .filter(|(a, b)| a.0 != b.0 && tables[a.0].columns[a.1].ty == tables[b.0].columns[b.1].ty)
+        .collect();
+    let mut found = Vec::new();
+    for (ti, table) in tables.iter().enumerate() {
+        for (g, group) in table.groups.iter().enumerate() {
+            if group.sequential || group.columns.len() < 2 {
+                continue;
+            }
+            for (pi, parent) in tables.iter().enumerate().filter(|&(pi, _)| pi != ti) {
+                let partners: Option<Vec<usize>> = group
+                    .columns
+                    .iter()
+                    .map(|&c| pairs.iter().find(|(a, b)| *a == (ti, c) && b.0 == pi).map(|(_, b)| b.1))
+                    .collect();
+                let Some(partners) = partners else { continue };
+                let distinct: BTreeSet<usize> = partners.iter().copied().collect();
+                let covers_key = keys_of[pi].iter().any(|k| k.iter().all(|c| distinct.contains(c)));
+                let groups: BTreeSet<Option<usize>> = partners
+                    .iter()
+                    .map(|&c| match parent.columns[c].role {
+                        Role::Pool { group, .. } => Some(group),
+                        _ => None,
+                    })
+                    .collect();
+                let lined_up = groups.len() == 1 && !groups.contains(&None);
+                if distinct.len() == partners.len() && covers_key && !lined_up {
+                    found.push((ti, TupleDraw { group: g, parent: parent.name.clone(), parent_columns: partners }));
+                    break;
+                }
+            }
+        }
+    }
+    for (ti, draw) in found {
+        tables[ti].tuples.push(draw);
+    }
+}
+
 /// The literals the spec compares a column with, as values of its type.
 fn literal_hits(harvest: &Harvest, column: &ColKey, ty: &Ty) -> Vec<Value> {
     let mut out = Vec::new();
@@ -526,6 +681,21 @@ fn literal_hits(harvest: &Harvest, column: &ColKey, ty: &Ty) -> Vec<Value> {
         }
     }
     out
+}
+
+/// The values a column would take first if it were free (its hits, near misses and the type's
+/// edge cases, [`plan_free_column`]), within the magnitude the spec's expressions allow it: what
+/// a key or joined column's class puts on its first shared ids.
+fn edge_values(table: &str, column: &ColumnPlan, harvest: &Harvest, seed: u64) -> Vec<Value> {
+    let mut free = ColumnPlan { role: Role::Free, ..column.clone() };
+    plan_free_column(table, &mut free, harvest, seed);
+    let mut values = free.hits;
+    values.extend(free.misses);
+    values.extend(free.type_edges);
+    if let Some(bound) = column.bound {
+        values.retain(|v| super::range::within(v.clone(), bound) == *v);
+    }
+    values
 }
 
 /// Hits, misses and edges of a column: literals first, then NULL, then near misses, then the
@@ -634,7 +804,14 @@ fn parents_first(tables: &[TablePlan]) -> Vec<usize> {
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            t.fks.iter().filter_map(|fk| index.get(fk.parent.as_str()).copied()).filter(|&p| p != i).collect()
+            let tuples = t.tuples.iter().map(|d| &d.parent);
+            t.fks
+                .iter()
+                .map(|fk| &fk.parent)
+                .chain(tuples)
+                .filter_map(|parent| index.get(parent.as_str()).copied())
+                .filter(|&p| p != i)
+                .collect()
         })
         .collect();
     let mut done = vec![false; tables.len()];
@@ -726,6 +903,36 @@ mod tests {
         let texts: Vec<String> = (0..3).map(|j| c.value(c.id(0, j)).to_text()).collect();
         assert_eq!(texts, ["USD", "usd", "EUR"]);
         assert_eq!(c.value(c.id(1, 1)).to_text(), " USD");
+    }
+
+    #[test]
+    fn edge_values_follow_the_literals_and_keep_values_distinct() {
+        let edges = vec![Value::Str(String::new()), Value::Str(" USD".into()), Value::Str("USD".into())];
+        let c = class("STRING", 2, vec![Value::Str("USD".into())]).with_edges(edges);
+        let shared: Vec<String> = (0..3).map(|s| c.value(s * c.stride()).to_text()).collect();
+        assert_eq!(shared, ["USD", "", " USD"], "literals, then the edge values (a literal once)");
+        for member in 0..2 {
+            let values: Vec<String> = (0..2000).map(|j| c.value(c.id(member, j)).to_text()).collect();
+            let distinct: BTreeSet<&String> = values.iter().collect();
+            assert_eq!(distinct.len(), values.len(), "member {member}");
+        }
+        // Past the edge values, shared ids give what they gave without them.
+        let plain = class("STRING", 2, vec![Value::Str("USD".into())]);
+        assert_eq!(c.value(c.id(0, 40)), plain.value(plain.id(0, 38)));
+    }
+
+    #[test]
+    fn near_misses_take_turns_and_a_lone_key_owns_some() {
+        let c = class("STRING", 2, vec![]);
+        let kinds =
+            |member: usize| -> Vec<String> { (0..6).map(|o| c.value(c.id(member, 16 * o + 1)).to_text()).collect() };
+        let texts = kinds(0);
+        assert!(texts.iter().any(|t| t.starts_with(char::is_whitespace)), "{texts:?}");
+        assert!(texts.iter().any(|t| t.ends_with(char::is_whitespace)), "{texts:?}");
+        assert!(texts.iter().any(|t| t.chars().all(|ch| !ch.is_uppercase())), "{texts:?}");
+        let alone = Class::new(Ty::of(Some("STRING"), "STRING"), 1, vec![], "sku");
+        let values: Vec<String> = (0..16).map(|j| alone.value(alone.id(0, j)).to_text()).collect();
+        assert!(values.contains(&"sku-1".to_string()) && values.contains(&"SKU-1".to_string()), "{values:?}");
     }
 
     #[test]
