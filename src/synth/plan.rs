@@ -18,6 +18,7 @@
 //! already reaches every branch the spec states.
 
 use super::harvest::{harvest, harvest_code, ColKey, Harvest, Probe};
+use super::regex::{mixed, Regex, Sampled};
 use super::rng::Rng;
 use super::types::{other_case, prefix_of, vocabulary, Kind, Ty};
 use super::value::Value;
@@ -707,6 +708,8 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
     let mut weak: Vec<Value> = Vec::new();
     let mut rng = Rng::for_parts(seed, &[table, &column.name, "patterns"]);
     let textual = matches!(column.ty.kind, Kind::Str | Kind::Other);
+    // Each pattern's hits, for the strings that meet several patterns or one several times.
+    let mut sampled: Vec<(&Regex, &[Regex], Vec<String>, bool)> = Vec::new();
     for probe in harvest.probes.get(&key).into_iter().flatten() {
         match probe {
             Probe::Equal(text) | Probe::Bound(text) => {
@@ -717,6 +720,7 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
             }
             Probe::Pattern { regex, strips, weak: is_weak } if textual => {
                 let samples = regex.samples(strips, &mut rng);
+                sampled.push((regex, strips, samples.hits.clone(), *is_weak));
                 let strings = samples.hits.into_iter().map(Value::Str);
                 if *is_weak {
                     weak.extend(strings.chain(samples.misses.into_iter().map(Value::Str)));
@@ -755,6 +759,11 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
         }
     }
     misses.extend(weak);
+    let patterns: Vec<Sampled> =
+        sampled.iter().map(|(regex, strips, hits, weak)| Sampled { regex, strips, hits, weak: *weak }).collect();
+    let mixed = mixed(&patterns);
+    hits.extend(mixed.hits.into_iter().map(Value::Str));
+    misses.extend(mixed.misses.into_iter().map(Value::Str));
     let fits = |v: &Value| column.ty.fits(v);
     hits.retain(fits);
     misses.retain(fits);

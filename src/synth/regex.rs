@@ -149,13 +149,7 @@ impl Regex {
     /// then decorated with characters they remove (`+1 (415) 555-0100`), and every candidate
     /// is judged on what the strips leave.
     pub(crate) fn samples(&self, strips: &[Regex], rng: &mut Rng) -> Samples {
-        let seen_by_pattern = |value: &str| -> Option<bool> {
-            let mut text = value.to_string();
-            for strip in strips {
-                text = strip.remove_all(&text)?;
-            }
-            self.is_match(&text)
-        };
+        let seen_by_pattern = |value: &str| self.seen_through(strips, value);
         let mut samples = Samples::default();
         let push = |list: &mut Vec<String>, value: String| {
             if !list.contains(&value) && list.len() < 8 {
@@ -202,6 +196,28 @@ impl Regex {
         samples
     }
 
+    /// Whether the pattern matches what `strips` leave of `value`; `None` when undecided.
+    fn seen_through(&self, strips: &[Regex], value: &str) -> Option<bool> {
+        let mut text = value.to_string();
+        for strip in strips {
+            text = strip.remove_all(&text)?;
+        }
+        self.is_match(&text)
+    }
+
+    /// Whether the pattern holds a `^` or `$` (a LIKE pattern always does).
+    fn anchored(&self) -> bool {
+        fn has(node: &Node) -> bool {
+            match node {
+                Node::Start | Node::End => true,
+                Node::Concat(nodes) | Node::Alt(nodes) => nodes.iter().any(has),
+                Node::Repeat { node, .. } => has(node),
+                Node::Char(_) | Node::Any | Node::Class(_) => false,
+            }
+        }
+        has(&self.root)
+    }
+
     /// How many repetitions and single-character atoms a minimal string passes through.
     fn count_parts(&self) -> (usize, usize) {
         let mut g =
@@ -215,6 +231,98 @@ impl Regex {
         let mut g = Gen { rng, shape, tweak, repeats: 0, atoms: 0 };
         let mut out = Vec::new();
         g.node(&self.root, &mut out).then(|| out.into_iter().collect())
+    }
+}
+
+/// One pattern a column is matched against, with the strips its text passes through first and
+/// the hits [`Regex::samples`] made for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sampled<'a> {
+    pub regex: &'a Regex,
+    pub strips: &'a [Regex],
+    pub hits: &'a [String],
+    /// Only replaced, not tested (`REGEXP_REPLACE`): what matches it alone is not a hit.
+    pub weak: bool,
+}
+
+/// How many strings [`mixed`] adds to a column at most, so that its other edge cases still come
+/// in the first rows.
+pub(crate) const MAX_MIXED: usize = 6;
+
+/// Characters put around a match, first one the pattern does not match by itself.
+const FILLERS: [&str; 5] = ["x", "#", "Z", "0", "-"];
+
+/// Strings that tell apart code that meets a column's patterns differently from the spec, where
+/// the hits of one pattern at a time, whole, do not:
+/// - a match of each of two patterns, joined in both orders (`tablet mobile`): the only strings
+///   on which the order of two `CASE WHEN REGEXP_CONTAINS` branches matters;
+/// - a match inside other text (`xOC-0x`, and for an anchored pattern `xOC-0` and `OC-0x`): an
+///   anchored and an unanchored pattern differ only there;
+/// - two separate matches of the longest hit (`x\t  x\t  x`): replacing the first match only
+///   and replacing all of them differ only there.
+///
+/// Every string is checked against every pattern (through its strips); hits are the strings a
+/// pattern that is tested matches, misses the others. At most [`MAX_MIXED`], the most telling
+/// first: the first pair, then each pattern embedded and repeated, then the rest.
+pub(crate) fn mixed(patterns: &[Sampled]) -> Samples {
+    let mut distinct: Vec<Sampled> = Vec::new();
+    for p in patterns {
+        if p.hits.is_empty() {
+            continue;
+        }
+        match distinct.iter_mut().find(|d| d.regex == p.regex && d.strips == p.strips) {
+            // The same pattern tested somewhere counts as tested.
+            Some(d) => d.weak &= p.weak,
+            None => distinct.push(*p),
+        }
+    }
+    let mut first: Vec<String> = Vec::new();
+    let mut rest: Vec<String> = Vec::new();
+    for (i, a) in distinct.iter().enumerate() {
+        for (j, b) in distinct.iter().enumerate().skip(i + 1) {
+            let both = |text: &str| a.matches(text) == Some(true) && b.matches(text) == Some(true);
+            for (x, y) in [(a, b), (b, a)] {
+                let joined = [" ", ""].iter().map(|sep| format!("{}{sep}{}", x.hits[0], y.hits[0])).find(|t| both(t));
+                if let Some(text) = joined {
+                    if i == 0 && j == 1 { &mut first } else { &mut rest }.push(text);
+                }
+            }
+        }
+    }
+    for p in &distinct {
+        let Some(fill) = FILLERS.iter().find(|f| p.matches(&f.repeat(2)) == Some(false)) else { continue };
+        let short = &p.hits[0];
+        let long = p.hits.iter().max_by_key(|h| h.chars().count()).unwrap_or(short);
+        first.push(format!("{fill}{short}{fill}"));
+        first.push(format!("{fill}{long}{fill}{long}{fill}"));
+        if p.regex.anchored() {
+            rest.push(format!("{fill}{short}"));
+            rest.push(format!("{short}{fill}"));
+        }
+    }
+    let mut samples = Samples::default();
+    for text in first.into_iter().chain(rest) {
+        if samples.hits.len() + samples.misses.len() >= MAX_MIXED {
+            break;
+        }
+        if samples.hits.contains(&text) || samples.misses.contains(&text) {
+            continue;
+        }
+        // A string no pattern can judge within the step budget is left out.
+        let seen: Option<Vec<bool>> = distinct.iter().map(|p| p.matches(&text)).collect();
+        let Some(seen) = seen else { continue };
+        if distinct.iter().zip(&seen).any(|(p, hit)| *hit && !p.weak) {
+            samples.hits.push(text);
+        } else {
+            samples.misses.push(text);
+        }
+    }
+    samples
+}
+
+impl Sampled<'_> {
+    fn matches(&self, value: &str) -> Option<bool> {
+        self.regex.seen_through(self.strips, value)
     }
 }
 
@@ -701,6 +809,69 @@ mod tests {
         let samples = like.samples(&[], &mut Rng::for_parts(1, &[]));
         assert!(!samples.hits.is_empty() && !samples.misses.is_empty());
         assert_eq!(Regex::containing("x", true, false).is_match("xa"), Some(true));
+    }
+
+    fn mixed_of(patterns: &[(&str, bool)]) -> (Vec<Regex>, Samples) {
+        let regexes: Vec<Regex> = patterns.iter().map(|(p, _)| re(p)).collect();
+        let mut rng = Rng::for_parts(3, &[]);
+        let hits: Vec<Vec<String>> = regexes.iter().map(|r| r.samples(&[], &mut rng).hits).collect();
+        let sampled: Vec<Sampled> = regexes
+            .iter()
+            .zip(&hits)
+            .zip(patterns)
+            .map(|((regex, hits), (_, weak))| Sampled { regex, strips: &[], hits, weak: *weak })
+            .collect();
+        let out = mixed(&sampled);
+        (regexes, out)
+    }
+
+    #[test]
+    fn strings_matching_two_patterns_tell_case_branch_order_apart() {
+        let (regexes, out) = mixed_of(&[("tablet|ipad", false), ("mobile|phone|android", false)]);
+        let both = |s: &String| regexes.iter().all(|r| r.is_match(s) == Some(true));
+        let pairs: Vec<&String> = out.hits.iter().filter(|s| both(s)).collect();
+        assert_eq!(pairs.len(), 2, "both orders: {out:?}");
+        assert_ne!(pairs[0].split(' ').next(), pairs[1].split(' ').next(), "{out:?}");
+        assert!(out.hits.len() + out.misses.len() <= MAX_MIXED);
+    }
+
+    #[test]
+    fn an_embedded_match_tells_anchored_from_unanchored() {
+        let (_, out) = mixed_of(&[(r"^OC-[0-9]+$", false)]);
+        let unanchored = re("OC-[0-9]+");
+        let anchored = re(r"^OC-[0-9]+$");
+        // Strings only the unanchored pattern matches, with text before, after, or both.
+        let apart: Vec<&String> = out
+            .misses
+            .iter()
+            .filter(|s| unanchored.is_match(s) == Some(true) && anchored.is_match(s) == Some(false))
+            .collect();
+        assert!(apart.iter().any(|s| !s.starts_with("OC") && !s.ends_with(|c: char| c.is_ascii_digit())), "{out:?}");
+        assert!(apart.iter().any(|s| s.starts_with("OC")), "{out:?}");
+        assert!(apart.iter().any(|s| !s.starts_with("OC") && s.ends_with(|c: char| c.is_ascii_digit())), "{out:?}");
+    }
+
+    #[test]
+    fn repeated_matches_tell_first_only_from_global_replacement() {
+        let (_, out) = mixed_of(&[(r"\s+", true)]);
+        // Weak (replaced only): nothing is a hit.
+        assert!(out.hits.is_empty(), "{out:?}");
+        let runs = |s: &str| s.split(|c: char| !c.is_whitespace()).filter(|r| !r.is_empty()).count();
+        let longest_run = |s: &str| s.split(|c: char| !c.is_whitespace()).map(str::len).max().unwrap_or(0);
+        assert!(
+            out.misses.iter().any(|s| runs(s) >= 2 && longest_run(s) >= 2 && !s.starts_with(char::is_whitespace)),
+            "two separate runs inside text, one of them not a single space: {out:?}"
+        );
+    }
+
+    #[test]
+    fn mixed_strings_are_few_and_skip_patterns_without_fillers() {
+        let (_, out) = mixed_of(&[("a", false), ("b", false), ("c", false), ("d", false)]);
+        assert_eq!(out.hits.len() + out.misses.len(), MAX_MIXED, "{out:?}");
+        assert!(out.hits.contains(&"a b".to_string()) && out.hits.contains(&"b a".to_string()), "{out:?}");
+        // `.*` matches every filler: nothing to embed or repeat its matches in.
+        let (_, any) = mixed_of(&[(".*", false)]);
+        assert_eq!(any, Samples::default());
     }
 
     #[test]
