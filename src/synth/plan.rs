@@ -17,6 +17,7 @@
 //! The first rows of every column take its edge cases in order, so that a handful of rows
 //! already reaches every branch the spec states.
 
+use super::derive::{lands_on, Step};
 use super::harvest::{harvest, harvest_code, ColKey, Harvest, Probe};
 use super::rng::Rng;
 use super::types::{other_case, prefix_of, vocabulary, Kind, Ty};
@@ -109,6 +110,9 @@ pub(crate) struct ColumnPlan {
     pub prefix: String,
     /// The largest absolute value the spec's expressions allow it ([`super::range`]), if any.
     pub bound: Option<f64>,
+    /// A pooled column compared through these functions with columns of another type: it
+    /// draws values the functions map onto its class's values ([`super::derive`]).
+    pub lift: Vec<Step>,
 }
 
 /// Where a column's values come from.
@@ -275,6 +279,7 @@ pub(crate) fn plan(
                         words,
                         prefix: prefix_of(&c.name),
                         bound: bounds.get(&(t.name.clone(), c.name.to_ascii_lowercase())).copied(),
+                        lift: Vec::new(),
                     }
                 })
                 .collect();
@@ -364,11 +369,14 @@ pub(crate) fn plan(
     let mut uf = UnionFind::default();
     let pairs =
         harvest.equalities.iter().filter_map(|(a, b)| Some((*position.get(a)?, *position.get(b)?))).chain(fk_pairs);
+    let mut paired = BTreeSet::new();
     for (a, b) in pairs {
         if tables[a.0].columns[a.1].ty == tables[b.0].columns[b.1].ty {
             uf.union(a, b);
+            paired.extend([a, b]);
         }
     }
+    lift_columns(&mut tables, &harvest, &position, &keys_of, &paired, &mut uf);
     let mut classes = Vec::new();
     for component in uf.components() {
         let members: Vec<(usize, usize)> = component
@@ -378,10 +386,13 @@ pub(crate) fn plan(
         if members.is_empty() {
             continue;
         }
-        let (t0, c0) = members[0];
+        // The class holds the values compared, of a member taken as it is.
+        let Some(&(t0, c0)) = members.iter().find(|&&(ti, ci)| tables[ti].columns[ci].lift.is_empty()) else {
+            continue;
+        };
         let ty = tables[t0].columns[c0].ty.clone();
         let mut literals = Vec::new();
-        for &(ti, ci) in &members {
+        for &(ti, ci) in members.iter().filter(|&&(ti, ci)| tables[ti].columns[ci].lift.is_empty()) {
             let key = (tables[ti].name.clone(), tables[ti].columns[ci].name.to_ascii_lowercase());
             for value in literal_hits(&harvest, &key, &ty) {
                 if !literals.contains(&value) {
@@ -428,6 +439,35 @@ pub(crate) fn plan(
     let mut slots: Vec<Option<TablePlan>> = tables.into_iter().map(Some).collect();
     let tables = order.into_iter().filter_map(|i| slots[i].take()).collect();
     Plan { tables, classes }
+}
+
+/// Joins into a class the columns the spec compares only through functions that change their
+/// type (`DATE(clicked_at) = activity_date`), and marks them to draw values the functions map
+/// onto the class's. A column that is already compared as it is, a key (its values must stay
+/// unique whatever a lift does), or a foreign key keeps its own values.
+fn lift_columns(
+    tables: &mut [TablePlan],
+    harvest: &Harvest,
+    position: &HashMap<ColKey, (usize, usize)>,
+    keys_of: &[Vec<Vec<usize>>],
+    paired: &BTreeSet<(usize, usize)>,
+    uf: &mut UnionFind,
+) {
+    for (under, steps, other) in &harvest.through {
+        let (Some(&b), Some(&a)) = (position.get(under), position.get(other)) else { continue };
+        let (target, column) = (&tables[a.0].columns[a.1], &tables[b.0].columns[b.1]);
+        let eligible = column.ty != target.ty
+            && lands_on(column.ty.kind, steps) == Some(target.ty.kind)
+            && column.role == Role::Free
+            && column.lift.is_empty()
+            && target.lift.is_empty()
+            && !paired.contains(&b)
+            && !keys_of[b.0].iter().flatten().any(|&c| c == b.1);
+        if eligible {
+            uf.union(a, b);
+            tables[b.0].columns[b.1].lift = steps.clone();
+        }
+    }
 }
 
 fn find_column(tables: &[TablePlan], ti: usize, name: &str) -> Option<usize> {
