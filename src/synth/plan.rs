@@ -141,7 +141,14 @@ pub(crate) struct Class {
     words: &'static [&'static str],
     prefix: String,
     own: bool,
+    /// Ids past the literals start here (0 but for [`DERIVED_DAYS_START`]).
+    start: u64,
 }
+
+/// Where the ids of a date class with a member derived from timestamps start: the type's
+/// unique dates begin three years before its ordinary values, and timestamps landing there would
+/// never meet the other timestamps the spec compares them with by range (a 30-day window).
+const DERIVED_DAYS_START: u64 = 1096;
 
 impl Class {
     fn new(ty: Ty, members: usize, literals: Vec<Value>, column: &str) -> Class {
@@ -161,7 +168,7 @@ impl Class {
         }
         skipped.sort_unstable();
         skipped.dedup();
-        Class { ty, members, literals, skipped, words, prefix, own }
+        Class { ty, members, literals, skipped, words, prefix, own, start: 0 }
     }
 
     fn stride(&self) -> u64 {
@@ -204,7 +211,7 @@ impl Class {
             let t = if id.is_multiple_of(k) && shared < words { shared } else { self.remap(words + id) };
             return self.ty.unique(t, self.words, &self.prefix);
         }
-        self.ty.unique(self.remap(id), self.words, &self.prefix)
+        self.ty.unique(self.remap(id + self.start), self.words, &self.prefix)
     }
 
     fn remap(&self, id: u64) -> u64 {
@@ -238,7 +245,7 @@ impl Class {
     /// How many positions from 0 have values within the type's capacity, up to `want`.
     fn limit(&self, member: usize, want: u64) -> u64 {
         let Some(capacity) = self.ty.capacity() else { return want };
-        (0..want).find(|&j| self.remap(self.id(member, j)) >= capacity).unwrap_or(want)
+        (0..want).find(|&j| self.remap(self.id(member, j) + self.start) >= capacity).unwrap_or(want)
     }
 }
 
@@ -401,7 +408,13 @@ pub(crate) fn plan(
             }
         }
         let class = classes.len();
-        classes.push(Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name));
+        let mut made = Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name);
+        if made.ty.kind == Kind::Date
+            && members.iter().any(|&(ti, ci)| tables[ti].columns[ci].lift.contains(&Step::Day))
+        {
+            made.start = DERIVED_DAYS_START;
+        }
+        classes.push(made);
         for (member, &(ti, ci)) in members.iter().enumerate() {
             tables[ti].columns[ci].role = Role::Pool { class, member, group: usize::MAX };
         }
