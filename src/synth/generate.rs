@@ -226,7 +226,16 @@ fn make_column(
                 let draw = rng.next_u64();
                 let null =
                     c.nullable && drawn && (r == NULL_EDGE_ROW || (r > NULL_EDGE_ROW && draw.is_multiple_of(16)));
-                values.push((!null).then(|| class.value(class.id(member, positions[group].at(r)))));
+                values.push((!null).then(|| {
+                    let value = class.value(class.id(member, positions[group].at(r)));
+                    if c.lift.is_empty() {
+                        return value;
+                    }
+                    // A value the spec's functions map onto the class's; where none exists the
+                    // row takes an ordinary value, and misses.
+                    super::derive::land(&c.ty, &c.lift, value, r, draw)
+                        .unwrap_or_else(|| c.ty.ordinary(draw >> 8, c.words, &c.prefix))
+                }));
             }
         }
         Role::Foreign { fk, position } => {
@@ -556,6 +565,64 @@ mod tests {
         // Draws reach the whole parent table, not its first rows only.
         let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 9, rows: 200 });
         assert!(referenced(&data, "raw.o", "p_id").len() > 100);
+    }
+
+    #[test]
+    fn a_column_derived_upstream_meets_the_raw_column_it_is_grouped_with() {
+        // `day` is DATE() of a raw timestamp in a staging model; the aggregate matches its
+        // sources on it and on `kind`. The timestamps land on the spend days, several per day
+        // at different times, and some on days no spend row has.
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "s", "final_schema": "f"}, "models": [
+            {"name": "stg", "layer": "staging", "sources": ["raw.clicks"],
+             "column_mapping": [{"target_column": "kind", "type": "INT64", "from_table": "clicks", "from_column": "kind"},
+                                {"target_column": "day", "type": "DATE", "from_table": "clicks", "from_column": "at",
+                                 "transform": "DATE({from})"}]},
+            {"name": "daily", "layer": "final", "sources": ["raw.spend", "stg"],
+             "aggregations": [{"metric_column": "spent", "type": "NUMERIC", "formula": "SUM(amount)"},
+                              {"metric_column": "n", "type": "INT64", "formula": "COUNT(kind)"}],
+             "group_by": ["kind", "day"]}]}"#;
+        let loaded = crate::spec::load::parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        crate::spec::catalog::add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.clicks (kind INT64, at TIMESTAMP); \
+             CREATE TABLE raw.spend (kind INT64, day DATE NOT NULL, amount NUMERIC);",
+            "d.sql",
+        );
+        let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 5, rows: 60 });
+        let days: HashSet<i64> = data
+            .table("raw.spend")
+            .unwrap()
+            .column("day")
+            .unwrap()
+            .values
+            .iter()
+            .filter_map(|v| match v {
+                Some(Value::Date(d)) => Some(i64::from(*d)),
+                _ => None,
+            })
+            .collect();
+        let at: Vec<i64> = data
+            .table("raw.clicks")
+            .unwrap()
+            .column("at")
+            .unwrap()
+            .values
+            .iter()
+            .filter_map(|v| match v {
+                Some(Value::Timestamp(t)) => Some(*t),
+                _ => None,
+            })
+            .collect();
+        let day = |t: &i64| t.div_euclid(super::super::value::MICROS_PER_DAY);
+        let landed: Vec<&i64> = at.iter().filter(|t| days.contains(&day(t))).collect();
+        assert!(landed.len() * 2 > at.len(), "most clicks land on a spend day: {} of {}", landed.len(), at.len());
+        assert!(landed.len() < at.len(), "some clicks miss every spend day");
+        let distinct_days: HashSet<i64> = landed.iter().map(|t| day(t)).collect();
+        assert!(distinct_days.len() < landed.len(), "several clicks share a day");
+        let distinct_times: HashSet<&i64> = landed.iter().copied().collect();
+        assert!(distinct_times.len() > distinct_days.len(), "one day is met at several times");
     }
 
     #[test]

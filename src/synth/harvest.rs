@@ -7,6 +7,7 @@
 //! side of its comparison (`column_refs`), traced through upstream models to the source column
 //! it is read from; what cannot be traced (a computed column of a model) is left alone.
 
+use super::derive::{peel, Step};
 use super::regex::Regex;
 use crate::spec::catalog::Catalog;
 use crate::spec::model::Spec;
@@ -57,6 +58,10 @@ pub(crate) struct Harvest {
     /// due_at`): where they share a table, some rows make them equal, the case `<` and `<=`
     /// disagree on.
     pub compared: Vec<(ColKey, ColKey)>,
+    /// Equalities of `equalities` whose first column is compared through functions (innermost
+    /// first) written in a join or in the upstream models that derive the compared column:
+    /// `DATE(clicked_at) = activity_date` is (`clicked_at`, [Day], `activity_date`).
+    pub through: Vec<(ColKey, Vec<Step>, ColKey)>,
 }
 
 impl Harvest {
@@ -105,6 +110,25 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
             let resolve = |r: &ColumnRef| tracer.reference(mi, q, &all, None, r);
             let mut pairs = Vec::new();
             for (side, other) in transformed_pairs(&expr) {
+                // A chain of functions synthesis can invert relates the columns through them;
+                // any other transform only shares values, as before.
+                let derived = match (peel(&side), column_refs(&other).as_slice()) {
+                    ((steps, core), [two]) if is_column(core) => column_refs(core)
+                        .first()
+                        .and_then(|one| tracer.derived_reference(mi, q, &all, one))
+                        .zip(tracer.derived_reference(mi, q, &all, two))
+                        .map(|((a, mut inner), b)| {
+                            inner.extend(steps);
+                            ((a, inner), b)
+                        }),
+                    _ => None,
+                };
+                if let Some((a, b)) = derived {
+                    if a.0 .0 != b.0 .0 {
+                        pairs.extend(relate(&mut out, a, b));
+                    }
+                    continue;
+                }
                 let (refs, others) = (column_refs(&side), column_refs(&other));
                 if let ([one], [two]) = (refs.as_slice(), others.as_slice()) {
                     if let (Some(a), Some(b)) = (resolve(one), resolve(two)) {
@@ -117,11 +141,12 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
             add_pairs(&mut out, pairs);
         }
         for join in &q.joins {
-            let pairs: Vec<(ColKey, ColKey)> = join
-                .equalities
-                .iter()
-                .filter_map(|(a, b)| Some((tracer.column(mi, a, 0)?, tracer.column(mi, b, 0)?)))
-                .collect();
+            let mut pairs = Vec::new();
+            for (a, b) in &join.equalities {
+                if let (Some(a), Some(b)) = (tracer.derived(mi, a, 0), tracer.derived(mi, b, 0)) {
+                    pairs.extend(relate(&mut out, a, b));
+                }
+            }
             add_pairs(&mut out, pairs);
         }
 
@@ -129,18 +154,17 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
         // source's on the group-by columns: an equality as real as a written join.
         if q.per_source_metrics && !model.group_by.is_empty() && !q.relations.is_empty() {
             for s in 1..q.relations.len() {
-                let pairs: Vec<(ColKey, ColKey)> = model
-                    .group_by
-                    .iter()
-                    .filter_map(|g| {
-                        let driving = q.relations[0].column(g)?;
-                        let other = q.relations[s].column(g)?;
-                        Some((
-                            tracer.column(mi, &(0, driving.name.to_ascii_lowercase()), 0)?,
-                            tracer.column(mi, &(s, other.name.to_ascii_lowercase()), 0)?,
-                        ))
-                    })
-                    .collect();
+                let mut pairs = Vec::new();
+                for g in &model.group_by {
+                    let (Some(driving), Some(other)) = (q.relations[0].column(g), q.relations[s].column(g)) else {
+                        continue;
+                    };
+                    let a = tracer.derived(mi, &(0, driving.name.to_ascii_lowercase()), 0);
+                    let b = tracer.derived(mi, &(s, other.name.to_ascii_lowercase()), 0);
+                    if let (Some(a), Some(b)) = (a, b) {
+                        pairs.extend(relate(&mut out, a, b));
+                    }
+                }
                 add_pairs(&mut out, pairs);
             }
         }
@@ -198,6 +222,31 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
         }
     }
     out
+}
+
+/// The pair of source columns an equality between two traced columns relates, recording the
+/// functions one side is seen through. Both sides under functions relate nothing (no value
+/// pool can be drawn for either side alone).
+fn relate(
+    out: &mut Harvest,
+    (a, a_steps): (ColKey, Vec<Step>),
+    (b, b_steps): (ColKey, Vec<Step>),
+) -> Option<(ColKey, ColKey)> {
+    let (under, steps, other) = match (a_steps.is_empty(), b_steps.is_empty()) {
+        (true, true) => return Some((a, b)),
+        (false, true) => (a, a_steps, b),
+        (true, false) => (b, b_steps, a),
+        (false, false) => return None,
+    };
+    let entry = (under.clone(), steps, other.clone());
+    if under != other && !out.through.contains(&entry) {
+        out.through.push(entry);
+    }
+    Some((under, other))
+}
+
+fn is_column(expr: &Expr) -> bool {
+    matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
 }
 
 fn add_pairs(out: &mut Harvest, pairs: Vec<(ColKey, ColKey)>) {
@@ -291,6 +340,54 @@ impl Tracer<'_> {
             }
         }
         out
+    }
+
+    /// [`Tracer::derived`] of a reference inside model `mi`, among relations `scope`.
+    fn derived_reference(
+        &self,
+        mi: usize,
+        q: &ModelQuery,
+        scope: &[usize],
+        r: &ColumnRef,
+    ) -> Option<(ColKey, Vec<Step>)> {
+        let relations: Vec<&Relation> = scope.iter().map(|&i| &q.relations[i]).collect();
+        match resolve_ref(&relations, r) {
+            RefResolution::Found { index, column } => self.derived(mi, &(scope[index], column.to_ascii_lowercase()), 0),
+            _ => None,
+        }
+    }
+
+    /// The source column behind column `col` of relation `rel` of model `mi`, with the
+    /// functions upstream models apply to it on the way, innermost first: `activity_date`
+    /// computed as `DATE(clicked_at)` is `clicked_at` through [`Step::Day`].
+    fn derived(&self, mi: usize, qcol: &QCol, depth: usize) -> Option<(ColKey, Vec<Step>)> {
+        if let Some(column) = self.column(mi, qcol, depth) {
+            return Some((column, Vec::new()));
+        }
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let q = self.queries.get(mi)?.as_ref()?;
+        let k = q.relations.get(qcol.0)?.model?;
+        let upstream = self.queries.get(k)?.as_ref()?;
+        let output = upstream.outputs.iter().find(|o| o.name.eq_ignore_ascii_case(&qcol.1))?;
+        let (steps, core) = peel(output.expr.as_ref()?);
+        if steps.is_empty() || !is_column(core) {
+            return None;
+        }
+        let [r] = column_refs(core).try_into().ok()?;
+        let inner = if r.qualifier.is_none() && r.column == FROM_IDENT {
+            output.from.clone()?
+        } else {
+            let relations: Vec<&Relation> = upstream.relations.iter().collect();
+            match resolve_ref(&relations, &r) {
+                RefResolution::Found { index, column } => (index, column.to_ascii_lowercase()),
+                _ => return None,
+            }
+        };
+        let (column, mut all) = self.derived(k, &inner, depth + 1)?;
+        all.extend(steps);
+        Some((column, all))
     }
 
     /// The source column behind column `col` of relation `rel` of model `mi`.

@@ -1,5 +1,6 @@
 //! Stage 3, synthetic data: seeded datasets built to take every branch of the spec.
 
+mod derive;
 mod generate;
 mod harvest;
 mod plan;

@@ -17,6 +17,7 @@
 //! The first rows of every column take its edge cases in order, so that a handful of rows
 //! already reaches every branch the spec states.
 
+use super::derive::{lands_on, Step};
 use super::harvest::{harvest, harvest_code, ColKey, Harvest, Probe};
 use super::regex::{mixed, Regex, Sampled};
 use super::rng::Rng;
@@ -136,6 +137,9 @@ pub(crate) struct ColumnPlan {
     pub prefix: String,
     /// The largest absolute value the spec's expressions allow it ([`super::range`]), if any.
     pub bound: Option<f64>,
+    /// A pooled column compared through these functions with columns of another type: it
+    /// draws values the functions map onto its class's values ([`super::derive`]).
+    pub lift: Vec<Step>,
 }
 
 /// Where a column's values come from.
@@ -167,7 +171,14 @@ pub(crate) struct Class {
     words: &'static [&'static str],
     prefix: String,
     own: bool,
+    /// Ids past the literals start here (0 but for [`DERIVED_DAYS_START`]).
+    start: u64,
 }
+
+/// Where the ids of a date class with a member derived from timestamps start: the type's
+/// unique dates begin three years before its ordinary values, and timestamps landing there would
+/// never meet the other timestamps the spec compares them with by range (a 30-day window).
+const DERIVED_DAYS_START: u64 = 1096;
 
 impl Class {
     fn new(ty: Ty, members: usize, literals: Vec<Value>, column: &str) -> Class {
@@ -179,7 +190,7 @@ impl Class {
         let alone = members == 1 && ty.kind == Kind::Str && ty.max_len.is_none();
         let own = (members > 1 || alone) && ty.capacity().is_none_or(|c| c >= 64);
         let skipped = skips(&ty, &literals, words, &prefix);
-        Class { ty, members, literals, edges: Vec::new(), skipped, words, prefix, own }
+        Class { ty, members, literals, edges: Vec::new(), skipped, words, prefix, own, start: 0 }
     }
 
     /// The class with `edges` (the edge values of its members' columns, as a free column would
@@ -257,7 +268,7 @@ impl Class {
             let t = if id.is_multiple_of(k) && shared < words { shared } else { self.remap(words + id) };
             return self.ty.unique(t, self.words, &self.prefix);
         }
-        self.ty.unique(self.remap(id), self.words, &self.prefix)
+        self.ty.unique(self.remap(id + self.start), self.words, &self.prefix)
     }
 
     fn remap(&self, id: u64) -> u64 {
@@ -301,7 +312,7 @@ impl Class {
     /// How many positions from 0 have values within the type's capacity, up to `want`.
     fn limit(&self, member: usize, want: u64) -> u64 {
         let Some(capacity) = self.ty.capacity() else { return want };
-        (0..want).find(|&j| self.remap(self.shifted(self.id(member, j))) >= capacity).unwrap_or(want)
+        (0..want).find(|&j| self.remap(self.shifted(self.id(member, j)) + self.start) >= capacity).unwrap_or(want)
     }
 }
 
@@ -360,6 +371,7 @@ pub(crate) fn plan(
                         words,
                         prefix: prefix_of(&c.name),
                         bound: bounds.get(&(t.name.clone(), c.name.to_ascii_lowercase())).copied(),
+                        lift: Vec::new(),
                     }
                 })
                 .collect();
@@ -454,11 +466,14 @@ pub(crate) fn plan(
     let mut uf = UnionFind::default();
     let pairs =
         harvest.equalities.iter().filter_map(|(a, b)| Some((*position.get(a)?, *position.get(b)?))).chain(fk_pairs);
+    let mut paired = BTreeSet::new();
     for (a, b) in pairs {
         if tables[a.0].columns[a.1].ty == tables[b.0].columns[b.1].ty {
             uf.union(a, b);
+            paired.extend([a, b]);
         }
     }
+    lift_columns(&mut tables, &harvest, &position, &keys_of, &paired, &mut uf);
     let mut classes = Vec::new();
     for component in uf.components() {
         let members: Vec<(usize, usize)> = component
@@ -468,10 +483,13 @@ pub(crate) fn plan(
         if members.is_empty() {
             continue;
         }
-        let (t0, c0) = members[0];
+        // The class holds the values compared, of a member taken as it is.
+        let Some(&(t0, c0)) = members.iter().find(|&&(ti, ci)| tables[ti].columns[ci].lift.is_empty()) else {
+            continue;
+        };
         let ty = tables[t0].columns[c0].ty.clone();
         let mut literals = Vec::new();
-        for &(ti, ci) in &members {
+        for &(ti, ci) in members.iter().filter(|&&(ti, ci)| tables[ti].columns[ci].lift.is_empty()) {
             let key = (tables[ti].name.clone(), tables[ti].columns[ci].name.to_ascii_lowercase());
             for value in literal_hits(&harvest, &key, &ty) {
                 if !literals.contains(&value) {
@@ -484,7 +502,13 @@ pub(crate) fn plan(
             .flat_map(|&(ti, ci)| edge_values(&tables[ti].name, &tables[ti].columns[ci], &harvest, seed))
             .collect();
         let class = classes.len();
-        classes.push(Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name).with_edges(edges));
+        let mut made = Class::new(ty, members.len(), literals, &tables[t0].columns[c0].name).with_edges(edges);
+        if made.ty.kind == Kind::Date
+            && members.iter().any(|&(ti, ci)| tables[ti].columns[ci].lift.contains(&Step::Day))
+        {
+            made.start = DERIVED_DAYS_START;
+        }
+        classes.push(made);
         for (member, &(ti, ci)) in members.iter().enumerate() {
             tables[ti].columns[ci].role = Role::Pool { class, member, group: usize::MAX };
         }
@@ -523,6 +547,35 @@ pub(crate) fn plan(
     let mut slots: Vec<Option<TablePlan>> = tables.into_iter().map(Some).collect();
     let tables = order.into_iter().filter_map(|i| slots[i].take()).collect();
     Plan { tables, classes }
+}
+
+/// Joins into a class the columns the spec compares only through functions that change their
+/// type (`DATE(clicked_at) = activity_date`), and marks them to draw values the functions map
+/// onto the class's. A column that is already compared as it is, a key (its values must stay
+/// unique whatever a lift does), or a foreign key keeps its own values.
+fn lift_columns(
+    tables: &mut [TablePlan],
+    harvest: &Harvest,
+    position: &HashMap<ColKey, (usize, usize)>,
+    keys_of: &[Vec<Vec<usize>>],
+    paired: &BTreeSet<(usize, usize)>,
+    uf: &mut UnionFind,
+) {
+    for (under, steps, other) in &harvest.through {
+        let (Some(&b), Some(&a)) = (position.get(under), position.get(other)) else { continue };
+        let (target, column) = (&tables[a.0].columns[a.1], &tables[b.0].columns[b.1]);
+        let eligible = column.ty != target.ty
+            && lands_on(column.ty.kind, steps) == Some(target.ty.kind)
+            && column.role == Role::Free
+            && column.lift.is_empty()
+            && target.lift.is_empty()
+            && !paired.contains(&b)
+            && !keys_of[b.0].iter().flatten().any(|&c| c == b.1);
+        if eligible {
+            uf.union(a, b);
+            tables[b.0].columns[b.1].lift = steps.clone();
+        }
+    }
 }
 
 fn find_column(tables: &[TablePlan], ti: usize, name: &str) -> Option<usize> {
