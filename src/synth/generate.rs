@@ -168,6 +168,7 @@ fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> Sy
     let columns: Vec<SynthColumn> = columns.into_iter().flatten().collect();
     let mut table = SynthTable { name: tp.name.clone(), columns, rows };
     mirror(tp, &mut table);
+    super::relate::relate(plan, tp, &mut table, done);
     repeat_rows(tp, &mut table);
     drop_repeated_keys(&mut table, &tp.dedup_keys);
     table
