@@ -433,7 +433,7 @@ mod tests {
     fn a_join_window_gives_its_boundaries_and_its_keys() {
         let found = relations(
             "c.user_id = t.user_id AND t.ts <= c.at AND t.ts > TIMESTAMP_SUB(c.at, INTERVAL 30 DAY) \
-             AND t.ts < c.at + INTERVAL '2 hours'",
+             AND t.ts < c.at + INTERVAL 2 HOUR",
         );
         let [relation] = found.as_slice() else { panic!("{found:?}") };
         assert_eq!(relation.left, ("c".to_string(), "at".to_string()));
