@@ -21,7 +21,7 @@ pub const MAX_ROWS: u64 = 1_000_000;
 pub const MAX_SECONDS: f64 = 86_400.0;
 
 /// The fixed run time every run uses, so results do not depend on the clock.
-const RUN_TIME: &str = "2024-06-30 12:00:00";
+const RUN_TIME: &str = crate::run::options::DEFAULT_RUN_TIME;
 
 /// The run options of `run` (and `validate`'s flags), or the message of exit 2.
 pub(crate) fn run_options(

@@ -176,6 +176,7 @@ fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> Sy
         }
     }
     mirror(tp, &mut table);
+    super::relate::relate(plan, tp, &mut table, done);
     repeat_rows(tp, &mut table);
     drop_repeated_keys(&mut table, &tp.dedup_keys);
     table

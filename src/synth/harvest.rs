@@ -62,6 +62,9 @@ pub(crate) struct Harvest {
     /// first) written in a join or in the upstream models that derive the compared column:
     /// `DATE(clicked_at) = activity_date` is (`clicked_at`, [Day], `activity_date`).
     pub through: Vec<(ColKey, Vec<Step>, ColKey)>,
+    /// Comparisons between columns of two tables, shifted or not, with the keys that pair
+    /// their rows ([`super::relate`]).
+    pub relations: Vec<super::relate::Relation>,
 }
 
 impl Harvest {
@@ -149,6 +152,18 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
             }
             add_pairs(&mut out, pairs);
         }
+
+        // Joins and filters comparing columns of two tables (`t.ts > c.at - INTERVAL 30 DAY`).
+        let conditions: Vec<Expr> = model
+            .joins
+            .iter()
+            .map(|j| j.condition.as_str())
+            .chain(model.filters.iter().filter_map(|f| f.predicate.as_deref()))
+            .filter_map(|text| parse_expression(text.trim(), spec.dialect).ok())
+            .collect();
+        let exact = |r: &ColumnRef| tracer.reference(mi, q, &all, None, r);
+        let reads = |r: &ColumnRef| tracer.reads(mi, q, &all, None, r, 0);
+        super::relate::collect(&conditions.iter().collect::<Vec<_>>(), &exact, &reads, &mut out.relations);
 
         // An aggregate model without joins left-joins each metric's groups onto the driving
         // source's on the group-by columns: an equality as real as a written join.
@@ -473,6 +488,10 @@ pub(crate) fn harvest_code(out: &mut Harvest, catalog: &Catalog, statements: &[S
         for (column, probe) in visitor.found {
             out.probe(column, probe);
         }
+        // The code's own windows and its join keys only pair rows to aim at: no column is
+        // pooled with another for them.
+        let reads = |r: &ColumnRef| resolve(r).into_iter().collect();
+        super::relate::collect(&[statement], &resolve, &reads, &mut out.relations);
     }
 }
 
@@ -698,7 +717,7 @@ fn strips_of(subject: &Expr) -> Vec<Regex> {
     strips
 }
 
-fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
+pub(super) fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
     match args {
         FunctionArguments::List(list) => list
             .args
@@ -713,9 +732,10 @@ fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
 }
 
 /// The text of a non-null literal: a string, number or boolean, a typed literal
-/// (`DATE '2024-01-01'`), or a cast of one.
+/// (`DATE '2024-01-01'`), or a cast of one; the clock (`CURRENT_TIMESTAMP()`) is the run time.
 fn literal(expr: &Expr) -> Option<String> {
     match expr {
+        Expr::Function(_) => super::relate::clock_literal(expr),
         Expr::TypedString(ts) => ts.value.clone().into_string(),
         Expr::Cast { expr, .. } => literal(expr),
         Expr::Nested(inner) => literal(inner),

@@ -6,6 +6,7 @@ mod harvest;
 mod plan;
 mod range;
 mod regex;
+mod relate;
 mod rng;
 mod types;
 mod value;

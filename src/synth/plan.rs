@@ -43,6 +43,8 @@ pub(crate) struct Plan {
     pub tables: Vec<TablePlan>,
     /// Shared value sequences.
     pub classes: Vec<Class>,
+    /// Comparisons across tables that some rows are made to sit on the boundary of.
+    pub relations: Vec<super::relate::Relation>,
 }
 
 /// One table's plan.
@@ -546,7 +548,7 @@ pub(crate) fn plan(
     let order = parents_first(&tables);
     let mut slots: Vec<Option<TablePlan>> = tables.into_iter().map(Some).collect();
     let tables = order.into_iter().filter_map(|i| slots[i].take()).collect();
-    Plan { tables, classes }
+    Plan { tables, classes, relations: harvest.relations }
 }
 
 /// Joins into a class the columns the spec compares only through functions that change their
