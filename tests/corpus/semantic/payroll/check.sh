@@ -115,6 +115,11 @@ rewrite_line() {
 }
 
 only="${ONLY:-all}"
+# The patterns are split here with globbing off: unquoted, `*/*` would expand against the
+# directory the script is run from, not the corpus.
+set -f
+read -r -a patterns <<< "${CASES:-*/*}"
+set +f
 shopt -s nullglob
 if [ "$only" = all ] || [ "$only" = control ]; then
     echo "== control (correct code); baseline findings of the correct code:"
@@ -126,7 +131,7 @@ if [ "$only" = all ] || [ "$only" = control ]; then
 fi
 if [ "$only" = all ] || [ "$only" = semantic ]; then
     echo "== semantic defect cases"
-    for file in $(for pat in ${CASES:-*/*}; do printf '%s\n' "$here"/$pat; done); do
+    for file in $(for pat in "${patterns[@]}"; do printf '%s\n' "$here"/$pat; done); do
         case "$file" in *.sql | *.sqlx) ;; *) continue ;; esac
         model="$(basename "$(dirname "$file")")"
         case_line "$file" "$model" "${file##*.}" "$model/$(basename "$file")"
@@ -134,7 +139,7 @@ if [ "$only" = all ] || [ "$only" = semantic ]; then
 fi
 if [ "$only" = all ] || [ "$only" = rewrites ]; then
     echo "== equivalent rewrites"
-    for file in $(for pat in ${CASES:-*/*}; do printf '%s\n' "$rewrites"/$pat; done); do
+    for file in $(for pat in "${patterns[@]}"; do printf '%s\n' "$rewrites"/$pat; done); do
         case "$file" in *.sql | *.sqlx) ;; *) continue ;; esac
         model="$(basename "$(dirname "$file")")"
         rewrite_line "$file" "$model" "${file##*.}" "$model/$(basename "$file")"
