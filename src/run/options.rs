@@ -3,9 +3,9 @@
 use crate::engine::EngineConfig;
 use crate::synth::SynthOptions;
 
-/// The run time the command line pins `CURRENT_TIMESTAMP` to, so results do not depend on the
-/// clock; the synthetic data takes it as a boundary of the columns compared with the clock.
-pub const DEFAULT_RUN_TIME: &str = "2024-06-30 12:00:00";
+/// The run time the command line pins `CURRENT_TIMESTAMP` to (see
+/// [`crate::sql::bridge::DEFAULT_RUN_TIME`]).
+pub use crate::sql::bridge::DEFAULT_RUN_TIME;
 
 /// How to run a project.
 #[derive(Debug, Clone, Default)]

@@ -506,6 +506,21 @@ impl Visitor for RefCollector {
     }
 }
 
+/// The plain positional arguments of a call (`f(a, b)`), leaving out named ones and `*`.
+pub fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
+    match args {
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

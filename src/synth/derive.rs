@@ -9,8 +9,9 @@
 
 use super::types::{Kind, Ty};
 use super::value::{Value, MICROS_PER_DAY};
+use crate::sql::expr::plain_args;
 use crate::sql::types::canonical_of;
-use sqlparser::ast::{DataType, DateTimeField, Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
+use sqlparser::ast::{DataType, DateTimeField, Expr};
 
 /// One function between a raw column and the value the spec compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,20 +80,6 @@ fn cast_step(data_type: &DataType) -> Option<Step> {
             Some(Step::Cast(kind))
         }
         _ => None,
-    }
-}
-
-fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
-    match args {
-        FunctionArguments::List(list) => list
-            .args
-            .iter()
-            .filter_map(|arg| match arg {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
     }
 }
 

@@ -14,16 +14,14 @@ use crate::spec::model::Spec;
 use crate::spec::named_tests::{parse_test, SpecTest};
 use crate::spec::resolve::context::{alias_of, resolve_ref, target_of, RefResolution, Relation, Target};
 use crate::spec::resolve::query::{ModelQuery, QCol, FROM_IDENT};
-use crate::sql::expr::{column_refs, literal_text, ColumnRef};
+use crate::sql::expr::{column_refs, literal_text, plain_args, ColumnRef};
 use crate::sql::parse::parse_expression;
-use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Statement, TableFactor, Visit, Visitor,
-};
+use sqlparser::ast::{BinaryOperator, Expr, Statement, TableFactor, Visit, Visitor};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 /// A source column: `schema.table` and the column's declared name, lowercase.
-pub(crate) type ColKey = (String, String);
+pub(crate) use super::value::ColKey;
 
 /// What a column is compared with.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +62,7 @@ pub(crate) struct Harvest {
     pub through: Vec<(ColKey, Vec<Step>, ColKey)>,
     /// Comparisons between columns of two tables, shifted or not, with the keys that pair
     /// their rows ([`super::relate`]).
-    pub relations: Vec<super::relate::Relation>,
+    pub relations: Vec<super::relations::Relation>,
 }
 
 impl Harvest {
@@ -163,7 +161,7 @@ pub(crate) fn harvest(spec: &Spec, catalog: &Catalog, queries: &[Option<ModelQue
             .collect();
         let exact = |r: &ColumnRef| tracer.reference(mi, q, &all, None, r);
         let reads = |r: &ColumnRef| tracer.reads(mi, q, &all, None, r, 0);
-        super::relate::collect(&conditions.iter().collect::<Vec<_>>(), &exact, &reads, &mut out.relations);
+        super::relations::collect(&conditions.iter().collect::<Vec<_>>(), &exact, &reads, &mut out.relations);
 
         // An aggregate model without joins left-joins each metric's groups onto the driving
         // source's on the group-by columns: an equality as real as a written join.
@@ -491,7 +489,7 @@ pub(crate) fn harvest_code(out: &mut Harvest, catalog: &Catalog, statements: &[S
         // The code's own windows and its join keys only pair rows to aim at: no column is
         // pooled with another for them.
         let reads = |r: &ColumnRef| resolve(r).into_iter().collect();
-        super::relate::collect(&[statement], &resolve, &reads, &mut out.relations);
+        super::relations::collect(&[statement], &resolve, &reads, &mut out.relations);
     }
 }
 
@@ -717,25 +715,11 @@ fn strips_of(subject: &Expr) -> Vec<Regex> {
     strips
 }
 
-pub(super) fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
-    match args {
-        FunctionArguments::List(list) => list
-            .args
-            .iter()
-            .filter_map(|arg| match arg {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// The text of a non-null literal: a string, number or boolean, a typed literal
 /// (`DATE '2024-01-01'`), or a cast of one; the clock (`CURRENT_TIMESTAMP()`) is the run time.
 fn literal(expr: &Expr) -> Option<String> {
     match expr {
-        Expr::Function(_) => super::relate::clock_literal(expr),
+        Expr::Function(_) => super::relations::clock_literal(expr),
         Expr::TypedString(ts) => ts.value.clone().into_string(),
         Expr::Cast { expr, .. } => literal(expr),
         Expr::Nested(inner) => literal(inner),

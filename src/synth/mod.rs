@@ -7,6 +7,7 @@ mod plan;
 mod range;
 mod regex;
 mod relate;
+mod relations;
 mod rng;
 mod types;
 mod value;

@@ -44,7 +44,7 @@ pub(crate) struct Plan {
     /// Shared value sequences.
     pub classes: Vec<Class>,
     /// Comparisons across tables that some rows are made to sit on the boundary of.
-    pub relations: Vec<super::relate::Relation>,
+    pub relations: Vec<super::relations::Relation>,
 }
 
 /// One table's plan.

@@ -302,6 +302,9 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// A source column: (table, column in lower case).
+pub(crate) type ColKey = (String, String);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,10 @@ use sqlparser::ast::{DateTimeField, Expr};
 /// (`SET VARIABLE specproof_run_time = TIMESTAMP '…'`).
 pub const RUN_TIME_VARIABLE: &str = "specproof_run_time";
 
+/// The run time the command line pins `CURRENT_TIMESTAMP` to, so results do not depend on the
+/// clock; the synthetic data takes it as a boundary of the columns compared with the clock.
+pub const DEFAULT_RUN_TIME: &str = "2024-06-30 12:00:00";
+
 /// The run time the engine supplies, for both dialects: reproducible runs need one clock.
 pub(super) fn run_time(kind: &str) -> Rewrite {
     let variable = format!("getvariable('{RUN_TIME_VARIABLE}')");

@@ -56,6 +56,6 @@ mod translate;
 mod types;
 pub mod zones;
 
-pub use dates::RUN_TIME_VARIABLE;
+pub use dates::{DEFAULT_RUN_TIME, RUN_TIME_VARIABLE};
 pub use translate::{expr_to_duckdb, to_duckdb, BridgeOptions, Untranslatable};
 pub use types::duckdb_type;
