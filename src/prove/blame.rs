@@ -209,23 +209,26 @@ fn check_failures(engine: &Engine, project: &Project, model: usize, side: Side) 
     // A model this one reads is taken as this run made it (the reference read that too); any
     // other as the spec has it.
     let relation_of = |n: &str| {
-        let spec_side = if reads(spec, model, n) { None } else { reference_of(n) };
+        let spec_side = if reads(project, model, n) { None } else { reference_of(n) };
         spec_side.or_else(|| relation_for(&tables, &catalog, n))
     };
     check_output(engine.connection(), &project.spec, &project.catalog, model, &table, &relation_of)
 }
 
-/// Whether model `model` reads model `name`, directly or through other models.
-fn reads(spec: &crate::spec::model::Spec, model: usize, name: &str) -> bool {
+/// Whether model `model` reads model `name`, directly or through other models (source entries
+/// resolved the way every rule resolves them).
+fn reads(project: &Project, model: usize, name: &str) -> bool {
+    use crate::spec::resolve::context::{target_of, Target};
+    let spec = &project.spec.spec;
     let mut stack = vec![model];
     let mut seen = HashSet::new();
     while let Some(m) = stack.pop() {
         if !seen.insert(m) {
             continue;
         }
-        for source in &spec.models[m].sources {
-            if let Some(up) = spec.models.iter().position(|x| x.name.eq_ignore_ascii_case(source.trim())) {
-                if spec.models[up].name.eq_ignore_ascii_case(name) {
+        for entry in &spec.models[m].sources {
+            if let Target::Model(up) = target_of(spec, &project.catalog, entry) {
+                if matches!(target_of(spec, &project.catalog, name), Target::Model(n) if n == up) {
                     return true;
                 }
                 stack.push(up);
