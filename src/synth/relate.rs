@@ -8,6 +8,10 @@ use super::types::{decimal_add, Kind, Ty};
 use super::value::{SynthTable, Value, MICROS_PER_DAY};
 use std::collections::HashMap;
 
+/// One aim of a table being made: the column changed, the other table, its column, the keys
+/// as (own, other) columns, the values' offsets from the other column's value.
+type Aim<'a> = (usize, &'a SynthTable, usize, Vec<(usize, usize)>, Vec<Offset>);
+
 /// Rows `r` with `r % RELATE_EVERY == RELATE_AT`, after the edge rows, take related values;
 /// the others keep theirs. Half the rows: a related pair reaches a model only past every other
 /// filter on both rows (a purchase, a paid touch), so few related rows would rarely get there.
@@ -31,9 +35,7 @@ pub(crate) fn relate(plan: &Plan, tp: &TablePlan, table: &mut SynthTable, done: 
             && !read_by_fk(c)
             && !tp.mirrors.iter().any(|m| m.0 == c || m.1 == c)
     };
-    // (the column changed, the other table, its column, the keys as (own, other), the values'
-    // offsets from the other column's value)
-    let mut aims: Vec<(usize, &SynthTable, usize, Vec<(usize, usize)>, Vec<Offset>)> = Vec::new();
+    let mut aims: Vec<Aim<'_>> = Vec::new();
     for relation in &plan.relations {
         let (own, other, offsets, keys) = if relation.left.0 == tp.name {
             (&relation.left, &relation.right, relation.offsets.clone(), relation.keys.clone())
@@ -119,7 +121,7 @@ fn step_of(ty: &Ty) -> Option<Offset> {
         Kind::Timestamp | Kind::Datetime => Offset::Time(1_000_000),
         Kind::Date => Offset::Time(MICROS_PER_DAY),
         Kind::Int => Offset::Number(1_000_000_000),
-        Kind::Numeric => Offset::Number(10i128.pow(9u32.saturating_sub(ty.scale as u32))),
+        Kind::Numeric => Offset::Number(10i128.pow(9u32.saturating_sub(ty.scale))),
         Kind::Float => Offset::Number(1_000_000),
         _ => return None,
     })
