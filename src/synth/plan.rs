@@ -314,7 +314,17 @@ impl Class {
     /// How many positions from 0 have values within the type's capacity, up to `want`.
     fn limit(&self, member: usize, want: u64) -> u64 {
         let Some(capacity) = self.ty.capacity() else { return want };
-        (0..want).find(|&j| self.remap(self.shifted(self.id(member, j)) + self.start) >= capacity).unwrap_or(want)
+        let k = self.stride();
+        let listed = (self.literals.len() + self.edges.len()) as u64;
+        // A shared id among the literals and edge values is that value itself, whatever the
+        // capacity says of the ids past them (a BOOL key whose edges are both values).
+        let beyond = |id: u64| !(id.is_multiple_of(k) && id / k < listed);
+        (0..want)
+            .find(|&j| {
+                let id = self.id(member, j);
+                beyond(id) && self.remap(self.shifted(id) + self.start) >= capacity
+            })
+            .unwrap_or(want)
     }
 }
 
