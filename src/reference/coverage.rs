@@ -374,9 +374,14 @@ impl Builder<'_, '_> {
         for (divisor, whole) in &found.divisions {
             let Some(d) = self.duck(divisor, from) else { continue };
             let context = self.context_of(whole, scopes);
-            let cannot_null = (!self.may_be_null(divisor, from, scopes.own_rows))
-                .then(|| "every column it reads is NOT NULL".to_string());
-            self.push(context.clone(), path, "division", whole, "divisor zero", format!("({d}) = 0"), None);
+            let cannot_null = if is_count(divisor) {
+                Some("a count is never NULL".to_string())
+            } else {
+                (!self.may_be_null(divisor, from, scopes.own_rows))
+                    .then(|| "every column it reads is NOT NULL".to_string())
+            };
+            let cannot_zero = self.count_never_zero(divisor, from, scopes);
+            self.push(context.clone(), path, "division", whole, "divisor zero", format!("({d}) = 0"), cannot_zero);
             self.push(context, path, "division", whole, "divisor null", format!("({d}) IS NULL"), cannot_null);
         }
         for (arg, whole) in &found.trims {
@@ -391,6 +396,29 @@ impl Builder<'_, '_> {
             self.aggregate(call, arg.as_ref(), from, path, scopes);
         }
         Ok(())
+    }
+
+    /// Why a divisor that is a count is never 0: `COUNT(*)`, or `COUNT` of an expression that is
+    /// never NULL, over the groups of a model grouped by columns (each group has a row; a
+    /// model without GROUP BY has one group, empty when its input is).
+    fn count_never_zero(&self, divisor: &Expr, from: Option<&str>, scopes: &Scopes) -> Option<String> {
+        let mut divisor = divisor;
+        while let Expr::Nested(inner) = divisor {
+            divisor = inner;
+        }
+        let Expr::Function(f) = divisor else { return None };
+        if function_name(divisor).as_deref() != Some("COUNT") || f.filter.is_some() || self.cx.model.group_by.is_empty()
+        {
+            return None;
+        }
+        let FunctionArguments::List(list) = &f.args else { return None };
+        let [arg] = list.args.as_slice() else { return None };
+        let never_null = match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => true,
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => !self.may_be_null(e, from, scopes.own_rows),
+            _ => false,
+        };
+        never_null.then(|| "a count of a value never NULL over a group of rows is at least 1".to_string())
     }
 
     /// The rows for a construct: its groups when it aggregates, else the rows.
@@ -684,6 +712,14 @@ fn shown(expr: &Expr) -> String {
         format!("{}…", text.chars().take(99).collect::<String>())
     } else {
         text
+    }
+}
+
+/// A `COUNT` or `COUNTIF` call (in parentheses or not): 0 over no rows, never NULL.
+fn is_count(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => is_count(inner),
+        _ => matches!(function_name(expr).as_deref(), Some("COUNT" | "COUNTIF" | "COUNT_IF")),
     }
 }
 
@@ -1038,5 +1074,39 @@ mod tests {
         assert_eq!(why("condition", "false").as_deref(), Some("the column it tests is NOT NULL"));
         assert_eq!(why("condition", "null").as_deref(), Some("an IS test is never NULL"));
         assert_eq!(why("join", "no match"), None);
+    }
+
+    #[test]
+    fn a_count_over_groups_is_never_a_zero_divisor_unless_it_counts_nulls() {
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"}, "models": [
+            {"name": "m", "layer": "final", "sources": ["raw.c"],
+             "aggregations": [
+                {"metric_column": "per_row", "type": "FLOAT64", "formula": "SAFE_DIVIDE(COUNTIF(name = 'x'), COUNT(*))"},
+                {"metric_column": "per_id", "type": "FLOAT64", "formula": "SAFE_DIVIDE(COUNTIF(name = 'x'), COUNT(id))"},
+                {"metric_column": "per_name", "type": "FLOAT64", "formula": "SAFE_DIVIDE(COUNTIF(name = 'x'), COUNT(name))"}],
+             "group_by": ["id"]}]}"#;
+        let loaded = parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.c (id INT64 NOT NULL, name STRING, PRIMARY KEY (id) NOT ENFORCED);",
+            "ddl.sql",
+        );
+        let queries = resolve_models(&loaded, &catalog);
+        let probes = probes_for(&loaded, &queries, &|entry: &str| Some(entry.to_string()));
+        let zero: Vec<Option<String>> = probes
+            .probes
+            .iter()
+            .filter(|p| p.outcome.kind == "division" && p.outcome.outcome == "divisor zero")
+            .map(|p| p.outcome.impossible.clone())
+            .collect();
+        let never = Some("a count of a value never NULL over a group of rows is at least 1".to_string());
+        assert_eq!(zero, [never.clone(), never, None], "COUNT(name) is 0 on a group whose names are all NULL");
+        let null = probes.probes.iter().filter(|p| p.outcome.kind == "division" && p.outcome.outcome == "divisor null");
+        assert!(
+            null.clone().count() == 3
+                && null.clone().all(|p| p.outcome.impossible.as_deref() == Some("a count is never NULL"))
+        );
     }
 }

@@ -172,7 +172,7 @@ fn make_table(plan: &Plan, tp: &TablePlan, done: &[SynthTable], seed: u64) -> Sy
         if let (Some(parent), Positions::Drawn(drawn)) =
             (done.iter().find(|t| t.name == draw.parent), &positions[draw.group])
         {
-            copy_tuples(tp, draw, drawn, parent, &mut table);
+            copy_tuples(tp, draw, drawn, parent, &mut table, seed);
         }
     }
     mirror(tp, &mut table);
@@ -374,24 +374,43 @@ fn repeat_rows(tp: &TablePlan, table: &mut SynthTable) {
 /// positions never drawn leave parents without rows; positions at [`TUPLE_MISS_AT`] keep their
 /// drawn values (a miss), at [`TUPLE_PARTIAL_AT`] the last column comes from the next parent
 /// row (a near miss). A NULL drawn stays NULL; a NULL of the parent is not copied into a NOT
-/// NULL column.
-fn copy_tuples(tp: &TablePlan, draw: &TupleDraw, drawn: &[u64], parent: &SynthTable, table: &mut SynthTable) {
-    let group = &tp.groups[draw.group];
-    if parent.rows == 0 || group.columns.len() != draw.parent_columns.len() {
+/// NULL column. A lifted column takes a value its functions map onto the parent's
+/// ([`super::derive::land`]), or keeps its own where there is none.
+fn copy_tuples(
+    tp: &TablePlan,
+    draw: &TupleDraw,
+    drawn: &[u64],
+    parent: &SynthTable,
+    table: &mut SynthTable,
+    seed: u64,
+) {
+    if parent.rows == 0 || draw.columns.len() != draw.parent_columns.len() {
         return;
     }
+    let mut rng = Rng::for_parts(seed, &[&tp.name, "tuple", &draw.parent]);
     for (r, &j) in drawn.iter().enumerate().take(table.rows) {
+        let random = rng.next_u64();
         if j % 8 == TUPLE_MISS_AT {
             continue;
         }
         let p = (j % parent.rows as u64) as usize;
-        let last = group.columns.len() - 1;
-        for (k, (&c, &pc)) in group.columns.iter().zip(&draw.parent_columns).enumerate() {
+        let last = draw.columns.len() - 1;
+        for (k, (&c, &pc)) in draw.columns.iter().zip(&draw.parent_columns).enumerate() {
             let from = if k == last && last > 0 && j % 8 == TUPLE_PARTIAL_AT { (p + 1) % parent.rows } else { p };
             let Some(value) = parent.columns.get(pc).and_then(|col| col.values.get(from)) else { continue };
+            let plan = &tp.columns[c];
+            let value = match value {
+                Some(v) if !plan.lift.is_empty() => {
+                    match super::derive::land(&plan.ty, &plan.lift, v.clone(), r, random) {
+                        Some(landed) => Some(landed),
+                        None => continue,
+                    }
+                }
+                v => v.clone(),
+            };
             let cell = &mut table.columns[c].values[r];
-            if cell.is_some() && (value.is_some() || tp.columns[c].nullable) {
-                *cell = value.clone();
+            if cell.is_some() && (value.is_some() || plan.nullable) {
+                *cell = value;
             }
         }
     }
@@ -635,5 +654,52 @@ mod tests {
             assert!(n == 0 || unique_parent_position(n - 1) < parents, "{parents}");
             assert!(unique_parent_position(n) >= parents, "{parents}");
         }
+    }
+
+    #[test]
+    fn a_key_of_a_foreign_key_and_a_derived_day_is_drawn_as_the_other_table_s_tuples() {
+        // The aggregate matches clicks to spend rows on (campaign, day): the campaign is a
+        // foreign key in both tables, the day is DATE() of the click's timestamp. Drawn part by
+        // part, a click would almost never meet a spend row on both.
+        let text = r#"{"schema": {"raw_schema": "raw", "staging_schema": "s", "final_schema": "f"}, "models": [
+            {"name": "stg", "layer": "staging", "sources": ["raw.clicks"],
+             "column_mapping": [{"target_column": "cid", "type": "INT64", "from_table": "clicks", "from_column": "cid"},
+                                {"target_column": "day", "type": "DATE", "from_table": "clicks", "from_column": "at",
+                                 "transform": "DATE({from})"}]},
+            {"name": "daily", "layer": "final", "sources": ["raw.spend", "stg"],
+             "aggregations": [{"metric_column": "spent", "type": "NUMERIC", "formula": "SUM(amount)"},
+                              {"metric_column": "n", "type": "INT64", "formula": "COUNT(cid)"}],
+             "group_by": ["cid", "day"]}]}"#;
+        let loaded = crate::spec::load::parse_spec("spec.json", text.to_string()).unwrap();
+        let mut catalog = Catalog::default();
+        crate::spec::catalog::add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.campaigns (id INT64 NOT NULL, PRIMARY KEY (id) NOT ENFORCED); \
+             CREATE TABLE raw.spend (cid INT64 NOT NULL, day DATE NOT NULL, amount NUMERIC, \
+               PRIMARY KEY (cid, day) NOT ENFORCED, FOREIGN KEY (cid) REFERENCES raw.campaigns(id) NOT ENFORCED); \
+             CREATE TABLE raw.clicks (id STRING NOT NULL, cid INT64, at TIMESTAMP, PRIMARY KEY (id) NOT ENFORCED, \
+               FOREIGN KEY (cid) REFERENCES raw.campaigns(id) NOT ENFORCED);",
+            "d.sql",
+        );
+        let data = synthesize(&loaded, &catalog, &SynthOptions { seed: 5, rows: 200 });
+        let pairs: HashSet<(Option<String>, Option<String>)> =
+            column(&data, "raw.spend", "cid").into_iter().zip(column(&data, "raw.spend", "day")).collect();
+        let campaigns: HashSet<Option<String>> = column(&data, "raw.campaigns", "id").into_iter().collect();
+        let clicks = data.table("raw.clicks").unwrap();
+        let (cid, at) = (column(&data, "raw.clicks", "cid"), &clicks.column("at").unwrap().values);
+        let mut met = 0;
+        for r in 0..clicks.rows {
+            assert!(cid[r].is_none() || campaigns.contains(&cid[r]), "row {r}: the foreign key still holds");
+            let day = match &at[r] {
+                Some(Value::Timestamp(t)) => i32::try_from(t.div_euclid(super::super::value::MICROS_PER_DAY))
+                    .ok()
+                    .map(|d| Value::Date(d).to_text()),
+                _ => None,
+            };
+            met += usize::from(pairs.contains(&(cid[r].clone(), day)));
+        }
+        assert!(met * 2 > clicks.rows, "most clicks meet a spend row on both parts: {met} of {}", clicks.rows);
+        assert!(met < clicks.rows * 9 / 10, "some miss, for the days without clicks and the LEFT join");
     }
 }

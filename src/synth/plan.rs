@@ -73,9 +73,13 @@ pub(crate) struct TablePlan {
 /// the tuple, so rows copy the tuple of a row of that table ([`TUPLE_MISS_AT`] aside).
 #[derive(Debug)]
 pub(crate) struct TupleDraw {
+    /// The group whose drawn positions pick the parent rows.
     pub group: usize,
+    /// The columns that copy, the group's or (for a key mixing foreign, lifted and pooled
+    /// columns, [`plan_mixed_tuples`]) the join's.
+    pub columns: Vec<usize>,
     pub parent: String,
-    /// The parent's columns, in the order of the group's columns.
+    /// The parent's columns, in the order of `columns`.
     pub parent_columns: Vec<usize>,
 }
 
@@ -723,15 +727,101 @@ fn plan_tuples(
                     .collect();
                 let lined_up = groups.len() == 1 && !groups.contains(&None);
                 if distinct.len() == partners.len() && covers_key && !lined_up {
-                    found.push((ti, TupleDraw { group: g, parent: parent.name.clone(), parent_columns: partners }));
+                    let draw = TupleDraw {
+                        group: g,
+                        columns: group.columns.clone(),
+                        parent: parent.name.clone(),
+                        parent_columns: partners,
+                    };
+                    found.push((ti, draw));
                     break;
                 }
             }
         }
     }
+    found.extend(plan_mixed_tuples(tables, keys_of, harvest, position));
     for (ti, draw) in found {
         tables[ti].tuples.push(draw);
     }
+}
+
+/// Tuple draws for composite join keys whose columns do not all pool in one group: a foreign
+/// key beside a column compared through a function (`campaign_id` and `DATE(clicked_at)`
+/// matched against a daily table's (`campaign_id`, `activity_date`) key). Each part alone is
+/// drawn from its own parent or pool, so the whole tuple almost never meets a row of the other
+/// table; rows copy a row of that table instead, through the function's inverse for a lifted
+/// column. A foreign column copies only a value the other table took from the same parent
+/// column (so the copy is still a valid reference), and only with the rest of its foreign key.
+/// The positions of the first drawn group among the columns pick the rows copied, so fan-out
+/// and misses keep their shape; a key column never copies (its values must stay unique).
+fn plan_mixed_tuples(
+    tables: &[TablePlan],
+    keys_of: &[Vec<Vec<usize>>],
+    harvest: &Harvest,
+    position: &HashMap<ColKey, (usize, usize)>,
+) -> Vec<(usize, TupleDraw)> {
+    let pairs: Vec<((usize, usize), (usize, usize))> = harvest
+        .equalities
+        .iter()
+        .filter_map(|(a, b)| Some((*position.get(a)?, *position.get(b)?)))
+        .flat_map(|(a, b)| [(a, b), (b, a)])
+        .filter(|(a, b)| a.0 != b.0)
+        .collect();
+    let mut found = Vec::new();
+    for link in &harvest.links {
+        let Some(columns) = link.iter().map(|c| position.get(c).copied()).collect::<Option<Vec<_>>>() else {
+            continue;
+        };
+        let Some(&(ti, _)) = columns.first() else { continue };
+        if columns.len() < 2 || columns.iter().any(|&(t, _)| t != ti) {
+            continue;
+        }
+        let table = &tables[ti];
+        let own: Vec<usize> = columns.iter().map(|&(_, c)| c).collect();
+        // Keys already drawn as one group's tuple, or lined up by position, are not mixed.
+        let plain = |c: usize| matches!(table.columns[c].role, Role::Pool { .. }) && table.columns[c].lift.is_empty();
+        if own.iter().all(|&c| plain(c)) || own.iter().any(|c| table.key_columns.contains(c)) {
+            continue;
+        }
+        let group = own.iter().find_map(|&c| match table.columns[c].role {
+            Role::Pool { group, .. } => table.groups.get(group).filter(|g| !g.sequential).map(|_| group),
+            _ => None,
+        });
+        let Some(group) = group else { continue };
+        for (pi, parent) in tables.iter().enumerate().filter(|&(pi, _)| pi != ti) {
+            let partners: Option<Vec<usize>> =
+                own.iter().map(|&c| pairs.iter().find(|(a, b)| *a == (ti, c) && b.0 == pi).map(|(_, b)| b.1)).collect();
+            let Some(partners) = partners else { continue };
+            let distinct: BTreeSet<usize> = partners.iter().copied().collect();
+            let covers_key = keys_of[pi].iter().any(|k| k.iter().all(|c| distinct.contains(c)));
+            let copies = own.iter().zip(&partners).all(|(&c, &pc)| {
+                let (column, from) = (&table.columns[c], &parent.columns[pc]);
+                match column.role {
+                    Role::Pool { .. } if column.lift.is_empty() => column.ty == from.ty,
+                    Role::Pool { .. } => lands_on(column.ty.kind, &column.lift) == Some(from.ty.kind),
+                    Role::Foreign { fk, position } => {
+                        let fk = &table.fks[fk];
+                        let same_parent = match from.role {
+                            Role::Foreign { fk: pf, position: pp } => {
+                                let pfk = &parent.fks[pf];
+                                pfk.parent == fk.parent && pfk.parent_columns[pp] == fk.parent_columns[position]
+                            }
+                            _ => false,
+                        };
+                        same_parent && fk.columns.iter().all(|c| own.contains(c))
+                    }
+                    Role::Free => false,
+                }
+            });
+            if distinct.len() == partners.len() && covers_key && copies {
+                let draw =
+                    TupleDraw { group, columns: own.clone(), parent: parent.name.clone(), parent_columns: partners };
+                found.push((ti, draw));
+                break;
+            }
+        }
+    }
+    found
 }
 
 /// The literals the spec compares a column with, as values of its type.
