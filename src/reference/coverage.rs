@@ -460,9 +460,9 @@ impl Builder<'_, '_> {
                 .map(|w| match operand {
                     Some(op) => {
                         let eq = Expr::BinaryOp {
-                            left: op.clone(),
+                            left: Box::new(crate::sql::expr::operand((**op).clone())),
                             op: BinaryOperator::Eq,
-                            right: Box::new(w.condition.clone()),
+                            right: Box::new(crate::sql::expr::operand(w.condition.clone())),
                         };
                         self.duck(&eq, from)
                     }
@@ -888,7 +888,7 @@ impl VisitorMut for ReplaceFrom {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if matches!(expr, Expr::Identifier(Ident { value, quote_style: None, .. }) if value == FROM_IDENT) {
             match &self.replacement {
-                Some(r) => *expr = r.clone(),
+                Some(r) => *expr = crate::sql::expr::operand(r.clone()),
                 None => self.missing = true,
             }
         }

@@ -353,6 +353,7 @@ impl Cx<'_> {
         if uses_from {
             let from = from.ok_or_else(|| format!("`{text}` uses {{from}} but names no from_table and from_column"))?;
             let replacement = parse_expression(from, Dialect::Duckdb).map_err(|e| e.to_string())?;
+            let replacement = crate::sql::expr::operand(replacement);
             let _ = expr.visit(&mut ReplaceFrom { replacement });
         }
         Ok(expr.to_string())

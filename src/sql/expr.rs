@@ -506,6 +506,24 @@ impl Visitor for RefCollector {
     }
 }
 
+/// `expr` as an operand to put in place of a name inside another expression: in parentheses
+/// unless it is one term already (a column, a literal, a call, a CAST, a CASE, a parenthesised
+/// expression). The AST prints no parentheses of its own, so `__a0 / __a1` with `fee + 1` put
+/// for `__a0` would print `fee + 1 / 2`.
+pub fn operand(expr: Expr) -> Expr {
+    match expr {
+        Expr::Identifier(_)
+        | Expr::CompoundIdentifier(_)
+        | Expr::Value(_)
+        | Expr::Nested(_)
+        | Expr::Function(_)
+        | Expr::Cast { .. }
+        | Expr::Case { .. }
+        | Expr::TypedString { .. } => expr,
+        other => Expr::Nested(Box::new(other)),
+    }
+}
+
 /// The plain positional arguments of a call (`f(a, b)`), leaving out named ones and `*`.
 pub fn plain_args(args: &FunctionArguments) -> Vec<&Expr> {
     match args {

@@ -481,3 +481,60 @@ fn a_relationships_test_broken_upstream_is_blamed_on_neither_the_spec_nor_downst
         .collect();
     assert!(elsewhere.is_empty(), "{elsewhere:?}");
 }
+
+/// A spec division whose operands are operations (`SAFE_DIVIDE({from} + 1, 2)`,
+/// `SAFE_DIVIDE({from}, legs.minutes / 60)`): correct code in either flavour draws nothing. The
+/// reference once printed the translated operands without their parentheses (`fee + 1 / 2`)
+/// and blamed the correct code with DIF001.
+#[test]
+fn operations_inside_a_spec_division_keep_their_grouping() {
+    let spec = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"},
+      "models": [{"name": "stg_legs", "layer": "staging", "sources": ["raw.legs"],
+        "column_mapping": [
+          {"target_column": "leg_id", "type": "INT64", "from_table": "legs", "from_column": "leg_id",
+           "nullable": false, "tests": ["not_null", "unique"]},
+          {"target_column": "kmh", "type": "FLOAT64", "from_table": "legs", "from_column": "distance_km",
+           "transform": "SAFE_DIVIDE({from}, legs.minutes / 60)"},
+          {"target_column": "fee_half", "type": "NUMERIC", "from_table": "legs", "from_column": "fee",
+           "transform": "SAFE_DIVIDE({from} + 1, 2)"},
+          {"target_column": "minutes_half", "type": "INT64", "from_table": "legs", "from_column": "minutes",
+           "transform": "DIV({from} + 1, 2)"}],
+        "constraints": {"primary_key": "leg_id"}}]}"#;
+    let ddl = "CREATE TABLE raw.legs (leg_id INT64 NOT NULL, distance_km FLOAT64, minutes INT64, fee NUMERIC,
+      PRIMARY KEY (leg_id) NOT ENFORCED);";
+    let code = [
+        (
+            "stg_legs.sqlx",
+            r#"config { type: "table", schema: "stg" }
+SELECT leg_id,
+  IF(minutes / 60 = 0, NULL, distance_km / (minutes / 60)) AS kmh,
+  (fee + 1) / 2 AS fee_half,
+  DIV(minutes + 1, 2) AS minutes_half
+FROM ${ref("legs")}
+"#,
+        ),
+        (
+            "stg_legs.sql",
+            "SELECT leg_id,
+  CASE WHEN minutes / 60 = 0 THEN NULL ELSE distance_km / (minutes / 60) END AS kmh,
+  CAST((fee + 1) / 2 AS DECIMAL(38, 9)) AS fee_half,
+  CAST(trunc((minutes + 1) / 2) AS BIGINT) AS minutes_half
+FROM raw.legs
+",
+        ),
+    ];
+    for (file, text) in code {
+        let dir = crate::support::scratch("planted", &format!("grouping-{file}"));
+        for sub in ["sources", "models", "tests"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        std::fs::write(dir.join("spec.json"), spec).unwrap();
+        std::fs::write(dir.join("sources/legs.sql"), ddl).unwrap();
+        write_model(&dir, file, text);
+        let extra: &[&str] = if file.ends_with(".sql") { &["--dialect", "duckdb"] } else { &[] };
+        let run = validate(&dir, extra);
+        let about_code: Vec<&Value> = run.findings().into_iter().filter(|f| f["subject"] != "tool").collect();
+        assert!(about_code.is_empty(), "{file}: {about_code:#?}");
+        assert_eq!(run.code, Some(0), "{file}: {:#}", run.json);
+    }
+}

@@ -156,6 +156,18 @@ mod tests {
     }
 
     #[test]
+    fn arguments_keep_their_grouping_inside_the_translation() {
+        // The translation puts each argument inside an operator of its own: an argument that
+        // is itself an operation must stay one operand (`(-1 + 1) / 2`, not `-1 + 1 / 2`).
+        is("SAFE_DIVIDE(-1 + 1, 2)", "0.0");
+        is("SAFE_DIVIDE(6, 1 + 2)", "2.0");
+        is("DIV(-1 + 1, 2)", "0");
+        is("DIV(7, 1 + 2)", "2");
+        is("(1 + 1) / (3 - 1)", "1.0");
+        is("IEEE_DIVIDE(1 + 1, 4)", "0.5");
+    }
+
+    #[test]
     fn integer_literals_are_int64() {
         is("100000 * 100000", "10000000000");
         is("2147483647 + 1", "2147483648");

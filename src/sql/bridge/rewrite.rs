@@ -22,7 +22,7 @@ pub(super) fn template(text: &str, args: &[&Expr]) -> Result<Expr, String> {
         if let Expr::Identifier(ident) = e {
             if let Some(index) = ident.value.strip_prefix("__a").and_then(|n| n.parse::<usize>().ok()) {
                 match args.get(index) {
-                    Some(arg) => *e = (*arg).clone(),
+                    Some(arg) => *e = crate::sql::expr::operand((*arg).clone()),
                     None => missing = Some(index),
                 }
             }
