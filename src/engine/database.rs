@@ -81,18 +81,26 @@ impl Engine {
     ///
     /// `sql` is one query (SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, …; a trailing `;` is
     /// fine). More than one statement is an error rather than a script: the query is run as a
-    /// subquery, `SELECT CAST(#1 AS VARCHAR), … FROM (sql)`, and its names are taken from
-    /// `DESCRIBE`, so duplicate column names come back as written.
+    /// subquery, `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (sql)`; where the subquery may have
+    /// renamed a repeated column, the names are taken from `DESCRIBE`, so duplicate column
+    /// names come back as written.
     pub fn query(&self, sql: &str) -> Result<(Vec<String>, Vec<Row>), RunError> {
         let sql = trim_statement(sql);
         self.limited(|connection| {
-            let names: Vec<String> = describe_query(connection, sql)?.into_iter().map(|(name, _)| name).collect();
-            let casts: Vec<String> = (1..=names.len()).map(|i| format!("CAST(#{i} AS VARCHAR)")).collect();
-            let text = format!("SELECT {} FROM (\n{sql}\n) AS specproof_query", casts.join(", "));
+            // One statement, bound once: a DESCRIBE first would bind the query a second time,
+            // which costs as much as running it on the small tables a run holds.
+            let text = format!("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (\n{sql}\n) AS specproof_query");
             let mut statement = connection.prepare(&text)?;
+            let width = statement.column_count();
             let rows = statement
-                .query_map([], |row| (0..names.len()).map(|i| row.get::<_, Option<String>>(i)).collect())?
+                .query_map([], |row| (0..width).map(|i| row.get::<_, Option<String>>(i)).collect())?
                 .collect::<duckdb::Result<Vec<Row>>>()?;
+            let mut names = statement.column_names();
+            // The subquery renames a repeated name (`a`, `a` come back `a`, `a_1`): where that
+            // may have happened, the names are taken as written from DESCRIBE.
+            if maybe_renamed(&names) {
+                names = describe_query(connection, sql)?.into_iter().map(|(name, _)| name).collect();
+            }
             Ok((names, rows))
         })
     }
@@ -269,6 +277,15 @@ fn is_query(sql: &str) -> bool {
 
 /// `DESCRIBE (query)`: the parentheses make a second statement a syntax error rather than
 /// something that runs.
+/// Whether a name in `names` may be one DuckDB made for a repeated column: `x_<n>` beside an
+/// `x` (names compare without case).
+fn maybe_renamed(names: &[String]) -> bool {
+    names.iter().any(|name| {
+        let Some((base, n)) = name.rsplit_once('_') else { return false };
+        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && names.iter().any(|other| other.eq_ignore_ascii_case(base))
+    })
+}
+
 fn describe_query(connection: &Connection, query: &str) -> duckdb::Result<Vec<(String, String)>> {
     let mut statement = connection.prepare(&format!("DESCRIBE (\n{query}\n)"))?;
     let columns = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
@@ -462,6 +479,17 @@ mod tests {
             rows(&engine, r#"SELECT * FROM "memory".analytics.out ORDER BY id"#),
             [text(&["1", "2024-05-06 07:08:09"]), text(&["2", "2024-05-06 07:08:09"])]
         );
+    }
+
+    #[test]
+    fn names_a_subquery_may_have_renamed_are_read_as_written() {
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert!(maybe_renamed(&names(&["a", "a_1"])));
+        assert!(maybe_renamed(&names(&["A", "a_2", "b"])));
+        assert!(!maybe_renamed(&names(&["a_1", "b"])), "no `a` beside it");
+        assert!(!maybe_renamed(&names(&["a", "a_x", "a_"])));
+        let (found, _) = engine().query("SELECT 1 AS x, 2 AS X, 3 AS x_1").unwrap();
+        assert_eq!(found, ["x", "X", "x_1"]);
     }
 
     #[test]
