@@ -282,7 +282,9 @@ fn is_query(sql: &str) -> bool {
 fn maybe_renamed(names: &[String]) -> bool {
     names.iter().any(|name| {
         let Some((base, n)) = name.rsplit_once('_') else { return false };
-        !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) && names.iter().any(|other| other.eq_ignore_ascii_case(base))
+        !n.is_empty()
+            && n.bytes().all(|b| b.is_ascii_digit())
+            && names.iter().any(|other| other.eq_ignore_ascii_case(base))
     })
 }
 

@@ -206,6 +206,9 @@ struct Scopes {
     metric_source: Option<usize>,
     /// The rows are one source's own, before any join: an outer join makes no NULLs there.
     own_rows: bool,
+    /// The rows are past every filter of the model (a mapping's, a joined aggregate's): a
+    /// column a filter compares is not NULL there ([`Builder::filtered_non_null`]).
+    filtered: bool,
 }
 
 struct Builder<'c, 'a> {
@@ -218,7 +221,7 @@ impl Builder<'_, '_> {
     fn mapping(&mut self) -> Result<(), String> {
         let rows = self.cx.joined_from_with(true)?;
         let keys: Vec<String> = self.cx.q.grouped.iter().flatten().map(|(i, c)| self.cx.column(*i, c)).collect();
-        let scopes = Scopes { rows, keys, metric_source: None, own_rows: false };
+        let scopes = Scopes { rows, keys, metric_source: None, own_rows: false, filtered: true };
         for (k, m) in self.cx.model.column_mapping.iter().enumerate() {
             let Some(text) = m.transform.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
             let from = match (m.from_table.as_deref(), m.from_column.as_deref()) {
@@ -237,7 +240,7 @@ impl Builder<'_, '_> {
         let driving = self.cx.driving()?;
         let rows = self.cx.joined_from_with(true)?;
         let keys: Vec<String> = self.cx.model.group_by.iter().map(|g| self.cx.column(driving, g)).collect();
-        let scopes = Scopes { rows, keys, metric_source: None, own_rows: false };
+        let scopes = Scopes { rows, keys, metric_source: None, own_rows: false, filtered: true };
         for (k, a) in self.cx.model.aggregations.iter().enumerate() {
             let path = format!("models[{}].aggregations[{k}].formula", self.mi);
             self.expression(&a.formula, None, &path, &scopes, false)?;
@@ -254,7 +257,7 @@ impl Builder<'_, '_> {
             };
             let rows = format!("FROM {}", self.cx.relation(source, &filters[source])?);
             let keys: Vec<String> = self.cx.model.group_by.iter().map(|g| self.cx.column(source, g)).collect();
-            let scopes = Scopes { rows, keys, metric_source: Some(source), own_rows: true };
+            let scopes = Scopes { rows, keys, metric_source: Some(source), own_rows: true, filtered: false };
             let path = format!("models[{}].aggregations[{k}].formula", self.mi);
             self.expression(&a.formula, None, &path, &scopes, false)?;
         }
@@ -276,7 +279,7 @@ impl Builder<'_, '_> {
                 text,
                 None,
                 &path,
-                &Scopes { rows, keys: Vec::new(), metric_source: None, own_rows },
+                &Scopes { rows, keys: Vec::new(), metric_source: None, own_rows, filtered: false },
                 true,
             )?;
         }
@@ -297,7 +300,7 @@ impl Builder<'_, '_> {
                 text,
                 None,
                 &path,
-                &Scopes { rows, keys: Vec::new(), metric_source: None, own_rows },
+                &Scopes { rows, keys: Vec::new(), metric_source: None, own_rows, filtered: false },
                 true,
             )?;
         }
@@ -377,8 +380,7 @@ impl Builder<'_, '_> {
             let cannot_null = if is_count(divisor) {
                 Some("a count is never NULL".to_string())
             } else {
-                (!self.may_be_null(divisor, from, scopes.own_rows))
-                    .then(|| "every column it reads is NOT NULL".to_string())
+                (!self.may_be_null(divisor, from, scopes)).then(|| "every column it reads is NOT NULL".to_string())
             };
             let cannot_zero = self.count_never_zero(divisor, from, scopes);
             self.push(context.clone(), path, "division", whole, "divisor zero", format!("({d}) = 0"), cannot_zero);
@@ -415,7 +417,7 @@ impl Builder<'_, '_> {
         let [arg] = list.args.as_slice() else { return None };
         let never_null = match arg {
             FunctionArg::Unnamed(FunctionArgExpr::Wildcard) => true,
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => !self.may_be_null(e, from, scopes.own_rows),
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => !self.may_be_null(e, from, scopes),
             _ => false,
         };
         never_null.then(|| "a count of a value never NULL over a group of rows is at least 1".to_string())
@@ -448,7 +450,7 @@ impl Builder<'_, '_> {
             }
             let Some(a) = self.duck(&atom, from) else { continue };
             let context = self.context_of(&atom, scopes);
-            let (cannot_true, cannot_false, cannot_null) = self.impossible_truths(&atom, from, scopes.own_rows);
+            let (cannot_true, cannot_false, cannot_null) = self.impossible_truths(&atom, from, scopes);
             self.push(context.clone(), path, "condition", &atom, "true", format!("({a}) IS TRUE"), cannot_true);
             self.push(context.clone(), path, "condition", &atom, "false", format!("({a}) IS FALSE"), cannot_false);
             self.push(context, path, "condition", &atom, "null", format!("({a}) IS NULL"), cannot_null);
@@ -488,14 +490,23 @@ impl Builder<'_, '_> {
     }
 
     /// Why an atom cannot be true, false or NULL on data the sources allow, as far as the
-    /// declarations tell.
+    /// declarations and the model's filters tell.
     fn impossible_truths(
         &self,
         atom: &Expr,
         from: Option<&str>,
-        own_rows: bool,
+        scopes: &Scopes,
     ) -> (Option<String>, Option<String>, Option<String>) {
-        let not_null = !self.may_be_null(atom, from, own_rows);
+        // Why a value cannot be NULL: its columns' declarations, or a filter before it.
+        let non_null = |expr: &Expr, declared: &str| {
+            if !self.nullable_with(expr, from, scopes.own_rows, &[]) {
+                Some(declared.to_string())
+            } else if !self.may_be_null(expr, from, scopes) {
+                Some("a filter of the model drops the rows where a column it reads is NULL".to_string())
+            } else {
+                None
+            }
+        };
         let never_null = matches!(
             atom,
             Expr::IsNull(_)
@@ -509,41 +520,49 @@ impl Builder<'_, '_> {
         );
         let null = if never_null {
             Some("an IS test is never NULL".to_string())
-        } else if not_null {
-            Some("every column it reads is NOT NULL".to_string())
         } else {
-            None
+            non_null(atom, "every column it reads is NOT NULL")
         };
         let (mut t, mut f) = (None, None);
         if let Expr::IsNull(inner) | Expr::IsNotNull(inner) = atom {
-            if !self.may_be_null(inner, from, own_rows) {
-                let why = Some("the column it tests is NOT NULL".to_string());
+            if let Some(why) = non_null(inner, "the column it tests is NOT NULL") {
                 if matches!(atom, Expr::IsNull(_)) {
-                    t = why;
+                    t = Some(why);
                 } else {
-                    f = why;
+                    f = Some(why);
                 }
             }
         }
         (t, f, null)
     }
 
-    /// Whether `expr` can be NULL on rows the sources allow: it reads a nullable column, a
-    /// column an outer join can leave empty, or calls something that makes NULLs.
-    fn may_be_null(&self, expr: &Expr, from: Option<&str>, own_rows: bool) -> bool {
+    /// Whether `expr` can be NULL on the rows of `scopes`: it reads a nullable column that no
+    /// filter before these rows keeps non-null, a column an outer join can leave empty, or calls
+    /// something that makes NULLs.
+    fn may_be_null(&self, expr: &Expr, from: Option<&str>, scopes: &Scopes) -> bool {
+        let kept = if scopes.filtered { self.filtered_non_null() } else { Vec::new() };
+        self.nullable_with(expr, from, scopes.own_rows, &kept)
+    }
+
+    /// [`Self::may_be_null`] with `kept` the (relation, column) pairs a filter keeps non-null.
+    fn nullable_with(&self, expr: &Expr, from: Option<&str>, own_rows: bool, kept: &[(usize, String)]) -> bool {
         let q = self.cx.q;
         let scope: Vec<&crate::spec::resolve::context::Relation> = q.relations.iter().collect();
+        let expr = &defaulted(expr);
         for r in column_refs(expr) {
             if r.qualifier.is_none() && r.column == FROM_IDENT {
                 let Some(from) = from else { return true };
                 let Ok(parsed) = parse_expression(from, Dialect::Duckdb) else { return true };
-                if self.may_be_null(&parsed, None, own_rows) {
+                if self.nullable_with(&parsed, None, own_rows, kept) {
                     return true;
                 }
                 continue;
             }
             match crate::spec::resolve::context::resolve_ref(&scope, &r) {
                 crate::spec::resolve::context::RefResolution::Found { index, column } => {
+                    if kept.iter().any(|(i, c)| *i == index && c.eq_ignore_ascii_case(&column)) {
+                        continue;
+                    }
                     let nullable = q.relations[index].column(&column).is_none_or(|c| c.nullable);
                     if nullable || (!own_rows && q.outer_nullable.contains(&index)) {
                         return true;
@@ -555,6 +574,42 @@ impl Builder<'_, '_> {
         let mut makes = MakesNull(false);
         let _ = expr.visit(&mut makes);
         makes.0
+    }
+
+    /// The (relation, column) pairs the model's filters keep non-null on the rows past them: a
+    /// column compared bare in a conjunct of a filter (`status <> 'DRAFT'`, `qty > 0`, `x IN
+    /// (…)`, `x IS NOT NULL`) drops every row where it is NULL. A filter on a source before an
+    /// outer join that can leave that source's columns empty keeps nothing after the join.
+    fn filtered_non_null(&self) -> Vec<(usize, String)> {
+        let q = self.cx.q;
+        let mut out = Vec::new();
+        for filter in &self.cx.model.filters {
+            let Some(text) = filter.predicate.as_deref().map(str::trim).filter(|t| !t.is_empty()) else { continue };
+            let (Ok(expr), Ok(scope)) = (self.parse(text), self.cx.scope(filter)) else { continue };
+            let relations: Vec<&crate::spec::resolve::context::Relation> = match scope {
+                Scope::Source(i) if q.outer_nullable.contains(&i) => continue,
+                Scope::Source(i) => vec![&q.relations[i]],
+                Scope::Joined => q.relations.iter().collect(),
+            };
+            let mut conjuncts = Vec::new();
+            split_conjuncts(&expr, &mut conjuncts);
+            for conjunct in conjuncts {
+                for column in null_rejected(conjunct) {
+                    let refs = column_refs(column);
+                    let [r] = refs.as_slice() else { continue };
+                    if let crate::spec::resolve::context::RefResolution::Found { index, column } =
+                        crate::spec::resolve::context::resolve_ref(&relations, r)
+                    {
+                        // `resolve_ref` counts within `relations`; map back to the model's index.
+                        let Some(index) = q.relations.iter().position(|x| std::ptr::eq(x, relations[index])) else {
+                            continue;
+                        };
+                        out.push((index, column.to_ascii_lowercase()));
+                    }
+                }
+            }
+        }
+        out
     }
 
     fn aggregate(&mut self, call: &Expr, arg: Option<&Expr>, from: Option<&str>, path: &str, scopes: &Scopes) {
@@ -575,7 +630,7 @@ impl Builder<'_, '_> {
             Some(_) => None,
             None if star => Some("every group has at least one row".to_string()),
             None => arg
-                .filter(|a| !self.may_be_null(a, from, scopes.own_rows))
+                .filter(|a| !self.may_be_null(a, from, scopes))
                 .map(|_| "every group has a non-null value".to_string()),
         };
         // Sizes of the groups the aggregate reads: on its own source for a metric without
@@ -747,6 +802,51 @@ fn plain_args(args: &FunctionArguments) -> Vec<Option<&Expr>> {
     }
 }
 
+/// The conjuncts of a condition: its parts joined by top-level AND.
+fn split_conjuncts<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
+    match expr {
+        Expr::Nested(inner) => split_conjuncts(inner, out),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            split_conjuncts(left, out);
+            split_conjuncts(right, out);
+        }
+        other => out.push(other),
+    }
+}
+
+/// The bare columns whose NULL makes `conjunct` NULL or false: a column compared as it is, tested
+/// against a list, a pattern or a range, or tested IS NOT NULL.
+fn null_rejected(conjunct: &Expr) -> Vec<&Expr> {
+    let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    let mut out = Vec::new();
+    match conjunct {
+        Expr::BinaryOp { left, op, right }
+            if matches!(
+                op,
+                BinaryOperator::Eq
+                    | BinaryOperator::NotEq
+                    | BinaryOperator::Lt
+                    | BinaryOperator::LtEq
+                    | BinaryOperator::Gt
+                    | BinaryOperator::GtEq
+            ) =>
+        {
+            out.extend([left.as_ref(), right.as_ref()].into_iter().filter(|e| bare(e)));
+        }
+        Expr::IsNotNull(inner)
+        | Expr::InList { expr: inner, .. }
+        | Expr::Between { expr: inner, .. }
+        | Expr::Like { expr: inner, .. }
+        | Expr::ILike { expr: inner, .. }
+            if bare(inner) =>
+        {
+            out.push(inner.as_ref());
+        }
+        _ => {}
+    }
+    out
+}
+
 /// Splits a condition into its atoms through AND, OR, NOT and parentheses.
 fn split_atoms(expr: &Expr, out: &mut Vec<Expr>) {
     match expr {
@@ -847,6 +947,28 @@ impl Visitor for Found {
 }
 
 /// Whether an expression calls something that makes NULLs from non-null input.
+/// `expr` with each `COALESCE(…, literal)` or `IFNULL(…, literal)` whose last argument is a
+/// literal other than NULL put as that literal: never NULL, whatever the columns before it.
+fn defaulted(expr: &Expr) -> Expr {
+    let mut out = expr.clone();
+    let _ = sqlparser::ast::visit_expressions_mut(&mut out, |e| {
+        let name = function_name(e).unwrap_or_default();
+        let last = match &*e {
+            Expr::Function(f) if matches!(name.as_str(), "COALESCE" | "IFNULL" | "NVL") => {
+                plain_args(&f.args).last().copied().flatten().cloned()
+            }
+            _ => None,
+        };
+        if let Some(Expr::Value(v)) = last {
+            if !matches!(v.value, sqlparser::ast::Value::Null) {
+                *e = Expr::Value(v);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    out
+}
+
 struct MakesNull(bool);
 
 impl Visitor for MakesNull {
@@ -1108,5 +1230,71 @@ mod tests {
             null.clone().count() == 3
                 && null.clone().all(|p| p.outcome.impossible.as_deref() == Some("a count is never NULL"))
         );
+    }
+
+    #[test]
+    fn a_filter_that_drops_nulls_makes_null_impossible_past_it() {
+        let model = |name: &str, join: &str| {
+            format!(
+                r#"{{"name": "{name}", "layer": "staging", "sources": ["raw.c", "raw.o"],
+                 "column_mapping": [
+                    {{"target_column": "id", "type": "INT64", "from_table": "c", "from_column": "id"}},
+                    {{"target_column": "open", "type": "INT64", "from_table": "o", "from_column": "status",
+                      "transform": "CASE WHEN {{from}} = 'OPEN' THEN 1 ELSE 0 END"}},
+                    {{"target_column": "big", "type": "INT64", "from_table": "o", "from_column": "amount",
+                      "transform": "CASE WHEN {{from}} > 10 THEN 1 ELSE 0 END"}},
+                    {{"target_column": "named", "type": "INT64", "from_table": "c", "from_column": "name",
+                      "transform": "CASE WHEN {{from}} = 'x' THEN 1 ELSE 0 END"}},
+                    {{"target_column": "some", "type": "INT64", "from_table": "o", "from_column": "amount",
+                      "transform": "CASE WHEN COALESCE({{from}}, 0) > 5 THEN 1 ELSE 0 END"}}],
+                 "joins": [{{"left_table": "c", "right_table": "o", "type": "{join}", "condition": "c.id = o.cid"}}],
+                 "filters": [{{"applies_to": "{name}", "predicate": "o.status <> 'VOID' AND (c.name = 'a' OR c.name IS NULL)"}},
+                             {{"applies_to": "o", "predicate": "o.amount > 0"}}]}}"#
+            )
+        };
+        let text = format!(
+            r#"{{"schema": {{"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"}}, "models": [{}, {}]}}"#,
+            model("inner_m", "INNER"),
+            model("left_m", "LEFT")
+        );
+        let loaded = parse_spec("spec.json", text).unwrap();
+        let mut catalog = Catalog::default();
+        add_ddl_text(
+            &mut catalog,
+            &mut Vec::new(),
+            "CREATE TABLE raw.c (id INT64 NOT NULL, name STRING, PRIMARY KEY (id) NOT ENFORCED);
+             CREATE TABLE raw.o (cid INT64, amount NUMERIC, status STRING);",
+            "ddl.sql",
+        );
+        let queries = resolve_models(&loaded, &catalog);
+        let probes = probes_for(&loaded, &queries, &|entry: &str| Some(entry.to_string()));
+        let why = |model: &str, literal: &str| -> Option<String> {
+            probes
+                .probes
+                .iter()
+                .find(|p| {
+                    p.outcome.model == model
+                        && p.outcome.kind == "condition"
+                        && p.outcome.outcome == "null"
+                        && p.outcome.construct.contains(literal)
+                        && p.outcome.json_path.contains("column_mapping")
+                })
+                .unwrap_or_else(|| panic!("{model} {literal}"))
+                .outcome
+                .impossible
+                .clone()
+        };
+        let filtered = Some("a filter of the model drops the rows where a column it reads is NULL".to_string());
+        // Past `o.status <> 'VOID'` (after the joins) no status is NULL, whatever the join.
+        assert_eq!(why("inner_m", "'OPEN'"), filtered);
+        assert_eq!(why("left_m", "'OPEN'"), filtered);
+        // `o.amount > 0` runs on `o` before the join: an INNER join keeps it, a LEFT join can
+        // bring a NULL amount back (a customer without orders).
+        assert_eq!(why("inner_m", "10"), filtered);
+        assert_eq!(why("left_m", "10"), None);
+        // A conjunct that lets NULL through (`OR c.name IS NULL`) keeps nothing non-null.
+        assert_eq!(why("inner_m", "'x'"), None);
+        // COALESCE with a literal last is never NULL, whatever the join leaves empty.
+        assert!(why("left_m", "COALESCE").is_some());
     }
 }
