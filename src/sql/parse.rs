@@ -41,9 +41,12 @@ pub fn sqlparser_dialect(dialect: Dialect) -> &'static dyn sqlparser::dialect::D
 /// Parses a whole script of statements.
 pub fn parse_statements(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
-    let statements = parser.parse_statements().map_err(|e| error_at(&parser, e))?;
+    let mut statements = parser.parse_statements().map_err(|e| error_at(&parser, e))?;
     if let Some(at) = depth::statements_too_deep(&statements) {
         return Err(nests_too_deeply(statements, at, (1, 1)));
+    }
+    if dialect == Dialect::Duckdb {
+        statements.iter_mut().for_each(|s| equals_are_comparisons(s));
     }
     Ok(statements)
 }
@@ -71,9 +74,12 @@ pub fn parse_located_statements(sql: &str, dialect: Dialect) -> Result<Vec<(Stat
             ));
         }
         let (line, column) = (next.span.start.line, next.span.start.column);
-        let statement = parser.parse_statement().map_err(|e| error_at(&parser, e))?;
+        let mut statement = parser.parse_statement().map_err(|e| error_at(&parser, e))?;
         if let Some(at) = depth::too_deep(&statement) {
             return Err(nests_too_deeply(statement, at, (line, column)));
+        }
+        if dialect == Dialect::Duckdb {
+            equals_are_comparisons(&mut statement);
         }
         statements.push((statement, line, column));
         expecting_delimiter = true;
@@ -146,10 +152,13 @@ fn nests_too_deeply<T>(tree: T, at: TooDeep, start: (u64, u64)) -> SqlError {
 /// Parses one expression; anything after it is an error.
 pub fn parse_expression(sql: &str, dialect: Dialect) -> Result<Expr, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
-    let expr = parser.parse_expr().map_err(|e| error_at(&parser, e))?;
+    let mut expr = parser.parse_expr().map_err(|e| error_at(&parser, e))?;
     expect_end(&parser, "the end of the expression")?;
     if let Some(at) = depth::too_deep(&expr) {
         return Err(nests_too_deeply(expr, at, (1, 1)));
+    }
+    if dialect == Dialect::Duckdb {
+        equals_are_comparisons(&mut expr);
     }
     Ok(expr)
 }
@@ -157,12 +166,42 @@ pub fn parse_expression(sql: &str, dialect: Dialect) -> Result<Expr, SqlError> {
 /// Parses a comma-separated list of expressions (the arguments of a spec test).
 pub fn parse_expression_list(sql: &str, dialect: Dialect) -> Result<Vec<Expr>, SqlError> {
     let mut parser = parser_for(sql, dialect)?;
-    let list = parser.parse_comma_separated(Parser::parse_expr).map_err(|e| error_at(&parser, e))?;
+    let mut list = parser.parse_comma_separated(Parser::parse_expr).map_err(|e| error_at(&parser, e))?;
     expect_end(&parser, "the list")?;
     if let Some(at) = list.iter().find_map(depth::too_deep) {
         return Err(nests_too_deeply(list, at, (1, 1)));
     }
+    if dialect == Dialect::Duckdb {
+        list.iter_mut().for_each(|e| equals_are_comparisons(e));
+    }
     Ok(list)
+}
+
+/// Puts back the comparisons sqlparser's DuckDB dialect reads as named arguments: it takes
+/// `coalesce(a = b, TRUE)` as `coalesce(a := b, TRUE)`, while DuckDB itself compares `a` with
+/// `b` there (a scalar function has no parameter named by `=`). Left as a name, `a` would go
+/// missing from lineage and a correct column be reported as not reading it.
+fn equals_are_comparisons<T: sqlparser::ast::VisitMut>(tree: &mut T) {
+    use sqlparser::ast::{BinaryOperator, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArguments};
+    let _ = sqlparser::ast::visit_expressions_mut(tree, |expr| {
+        if let Expr::Function(f) = expr {
+            if let FunctionArguments::List(list) = &mut f.args {
+                for arg in &mut list.args {
+                    if let FunctionArg::Named { name, arg: FunctionArgExpr::Expr(value), operator: FunctionArgOperator::Equals } =
+                        arg
+                    {
+                        let comparison = Expr::BinaryOp {
+                            left: Box::new(Expr::Identifier(name.clone())),
+                            op: BinaryOperator::Eq,
+                            right: Box::new(value.clone()),
+                        };
+                        *arg = FunctionArg::Unnamed(FunctionArgExpr::Expr(comparison));
+                    }
+                }
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Text after what was parsed is an error at its first token.
@@ -313,4 +352,18 @@ mod tests {
         let ddl = "CREATE TABLE raw.t (a BIGINT NOT NULL, b VARCHAR);";
         assert_eq!(parse_statements(ddl, Dialect::Duckdb).unwrap().len(), 1);
     }
+
+    #[test]
+    fn an_equality_inside_a_duckdb_call_is_a_comparison() {
+        let expr = parse_expression("coalesce(parent = id, TRUE)", Dialect::Duckdb).unwrap();
+        assert_eq!(expr.to_string(), "coalesce(parent = id, true)");
+        let refs: Vec<String> = crate::sql::expr::column_refs(&expr).into_iter().map(|r| r.column).collect();
+        assert_eq!(refs, ["parent", "id"]);
+        let statements = parse_statements("SELECT ifnull(a = b, FALSE) AS x FROM t", Dialect::Duckdb).unwrap();
+        assert!(statements[0].to_string().contains("ifnull(a = b, false)"), "{}", statements[0]);
+        // `:=` and `=>` stay named arguments.
+        let named = parse_expression("struct_pack(a := 1)", Dialect::Duckdb).unwrap();
+        assert!(crate::sql::expr::column_refs(&named).is_empty());
+    }
+
 }
