@@ -109,6 +109,10 @@ pub(super) struct Cx<'a> {
 }
 
 /// Where a filter applies.
+/// What the error of a spec expression the bridge cannot carry to DuckDB says: a limit of the
+/// translation, the tool's, never the spec's or the code's.
+pub const NO_TRANSLATION: &str = "has no faithful DuckDB translation";
+
 pub(super) enum Scope {
     /// Before the joins, on the source with this relation index.
     Source(usize),
@@ -348,7 +352,7 @@ impl Cx<'_> {
             .map_err(|e| format!("expression `{text}` does not parse: {}", e.message))?;
         let untranslatable = expr_to_duckdb(&mut expr, &BridgeOptions { from: self.dialect, catalog: None });
         if let Some(u) = untranslatable.first() {
-            return Err(format!("expression `{text}` has no faithful DuckDB translation: {}", u.message));
+            return Err(format!("expression `{text}` {NO_TRANSLATION}: {}", u.message));
         }
         if uses_from {
             let from = from.ok_or_else(|| format!("`{text}` uses {{from}} but names no from_table and from_column"))?;

@@ -100,6 +100,15 @@ pub(super) fn date_function(call: &Call) -> Family {
             }
             date_trunc(name, a[0], a[1]).map(Some)
         }
+        // The month's last day; DuckDB's last_day takes a date or a timestamp and gives a DATE,
+        // as BigQuery's does. Other parts (WEEK, QUARTER, YEAR) are not translated.
+        "LAST_DAY" => match a {
+            [d] => template("last_day(__a0)", &[d]).map(Some),
+            [d, part] if matches!(part, Expr::Identifier(i) if i.value.eq_ignore_ascii_case("MONTH")) => {
+                template("last_day(__a0)", &[d]).map(Some)
+            }
+            _ => Err("LAST_DAY to a part other than MONTH is not translated".to_string()),
+        },
         "DATE_DIFF" | "DATETIME_DIFF" | "TIMESTAMP_DIFF" => {
             call.arity(&[3])?;
             date_diff(name, a[0], a[1], a[2]).map(Some)
@@ -428,6 +437,14 @@ mod tests {
         is("TIMESTAMP_TRUNC(TIMESTAMP '2024-03-15 10:11:12', HOUR)", "2024-03-15 10:00:00");
         is("TIMESTAMP_TRUNC(TIMESTAMP '2024-01-10 10:11:12', WEEK)", "2024-01-07 00:00:00");
         is("DATETIME_TRUNC(DATETIME '2024-03-15 10:11:12', DAY)", "2024-03-15 00:00:00");
+    }
+
+    #[test]
+    fn last_day_is_the_month_s_last_day() {
+        is("LAST_DAY(DATE '2024-02-10')", "2024-02-29");
+        is("LAST_DAY(DATE '2023-12-31', MONTH)", "2023-12-31");
+        is("LAST_DAY(DATETIME '2023-04-05 10:00:00')", "2023-04-30");
+        is_null("LAST_DAY(CAST(NULL AS DATE))");
     }
 
     #[test]
