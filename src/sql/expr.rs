@@ -6,8 +6,8 @@
 
 use crate::sql::dialect::Dialect;
 use sqlparser::ast::{
-    CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, Query, Value, Visit,
-    Visitor,
+    BinaryOperator, CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, Query,
+    Value, Visit, Visitor,
 };
 use std::collections::HashSet;
 use std::ops::ControlFlow;
@@ -208,6 +208,21 @@ pub fn nullability(expr: &Expr, dialect: Dialect, column: &dyn Fn(Option<&str>, 
         | Expr::IsDistinctFrom(..)
         | Expr::IsNotDistinctFrom(..)
         | Expr::Exists { .. } => Nullability::NotNull,
+        // `x IS NULL OR f(x)`: the right side matters only when the left is false, so x is set
+        // there; `x IS NOT NULL AND f(x)` likewise. Either order.
+        Expr::BinaryOp { left, op: op @ (BinaryOperator::Or | BinaryOperator::And), right } => {
+            let checks =
+                |side: &Expr| if *op == BinaryOperator::Or { null_checks(side) } else { not_null_checks(side) };
+            let guarded = |first: &Expr, second: &Expr| {
+                rec(first) == Nullability::NotNull
+                    && narrowed(second, &checks(first), dialect, column) == Nullability::NotNull
+            };
+            if guarded(left, right) || guarded(right, left) {
+                Nullability::NotNull
+            } else {
+                Nullability::strict([rec(left), rec(right)])
+            }
+        }
         Expr::BinaryOp { left, right, .. } => Nullability::strict([rec(left), rec(right)]),
         Expr::UnaryOp { expr, .. } => rec(expr),
         Expr::Like { expr, pattern, .. }
@@ -304,6 +319,21 @@ fn null_checks(condition: &Expr) -> Vec<(Option<String>, String)> {
             )],
             _ => Vec::new(),
         },
+        _ => Vec::new(),
+    }
+}
+
+/// The columns a condition tests IS NOT NULL, alone or in a conjunction: where it is true
+/// they are set.
+fn not_null_checks(condition: &Expr) -> Vec<(Option<String>, String)> {
+    match condition {
+        Expr::Nested(inner) => not_null_checks(inner),
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut all = not_null_checks(left);
+            all.extend(not_null_checks(right));
+            all
+        }
+        Expr::IsNotNull(inner) => null_checks(&Expr::IsNull(inner.clone())),
         _ => Vec::new(),
     }
 }
@@ -615,6 +645,13 @@ mod tests {
         assert_eq!(n("SAFE_CAST(y AS INT64)"), Nullability::Nullable);
         assert_eq!(n("CONCAT('+', y)"), Nullability::NotNull);
         assert_eq!(n("x IS NULL"), Nullability::NotNull);
+        // A test of x guards the other side of OR and AND, in either order.
+        assert_eq!(n("x IS NULL OR x = y"), Nullability::NotNull);
+        assert_eq!(n("x = y OR x IS NULL"), Nullability::NotNull);
+        assert_eq!(n("x IS NOT NULL AND x > 0"), Nullability::NotNull);
+        assert_eq!(n("x IS NULL AND x > 0"), Nullability::Nullable);
+        assert_eq!(n("x IS NOT NULL OR x > 0"), Nullability::Nullable);
+        assert_eq!(n("y = 1 OR x = y"), Nullability::Nullable);
         assert_eq!(n("MY_UDF(x)"), Nullability::Unknown);
         let duck = nullability(&parse("CONCAT('a', x)"), Dialect::Duckdb, &nullable_x);
         assert_eq!(duck, Nullability::Unknown, "DuckDB's concat skips nulls");

@@ -187,8 +187,11 @@ fn equals_are_comparisons<T: sqlparser::ast::VisitMut>(tree: &mut T) {
         if let Expr::Function(f) = expr {
             if let FunctionArguments::List(list) = &mut f.args {
                 for arg in &mut list.args {
-                    if let FunctionArg::Named { name, arg: FunctionArgExpr::Expr(value), operator: FunctionArgOperator::Equals } =
-                        arg
+                    if let FunctionArg::Named {
+                        name,
+                        arg: FunctionArgExpr::Expr(value),
+                        operator: FunctionArgOperator::Equals,
+                    } = arg
                     {
                         let comparison = Expr::BinaryOp {
                             left: Box::new(Expr::Identifier(name.clone())),
@@ -365,5 +368,4 @@ mod tests {
         let named = parse_expression("struct_pack(a := 1)", Dialect::Duckdb).unwrap();
         assert!(crate::sql::expr::column_refs(&named).is_empty());
     }
-
 }
