@@ -10,7 +10,7 @@ use crate::engine::Engine;
 use crate::finding::{Code, Finding, Subject};
 use crate::project::code::{ModelCode, ProjectTables};
 use crate::project::layout::Project;
-use crate::reference::{history_sql, sql_for_query, Snapshot};
+use crate::reference::{history_sql, sql_against, Snapshot};
 use crate::run::models::{prepared_engine, run_models_checked};
 use crate::run::options::{in_memory, RunOptions};
 use crate::run::plan::{qualify, relation_for, Plan, REFERENCE_SCHEMA};
@@ -41,7 +41,9 @@ pub fn reference_code(plan: &Plan<'_>, catalog: &str, run_time: &str) -> CodeChe
             )
         } else {
             match queries.get(i).and_then(Option::as_ref) {
-                Some(query) if !query.incomplete => sql_for_query(&project.spec, i, Some(query), &names),
+                Some(query) if !query.incomplete => {
+                    sql_against(&project.spec, i, Some(query), &names, project.code_dialect)
+                }
                 _ => continue,
             }
         };

@@ -225,7 +225,8 @@ fn reference_error(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<String>
     if query.incomplete {
         return None;
     }
-    let sql = match crate::reference::sql_for_query(&plan.project.spec, i, Some(query), &names) {
+    let sql = match crate::reference::sql_against(&plan.project.spec, i, Some(query), &names, plan.project.code_dialect)
+    {
         Ok(sql) => sql,
         // No translation says nothing of the data: the code's failure stands.
         Err(why) if why.contains(crate::reference::NO_TRANSLATION) => return None,
@@ -317,13 +318,14 @@ fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option
             .help("rerun with fewer --rows, a larger --memory-limit or a longer --timeout"),
         )
     };
-    let sql = crate::reference::sql_for_query(&plan.project.spec, i, Some(query), &names).map_err(|why| {
-        if why.contains(crate::reference::NO_TRANSLATION) {
-            Box::new(untranslated_finding(plan, i, &why))
-        } else {
-            reference_failed(format!("cannot be built: {why}"))
-        }
-    })?;
+    let sql = crate::reference::sql_against(&plan.project.spec, i, Some(query), &names, plan.project.code_dialect)
+        .map_err(|why| {
+            if why.contains(crate::reference::NO_TRANSLATION) {
+                Box::new(untranslated_finding(plan, i, &why))
+            } else {
+                reference_failed(format!("cannot be built: {why}"))
+            }
+        })?;
     engine.create_schemas(&[REFERENCE_SCHEMA]).map_err(|e| out_of_resources(e.to_string()))?;
     let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
     // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)

@@ -151,7 +151,7 @@ pub fn probes_for(loaded: &LoadedSpec, queries: &[Option<ModelQuery>], names: &N
             continue;
         }
         let kinds = kinds_of(model);
-        let cx = Cx { model, q, dialect: loaded.spec.dialect, names };
+        let cx = Cx { model, q, dialect: loaded.spec.dialect, names, exact_numeric: false };
         let mut builder = Builder { cx: &cx, mi, probes: Vec::new() };
         let built = match kinds.as_slice() {
             [ModelKind::Mapping] => builder.mapping(),
@@ -820,17 +820,17 @@ fn null_rejected(conjunct: &Expr) -> Vec<&Expr> {
     let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
     let mut out = Vec::new();
     match conjunct {
-        Expr::BinaryOp { left, op, right }
-            if matches!(
-                op,
+        Expr::BinaryOp {
+            left,
+            op:
                 BinaryOperator::Eq
-                    | BinaryOperator::NotEq
-                    | BinaryOperator::Lt
-                    | BinaryOperator::LtEq
-                    | BinaryOperator::Gt
-                    | BinaryOperator::GtEq
-            ) =>
-        {
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq,
+            right,
+        } => {
             out.extend([left.as_ref(), right.as_ref()].into_iter().filter(|e| bare(e)));
         }
         Expr::IsNotNull(inner)

@@ -40,7 +40,7 @@ pub mod sql;
 
 pub use compare::{compare, Comparison, Tolerance};
 pub use scd2::{history_sql, Snapshot};
-pub use sql::{duckdb_type_of, sql_for, sql_for_query, Names, NO_TRANSLATION};
+pub use sql::{duckdb_type_of, sql_against, sql_for, sql_for_query, Names, NO_TRANSLATION};
 
 #[cfg(test)]
 mod example_tests;

@@ -55,6 +55,22 @@ pub fn sql_for_query(
     query: Option<&ModelQuery>,
     names: &Names<'_>,
 ) -> Result<String, String> {
+    sql_against(loaded, mi, query, names, loaded.spec.dialect)
+}
+
+/// [`sql_for_query`] for code written in `code`. BigQuery code is run through the same
+/// translation as the spec, so its reference follows that translation; DuckDB code runs as
+/// written, so its reference divides NUMERICs as BigQuery does
+/// ([`crate::sql::bridge::explicit_numeric_division`]). The translation of the code's own
+/// divisions knows no types yet: making only the reference exact would blame correct BigQuery
+/// code for the translation's rounding.
+pub fn sql_against(
+    loaded: &LoadedSpec,
+    mi: usize,
+    query: Option<&ModelQuery>,
+    names: &Names<'_>,
+    code: Dialect,
+) -> Result<String, String> {
     let spec = &loaded.spec;
     let model = spec.models.get(mi).ok_or_else(|| format!("there is no model at index {mi}"))?;
     let kinds = kinds_of(model);
@@ -67,7 +83,8 @@ pub fn sql_for_query(
     if q.incomplete {
         return Err(format!("the spec gives `{}` no single meaning (see the lint's findings)", model.name));
     }
-    let cx = Cx { model, q, dialect: spec.dialect, names };
+    let exact_numeric = spec.dialect == Dialect::Bigquery && code == Dialect::Duckdb;
+    let cx = Cx { model, q, dialect: spec.dialect, names, exact_numeric };
     match kinds.as_slice() {
         [ModelKind::Mapping] => cx.mapping(),
         [ModelKind::Aggregate] if model.group_by.is_empty() => {
@@ -106,13 +123,15 @@ pub(super) struct Cx<'a> {
     pub(super) q: &'a ModelQuery,
     pub(super) dialect: Dialect,
     pub(super) names: &'a Names<'a>,
+    /// Divisions with a NUMERIC operand are made explicit NUMERICs ([`sql_against`]).
+    pub(super) exact_numeric: bool,
 }
 
-/// Where a filter applies.
 /// What the error of a spec expression the bridge cannot carry to DuckDB says: a limit of the
 /// translation, the tool's, never the spec's or the code's.
 pub const NO_TRANSLATION: &str = "has no faithful DuckDB translation";
 
+/// Where a filter applies.
 pub(super) enum Scope {
     /// Before the joins, on the source with this relation index.
     Source(usize),
@@ -344,12 +363,47 @@ impl Cx<'_> {
         })
     }
 
+    /// The numeric kind of a column a spec expression reads (`{from}` is `from`), from the
+    /// declared types of the model's sources.
+    fn number_kind(
+        &self,
+        qualifier: Option<&str>,
+        column: &str,
+        from: Option<&str>,
+    ) -> Option<crate::sql::bridge::NumberKind> {
+        if qualifier.is_none() && column == FROM_IDENT {
+            let parsed = parse_expression(from?, Dialect::Duckdb).ok()?;
+            let refs = column_refs(&parsed);
+            let [r] = refs.as_slice() else { return None };
+            return self.number_kind(r.qualifier.as_deref(), &r.column, None);
+        }
+        let scope: Vec<&crate::spec::resolve::context::Relation> = self.q.relations.iter().collect();
+        let reference = crate::sql::expr::ColumnRef {
+            qualifier: qualifier.map(str::to_string),
+            column: column.to_string(),
+            in_aggregate: false,
+            line: 0,
+            column_no: 0,
+        };
+        match crate::spec::resolve::context::resolve_ref(&scope, &reference) {
+            crate::spec::resolve::context::RefResolution::Found { index, column } => {
+                let ty = self.q.relations[index].column(&column)?.data_type.as_deref()?;
+                crate::sql::bridge::NumberKind::of_type(ty)
+            }
+            _ => None,
+        }
+    }
+
     /// A spec expression in DuckDB, with `{from}` standing for `from` (already DuckDB SQL).
     pub(super) fn expression(&self, text: &str, from: Option<&str>) -> Result<String, String> {
         let uses_from = text.contains(FROM_PLACEHOLDER);
         let substituted = text.replace(FROM_PLACEHOLDER, FROM_IDENT);
         let mut expr = parse_expression(&substituted, self.dialect)
             .map_err(|e| format!("expression `{text}` does not parse: {}", e.message))?;
+        if self.exact_numeric {
+            let kind = |qualifier: Option<&str>, column: &str| self.number_kind(qualifier, column, from);
+            crate::sql::bridge::explicit_numeric_division(&mut expr, &kind);
+        }
         let untranslatable = expr_to_duckdb(&mut expr, &BridgeOptions { from: self.dialect, catalog: None });
         if let Some(u) = untranslatable.first() {
             return Err(format!("expression `{text}` {NO_TRANSLATION}: {}", u.message));

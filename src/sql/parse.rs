@@ -46,7 +46,7 @@ pub fn parse_statements(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, S
         return Err(nests_too_deeply(statements, at, (1, 1)));
     }
     if dialect == Dialect::Duckdb {
-        statements.iter_mut().for_each(|s| equals_are_comparisons(s));
+        statements.iter_mut().for_each(equals_are_comparisons);
     }
     Ok(statements)
 }
@@ -172,7 +172,7 @@ pub fn parse_expression_list(sql: &str, dialect: Dialect) -> Result<Vec<Expr>, S
         return Err(nests_too_deeply(list, at, (1, 1)));
     }
     if dialect == Dialect::Duckdb {
-        list.iter_mut().for_each(|e| equals_are_comparisons(e));
+        list.iter_mut().for_each(equals_are_comparisons);
     }
     Ok(list)
 }

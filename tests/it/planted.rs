@@ -573,3 +573,49 @@ fn an_untranslated_spec_expression_is_the_tool_s_limit() {
     assert_eq!(limit.len(), 1, "{findings:#?}");
     assert!(message(limit[0]).contains("LAST_DAY"), "{}", message(limit[0]));
 }
+
+/// A NUMERIC divided and rounded (`ROUND({from} / 40, 2)`): BigQuery's quotient is exact to 9
+/// places, so 351947 / 40 = 8798.675 rounds to 8798.68. Correct DuckDB code that keeps the
+/// quotient a DECIMAL draws nothing (the reference once divided in DOUBLE and rounded to
+/// 8798.67), and the same expression in SQLX draws nothing either. Seeds 1–3 hold such a tie.
+#[test]
+fn a_numeric_quotient_is_rounded_as_bigquery_rounds_it() {
+    let spec = r#"{"schema": {"raw_schema": "raw", "staging_schema": "gl", "final_schema": "ledger"},
+      "models": [{"name": "stg_lines", "layer": "staging", "sources": ["raw.journal_lines"],
+        "column_mapping": [
+          {"target_column": "line_id", "type": "INT64", "from_table": "journal_lines", "from_column": "line_id",
+           "nullable": false, "tests": ["not_null", "unique"]},
+          {"target_column": "weekly", "type": "NUMERIC", "from_table": "journal_lines", "from_column": "debit_amount",
+           "transform": "ROUND({from} / 40, 2)"}],
+        "constraints": {"primary_key": "line_id"}}]}"#;
+    let code = [
+        (
+            "stg_lines.sqlx",
+            "config { type: \"table\", schema: \"gl\" }\nSELECT line_id, ROUND(debit_amount / 40, 2) AS weekly FROM ${ref(\"journal_lines\")}\n",
+        ),
+        (
+            "stg_lines.sql",
+            "SELECT line_id, CAST(round(CAST(debit_amount / 40 AS DECIMAL(38, 9)), 2) AS DECIMAL(38, 9)) AS weekly FROM raw.journal_lines\n",
+        ),
+    ];
+    for (file, text) in code {
+        let dir = crate::support::scratch("planted", &format!("numeric-{file}"));
+        for sub in ["sources", "models", "tests"] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        std::fs::write(dir.join("spec.json"), spec).unwrap();
+        std::fs::write(
+            dir.join("sources/journal_lines.sql"),
+            "CREATE TABLE raw.journal_lines (line_id INT64 NOT NULL, debit_amount NUMERIC, PRIMARY KEY (line_id) NOT ENFORCED);",
+        )
+        .unwrap();
+        write_model(&dir, file, text);
+        let mut extra = vec!["--seed", "1", "--cases", "3"];
+        if file.ends_with(".sql") {
+            extra.extend(["--dialect", "duckdb"]);
+        }
+        let run = validate(&dir, &extra);
+        let about_code: Vec<&Value> = run.findings().into_iter().filter(|f| f["subject"] != "tool").collect();
+        assert!(about_code.is_empty(), "{file}: {about_code:#?}");
+    }
+}

@@ -104,7 +104,7 @@ pub(super) fn date_function(call: &Call) -> Family {
         // as BigQuery's does. Other parts (WEEK, QUARTER, YEAR) are not translated.
         "LAST_DAY" => match a {
             [d] => template("last_day(__a0)", &[d]).map(Some),
-            [d, part] if matches!(part, Expr::Identifier(i) if i.value.eq_ignore_ascii_case("MONTH")) => {
+            [d, Expr::Identifier(part)] if part.value.eq_ignore_ascii_case("MONTH") => {
                 template("last_day(__a0)", &[d]).map(Some)
             }
             _ => Err("LAST_DAY to a part other than MONTH is not translated".to_string()),

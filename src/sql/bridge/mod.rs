@@ -48,6 +48,7 @@ mod functions;
 mod literals;
 mod math;
 mod names;
+mod numeric;
 mod rewrite;
 mod strings;
 #[cfg(test)]
@@ -57,5 +58,6 @@ mod types;
 pub mod zones;
 
 pub use dates::{DEFAULT_RUN_TIME, RUN_TIME_VARIABLE};
+pub use numeric::{explicit_numeric_division, NumberKind};
 pub use translate::{expr_to_duckdb, to_duckdb, BridgeOptions, Untranslatable};
 pub use types::duckdb_type;
