@@ -74,7 +74,7 @@ fn coverage_line(coverage: &crate::report::model::SpecCoverage) -> String {
         let _ = write!(line, " ({unmeasured} not measured: the rows they read were not made)");
     }
     if impossible > 0 {
-        let _ = write!(line, ", {impossible} impossible by the sources' declarations");
+        let _ = write!(line, ", {impossible} impossible by the sources' declarations and the spec's filters");
     }
     if !models.is_empty() {
         let _ = write!(line, "; {}", models.join(", "));

@@ -440,6 +440,14 @@ mod tests {
     }
 
     #[test]
+    fn safe_prefixed_calls_are_null_where_the_call_would_fail() {
+        is_null("SAFE.PARSE_DATE('%Y-%m-%d', '2024-13-01')");
+        is("SAFE.PARSE_DATE('%Y-%m-%d', '2024-12-01')", "2024-12-01");
+        is("safe.parse_timestamp('%Y-%m-%d %H:%M', '2024-12-01 10:30')", "2024-12-01 10:30:00");
+        is_null("SAFE.PARSE_TIMESTAMP('%Y-%m-%d %H:%M', 'n/a')");
+    }
+
+    #[test]
     fn last_day_is_the_month_s_last_day() {
         is("LAST_DAY(DATE '2024-02-10')", "2024-02-29");
         is("LAST_DAY(DATE '2023-12-31', MONTH)", "2023-12-31");

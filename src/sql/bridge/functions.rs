@@ -7,7 +7,7 @@ use super::dates::{date_function, run_time};
 use super::math::math_function;
 use super::rewrite::{templated, Rewrite};
 use super::strings::{regexp_function, string_function};
-use sqlparser::ast::{Expr, Function, FunctionArgumentClause, FunctionArguments};
+use sqlparser::ast::{Expr, Function, FunctionArgumentClause, FunctionArguments, ObjectName, ObjectNamePart};
 
 /// BigQuery functions that DuckDB has under the same name with the same meaning for every input
 /// BigQuery accepts. Anything not here and not rewritten below is reported: a function we have
@@ -85,9 +85,35 @@ pub(super) fn duckdb_function(function: &Function) -> Rewrite {
     }
 }
 
+/// `SAFE.f(…)`: BigQuery's f, NULL where f would fail. Translated as f is, inside DuckDB's
+/// `try(…)` (NULL on an error); an aggregate or window call is not (`try` takes neither).
+/// `None` for any other name.
+fn safe_prefixed(function: &Function) -> Option<Rewrite> {
+    let [ObjectNamePart::Identifier(prefix), ObjectNamePart::Identifier(name)] = function.name.0.as_slice() else {
+        return None;
+    };
+    if !prefix.value.eq_ignore_ascii_case("SAFE") {
+        return None;
+    }
+    if function.over.is_some() || crate::sql::expr::is_aggregate_function(&name.value) {
+        return Some(Err(format!("SAFE.{} of an aggregate or window is not translated", name.value)));
+    }
+    let mut inner = function.clone();
+    inner.name = ObjectName(vec![ObjectNamePart::Identifier(name.clone())]);
+    let translated = match bigquery_function(&mut inner) {
+        Ok(Some(expr)) => expr,
+        Ok(None) => Expr::Function(inner),
+        Err(why) => return Some(Err(why)),
+    };
+    Some(templated("try(__a0)", &[&translated]))
+}
+
 /// A BigQuery function call: kept when DuckDB has the function, else rewritten by its family, or
 /// reported.
 pub(super) fn bigquery_function(function: &mut Function) -> Rewrite {
+    if let Some(rewrite) = safe_prefixed(function) {
+        return rewrite;
+    }
     let Some(name) = upper_name(function) else {
         return Err(format!("function `{}` is user-defined or qualified; it is not translated", function.name));
     };
