@@ -68,6 +68,17 @@ impl From<RunError> for crate::error::Error {
     }
 }
 
+/// The DuckDB extension a failed call needed (`icu` for `timezone()` and `AT TIME ZONE`), when
+/// that is why it failed: the engine never installs or loads one (the sandbox keeps generated
+/// SQL off the network and the host's files), so such a call cannot run here, whatever the code.
+pub fn missing_extension(message: &str) -> Option<String> {
+    let at = message.find("Extension Autoloading Error")?;
+    let rest = &message[at..];
+    let quoted = rest.split('\'').nth(1)?;
+    let name = quoted.trim_end_matches(':').trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then(|| name.to_string())
+}
+
 /// True when DuckDB's message says a DECIMAL value left its type's range: the overflow of a
 /// NUMERIC product (DECIMAL(38,18), or DECIMAL(38,27) for three factors), of a DECIMAL sum, or
 /// a cast into a DECIMAL with more than BigQuery's nine decimals. BigQuery's NUMERIC keeps nine
@@ -230,5 +241,12 @@ mod tests {
             "Out of Range Error: Overflow in multiplication of INT64 (9223372036854775807 * 2)!"
         ));
         assert!(!is_decimal_overflow("Conversion Error: Could not convert string 'n/a' to INT64"));
+    }
+
+    #[test]
+    fn a_missing_extension_is_named() {
+        let message = "running `m` failed: Extension Autoloading Error: An error occurred while trying to automatically install the required extension 'icu':\nExtension \"https://…\" not found";
+        assert_eq!(missing_extension(message).as_deref(), Some("icu"));
+        assert_eq!(missing_extension("Binder Error: 'icu' is not a column"), None);
     }
 }

@@ -619,3 +619,39 @@ fn a_numeric_quotient_is_rounded_as_bigquery_rounds_it() {
         assert!(about_code.is_empty(), "{file}: {about_code:#?}");
     }
 }
+
+/// DuckDB code calling a function of an extension (`timezone()` and `AT TIME ZONE` are ICU's):
+/// the sandboxed engine loads no extension, so the model cannot run here. Said as the engine's
+/// limit (DIF004), never as the code's failure (RUN001).
+#[test]
+fn a_function_of_an_extension_the_sandbox_does_not_load_is_the_tool_s_limit() {
+    let spec = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"},
+      "models": [{"name": "stg_local", "layer": "staging", "sources": ["raw.readings"],
+        "column_mapping": [
+          {"target_column": "reading_id", "type": "INT64", "from_table": "readings", "from_column": "reading_id",
+           "nullable": false, "tests": ["not_null", "unique"]},
+          {"target_column": "local_date", "type": "DATE", "from_table": "readings", "from_column": "reading_ts",
+           "transform": "DATE({from}, 'Europe/Berlin')"}],
+        "constraints": {"primary_key": "reading_id"}}]}"#;
+    let dir = crate::support::scratch("planted", "extension");
+    for sub in ["sources", "models", "tests"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(dir.join("spec.json"), spec).unwrap();
+    std::fs::write(
+        dir.join("sources/readings.sql"),
+        "CREATE TABLE raw.readings (reading_id INT64 NOT NULL, reading_ts TIMESTAMP, PRIMARY KEY (reading_id) NOT ENFORCED);",
+    )
+    .unwrap();
+    write_model(
+        &dir,
+        "stg_local.sql",
+        "SELECT reading_id, CAST(timezone('Europe/Berlin', reading_ts AT TIME ZONE 'UTC') AS DATE) AS local_date FROM raw.readings\n",
+    );
+    let run = validate(&dir, &["--dialect", "duckdb"]);
+    let findings = run.findings();
+    assert!(findings.iter().all(|f| f["subject"] == "tool"), "{findings:#?}");
+    let limit = run.of("DIF004", "stg_local");
+    assert_eq!(limit.len(), 1, "{findings:#?}");
+    assert!(message(limit[0]).contains("`icu`"), "{}", message(limit[0]));
+}

@@ -196,7 +196,11 @@ fn spec_coverage(out: &mut String, coverage: &crate::report::model::SpecCoverage
         "#### Spec coverage\n\n{reached} of {} reachable outcomes of the spec's constructs reached over {}{}.\n",
         reached + missed + unmeasured,
         plural(coverage.datasets, "synthetic dataset"),
-        if impossible > 0 { format!("; {impossible} impossible by the sources' declarations and the spec's filters") } else { String::new() }
+        if impossible > 0 {
+            format!("; {impossible} impossible by the sources' declarations and the spec's filters")
+        } else {
+            String::new()
+        }
     );
     let _ = writeln!(out, "| model | reached | missed | not measured | impossible |\n|---|---:|---:|---:|---:|");
     for (model, r, i, m, u) in coverage.by_model() {
