@@ -36,6 +36,10 @@ pub(crate) enum Probe {
     /// Trimmed (`TRIM`, `LTRIM`, `RTRIM` without characters): values padded with every
     /// whitespace class, since BigQuery strips Unicode whitespace and DuckDB's TRIM spaces only.
     Padded,
+    /// Seen in a time zone (`DATE(ts, 'Europe/Berlin')`, `TIMESTAMP_TRUNC(ts, DAY, zone)`):
+    /// instants just before and after midnight UTC, whose local day is another day in every
+    /// zone an hour or more from UTC, where a conversion left out or done twice shows.
+    Zoned,
     /// Averaged (`AVG`), possibly through upstream models' expressions: small whole values
     /// (1 and 2) that put a group's mean exactly halfway, where rounding a mean differs.
     Halfway,
@@ -657,6 +661,13 @@ impl Visitor for ProbeVisitor<'_> {
                 let name = name.rsplit('.').next().unwrap_or(&name);
                 match (name, args.as_slice()) {
                     ("TRIM" | "LTRIM" | "RTRIM", [subject]) => self.add(subject, Probe::Padded),
+                    ("DATE" | "DATETIME" | "TIME", [subject, zone])
+                    | ("TIMESTAMP_TRUNC" | "DATETIME_TRUNC", [subject, _, zone])
+                    | ("FORMAT_TIMESTAMP", [_, subject, zone])
+                        if literal(zone).is_some() =>
+                    {
+                        self.add(subject, Probe::Zoned)
+                    }
                     (
                         "REGEXP_CONTAINS" | "REGEXP_LIKE" | "REGEXP_MATCHES" | "REGEXP_EXTRACT" | "REGEXP_EXTRACT_ALL"
                         | "REGEXP_SUBSTR" | "REGEXP_INSTR",
@@ -748,9 +759,23 @@ mod tests {
             .filter(|(c, _)| c == column)
             .filter_map(|(_, p)| match p {
                 Probe::Equal(t) | Probe::Bound(t) => Some(t.clone()),
-                Probe::Pattern { .. } | Probe::Padded | Probe::Halfway => None,
+                Probe::Pattern { .. } | Probe::Padded | Probe::Halfway | Probe::Zoned => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_column_seen_in_a_time_zone_is_probed_around_midnight() {
+        for text in [
+            "DATE(ts, 'Europe/Berlin')",
+            "TIMESTAMP_TRUNC(ts, DAY, 'America/New_York')",
+            "FORMAT_TIMESTAMP('%F', ts, 'Asia/Kolkata')",
+        ] {
+            let probes = probes_of(text, Dialect::Bigquery);
+            assert!(probes.contains(&("ts".to_string(), Probe::Zoned)), "{text}: {probes:?}");
+        }
+        let plain = probes_of("DATE(ts)", Dialect::Bigquery);
+        assert!(!plain.iter().any(|(_, p)| *p == Probe::Zoned), "no zone, no probe");
     }
 
     #[test]

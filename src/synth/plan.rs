@@ -901,6 +901,16 @@ fn plan_free_column(table: &str, column: &mut ColumnPlan, harvest: &Harvest, see
                 }
             }
             Probe::Padded => {}
+            // Half an hour either side of midnight UTC, in winter and in summer time.
+            Probe::Zoned if matches!(column.ty.kind, Kind::Timestamp | Kind::Datetime) => {
+                const HALF_HOUR: i64 = 1_800_000_000;
+                for day in [19_737i64, 19_919] {
+                    let midnight = (day + 1) * super::value::MICROS_PER_DAY;
+                    misses.push(Value::Timestamp(midnight - HALF_HOUR));
+                    misses.push(Value::Timestamp(midnight + HALF_HOUR));
+                }
+            }
+            Probe::Zoned => {}
             Probe::Halfway => {
                 for text in ["1", "2"] {
                     misses.extend(

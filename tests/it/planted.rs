@@ -655,3 +655,36 @@ fn a_function_of_an_extension_the_sandbox_does_not_load_is_the_tool_s_limit() {
     assert_eq!(limit.len(), 1, "{findings:#?}");
     assert!(message(limit[0]).contains("`icu`"), "{}", message(limit[0]));
 }
+
+/// A local day taken in UTC (`DATE(ts)` for the spec's `DATE(ts, 'Europe/Berlin')`) differs only
+/// on instants between the two midnights: the data holds some, and the default run catches it.
+#[test]
+fn a_day_taken_in_the_wrong_time_zone_is_caught() {
+    let spec = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"},
+      "models": [{"name": "stg_local", "layer": "staging", "sources": ["raw.readings"],
+        "column_mapping": [
+          {"target_column": "reading_id", "type": "INT64", "from_table": "readings", "from_column": "reading_id",
+           "nullable": false, "tests": ["not_null", "unique"]},
+          {"target_column": "local_date", "type": "DATE", "from_table": "readings", "from_column": "reading_ts",
+           "transform": "DATE({from}, 'Europe/Berlin')"}],
+        "constraints": {"primary_key": "reading_id"}}]}"#;
+    let dir = crate::support::scratch("planted", "wrong-zone");
+    for sub in ["sources", "models", "tests"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(dir.join("spec.json"), spec).unwrap();
+    std::fs::write(
+        dir.join("sources/readings.sql"),
+        "CREATE TABLE raw.readings (reading_id INT64 NOT NULL, reading_ts TIMESTAMP, PRIMARY KEY (reading_id) NOT ENFORCED);",
+    )
+    .unwrap();
+    let model = |day: &str| {
+        format!("config {{ type: \"table\", schema: \"stg\" }}\nSELECT reading_id, {day} AS local_date FROM ${{ref(\"readings\")}}\n")
+    };
+    write_model(&dir, "stg_local.sqlx", &model("DATE(reading_ts, 'Europe/Berlin')"));
+    let run = validate(&dir, &[]);
+    assert!(run.findings().iter().all(|f| f["subject"] == "tool"), "{:#?}", run.findings());
+    write_model(&dir, "stg_local.sqlx", &model("DATE(reading_ts)"));
+    let run = validate(&dir, &[]);
+    assert_eq!(run.of("DIF001", "stg_local").len(), 1, "{:#?}", run.findings());
+}
