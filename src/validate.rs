@@ -100,7 +100,8 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     }
     if let (Some(code), Some(run)) = (&code, &options.run) {
         findings.extend(code.findings.iter().cloned());
-        let has_code = |model: &str| code.models.iter().any(|m| m.model == model);
+        let with_code: std::collections::HashSet<&str> = code.models.iter().map(|m| m.model.as_str()).collect();
+        let has_code = |model: &str| with_code.contains(model);
         checks.add(&[Stage::StaticCheck], &|m, _| has_code(m).then_some(Ok(())));
         let files = code.models.len();
         scope = format!("spec lint, static check of {}", plural(files, "model file"));
@@ -291,7 +292,7 @@ fn models_read_by(file: &TestFile, project: &Project) -> Vec<usize> {
         })
         .collect();
     if let Some(cte) = &file.cte {
-        models.extend(spec.models.iter().position(|m| m.name == cte.model));
+        models.extend(spec.model_index(&cte.model));
     }
     models.sort_unstable();
     models.dedup();

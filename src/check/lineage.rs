@@ -59,7 +59,7 @@ fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
                 None => load_model_code(file, project.code_dialect, &tables),
             };
             hint_dialect(&mut code, file.kind, project.code_dialect);
-            let index = spec.models.iter().position(|m| m.name == code.model);
+            let index = spec.model_index(&code.model);
             if let Some(mi) = index {
                 let found = check_model(&code, spec, &project.catalog, mi, queries[mi].as_ref(), &tables);
                 code.findings.extend(found);

@@ -109,7 +109,7 @@ impl<'a> ProjectTables<'a> {
 
     /// The `schema.table` a model is materialised as (its layer's schema).
     pub fn model_table(&self, name: &str) -> Option<String> {
-        let model = self.spec.models.iter().find(|m| m.name == name)?;
+        let model = &self.spec.models[self.spec.model_index(name)?];
         let schema = match model.layer.as_deref().map(str::trim) {
             Some("final") => &self.spec.schema.final_schema,
             _ => &self.spec.schema.staging_schema,
@@ -378,7 +378,7 @@ fn foreign_writes(code: &ModelCode, tables: &ProjectTables<'_>) -> Vec<Finding> 
             } else {
                 // The project's names are lower case; SQL's identifiers are not case-sensitive.
                 match tables.lookup(&write.name).or_else(|| tables.lookup(&lower)) {
-                    Some(info) if tables.spec.models.iter().any(|m| m.name == info.key) => {
+                    Some(info) if tables.spec.model_index(&info.key).is_some() => {
                         format!("model `{}`'s table `{}`", info.key, write.display_name())
                     }
                     Some(info) => format!("source table `{}`", info.key),

@@ -139,9 +139,7 @@ pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mu
         if !spec_tests.contains(&finding.code) || finding.subject != Subject::Code {
             continue;
         }
-        let Some(model) =
-            finding.model.as_ref().and_then(|m| project.spec.spec.models.iter().position(|x| &x.name == m))
-        else {
+        let Some(model) = finding.model.as_ref().and_then(|m| project.spec.spec.model_index(m)) else {
             continue;
         };
         if project.spec.spec.models[model].constraints.scd_type.is_some() {

@@ -24,6 +24,57 @@ pub struct Spec {
     /// Free text.
     #[serde(default)]
     pub description: Option<String>,
+    /// Model positions by name, built on first use ([`Spec::model_index`]).
+    #[serde(skip)]
+    pub index: ModelIndex,
+}
+
+impl Spec {
+    /// The position of the model called `name` (the first, if several are), found in constant
+    /// time: every source entry and table reference of a project is resolved through here, so a
+    /// scan of the models would make resolving a project quadratic in its models.
+    pub fn model_index(&self, name: &str) -> Option<usize> {
+        let (len, by_name) = self.index.0.get_or_init(|| {
+            let mut by_name = std::collections::HashMap::with_capacity(self.models.len());
+            for (i, m) in self.models.iter().enumerate() {
+                by_name.entry(m.name.clone()).or_insert(i);
+            }
+            (self.models.len(), by_name)
+        });
+        // Built before the models changed (only a test builds a spec by hand): scan them.
+        if *len != self.models.len() {
+            return self.models.iter().position(|m| m.name == name);
+        }
+        let i = *by_name.get(name)?;
+        if self.models.get(i).is_some_and(|m| m.name == name) {
+            Some(i)
+        } else {
+            self.models.iter().position(|m| m.name == name)
+        }
+    }
+}
+
+/// The cached name index of a [`Spec`]: no part of its meaning, so specs compare equal
+/// whatever it holds, and a clone builds its own.
+#[derive(Default)]
+pub struct ModelIndex(std::sync::OnceLock<(usize, std::collections::HashMap<String, usize>)>);
+
+impl Clone for ModelIndex {
+    fn clone(&self) -> Self {
+        ModelIndex::default()
+    }
+}
+
+impl PartialEq for ModelIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for ModelIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ModelIndex")
+    }
 }
 
 /// `schema`: the schema of each layer.
@@ -294,6 +345,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn models_are_found_by_name_also_after_a_change() {
+        let text = r#"{"schema": {"raw_schema": "r", "staging_schema": "s", "final_schema": "f"},
+            "models": [{"name": "a"}, {"name": "b"}, {"name": "a"}]}"#;
+        let mut spec: Spec = serde_json::from_str(text).unwrap();
+        assert_eq!(spec.model_index("b"), Some(1));
+        assert_eq!(spec.model_index("a"), Some(0), "the first of two");
+        assert_eq!(spec.model_index("c"), None);
+        // A spec changed after the index was built is still read right.
+        spec.models.push(Model { name: "c".into(), ..spec.models[0].clone() });
+        assert_eq!(spec.model_index("c"), Some(3));
+        spec.models.swap(0, 1);
+        assert_eq!(spec.model_index("b"), Some(0));
+        assert_eq!(spec.clone(), spec, "the index is no part of a spec's value");
+    }
 
     #[test]
     fn column_list_accepts_string_and_array() {

@@ -190,7 +190,7 @@ impl FileRun<'_> {
             })
             .collect();
         if let Some(cte) = &self.file.cte {
-            if let Some(mi) = spec.models.iter().position(|m| m.name == cte.model) {
+            if let Some(mi) = spec.model_index(&cte.model) {
                 needed.extend(self.plan.models[mi].upstream.iter().copied());
             }
         }
@@ -289,7 +289,7 @@ impl FileRun<'_> {
     fn materialise_cte(&self, engine: &Engine, catalog: &str, done: &[String]) -> Result<Vec<String>, String> {
         let Some(cte) = &self.file.cte else { return Err("no header".into()) };
         let spec = self.spec();
-        if let Some(mi) = spec.models.iter().position(|m| m.name == cte.model) {
+        if let Some(mi) = spec.model_index(&cte.model) {
             if let Some(&d) = self.plan.models[mi].upstream.iter().find(|&&d| !done.contains(&spec.models[d].name)) {
                 return Err(format!("its input model `{}` did not run", spec.models[d].name));
             }

@@ -174,7 +174,7 @@ fn unread_fixtures(
         reads.iter().filter_map(|t| if let TableTarget::Model(i) = t { Some(*i) } else { None }).collect();
     if let Some(cte) = &file.cte {
         if reads.contains(&TableTarget::Cte) {
-            models.extend(spec.models.iter().position(|m| m.name == cte.model));
+            models.extend(spec.model_index(&cte.model));
         }
     }
     // Upstream of what the tests read, stopping at models the file fills itself: their code

@@ -450,7 +450,7 @@ fn comments(sql: &str, dialect: Dialect, locate: &dyn Fn(u64, u64) -> Location) 
 
 /// The model's index in the spec.
 pub fn model_index(spec: &Spec, name: &str) -> Option<usize> {
-    spec.models.iter().position(|m| m.name == name)
+    spec.model_index(name)
 }
 
 #[cfg(test)]

@@ -144,7 +144,7 @@ impl<'a> Lint<'a> {
 
     /// The index of the model called `name`.
     pub fn model_index(&self, name: &str) -> Option<usize> {
-        self.spec.models.iter().position(|m| m.name == name)
+        self.spec.model_index(name)
     }
 
     /// Every name a source entry could have meant, for "did you mean".
@@ -189,7 +189,7 @@ pub fn target_of(spec: &Spec, catalog: &Catalog, entry: &str) -> Target {
         [schema, name] | [_, schema, name] if model_schema(schema) => *name,
         _ => return Target::Unknown,
     };
-    spec.models.iter().position(|m| m.name == name).map_or(Target::Unknown, Target::Model)
+    spec.model_index(name).map_or(Target::Unknown, Target::Model)
 }
 
 fn relation_of_table(alias: &str, table: &crate::sql::ddl::DeclaredTable) -> Relation {
