@@ -645,6 +645,12 @@ fn joins(
         let wanted = code_join_type(join.kind);
         let same_rows = matches!((kind, wanted), (JoinType::Inner, JoinType::Left) | (JoinType::Left, JoinType::Inner))
             && every_row_matches(ctx.model, q, &join, key_of, (catalog, dialect));
+        // `LEFT JOIN c … WHERE c.x = 1`: the WHERE drops the rows the LEFT JOIN kept without a
+        // match (their c.x is NULL), so the rows are an INNER join's.
+        let same_rows = same_rows
+            || (kind == JoinType::Left
+                && wanted == JoinType::Inner
+                && rejects_nulls_of(lineage, &right, ctx.code.dialect));
         if kind != wanted && !same_rows {
             let message = format!(
                 "`{right}` is joined with {} JOIN; the spec joins it with {} JOIN",
@@ -676,6 +682,41 @@ fn joins(
             );
             ctx.report(Code::JoinConditionDiffers, edge.condition_pos, message);
         }
+    }
+}
+
+/// Whether a WHERE conjunct of the code reads only `table`'s columns and is false or NULL when
+/// they are NULL (`c.x = 1`, `c.x IN (…)`, `c.flag`, `c.x IS NOT NULL`): past it, no row of an
+/// outer join that found no `table` row is left.
+fn rejects_nulls_of(
+    lineage: &crate::sql::lineage::Lineage,
+    table: &str,
+    dialect: crate::sql::dialect::Dialect,
+) -> bool {
+    lineage.filters.iter().any(|f| {
+        matches!(f.place, FilterPlace::Where { .. })
+            && !f.reads.is_empty()
+            && f.reads.iter().all(|c| c.table == table)
+            && crate::sql::parse::parse_expression(&f.text, dialect).is_ok_and(|e| null_rejecting(&e))
+    })
+}
+
+/// A condition that is not true when every column it reads is NULL, as far as its form shows.
+fn null_rejecting(expr: &Expr) -> bool {
+    use sqlparser::ast::BinaryOperator as Op;
+    let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+    match expr {
+        Expr::Nested(inner) => null_rejecting(inner),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
+        Expr::IsNotNull(inner) | Expr::IsTrue(inner) => bare(inner),
+        Expr::BinaryOp { left, op: Op::And, right } => null_rejecting(left) || null_rejecting(right),
+        Expr::BinaryOp { left, op: Op::Eq | Op::NotEq | Op::Lt | Op::LtEq | Op::Gt | Op::GtEq, right } => {
+            bare(left) || bare(right)
+        }
+        Expr::InList { expr, .. } | Expr::Between { expr, .. } | Expr::Like { expr, .. } | Expr::ILike { expr, .. } => {
+            bare(expr)
+        }
+        _ => false,
     }
 }
 
@@ -770,11 +811,18 @@ fn filters(ctx: &mut Ctx<'_>, spec: &Spec, q: &ModelQuery, keys: &BTreeMap<Strin
             continue;
         }
         let matches: Vec<_> = lineage.filters.iter().filter(|f| f.reads == reads).collect();
+        // A table the spec joins INNER that the code LEFT-joins and then filters on (a WHERE
+        // that is not true on NULL): the code's join is an inner one, and its WHERE a filter
+        // before it.
+        let inner_in_effect =
+            |table: &String| !null_extended.contains(table) && rejects_nulls_of(lineage, table, ctx.code.dialect);
         let applied = |f: &&crate::sql::lineage::FilterUse| match (&f.place, &before) {
             (FilterPlace::On { join: JoinType::Left, right_only }, _) => *right_only,
             (FilterPlace::On { join: JoinType::Right | JoinType::Full, .. }, _) => false,
             (FilterPlace::On { .. }, _) => true,
-            (FilterPlace::Where { null_extended, .. }, Some(table)) => !null_extended.contains(table),
+            (FilterPlace::Where { null_extended: code_null, .. }, Some(table)) => {
+                !code_null.contains(table) || inner_in_effect(table)
+            }
             (FilterPlace::Where { .. }, None) | (FilterPlace::AfterGrouping, None) => true,
             (FilterPlace::AfterGrouping, Some(_)) => false,
         };
@@ -979,6 +1027,19 @@ mod tests {
     }
 
     const ORDERS_PREAGGREGATED: &str = "WITH items AS (\n  SELECT order_id, SUM(quantity) AS items, SUM(refund_amount) AS refund\n  FROM raw.commerce_order_items GROUP BY order_id\n)\nSELECT o.order_id, o.customer_id, o.order_ts,\n  o.total_amount * fx.rate_to_usd AS amount_usd,\n  i.items,\n  i.refund * fx.rate_to_usd AS refund_usd\nFROM raw.commerce_orders o\nLEFT JOIN items i ON i.order_id = o.order_id\nLEFT JOIN raw.fx_rates fx ON o.currency = fx.currency\n";
+
+    #[test]
+    fn conditions_false_on_null_are_told_apart() {
+        let rejects = |text: &str| null_rejecting(&parse_expression(text, Dialect::Duckdb).unwrap());
+        for yes in
+            ["c.is_published", "c.x = 1", "c.x IN (1, 2)", "c.x IS NOT NULL", "c.a > 0 AND c.b IS NULL", "(c.x <> 'a')"]
+        {
+            assert!(rejects(yes), "{yes}");
+        }
+        for no in ["c.x IS NULL", "c.x = 1 OR c.y = 2", "coalesce(c.x, 0) = 0", "c.x IS NOT TRUE", "NOT c.flag"] {
+            assert!(!rejects(no), "{no}");
+        }
+    }
 
     #[test]
     fn pre_aggregation_in_a_cte_is_the_spec_grouping() {
