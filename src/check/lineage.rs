@@ -889,6 +889,12 @@ fn grouping(
     // Levels in the order the trace meets them: a CTE's before the query that reads it.
     let levels: Vec<(usize, _)> = lineage.groups.iter().enumerate().filter(|(_, g)| !g.opaque).collect();
     if lineage.groups.is_empty() {
+        // Window functions (`SUM(x) OVER (PARTITION BY k)` with a QUALIFY) and scalar subqueries
+        // (one correlated SELECT per metric) aggregate without a GROUP BY the trace records: no
+        // proof of a difference, so execution decides.
+        if aggregates_otherwise(ctx.code) {
+            return;
+        }
         let at = lineage.output_pos.unwrap_or_default();
         ctx.report(Code::GroupByDiffers, at, "the code does not group; the spec aggregates".into());
         return;
@@ -908,7 +914,14 @@ fn grouping(
     } else {
         grouped.iter().map(sc).collect()
     };
+    let otherwise = aggregates_otherwise(ctx.code);
     for (at, level) in levels {
+        // A level without GROUP BY keys in code that aggregates through scalar subqueries or
+        // windows (`(SELECT count(*) FROM e WHERE e.k = s.k)`): its grain is the correlation's,
+        // which the trace does not record.
+        if otherwise && level.keys.is_empty() {
+            continue;
+        }
         let mut classes = classes.clone();
         for (a, b) in &level.equalities {
             classes.union(a, b);
@@ -926,7 +939,10 @@ fn grouping(
         if expected == actual {
             continue;
         }
-        let missing: Vec<_> = expected.difference(&actual).collect();
+        // A spec key the code's keys determine (a declared key of its table is among them, the
+        // key column itself taken with ANY_VALUE) does not change the grain either.
+        let missing: Vec<_> =
+            expected.difference(&actual).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
         // A key that a declared key of its table determines does not change the grain.
         let extra: Vec<_> =
             actual.difference(&expected).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
@@ -950,6 +966,20 @@ fn grouping(
         let message = format!("the GROUP BY {} compared with the spec's grouping", parts.join(" and "));
         ctx.report(Code::GroupByDiffers, level.pos, message);
     }
+}
+
+/// Whether the model's code aggregates through a window (`… OVER (…)`) or a scalar subquery.
+fn aggregates_otherwise(code: &ModelCode) -> bool {
+    let Some(statements) = &code.statements else { return false };
+    let mut found = false;
+    let _ = sqlparser::ast::visit_expressions(statements, |expr| {
+        if matches!(expr, Expr::Function(f) if f.over.is_some()) || matches!(expr, Expr::Subquery(_)) {
+            found = true;
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
 }
 
 /// True when `column` is functionally determined by other grouping keys: its table declares a
@@ -1027,6 +1057,19 @@ mod tests {
     }
 
     const ORDERS_PREAGGREGATED: &str = "WITH items AS (\n  SELECT order_id, SUM(quantity) AS items, SUM(refund_amount) AS refund\n  FROM raw.commerce_order_items GROUP BY order_id\n)\nSELECT o.order_id, o.customer_id, o.order_ts,\n  o.total_amount * fx.rate_to_usd AS amount_usd,\n  i.items,\n  i.refund * fx.rate_to_usd AS refund_usd\nFROM raw.commerce_orders o\nLEFT JOIN items i ON i.order_id = o.order_id\nLEFT JOIN raw.fx_rates fx ON o.currency = fx.currency\n";
+
+    #[test]
+    fn aggregation_through_windows_or_subqueries_is_left_to_execution() {
+        let windowed = "SELECT customer_id, count(*) OVER (PARTITION BY customer_id) AS order_count\nFROM temp.stg_orders\nQUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY order_id) = 1\n";
+        let found = check("fact_customer_orders", windowed, CodeKind::Sql);
+        assert!(found.iter().all(|(code, _)| *code != "CODE012"), "{found:?}");
+        let correlated = "SELECT c.customer_id, (SELECT count(*) FROM temp.stg_orders o WHERE o.customer_id = c.customer_id) AS order_count\nFROM temp.stg_customers c\n";
+        let found = check("fact_customer_orders", correlated, CodeKind::Sql);
+        assert!(found.iter().all(|(code, _)| *code != "CODE012"), "{found:?}");
+        // Without either, code that does not group still does not.
+        let flat = "SELECT customer_id, 1 AS order_count FROM temp.stg_orders\n";
+        assert!(check("fact_customer_orders", flat, CodeKind::Sql).contains(&("CODE012", 1)));
+    }
 
     #[test]
     fn conditions_false_on_null_are_told_apart() {
