@@ -259,24 +259,6 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
             );
         }
         Err(error) => {
-            // DuckDB SQL that DuckDB itself reads (`count(*) FILTER (x)`, `INSERT … BY NAME`,
-            // a FROM-first subquery) but sqlparser does not: the parser's limit, not the code's.
-            if code.dialect == Dialect::Duckdb && duckdb_parses(&rendered.main.sql) {
-                let at = code.locate(error.line, error.column);
-                code.findings.push(
-                    Finding::new(
-                        Code::NoFaithfulTranslation,
-                        format!(
-                            "DuckDB reads this SQL, but specproof's SQL parser does not ({}), so the model is not checked",
-                            error.message
-                        ),
-                    )
-                    .model(&code.model)
-                    .at(at)
-                    .help("a limit of specproof's parser, not a defect of the code; a plainer spelling of the same SQL is checked"),
-                );
-                return;
-            }
             // Every statement that does not parse, not only the first: one round of fixes.
             let mut errors = parse_errors(&rendered.main.sql, code.dialect);
             if errors.is_empty() {
@@ -321,17 +303,6 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
     code.findings.extend(foreign);
     if !runnable {
         code.translated = None;
-    }
-}
-
-/// Whether DuckDB's own parser reads `sql`: preparing it in a sandboxed, empty database fails
-/// with a `Parser Error` exactly when it does not (a missing table is a binder's error, after
-/// parsing; several statements are refused after parsing them all). Nothing runs.
-fn duckdb_parses(sql: &str) -> bool {
-    let Ok(engine) = crate::engine::Engine::open(&crate::engine::EngineConfig::default()) else { return false };
-    match engine.connection().prepare(sql) {
-        Ok(_) => true,
-        Err(error) => !error.to_string().contains("Parser Error"),
     }
 }
 
@@ -461,25 +432,6 @@ mod tests {
         let rendered = code.rendered.expect("rendered");
         assert!(rendered.main.sql.contains("`temp.stg_customers`"), "{}", rendered.main.sql);
         assert!(code.findings.is_empty(), "{:?}", code.findings);
-    }
-
-    #[test]
-    fn duckdb_sql_only_sqlparser_cannot_read_is_the_tool_s_limit() {
-        let dir = crate_root().join("specs/customer360");
-        let project = crate::project::layout::load_project(&dir, &Default::default()).expect("example loads");
-        let tables = ProjectTables::new(&project.spec.spec, &project.catalog);
-        let file = ModelFile { model: "stg_orders".into(), path: "stg_orders.sql".into(), kind: CodeKind::Sql };
-        let codes = |text: &str| -> Vec<Code> {
-            analyse_file(&file, text, Dialect::Duckdb, &tables).findings.iter().map(|f| f.code).collect()
-        };
-        // DuckDB reads FILTER without WHERE and INSERT … BY NAME; sqlparser 0.63 does not.
-        assert_eq!(
-            codes("SELECT count(*) FILTER (order_id > 1) AS n FROM raw.commerce_orders"),
-            [Code::NoFaithfulTranslation]
-        );
-        assert_eq!(codes("INSERT INTO temp.x BY NAME SELECT 1 AS a"), [Code::NoFaithfulTranslation]);
-        // What DuckDB cannot read either stays the code's.
-        assert_eq!(codes("SELEC order_id FROM raw.commerce_orders"), [Code::CodeParse]);
     }
 
     #[test]
