@@ -482,6 +482,22 @@ fn a_relationships_test_broken_upstream_is_blamed_on_neither_the_spec_nor_downst
     assert!(elsewhere.is_empty(), "{elsewhere:?}");
 }
 
+/// A fresh project of one source table (`ddl`) and `spec`, with empty `models` and `tests`
+/// folders, for a model written in by the test.
+fn small_project(name: &str, spec: &str, ddl: &str) -> PathBuf {
+    let dir = crate::support::scratch("planted", name);
+    for sub in ["sources", "models", "tests"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(dir.join("spec.json"), spec).unwrap();
+    std::fs::write(dir.join("sources/source.sql"), ddl).unwrap();
+    dir
+}
+
+/// Readings with a timestamp, for the time zone tests.
+const READINGS: &str =
+    "CREATE TABLE raw.readings (reading_id INT64 NOT NULL, reading_ts TIMESTAMP, PRIMARY KEY (reading_id) NOT ENFORCED);";
+
 /// A spec division whose operands are operations (`SAFE_DIVIDE({from} + 1, 2)`,
 /// `SAFE_DIVIDE({from}, legs.minutes / 60)`): correct code in either flavour draws nothing. The
 /// reference once printed the translated operands without their parentheses (`fee + 1 / 2`)
@@ -524,12 +540,7 @@ FROM raw.legs
         ),
     ];
     for (file, text) in code {
-        let dir = crate::support::scratch("planted", &format!("grouping-{file}"));
-        for sub in ["sources", "models", "tests"] {
-            std::fs::create_dir_all(dir.join(sub)).unwrap();
-        }
-        std::fs::write(dir.join("spec.json"), spec).unwrap();
-        std::fs::write(dir.join("sources/legs.sql"), ddl).unwrap();
+        let dir = small_project(&format!("grouping-{file}"), spec, ddl);
         write_model(&dir, file, text);
         let extra: &[&str] = if file.ends_with(".sql") { &["--dialect", "duckdb"] } else { &[] };
         let run = validate(&dir, extra);
@@ -551,16 +562,11 @@ fn an_untranslated_spec_expression_is_the_tool_s_limit() {
           {"target_column": "week_end", "type": "DATE", "from_table": "entries", "from_column": "entry_date",
            "transform": "LAST_DAY({from}, WEEK)"}],
         "constraints": {"primary_key": "entry_id"}}]}"#;
-    let dir = crate::support::scratch("planted", "untranslated");
-    for sub in ["sources", "models", "tests"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-    }
-    std::fs::write(dir.join("spec.json"), spec).unwrap();
-    std::fs::write(
-        dir.join("sources/entries.sql"),
+    let dir = small_project(
+        "untranslated",
+        spec,
         "CREATE TABLE raw.entries (entry_id INT64 NOT NULL, entry_date DATE, PRIMARY KEY (entry_id) NOT ENFORCED);",
-    )
-    .unwrap();
+    );
     write_model(
         &dir,
         "stg_entries.sql",
@@ -599,16 +605,11 @@ fn a_numeric_quotient_is_rounded_as_bigquery_rounds_it() {
         ),
     ];
     for (file, text) in code {
-        let dir = crate::support::scratch("planted", &format!("numeric-{file}"));
-        for sub in ["sources", "models", "tests"] {
-            std::fs::create_dir_all(dir.join(sub)).unwrap();
-        }
-        std::fs::write(dir.join("spec.json"), spec).unwrap();
-        std::fs::write(
-            dir.join("sources/journal_lines.sql"),
+        let dir = small_project(
+            &format!("numeric-{file}"),
+            spec,
             "CREATE TABLE raw.journal_lines (line_id INT64 NOT NULL, debit_amount NUMERIC, PRIMARY KEY (line_id) NOT ENFORCED);",
-        )
-        .unwrap();
+        );
         write_model(&dir, file, text);
         let mut extra = vec!["--seed", "1", "--cases", "3"];
         if file.ends_with(".sql") {
@@ -633,16 +634,7 @@ fn a_function_of_an_extension_the_sandbox_does_not_load_is_the_tool_s_limit() {
           {"target_column": "local_date", "type": "DATE", "from_table": "readings", "from_column": "reading_ts",
            "transform": "DATE({from}, 'Europe/Berlin')"}],
         "constraints": {"primary_key": "reading_id"}}]}"#;
-    let dir = crate::support::scratch("planted", "extension");
-    for sub in ["sources", "models", "tests"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-    }
-    std::fs::write(dir.join("spec.json"), spec).unwrap();
-    std::fs::write(
-        dir.join("sources/readings.sql"),
-        "CREATE TABLE raw.readings (reading_id INT64 NOT NULL, reading_ts TIMESTAMP, PRIMARY KEY (reading_id) NOT ENFORCED);",
-    )
-    .unwrap();
+    let dir = small_project("extension", spec, READINGS);
     write_model(
         &dir,
         "stg_local.sql",
@@ -668,16 +660,7 @@ fn a_day_taken_in_the_wrong_time_zone_is_caught() {
           {"target_column": "local_date", "type": "DATE", "from_table": "readings", "from_column": "reading_ts",
            "transform": "DATE({from}, 'Europe/Berlin')"}],
         "constraints": {"primary_key": "reading_id"}}]}"#;
-    let dir = crate::support::scratch("planted", "wrong-zone");
-    for sub in ["sources", "models", "tests"] {
-        std::fs::create_dir_all(dir.join(sub)).unwrap();
-    }
-    std::fs::write(dir.join("spec.json"), spec).unwrap();
-    std::fs::write(
-        dir.join("sources/readings.sql"),
-        "CREATE TABLE raw.readings (reading_id INT64 NOT NULL, reading_ts TIMESTAMP, PRIMARY KEY (reading_id) NOT ENFORCED);",
-    )
-    .unwrap();
+    let dir = small_project("wrong-zone", spec, READINGS);
     let model = |day: &str| {
         format!("config {{ type: \"table\", schema: \"stg\" }}\nSELECT reading_id, {day} AS local_date FROM ${{ref(\"readings\")}}\n")
     };
