@@ -738,23 +738,15 @@ fn rejects_nulls_of(
     })
 }
 
-/// A condition that is not true when every column it reads is NULL, as far as its form shows.
+/// A condition that is not true when every column it reads is NULL, as far as its form shows:
+/// a bare boolean column, or a conjunct that compares a bare column.
 fn null_rejecting(expr: &Expr) -> bool {
-    use sqlparser::ast::BinaryOperator as Op;
-    let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-    match expr {
-        Expr::Nested(inner) => null_rejecting(inner),
-        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
-        Expr::IsNotNull(inner) | Expr::IsTrue(inner) => bare(inner),
-        Expr::BinaryOp { left, op: Op::And, right } => null_rejecting(left) || null_rejecting(right),
-        Expr::BinaryOp { left, op: Op::Eq | Op::NotEq | Op::Lt | Op::LtEq | Op::Gt | Op::GtEq, right } => {
-            bare(left) || bare(right)
-        }
-        Expr::InList { expr, .. } | Expr::Between { expr, .. } | Expr::Like { expr, .. } | Expr::ILike { expr, .. } => {
-            bare(expr)
-        }
-        _ => false,
+    let mut inner = expr;
+    while let Expr::Nested(e) = inner {
+        inner = e;
     }
+    matches!(inner, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+        || !crate::spec::resolve::query::null_rejected(inner).is_empty()
 }
 
 /// Top-level AND conjuncts, through parentheses.

@@ -591,21 +591,17 @@ impl Builder<'_, '_> {
                 Scope::Source(i) => vec![&q.relations[i]],
                 Scope::Joined => q.relations.iter().collect(),
             };
-            let mut conjuncts = Vec::new();
-            split_conjuncts(&expr, &mut conjuncts);
-            for conjunct in conjuncts {
-                for column in null_rejected(conjunct) {
-                    let refs = column_refs(column);
-                    let [r] = refs.as_slice() else { continue };
-                    if let crate::spec::resolve::context::RefResolution::Found { index, column } =
-                        crate::spec::resolve::context::resolve_ref(&relations, r)
-                    {
-                        // `resolve_ref` counts within `relations`; map back to the model's index.
-                        let Some(index) = q.relations.iter().position(|x| std::ptr::eq(x, relations[index])) else {
-                            continue;
-                        };
-                        out.push((index, column.to_ascii_lowercase()));
-                    }
+            for column in crate::spec::resolve::query::null_rejected(&expr) {
+                let refs = column_refs(column);
+                let [r] = refs.as_slice() else { continue };
+                if let crate::spec::resolve::context::RefResolution::Found { index, column } =
+                    crate::spec::resolve::context::resolve_ref(&relations, r)
+                {
+                    // `resolve_ref` counts within `relations`; map back to the model's index.
+                    let Some(index) = q.relations.iter().position(|x| std::ptr::eq(x, relations[index])) else {
+                        continue;
+                    };
+                    out.push((index, column.to_ascii_lowercase()));
                 }
             }
         }
@@ -800,51 +796,6 @@ fn plain_args(args: &FunctionArguments) -> Vec<Option<&Expr>> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// The conjuncts of a condition: its parts joined by top-level AND.
-fn split_conjuncts<'e>(expr: &'e Expr, out: &mut Vec<&'e Expr>) {
-    match expr {
-        Expr::Nested(inner) => split_conjuncts(inner, out),
-        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
-            split_conjuncts(left, out);
-            split_conjuncts(right, out);
-        }
-        other => out.push(other),
-    }
-}
-
-/// The bare columns whose NULL makes `conjunct` NULL or false: a column compared as it is, tested
-/// against a list, a pattern or a range, or tested IS NOT NULL.
-fn null_rejected(conjunct: &Expr) -> Vec<&Expr> {
-    let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-    let mut out = Vec::new();
-    match conjunct {
-        Expr::BinaryOp {
-            left,
-            op:
-                BinaryOperator::Eq
-                | BinaryOperator::NotEq
-                | BinaryOperator::Lt
-                | BinaryOperator::LtEq
-                | BinaryOperator::Gt
-                | BinaryOperator::GtEq,
-            right,
-        } => {
-            out.extend([left.as_ref(), right.as_ref()].into_iter().filter(|e| bare(e)));
-        }
-        Expr::IsNotNull(inner)
-        | Expr::InList { expr: inner, .. }
-        | Expr::Between { expr: inner, .. }
-        | Expr::Like { expr: inner, .. }
-        | Expr::ILike { expr: inner, .. }
-            if bare(inner) =>
-        {
-            out.push(inner.as_ref());
-        }
-        _ => {}
-    }
-    out
 }
 
 /// Splits a condition into its atoms through AND, OR, NOT and parentheses.

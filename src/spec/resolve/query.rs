@@ -532,7 +532,7 @@ fn resolve_filters(lint: &mut Lint<'_>, q: &mut ModelQuery, mi: usize) {
 
 /// The bare columns a predicate is never true for when they are NULL: the column operands of a
 /// comparison, LIKE, IN, BETWEEN or IS NOT NULL among its top-level AND conjuncts.
-fn null_rejected(expr: &Expr) -> Vec<&Expr> {
+pub(crate) fn null_rejected(expr: &Expr) -> Vec<&Expr> {
     let bare = |e: &Expr| matches!(strip_nested(e), Expr::Identifier(_) | Expr::CompoundIdentifier(_));
     match expr {
         Expr::Nested(inner) => null_rejected(inner),
