@@ -494,6 +494,15 @@ fn small_project(name: &str, spec: &str, ddl: &str) -> PathBuf {
     dir
 }
 
+/// The run's findings are all about the tool, one of them DIF004 on `model` naming `mention`.
+fn assert_only_a_tool_limit(run: &Run, model: &str, mention: &str) {
+    let findings = run.findings();
+    assert!(findings.iter().all(|f| f["subject"] == "tool"), "{findings:#?}");
+    let limit = run.of("DIF004", model);
+    assert_eq!(limit.len(), 1, "{findings:#?}");
+    assert!(message(limit[0]).contains(mention), "{}", message(limit[0]));
+}
+
 /// Readings with a timestamp, for the time zone tests.
 const READINGS: &str =
     "CREATE TABLE raw.readings (reading_id INT64 NOT NULL, reading_ts TIMESTAMP, PRIMARY KEY (reading_id) NOT ENFORCED);";
@@ -572,12 +581,7 @@ fn an_untranslated_spec_expression_is_the_tool_s_limit() {
         "stg_entries.sql",
         "SELECT entry_id, CAST(entry_date + (6 - CAST(strftime(entry_date, '%w') AS INTEGER)) AS DATE) AS week_end FROM raw.entries\n",
     );
-    let run = validate(&dir, &["--dialect", "duckdb"]);
-    let findings = run.findings();
-    assert!(findings.iter().all(|f| f["subject"] == "tool"), "{findings:#?}");
-    let limit = run.of("DIF004", "stg_entries");
-    assert_eq!(limit.len(), 1, "{findings:#?}");
-    assert!(message(limit[0]).contains("LAST_DAY"), "{}", message(limit[0]));
+    assert_only_a_tool_limit(&validate(&dir, &["--dialect", "duckdb"]), "stg_entries", "LAST_DAY");
 }
 
 /// A NUMERIC divided and rounded (`ROUND({from} / 40, 2)`): BigQuery's quotient is exact to 9
@@ -640,12 +644,7 @@ fn a_function_of_an_extension_the_sandbox_does_not_load_is_the_tool_s_limit() {
         "stg_local.sql",
         "SELECT reading_id, CAST(timezone('Europe/Berlin', reading_ts AT TIME ZONE 'UTC') AS DATE) AS local_date FROM raw.readings\n",
     );
-    let run = validate(&dir, &["--dialect", "duckdb"]);
-    let findings = run.findings();
-    assert!(findings.iter().all(|f| f["subject"] == "tool"), "{findings:#?}");
-    let limit = run.of("DIF004", "stg_local");
-    assert_eq!(limit.len(), 1, "{findings:#?}");
-    assert!(message(limit[0]).contains("`icu`"), "{}", message(limit[0]));
+    assert_only_a_tool_limit(&validate(&dir, &["--dialect", "duckdb"]), "stg_local", "`icu`");
 }
 
 /// A local day taken in UTC (`DATE(ts)` for the spec's `DATE(ts, 'Europe/Berlin')`) differs only
