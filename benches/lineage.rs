@@ -7,11 +7,8 @@
 //! `cargo bench --locked --bench lineage`; figures go in README's performance table with the
 //! machine they ran on.
 
-#[path = "support/generate.rs"]
-mod generate;
-
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use generate::{generate, Flavour, GenerateOptions};
+use specproof::bench::generate::{generate, Flavour, GenerateOptions};
 use specproof::check::lineage::check_project_texts;
 use specproof::project::layout::{load_project, Overrides, Project};
 use specproof::spec::model::Dialect;

@@ -37,6 +37,7 @@ pub mod location;
 pub mod error;
 pub mod finding;
 pub mod suggest;
+pub mod meter;
 pub mod sql;
 pub mod spec;
 pub mod project;
@@ -50,6 +51,7 @@ pub mod prove;
 pub mod gate;
 pub mod report;
 pub mod validate;
+pub mod bench;
 pub mod scaffold;
 pub mod cli;
 

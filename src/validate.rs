@@ -7,6 +7,7 @@ use crate::check::lineage::{check_project as check_code, CodeCheck};
 use crate::error::Result;
 use crate::finding::{plural, Severity};
 use crate::gate::baseline::{self, Baseline};
+use crate::meter::Stage as MeterStage;
 use crate::gate::changed::{self, Selection};
 use crate::project::layout::Project;
 use crate::prove::fixture::Fixture;
@@ -59,15 +60,16 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     checks.list.push(CheckRun::ran(PROJECT, Stage::SpecLint));
     checks.add(&[Stage::SpecLint], &|_, _| Some(Ok(())));
 
+    let meter = options.run.as_ref().map(|r| r.meter.clone()).unwrap_or_default();
     let mut findings = project.source_findings.clone();
-    let lint = lint_spec(&project.spec, &project.catalog);
+    let lint = meter.time(MeterStage::Lint, || lint_spec(&project.spec, &project.catalog));
     findings.extend(lint.iter().cloned());
     let mut scope = "spec lint".to_string();
     let selected = |model: Option<&str>| selection.as_ref().is_none_or(|s| model.is_none_or(|m| s.selects(m)));
     let mut fixtures: Vec<Fixture> = Vec::new();
     let mut spec_coverage = None;
-    let code = options.run.is_some().then(|| check_code(project));
-    let mut suite = options.run.is_some().then(|| load_suite(project));
+    let code = options.run.is_some().then(|| meter.time(MeterStage::Static, || check_code(project)));
+    let mut suite = options.run.is_some().then(|| meter.time(MeterStage::Lint, || load_suite(project)));
     // A changed-only run runs the shipped test files that changed or read a model it validates.
     if let (Some(suite), Some(selection)) = (suite.as_mut(), selection.as_ref()) {
         let wanted = |file: &TestFile| {
@@ -88,7 +90,7 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     }
     if let Some(suite) = &suite {
         findings.extend(suite.files.iter().flat_map(|f| f.findings.iter().cloned()));
-        findings.extend(lint_suite(project, suite));
+        findings.extend(meter.time(MeterStage::Lint, || lint_suite(project, suite)));
         for file in &suite.files {
             checks.list.push(CheckRun {
                 group: PROJECT.into(),

@@ -171,6 +171,7 @@ impl Engine {
 
     /// Runs `work` on the connection under the time limit.
     fn limited<T>(&self, work: impl FnOnce(&Connection) -> duckdb::Result<T>) -> Result<T, RunError> {
+        crate::meter::count(crate::meter::Unit::Statements, 1);
         let handle = self.connection.interrupt_handle();
         match watchdog::run_with_limit(&handle, self.timeout, || work(&self.connection)) {
             Ok((Ok(value), _)) => Ok(value),

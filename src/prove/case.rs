@@ -2,6 +2,8 @@
 //! output compared with the spec's reference result, the spec's tests on that result, the
 //! shipped tests, and the SCD2 histories.
 
+use std::collections::HashSet;
+use crate::meter::Stage;
 use super::blame::blame_spec_tests;
 use crate::engine::Engine;
 use crate::finding::{Code, Finding};
@@ -66,7 +68,8 @@ pub(crate) fn run_case(
     only: Option<&[usize]>,
 ) -> crate::error::Result<(CaseRun, Engine)> {
     let (project, spec) = (plan.project, plan.spec());
-    let engine = prepared_engine(plan, &options.engine, dataset, &options.run_time)?;
+    let meter = &options.meter;
+    let engine = meter.time(Stage::Data, || prepared_engine(plan, &options.engine, dataset, &options.run_time))?;
     let catalog_name = engine.catalog().to_string();
     let mut outcome = CaseRun::default();
     outcome.coverage.rows_loaded = dataset.total_rows();
@@ -74,37 +77,40 @@ pub(crate) fn run_case(
     // A probe's own model, else the changed-only run's models.
     let only: Option<Vec<usize>> = only.map(<[usize]>::to_vec).or_else(|| {
         options.only.as_ref().map(|names| {
-            spec.models.iter().enumerate().filter(|(_, m)| names.contains(&m.name)).map(|(i, _)| i).collect()
+            let names: HashSet<&str> = names.iter().map(String::as_str).collect();
+            spec.models.iter().enumerate().filter(|(_, m)| names.contains(m.name.as_str())).map(|(i, _)| i).collect()
         })
     });
     let only = only.as_deref();
-    let models = run_models_checked(&engine, plan, only, &[], !options.skip_output_checks)?;
+    let only_set: Option<HashSet<usize>> = only.map(|o| o.iter().copied().collect());
+    let models = run_models_checked(&engine, plan, only, &[], !options.skip_output_checks, meter)?;
     outcome.findings = models.findings;
     excuse_run_failures(&engine, plan, &mut outcome.findings);
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
-    let wanted = |i: usize| only.is_none_or(|only| only.contains(&i));
-    let (differences, unchecked) = differential(&engine, plan, &models.done, &wanted);
+    let wanted = |i: usize| only_set.as_ref().is_none_or(|only| only.contains(&i));
+    let (differences, unchecked) = meter.time(Stage::Reference, || differential(&engine, plan, &models.done, &wanted));
     outcome.differences =
         differences.into_iter().map(|(model, comparison)| Difference { model, comparison, after_run: None }).collect();
     outcome.findings.extend(unchecked);
     // What this dataset exercised, on the inputs every model read (before any history run
     // changes a source). A shrinking or blaming probe (no output checks) needs none.
     if !options.skip_output_checks {
-        outcome.reach = super::coverage::measure(&engine, plan);
+        outcome.reach = meter.time(Stage::Coverage, || super::coverage::measure(&engine, plan));
     }
     // A spec test the spec's own result breaks is about the spec, not the code.
     blame_spec_tests(&engine, project, &mut outcome.findings);
     // The shipped tests read the state after the pipeline's run, before any history run.
     if let Some(suite) = suite {
         let main = MainRun { engine: &engine, done: &models.done };
-        outcome.findings.extend(run_suite(plan, suite, options, Some(main)));
+        outcome.findings.extend(meter.time(Stage::ShippedTests, || run_suite(plan, suite, options, Some(main))));
         outcome.coverage.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
     }
+    let done: HashSet<&str> = models.done.iter().map(String::as_str).collect();
     // SCD2 models keep history over runs: run each again on changed snapshots, one at a time
     // (they change their source tables), after everything else has been checked.
     for (i, model) in spec.models.iter().enumerate() {
-        if model.constraints.scd_type != Some(2) || !models.done.contains(&model.name) || !wanted(i) {
+        if model.constraints.scd_type != Some(2) || !done.contains(model.name.as_str()) || !wanted(i) {
             continue;
         }
         let Some(code) = plan.code_of(i) else { continue };
@@ -124,7 +130,7 @@ pub(crate) fn run_case(
             catalog: catalog_name.clone(),
             turn: options.synth.seed,
         };
-        match run_history(&engine, project, &target, &options.run_time, &execute) {
+        match meter.time(Stage::History, || run_history(&engine, project, &target, &options.run_time, &execute)) {
             History::Checked { findings, difference, reached } => {
                 outcome.findings.extend(findings);
                 outcome.reach.extend(reached.into_iter().map(|(o, n)| (o, n, None)));
@@ -267,8 +273,9 @@ fn differential(
 ) -> (Vec<(usize, Comparison)>, Vec<Finding>) {
     let mut found = Vec::new();
     let mut unchecked = Vec::new();
+    let done: HashSet<&str> = done.iter().map(String::as_str).collect();
     for (i, model) in plan.spec().models.iter().enumerate() {
-        if model.constraints.scd_type.is_some() || !done.contains(&model.name) || !wanted(i) {
+        if model.constraints.scd_type.is_some() || !done.contains(model.name.as_str()) || !wanted(i) {
             continue;
         }
         if plan.code_of(i).is_none() {

@@ -15,6 +15,7 @@ use super::shrink;
 use super::shrink::Reported;
 use crate::check::lineage::CodeCheck;
 use crate::finding::Finding;
+use crate::meter::{Meter, Stage};
 use crate::project::layout::Project;
 use crate::run::options::{in_memory, RunOptions};
 use crate::run::plan::Plan;
@@ -55,7 +56,8 @@ pub fn search(
     // Worked out once: every dataset, probe and shipped test file of this run reads it.
     let plan = Plan::new(project, code);
     let plan = &plan;
-    let first = plan.dataset(&options.synth);
+    let meter = &options.meter;
+    let first = meter.time(Stage::Data, || plan.dataset(&options.synth));
     let (main, engine) = run_case(plan, suite, options, &first, None)?;
     // The kept database (--db) is the first dataset's; the others live in memory.
     drop(engine);
@@ -66,7 +68,7 @@ pub fn search(
         .filter_map(|k| {
             let synth = case_options(&options.synth, k);
             let run_options = RunOptions { synth, ..in_memory(options) };
-            let data = plan.dataset(&synth);
+            let data = meter.time(Stage::Data, || plan.dataset(&synth));
             // A dataset that cannot load or run (the first one did) adds nothing to report.
             let found = run_case(plan, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
             let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
@@ -103,10 +105,12 @@ pub fn search(
     }
     let total = differences.len();
     let shrunk = AtomicUsize::new(0);
+    // A probe's own stages count as shrinking (or blaming), not again as execution.
+    let quiet = RunOptions { meter: Meter::default(), ..options.clone() };
     let reported: Vec<Reported> = differences
         .into_par_iter()
         .filter_map(|(model, found)| {
-            let report = smallest_counterexample(plan, options, model, &found);
+            let report = meter.time(Stage::Shrinking, || smallest_counterexample(plan, &quiet, model, &found));
             let n = shrunk.fetch_add(1, Ordering::Relaxed) + 1;
             options.progress.step("shrinking counterexamples", n, total);
             report
@@ -117,7 +121,9 @@ pub fn search(
         outcome.fixtures.extend(fixture);
     }
     if let Some(suite) = suite {
-        blame::blame_shipped_tests(plan, suite, options, &first, &mut outcome.findings);
+        meter.time(Stage::ShippedTests, || {
+            blame::blame_shipped_tests(plan, suite, &quiet, &first, &mut outcome.findings)
+        });
     }
     crate::finding::sort_findings(&mut outcome.findings);
     outcome.coverage.skipped.sort();

@@ -6,6 +6,8 @@
 //! construct has no faithful translation, or an upstream model failed) is skipped, and so is
 //! everything downstream of it: their outputs would be judged on inputs that do not exist.
 
+use crate::meter::{Meter, Stage};
+use std::time::Instant;
 use super::plan::Plan;
 use crate::check::output::{check_output, OutputTable};
 use crate::engine::{Engine, EngineConfig, RunError};
@@ -69,7 +71,7 @@ pub fn run_models_with(
     only: Option<&[usize]>,
     given: &[usize],
 ) -> crate::error::Result<ModelsRun> {
-    run_models_checked(engine, plan, only, given, true)
+    run_models_checked(engine, plan, only, given, true, &Meter::default())
 }
 
 /// [`run_models_with`], checking each output against the spec only when `check`.
@@ -79,6 +81,7 @@ pub(crate) fn run_models_checked(
     only: Option<&[usize]>,
     given: &[usize],
     check: bool,
+    meter: &Meter,
 ) -> crate::error::Result<ModelsRun> {
     let project = plan.project;
     let spec = plan.spec();
@@ -94,13 +97,15 @@ pub(crate) fn run_models_checked(
     if let Some(only) = only {
         let needed = plan.upstream_closure(only, given);
         for (i, s) in state.iter_mut().enumerate() {
-            if !needed.contains(&i) {
+            // Sorted: a lookup is a binary search, not a scan per model.
+            if needed.binary_search(&i).is_err() {
                 *s = State::NotWanted;
             }
         }
     }
     // Waves: every model whose upstream models are done runs in the same wave, in parallel.
     let source = engine.worker_source()?;
+    let execution = Instant::now();
     loop {
         let ready: Vec<usize> = (0..spec.models.len())
             .filter(|&i| {
@@ -151,10 +156,12 @@ pub(crate) fn run_models_checked(
             outcome.findings.extend(found);
         }
     }
+    meter.add(Stage::Execution, execution.elapsed());
     // Each output is checked once every model has run: a `relationships` test names another
     // model's table, which a model of the same wave may not have written yet.
     let run_now: Vec<usize> =
         (0..spec.models.len()).filter(|&i| matches!(state[i], State::Done) && !given.contains(&i) && check).collect();
+    let checks = Instant::now();
     let found: Vec<Vec<Finding>> = run_now
         .par_iter()
         .map_init(
@@ -176,6 +183,7 @@ pub(crate) fn run_models_checked(
             },
         )
         .collect();
+    meter.add(Stage::OutputChecks, checks.elapsed());
     outcome.findings.extend(found.into_iter().flatten());
     Ok(outcome)
 }

@@ -28,6 +28,8 @@ pub struct RunOptions {
     /// Run only these models (by name) and the models they read, upstream; `None` runs every
     /// model. A changed-only run (`--changed-since`) sets it.
     pub only: Option<Vec<String>>,
+    /// Adds up the time of each stage (`specproof bench`); off by default.
+    pub meter: crate::meter::Meter,
 }
 
 /// How far a run has got: `done` of `total` units of work of the named stage.

@@ -46,6 +46,8 @@ impl<'a> Plan<'a> {
         let spec = &project.spec.spec;
         let tables = ProjectTables::new(spec, &project.catalog);
         let upstream = dependencies(spec, &project.catalog);
+        let code_index: std::collections::HashMap<&str, usize> =
+            code.models.iter().enumerate().rev().map(|(c, m)| (m.model.as_str(), c)).collect();
         let models = spec
             .models
             .iter()
@@ -53,7 +55,7 @@ impl<'a> Plan<'a> {
             .map(|(model, upstream)| PlannedModel {
                 table: tables.model_table(&model.name),
                 upstream,
-                code: code.models.iter().position(|m| m.model == model.name),
+                code: code_index.get(model.name.as_str()).copied(),
             })
             .collect();
         let queries = resolve_models_with(&project.spec, &project.catalog, tables.outputs());
@@ -71,7 +73,7 @@ impl<'a> Plan<'a> {
     pub fn dataset(&self, synth: &crate::synth::SynthOptions) -> crate::synth::Dataset {
         let code: Vec<&[sqlparser::ast::Statement]> =
             self.code.models.iter().filter_map(|m| m.statements.as_deref()).collect();
-        crate::synth::synthesize_for(&self.project.spec, &self.project.catalog, &code, synth)
+        crate::synth::synthesize_resolved(&self.project.spec, &self.project.catalog, &self.queries, &code, synth)
     }
 
     /// Model `i`'s code, when it has a code file.
@@ -92,12 +94,14 @@ impl<'a> Plan<'a> {
     /// `only` and every model they read from, transitively, except through the models `given`;
     /// sorted.
     pub fn upstream_closure(&self, only: &[usize], given: &[usize]) -> Vec<usize> {
-        let mut needed: Vec<usize> = only.to_vec();
+        let given: std::collections::HashSet<usize> = given.iter().copied().collect();
+        let mut seen: std::collections::HashSet<usize> = only.iter().copied().collect();
+        let mut needed: Vec<usize> = seen.iter().copied().collect();
         let mut i = 0;
         while i < needed.len() {
             if !given.contains(&needed[i]) {
                 for &d in self.models.get(needed[i]).map_or(&[][..], |m| &m.upstream) {
-                    if !needed.contains(&d) {
+                    if seen.insert(d) {
                         needed.push(d);
                     }
                 }

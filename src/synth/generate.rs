@@ -49,14 +49,28 @@ pub fn synthesize(spec: &LoadedSpec, catalog: &Catalog, options: &SynthOptions) 
 /// honoured the same way; the same spec, sources, code and options give the same dataset.
 pub fn synthesize_for(spec: &LoadedSpec, catalog: &Catalog, code: &[&[Statement]], options: &SynthOptions) -> Dataset {
     let queries = crate::spec::resolve::resolve_models(spec, catalog);
-    let plan = plan(&spec.spec, catalog, &queries, code, options.rows, options.seed);
+    synthesize_resolved(spec, catalog, &queries, code, options)
+}
+
+/// [`synthesize_for`] with the spec's models already resolved
+/// ([`crate::spec::resolve::resolve_models`]): a run that makes many datasets resolves them once.
+pub fn synthesize_resolved(
+    spec: &LoadedSpec,
+    catalog: &Catalog,
+    queries: &[Option<crate::spec::resolve::query::ModelQuery>],
+    code: &[&[Statement]],
+    options: &SynthOptions,
+) -> Dataset {
+    let plan = plan(&spec.spec, catalog, queries, code, options.rows, options.seed);
     let mut done: Vec<SynthTable> = Vec::with_capacity(plan.tables.len());
     for table in &plan.tables {
         let made = make_table(&plan, table, &done, options.seed);
         done.push(made);
     }
     done.sort_by(|a, b| a.name.cmp(&b.name));
-    Dataset { tables: done }
+    let dataset = Dataset { tables: done };
+    crate::meter::count(crate::meter::Unit::RowsMade, dataset.total_rows());
+    dataset
 }
 
 /// Where each row of a group takes its position.

@@ -8,11 +8,11 @@ mod range;
 mod regex;
 mod relate;
 mod relations;
-mod rng;
+pub(crate) mod rng;
 mod types;
 mod value;
 mod write;
 
-pub use generate::{synthesize, synthesize_for};
+pub use generate::{synthesize, synthesize_for, synthesize_resolved};
 pub use value::{Dataset, SynthColumn, SynthOptions, SynthTable, Value};
 pub use write::{load, write_csv};

@@ -1,6 +1,7 @@
 //! The seeded randomness every choice comes from.
 //!
-//! splitmix64, as the benchmarks' project generator (`benches/support/generate.rs`) uses: tiny, fast, well mixed, dependency-free. Each table,
+//! splitmix64, as the project generator of `specproof bench` (`src/bench/generate.rs`) uses: tiny,
+//! fast, well mixed, dependency-free. Each table,
 //! column and join pool draws from its own stream, derived from the seed and its name, so that
 //! adding a table to a spec leaves every other table's data as it was.
 

@@ -1,11 +1,7 @@
-//! The benchmarks' project generator (`benches/support/generate.rs`): its tests, which live here
-//! because a bench compiles a module's tests without running them, and the static check on the
-//! projects it generates.
+//! The project generator of `specproof bench` (`src/bench/generate.rs`): the projects it
+//! generates, and the static check on them.
 
-#[path = "../../benches/support/generate.rs"]
-mod generate;
-
-use generate::{generate, Flavour, GenerateOptions, GeneratedProject};
+use specproof::bench::generate::{generate, Flavour, GenerateOptions, GeneratedProject};
 use specproof::check::lineage::check_project;
 use specproof::finding::Finding;
 use specproof::project::layout::{load_project, CodeKind, Overrides};

@@ -6,6 +6,7 @@
 #![expect(clippy::unwrap_used, reason = "tests unwrap: a panic is a failed test")]
 
 mod architecture;
+mod bench;
 mod cli;
 mod docs;
 mod data_cli;

@@ -2,7 +2,7 @@
 
 use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
-use crate::spec::resolve::context::model_outputs;
+use crate::spec::resolve::context::model_output;
 use crate::spec::resolve::query::{FROM_IDENT, FROM_PLACEHOLDER};
 use crate::spec::resolve::{kinds_of, ModelKind};
 
@@ -45,8 +45,8 @@ pub(super) fn declared_columns<'s>(loaded: &'s LoadedSpec, catalog: &Catalog, mi
         }
         [ModelKind::Aggregate] => {
             // Group-by columns have the driving source's types and no tests of their own.
-            let outputs = model_outputs(spec, catalog);
-            let relation = outputs.get(mi).and_then(Option::as_ref);
+            let output = model_output(spec, catalog, mi);
+            let relation = output.as_ref();
             for (g, name) in model.group_by.iter().enumerate() {
                 let path = format!("models[{mi}].group_by[{g}]");
                 out.push(DeclaredColumn {
@@ -75,7 +75,7 @@ pub(super) fn declared_columns<'s>(loaded: &'s LoadedSpec, catalog: &Catalog, mi
         [ModelKind::Scd2] => {
             // The source's columns, then the three the history adds; their nulls and values are
             // the invariants' business (check_scd2_invariants).
-            let outputs = model_outputs(spec, catalog);
+            let output = model_output(spec, catalog, mi);
             let c = &model.constraints;
             let placed = |name: &str| {
                 let field = [
@@ -90,7 +90,7 @@ pub(super) fn declared_columns<'s>(loaded: &'s LoadedSpec, catalog: &Catalog, mi
                     None => format!("models[{mi}].sources[0]"),
                 }
             };
-            for column in outputs.get(mi).and_then(Option::as_ref).map_or(&[][..], |r| &r.columns) {
+            for column in output.as_ref().map_or(&[][..], |r| &r.columns) {
                 let path = placed(&column.name);
                 out.push(DeclaredColumn {
                     name: column.name.clone(),

@@ -28,7 +28,11 @@ pub fn check_output(
     let Some(model) = loaded.spec.models.get(mi) else { return Vec::new() };
     let Ok(columns) = describe(conn, &table.relation) else { return Vec::new() };
     let mut ctx = Ctx { conn, loaded, model, table, columns, findings: Vec::new() };
-    for column in declared_columns(loaded, catalog, mi) {
+    let declared = declared_columns(loaded, catalog, mi);
+    // A type check per column, a null check where one is declared, each test, the key.
+    let checks = declared.iter().map(|c| 1 + usize::from(c.nullable == Some(false)) + c.tests.len()).sum::<usize>();
+    crate::meter::count(crate::meter::Unit::OutputChecks, checks + 1);
+    for column in declared {
         let Some(actual) = ctx.column(&column.name).cloned() else { continue };
         ctx.check_type(&column, &actual);
         if column.nullable == Some(false) {

@@ -1,6 +1,7 @@
 //! One module per command; each turns its arguments into an [`super::outcome::Outcome`].
 //! `lint` and `validate` share [`check`], which runs [`crate::validate::validate`] and renders it.
 
+pub mod bench;
 pub mod check;
 pub mod data;
 pub mod explain;

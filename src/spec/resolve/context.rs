@@ -1,6 +1,7 @@
 //! What the lint rules share: the relations a model reads, name resolution, and the findings
 //! collected so far (placed at their line in the spec file).
 
+use std::collections::HashMap;
 use crate::finding::{Code, Finding};
 use crate::spec::catalog::Catalog;
 use crate::spec::model::{Dialect, Model, Spec};
@@ -253,31 +254,41 @@ pub fn resolve_ref(scope: &[&Relation], reference: &ColumnRef) -> RefResolution 
 /// Each model's output as a relation other models can read, or `None` where it cannot be
 /// known (the model is in a cycle, or its sources are unknown).
 pub fn model_outputs(spec: &Spec, catalog: &Catalog) -> Vec<Option<Relation>> {
-    #[derive(Clone)]
-    enum State {
-        Todo,
-        Busy,
-        Done(Option<Relation>),
+    let mut states = HashMap::with_capacity(spec.models.len());
+    (0..spec.models.len()).map(|i| visit_output(i, spec, catalog, &mut states)).collect()
+}
+
+/// Model `mi`'s element of [`model_outputs`], working out only the models it takes its columns
+/// from (its first source, and that one's, …): a caller that needs one model's output does not
+/// pay for every model's.
+pub fn model_output(spec: &Spec, catalog: &Catalog, mi: usize) -> Option<Relation> {
+    if mi >= spec.models.len() {
+        return None;
     }
-    fn visit(i: usize, spec: &Spec, catalog: &Catalog, states: &mut Vec<State>) -> Option<Relation> {
-        match &states[i] {
-            State::Done(r) => return r.clone(),
-            State::Busy => return None,
-            State::Todo => {}
-        }
-        states[i] = State::Busy;
-        let model = &spec.models[i];
-        let first_source = model.sources.first().and_then(|entry| match target_of(spec, catalog, entry) {
-            Target::Table(name) => catalog.get(&name).map(|t| relation_of_table(alias_of(entry), &t.table)),
-            Target::Model(j) => visit(j, spec, catalog, states),
-            Target::Unknown => None,
-        });
-        let result = output_of(model, first_source, spec.dialect);
-        states[i] = State::Done(result.clone());
-        result
+    visit_output(mi, spec, catalog, &mut HashMap::new())
+}
+
+/// Where [`visit_output`] is with a model: `None` while it is being worked out (a cycle reads
+/// it as unknown), then its output.
+type OutputStates = HashMap<usize, Option<Option<Relation>>>;
+
+fn visit_output(i: usize, spec: &Spec, catalog: &Catalog, states: &mut OutputStates) -> Option<Relation> {
+    match states.get(&i) {
+        Some(Some(done)) => return done.clone(),
+        Some(None) => return None,
+        None => {}
     }
-    let mut states = vec![State::Todo; spec.models.len()];
-    (0..spec.models.len()).map(|i| visit(i, spec, catalog, &mut states)).collect()
+    states.insert(i, None);
+    crate::meter::count(crate::meter::Unit::ModelOutputs, 1);
+    let model = &spec.models[i];
+    let first_source = model.sources.first().and_then(|entry| match target_of(spec, catalog, entry) {
+        Target::Table(name) => catalog.get(&name).map(|t| relation_of_table(alias_of(entry), &t.table)),
+        Target::Model(j) => visit_output(j, spec, catalog, states),
+        Target::Unknown => None,
+    });
+    let result = output_of(model, first_source, spec.dialect);
+    states.insert(i, Some(result.clone()));
+    result
 }
 
 /// Whether a test list asks for non-null values.

@@ -48,6 +48,7 @@ pub fn resolve_models_with(
 ) -> Vec<Option<ModelQuery>> {
     use rayon::prelude::*;
     let spec = &loaded.spec;
+    crate::meter::count(crate::meter::Unit::ModelsResolved, spec.models.len());
     // Each model resolves on its own; a worker keeps one Lint (and its copy of the outputs).
     (0..spec.models.len())
         .into_par_iter()

@@ -1,8 +1,8 @@
 //! A synthetic pipeline project of any size, for benchmarks and tests.
 //!
-//! Longer than the library's files (about 1,660 lines): it is one generator whose parts share
-//! one random stream and one naming scheme, it ships in no build of the library, and splitting it
-//! would only spread that shared state across files.
+//! Longer than the library's other files (about 1,660 lines): it is one generator whose parts
+//! share one random stream and one naming scheme, and splitting it would only spread that shared
+//! state across files.
 //!
 //! [`generate`] writes a spec, BigQuery source DDL and model code that is correct for the spec:
 //! staging models on the raw tables, then intermediate and final models on the staging ones,
@@ -15,14 +15,11 @@
 //! seeded by the seed and the model count (not the flavour, so both flavours of a seed share
 //! their spec), and nothing iterates a hash map.
 //!
-//! It is no part of the library and uses only its public API: a bench includes it with
-//! `#[path = "support/generate.rs"] mod generate;`, the integration tests with
-//! `#[path = "../../benches/support/generate.rs"] mod generate;` in `tests/it/generated.rs`,
-//! which holds its tests (a bench would compile them here and never run them). The example is
-//! therefore no doctest; `the_example_holds` there runs it:
+//! `specproof bench` generates its projects here; the benchmarks in `benches/` and the tests in
+//! `tests/it/generated.rs` call it too.
 //!
-//! ```ignore
-//! use generate::{generate, Flavour, GenerateOptions};
+//! ```
+//! use specproof::bench::generate::{generate, Flavour, GenerateOptions};
 //!
 //! let project = generate(&GenerateOptions { models: 20, seed: 7, flavour: Flavour::DuckDb });
 //! assert!(project.files.contains_key("spec.json"));
@@ -77,6 +74,61 @@ impl GeneratedProject {
 /// Generates a project of `options.models` models over about a tenth as many source tables
 /// (at least three).
 pub fn generate(options: &GenerateOptions) -> GeneratedProject {
+    generate_with_defects(options, 0).0
+}
+
+/// A defect [`generate_with_defects`] planted: the model whose code is wrong, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlantedDefect {
+    /// The model.
+    pub model: String,
+    /// Its code file, relative to the project folder.
+    pub file: String,
+    /// What was made wrong, for people.
+    pub what: String,
+}
+
+/// [`generate`], with the code of `defects` models (spread evenly over the project, at most one
+/// per model) made wrong in a way the spec forbids and the data shows: a filter left out, a
+/// number off by one, a text value altered. The spec and every other model stay as
+/// [`generate`] writes them, so a validation should flag exactly these models.
+pub fn generate_with_defects(options: &GenerateOptions, defects: usize) -> (GeneratedProject, Vec<PlantedDefect>) {
+    let g = generator(options);
+    let n = g.models.len();
+    let k = defects.min(n);
+    // The middle model of each of k equal slices: spread over layers and chains.
+    let mut planted: BTreeMap<usize, Defect> = BTreeMap::new();
+    for i in 0..k {
+        let m = (2 * i + 1) * n / (2 * k);
+        if let Some(defect) = g.defect_for(&g.models[m]) {
+            planted.insert(m, defect);
+        }
+    }
+    let project = g.render(options, &planted);
+    let list = planted
+        .iter()
+        .map(|(&m, defect)| {
+            let def = &g.models[m];
+            let name = g.rels[def.rel].name.clone();
+            let ext = if options.flavour == Flavour::DuckDb { "sql" } else { "sqlx" };
+            PlantedDefect { file: format!("models/{name}.{ext}"), what: g.describe_defect(def, *defect), model: name }
+        })
+        .collect();
+    (project, list)
+}
+
+/// How a planted defect makes a model's code wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Defect {
+    /// A mapping model's filter (after its joins, else its first before them) left out.
+    DroppedFilter,
+    /// Output column (mapping) or metric (aggregate) `i`, numeric, one too large.
+    OffByOne(usize),
+    /// Output column `i`, text, with a character appended.
+    AlteredText(usize),
+}
+
+fn generator(options: &GenerateOptions) -> Generator {
     let mut g = Generator::new(options);
     let n = options.models;
     g.add_sources(n.div_ceil(10).max(3));
@@ -94,19 +146,17 @@ pub fn generate(options: &GenerateOptions) -> GeneratedProject {
     for _ in 0..finals {
         g.add_model(Layer::Final, None);
     }
-    g.render(options)
+    g
 }
 
-/// splitmix64: tiny, fast and well mixed; enough for choosing shapes, and dependency-free.
+/// splitmix64, the synthetic data's generator; one stream for the whole project, so that the
+/// same options give the same project.
 struct Rng(u64);
 
 impl Rng {
     fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        crate::synth::rng::finalize(self.0)
     }
 
     /// A number in `0..n` (0 when `n` is 0).
@@ -1176,28 +1226,72 @@ impl Generator {
         Some(self.metric(name, s, func, ty, per_source, driving))
     }
 
-    fn render(&self, options: &GenerateOptions) -> GeneratedProject {
+    /// The defect to plant in `def`: a filter left out where it has one, else a number off by
+    /// one, else a text value altered; `None` when it has no column either can change.
+    fn defect_for(&self, def: &ModelDef) -> Option<Defect> {
+        let numeric = |ty: Ty| matches!(ty, Ty::Int64 | Ty::Numeric);
+        match &def.body {
+            Body::Mapping(m) => {
+                if m.post_filter.is_some() || !m.pre_filters.is_empty() {
+                    return Some(Defect::DroppedFilter);
+                }
+                let key = m.primary_key.as_deref();
+                let plain = |c: &OutCol| Some(c.target.as_str()) != key;
+                m.columns
+                    .iter()
+                    .position(|c| plain(c) && numeric(c.ty))
+                    .map(Defect::OffByOne)
+                    .or_else(|| m.columns.iter().position(|c| plain(c) && c.ty == Ty::String).map(Defect::AlteredText))
+            }
+            Body::Aggregate(a) => a.metrics.iter().position(|m| numeric(m.ty)).map(Defect::OffByOne),
+        }
+    }
+
+    fn describe_defect(&self, def: &ModelDef, defect: Defect) -> String {
+        match (&def.body, defect) {
+            (Body::Mapping(m), Defect::DroppedFilter) => match &m.post_filter {
+                Some((p, _)) => format!("the filter `{}` left out", p.render(None)),
+                None => m.pre_filters.first().map_or_else(
+                    || "a filter left out".to_string(),
+                    |p| format!("the filter `{}` on {} left out", p.render(None), self.rels[p.rel].name),
+                ),
+            },
+            (Body::Mapping(m), Defect::OffByOne(i)) => {
+                format!("`{}` one too large", m.columns.get(i).map_or("?", |c| c.target.as_str()))
+            }
+            (Body::Mapping(m), Defect::AlteredText(i)) => {
+                format!("`{}` with '!' appended", m.columns.get(i).map_or("?", |c| c.target.as_str()))
+            }
+            (Body::Aggregate(a), Defect::OffByOne(i)) => {
+                format!("`{}` one too large", a.metrics.get(i).map_or("?", |c| c.name.as_str()))
+            }
+            (Body::Aggregate(_), _) => "a metric altered".to_string(),
+        }
+    }
+
+    fn render(&self, options: &GenerateOptions, defects: &BTreeMap<usize, Defect>) -> GeneratedProject {
         let mut files = BTreeMap::new();
         for rel in &self.rels[..self.raw_count] {
             files.insert(format!("sources/{}.sql", rel.name), self.ddl(rel));
         }
         files.insert("spec.json".to_string(), self.spec_json(options));
-        for def in &self.models {
+        for (m, def) in self.models.iter().enumerate() {
             let rel = &self.rels[def.rel];
+            let defect = defects.get(&m).copied();
             let (path, text) = match options.flavour {
                 Flavour::DuckDb => {
-                    let code = self.code(def, Flavour::DuckDb);
+                    let code = self.code(def, Flavour::DuckDb, defect);
                     (format!("models/{}.sql", rel.name), format!("-- {}\n{code}", def.description))
                 }
                 Flavour::Sqlx => {
                     let config = format!("config {{\n  type: \"table\",\n  schema: \"{}\"\n}}\n\n", rel.layer.schema());
-                    (format!("models/{}.sqlx", rel.name), format!("{config}{}", self.code(def, Flavour::Sqlx)))
+                    (format!("models/{}.sqlx", rel.name), format!("{config}{}", self.code(def, Flavour::Sqlx, defect)))
                 }
             };
             files.insert(path, text);
         }
         if options.flavour == Flavour::DuckDb {
-            files.insert(specproof::project::config::CONFIG_FILE.to_string(), "dialect = \"duckdb\"\n".to_string());
+            files.insert(crate::project::config::CONFIG_FILE.to_string(), "dialect = \"duckdb\"\n".to_string());
         }
         GeneratedProject { files }
     }
@@ -1266,34 +1360,47 @@ impl Generator {
         Aliases { sources: sources.to_vec(), names: out }
     }
 
-    fn code(&self, def: &ModelDef, flavour: Flavour) -> String {
+    fn code(&self, def: &ModelDef, flavour: Flavour, defect: Option<Defect>) -> String {
         let sql = match flavour {
             Flavour::DuckDb => Sql::DuckDb,
             Flavour::Sqlx => Sql::BigQuery,
         };
         let aliases = self.aliases(&def.sources);
         match &def.body {
-            Body::Mapping(m) => self.mapping_code(def, m, flavour, sql, &aliases),
-            Body::Aggregate(a) => self.aggregate_code(def, a, flavour, sql, &aliases),
+            Body::Mapping(m) => self.mapping_code(def, m, flavour, sql, &aliases, defect),
+            Body::Aggregate(a) => self.aggregate_code(def, a, flavour, sql, &aliases, defect),
         }
     }
 
-    fn mapping_code(&self, def: &ModelDef, m: &Mapping, flavour: Flavour, sql: Sql, aliases: &Aliases) -> String {
+    fn mapping_code(
+        &self,
+        def: &ModelDef,
+        m: &Mapping,
+        flavour: Flavour,
+        sql: Sql,
+        aliases: &Aliases,
+        defect: Option<Defect>,
+    ) -> String {
+        // A dropped filter is the one after the joins where there is one, else the first before.
+        let dropped = defect == Some(Defect::DroppedFilter);
+        let drop_pre = dropped && m.post_filter.is_none();
         let alias = |r: usize| aliases.of(r);
         let mut out = String::new();
         // A filter on a source applies before its join, so it goes in a CTE of its own.
         let ctes: Vec<String> = m
             .pre_filters
             .iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
                 let rel = &self.rels[p.rel];
                 let columns: Vec<&str> = rel.cols.iter().map(|c| c.name.as_str()).collect();
+                let filter =
+                    if drop_pre && i == 0 { String::new() } else { format!("\n    WHERE {}", p.render(None)) };
                 format!(
-                    "{}_filtered AS (\n    SELECT {}\n    FROM {}\n    WHERE {}\n)",
+                    "{}_filtered AS (\n    SELECT {}\n    FROM {}{filter}\n)",
                     rel.name,
                     columns.join(", "),
                     self.table_ref(p.rel, flavour),
-                    p.render(None)
                 )
             })
             .collect();
@@ -1310,14 +1417,21 @@ impl Generator {
         let items: Vec<String> = m
             .columns
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 let from = format!("{}.{}", alias(c.rel), c.col);
                 let rate = match &c.transform {
                     Transform::TimesRate { rel, col } => format!("{}.{col}", alias(*rel)),
                     _ => String::new(),
                 };
-                let expr = c.transform.render(sql, &from, &rate);
-                if matches!(c.transform, Transform::Identity) && c.col == c.target {
+                let expr = match defect {
+                    Some(Defect::OffByOne(d)) if d == i => format!("({}) + 1", c.transform.render(sql, &from, &rate)),
+                    Some(Defect::AlteredText(d)) if d == i => {
+                        format!("({}) || '!'", c.transform.render(sql, &from, &rate))
+                    }
+                    _ => c.transform.render(sql, &from, &rate),
+                };
+                if expr == from && c.col == c.target {
                     format!("    {expr}")
                 } else {
                     format!("    {expr} AS {}", c.target)
@@ -1338,16 +1452,29 @@ impl Generator {
                 j.right_col
             ));
         }
-        if let Some((p, _)) = &m.post_filter {
+        if let Some((p, _)) = m.post_filter.as_ref().filter(|_| !dropped) {
             out.push_str(&format!("WHERE {}\n", p.render(Some(alias(p.rel)))));
         }
         out
     }
 
-    fn aggregate_code(&self, def: &ModelDef, a: &Aggregate, flavour: Flavour, sql: Sql, aliases: &Aliases) -> String {
+    fn aggregate_code(
+        &self,
+        def: &ModelDef,
+        a: &Aggregate,
+        flavour: Flavour,
+        sql: Sql,
+        aliases: &Aliases,
+        defect: Option<Defect>,
+    ) -> String {
         let alias = |r: usize| aliases.of(r);
         let d = def.sources[0];
-        let item = |expr: String, name: &str| format!("{expr} AS {name}");
+        let item = |expr: String, name: &str| match defect {
+            Some(Defect::OffByOne(i)) if a.metrics.get(i).is_some_and(|m| m.name == name) => {
+                format!("({expr}) + 1 AS {name}")
+            }
+            _ => format!("{expr} AS {name}"),
+        };
         if let Some(j) = &a.join {
             // Over the joined rows, as a mapping model would be, grouped by the group-by columns.
             let mut items: Vec<String> = a.group_by.iter().map(|g| format!("    {}.{g}", alias(d))).collect();
