@@ -57,25 +57,38 @@ pub fn search(
     let plan = Plan::new(project, code);
     let plan = &plan;
     let meter = &options.meter;
-    let first = meter.time(Stage::Data, || plan.dataset(&options.synth));
-    let (main, engine) = run_case(plan, suite, options, &first, None)?;
-    // The kept database (--db) is the first dataset's; the others live in memory.
-    drop(engine);
-    let finished = AtomicUsize::new(1);
-    options.progress.step(&stage, 1, cases);
-    let others: Vec<(u64, CaseRun)> = (1..cases)
-        .into_par_iter()
-        .filter_map(|k| {
-            let synth = case_options(&options.synth, k);
-            let run_options = RunOptions { synth, ..in_memory(options) };
-            let data = meter.time(Stage::Data, || plan.dataset(&synth));
-            // A dataset that cannot load or run (the first one did) adds nothing to report.
-            let found = run_case(plan, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
-            let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
-            options.progress.step(&stage, n, cases);
-            found
-        })
-        .collect();
+    let finished = AtomicUsize::new(0);
+    let done = || {
+        let n = finished.fetch_add(1, Ordering::Relaxed) + 1;
+        options.progress.step(&stage, n, cases);
+    };
+    // Every dataset runs side by side, the first (which also runs the shipped tests, and is
+    // the one --db keeps) beside the others: it takes longest, and waiting for it before
+    // starting them left a core idle.
+    let (main, others) = rayon::join(
+        || {
+            let first = meter.time(Stage::Data, || plan.dataset(&options.synth));
+            let main = run_case(plan, suite, options, &first, None).map(|(run, _engine)| run);
+            done();
+            main.map(|run| (run, first))
+        },
+        || -> Vec<(u64, CaseRun)> {
+            (1..cases)
+                .into_par_iter()
+                .filter_map(|k| {
+                    let synth = case_options(&options.synth, k);
+                    let run_options = RunOptions { synth, ..in_memory(options) };
+                    let data = meter.time(Stage::Data, || plan.dataset(&synth));
+                    // A dataset that cannot load or run adds nothing to report (the first
+                    // one's error is the run's).
+                    let found = run_case(plan, None, &run_options, &data, None).ok().map(|(run, _)| (synth.seed, run));
+                    done();
+                    found
+                })
+                .collect()
+        },
+    );
+    let (main, first) = main?;
 
     let mut outcome = RunOutcome { coverage: main.coverage.clone(), cases, ..RunOutcome::default() };
     let reaches: Vec<&[super::coverage::Measured]> =
