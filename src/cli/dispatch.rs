@@ -13,5 +13,6 @@ pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
         Command::Lineage(args) => commands::lineage::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Init(args) => commands::init::run(&args),
+        Command::Report(command) => commands::report::run(&command, terminal),
     }
 }
