@@ -113,11 +113,16 @@ pub fn merge(parts: &[(String, Report)], allow_partial: bool) -> Result<Merged, 
     let mut line = merge_scopes(&scopes, &place).line();
     if !missing.is_empty() {
         let list: Vec<String> = missing.iter().map(|k| format!("{k}/{}", head.of)).collect();
+        let left_out = head.all_models.len() - owner.len();
         line.push_str(&format!(
-            "; incomplete: part{} {} missing, {} not validated",
+            "; incomplete: part{} {} missing, {}",
             if missing.len() == 1 { "" } else { "s" },
             list.join(", "),
-            crate::finding::plural(head.all_models.len() - owner.len(), "model")
+            if left_out == 0 {
+                "which held no model".to_string()
+            } else {
+                format!("{} not validated", crate::finding::plural(left_out, "model"))
+            }
         ));
     }
     report.scope = line;

@@ -65,8 +65,10 @@ pub struct PartitionScope {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunScope {
     /// Model files statically checked; `None` for the spec lint alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_files: Option<usize>,
     /// What the models' run covered, when they ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<RunCounts>,
 }
 

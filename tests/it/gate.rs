@@ -142,7 +142,7 @@ fn report_schema() -> Value {
     schema
 }
 
-fn schema_errors(value: &Value) -> Vec<String> {
+pub(crate) fn schema_errors(value: &Value) -> Vec<String> {
     let schema = report_schema();
     let mut errors = Vec::new();
     validate_schema(&schema, value, &schema, "$", &mut errors);

@@ -3,7 +3,7 @@
 //! projects it generates.
 
 #[path = "../../benches/support/generate.rs"]
-mod generate;
+pub(crate) mod generate;
 
 use generate::{generate, Flavour, GenerateOptions, GeneratedProject};
 use specproof::check::lineage::check_project;
