@@ -250,6 +250,30 @@ mod tests {
     }
 
     #[test]
+    fn a_baseline_entry_is_stale_where_one_run_would_call_it_stale() {
+        use crate::gate::baseline::BaselineEntry;
+        let entry = |model: Option<&str>, message: &str| BaselineEntry {
+            code: "TST001".into(),
+            model: model.map(str::to_string),
+            file: Some("tests/a.sql".into()),
+            message: message.into(),
+            reason: "known".into(),
+        };
+        let with = |mut report: Report, stale: Vec<BaselineEntry>| {
+            report.baseline = Some(BaselineUse { file: "b.json".into(), stale });
+            report
+        };
+        // A shipped test's finding (about no model) is in part 1 only: part 2 calls its entry
+        // stale, part 1 does not, so one run would not. An entry about a model is stale when the
+        // part holding it says so; one about no model that no part matched is stale.
+        let one = with(part(1, 2, &["a", "c"], Vec::new()), vec![entry(None, "gone"), entry(Some("c"), "fixed")]);
+        let two = with(part(2, 2, &["b"], Vec::new()), vec![entry(None, "gone"), entry(None, "only in part 1")]);
+        let merged = merge(&[("1.json".into(), one), ("2.json".into(), two)], false).unwrap();
+        let stale = merged.report.baseline.unwrap().stale;
+        assert_eq!(stale, [entry(None, "gone"), entry(Some("c"), "fixed")]);
+    }
+
+    #[test]
     fn mismatched_duplicated_and_missing_parts_are_refused() {
         let one = || part(1, 2, &["a", "c"], Vec::new());
         let two = part(2, 2, &["b"], Vec::new());
