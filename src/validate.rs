@@ -304,10 +304,14 @@ fn models_read_by(file: &TestFile, project: &Project) -> Vec<usize> {
     models
 }
 
-/// The part `partition` of `project`'s models: shipped test files tie the models they read.
+/// The part `partition` of `project`'s models: a model goes with the models it reads and those
+/// its `relationships` tests read; shipped test files tie the models they read.
 fn part_of(project: &Project, partition: Partition, suite: Option<&Suite>) -> Part {
     let names: Vec<&str> = project.spec.spec.models.iter().map(|m| m.name.as_str()).collect();
-    let deps = crate::spec::resolve::graph::dependencies(&project.spec.spec, &project.catalog);
+    let mut deps = crate::spec::resolve::graph::dependencies(&project.spec.spec, &project.catalog);
+    for (reads, compared) in deps.iter_mut().zip(partition::test_targets(&project.spec.spec)) {
+        reads.extend(compared);
+    }
     let together: Vec<Vec<usize>> =
         suite.iter().flat_map(|s| s.files.iter()).map(|file| models_read_by(file, project)).collect();
     partition::select(partition, &names, &deps, &together)

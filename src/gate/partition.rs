@@ -4,8 +4,9 @@
 //! A part must find about its models exactly what one run of the whole project finds, so a
 //! part holds whole connected components of the model graph: a model and every model it reads
 //! (and, through them, every model reading those) are validated together, since a model runs on
-//! its upstream models' output. A shipped test file ties together the models it reads, so it
-//! runs in one part. Models that only share a source table need not be together: every part
+//! its upstream models' output; and with the models its spec tests compare it with
+//! (`relationships(model.column)`), whose output its checks read. A shipped test file ties
+//! together the models it reads, so it runs in one part. Models that only share a source table need not be together: every part
 //! loads the same synthetic data (the data never depends on which models run).
 //!
 //! Components go to parts largest first, each onto the part with the fewest models so far
@@ -14,6 +15,8 @@
 //! thread count or machine, so every runner computes the same one.
 
 use super::changed::Selection;
+use crate::spec::model::Spec;
+use crate::spec::named_tests::{parse_test, SpecTest};
 
 /// More parts than this is a typo.
 pub const MAX_PARTS: usize = 10_000;
@@ -185,6 +188,32 @@ pub fn select(partition: Partition, names: &[&str], deps: &[Vec<usize>], togethe
     Part { partition, models, skipped, components: mine, total_components: components.len() }
 }
 
+/// For each model, the models its spec tests compare its output with
+/// (`relationships(model.column)`): its output checks read them, so they belong in its part. A
+/// target named with a schema (`staging.stg_campaigns`) counts by its last name: joining two
+/// components by mistake costs balance, never a finding.
+pub fn test_targets(spec: &Spec) -> Vec<Vec<usize>> {
+    spec.models
+        .iter()
+        .map(|model| {
+            let tests = model.column_mapping.iter().flat_map(|c| c.tests.iter());
+            let tests = tests.chain(model.aggregations.iter().flat_map(|a| a.tests.iter()));
+            let mut targets: Vec<usize> = tests
+                .filter_map(|text| match parse_test(text, spec.dialect) {
+                    Ok(SpecTest::Relationships { target, .. }) => {
+                        let last = target.rsplit('.').next().unwrap_or_default().trim_matches('`');
+                        spec.model_index(&target).or_else(|| spec.model_index(last))
+                    }
+                    _ => None,
+                })
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            targets
+        })
+        .collect()
+}
+
 /// A 64-bit FNV-1a hash of `texts` (each length-prefixed), as 16 hex digits: the same on every
 /// machine, so two runners can tell whether their parts belong to one run.
 pub fn fingerprint(texts: &[String]) -> String {
@@ -215,6 +244,27 @@ mod tests {
             assert!(error.starts_with(&format!("--partition `{bad}`")), "{error}");
         }
         assert!(Partition::parse("4/3").unwrap_err().contains("K must be between 1 and N"));
+    }
+
+    #[test]
+    fn relationships_tests_tie_a_model_to_the_model_they_read() {
+        let text = r#"{
+          "schema": {"raw_schema": "raw", "staging_schema": "staging", "final_schema": "mart"},
+          "models": [
+            {"name": "a", "layer": "staging", "sources": ["raw.t"],
+             "column_mapping": [{"target_column": "x", "type": "INT64", "from_table": "t", "from_column": "x"}]},
+            {"name": "b", "layer": "staging", "sources": ["raw.t"],
+             "column_mapping": [
+               {"target_column": "x", "type": "INT64", "from_table": "t", "from_column": "x",
+                "tests": ["not_null", "relationships(a.x)", "relationships(raw.t.x)"]},
+               {"target_column": "y", "type": "INT64", "from_table": "t", "from_column": "x",
+                "tests": ["relationships(staging.c.x)"]}]},
+            {"name": "c", "layer": "staging", "sources": ["raw.t"],
+             "column_mapping": [{"target_column": "x", "type": "INT64", "from_table": "t", "from_column": "x"}]}
+          ]
+        }"#;
+        let spec = crate::spec::load::parse_spec("spec.json", text.to_string()).unwrap().spec;
+        assert_eq!(test_targets(&spec), [vec![], vec![0, 2], vec![]]);
     }
 
     #[test]
