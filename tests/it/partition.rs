@@ -238,3 +238,31 @@ fn reports_that_are_not_parts_of_one_run_are_refused() {
     assert!(json["scope"].as_str().unwrap().contains("incomplete: part 2/2 missing"), "{json}");
     assert_eq!(merge(&["a1.json", "a2.json"]).0, specproof_in(&cwd, &["validate", "g", "--no-run"]).status.code());
 }
+
+#[test]
+fn a_generated_project_of_many_components_merges_into_one_run() {
+    let cwd = scratch("partition", "generated");
+    generated(&cwd, 40);
+    let run_args = ["validate", "g", "--rows", "50", "--cases", "2"];
+    let full = run(&cwd, &outputs(&run_args, "full"));
+    assert!(full.status.code().is_some_and(|c| c < 2), "{}", text(&full.stderr));
+    let n = 3;
+    let mut args = vec!["report".to_string(), "merge".to_string()];
+    for k in 1..=n {
+        let file = format!("part-{k}.json");
+        let mut part: Vec<String> = run_args.iter().map(|a| a.to_string()).collect();
+        part.extend(["--partition".into(), format!("{k}/{n}"), "--format".into(), "json".into(), "--output".into()]);
+        part.push(file.clone());
+        let out = run(&cwd, &part);
+        assert!(out.status.code().is_some_and(|c| c < 2), "part {k}: {}", text(&out.stderr));
+        let json: Value = serde_json::from_str(&read(&cwd.join(&file))).unwrap();
+        assert!(!json["partition"]["models"].as_array().unwrap().is_empty(), "part {k} of {n} holds models");
+        args.push(file);
+    }
+    let merged = run(&cwd, &outputs(&args.iter().map(String::as_str).collect::<Vec<_>>(), "merged"));
+    assert_eq!(merged.status.code(), full.status.code(), "{}", text(&merged.stderr));
+    for ext in FORMATS {
+        let (one, merged) = (read(&cwd.join(format!("full.{ext}"))), read(&cwd.join(format!("merged.{ext}"))));
+        assert!(one == merged, "the merged .{ext} report differs from one run's:\n{merged}");
+    }
+}
