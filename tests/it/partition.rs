@@ -225,6 +225,7 @@ fn reports_that_are_not_parts_of_one_run_are_refused() {
         (&["a1.json", "broken.json"][..], "broken.json is not a specproof JSON report: line 4, column 1"),
         (&["a1.json", "missing.json"][..], "cannot read missing.json"),
         (&["a1.json"][..], "part 2/2 missing"),
+        (&["a1.json", "a2.json", "--output", "a2.json"][..], "--output a2.json is one of the reports to merge"),
     ] {
         let (code, stderr) = merge(files);
         assert_eq!(code, Some(2), "{files:?}: {stderr}");

@@ -39,6 +39,16 @@ fn run_merge(args: &MergeArgs, terminal: &Terminal) -> Outcome {
         Ok(destinations) => destinations,
         Err(message) => return usage_error(message),
     };
+    // A merged report written over a part would destroy what it merges.
+    let canonical = |path: &Path| std::fs::canonicalize(path).ok();
+    for output in args.output.iter().filter(|o| canonical(o).is_some()) {
+        if args.reports.iter().any(|r| canonical(r) == canonical(output)) {
+            return usage_error(format!(
+                "--output {} is one of the reports to merge: specproof never writes over its inputs; choose another path",
+                display(output)
+            ));
+        }
+    }
     let mut parts = Vec::new();
     for path in &args.reports {
         match read_report(path) {
