@@ -137,7 +137,7 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
         let nothing_changed = selection.as_ref().is_some_and(|s| s.selected().is_empty());
         if !options.no_run && files > 0 && !nothing_changed {
             let mut options = run.clone();
-            options.only = selection.as_ref().map(Selection::selected);
+            options.only = selection.as_ref().map(|s| with_compared(project, s.selected()));
             options.progress.step("running models", 0, 1);
             match search(project, code, suite.as_ref(), &options) {
                 Ok(outcome) => {
@@ -169,14 +169,15 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
                         seed: options.synth.seed,
                         ..RunCounts::default()
                     };
-                    fixtures = outcome.fixtures.clone();
+                    fixtures = outcome.fixtures.iter().filter(|f| selected(Some(&f.model))).cloned().collect();
                     let mut reach = outcome.spec_coverage.clone();
                     reach.outcomes.retain(|r| selected(Some(r.outcome.model.as_str())));
                     findings.extend(crate::prove::coverage::unreached_findings(project, &reach));
                     spec_coverage = Some(reach);
                     counts.test_files = outcome.coverage.test_files_run;
-                    counts.histories = outcome.coverage.histories.clone();
-                    counts.undefined_histories = outcome.coverage.undefined_histories.clone();
+                    let kept = |models: &[String]| models.iter().filter(|m| selected(Some(m))).cloned().collect();
+                    counts.histories = kept(&outcome.coverage.histories);
+                    counts.undefined_histories = kept(&outcome.coverage.undefined_histories);
                     counts.set_aside = set_aside;
                     counts.not_run =
                         outcome.coverage.skipped.iter().filter(|(m, _)| selected(Some(m.as_str()))).cloned().collect();
@@ -300,6 +301,22 @@ fn models_read_by(file: &TestFile, project: &Project) -> Vec<usize> {
         models.extend(spec.model_index(&cte.model));
     }
     models.sort_unstable();
+    models.dedup();
+    models
+}
+
+/// `models` and the models their `relationships` tests compare them with: a changed-only run
+/// runs those too, for their output only, or the tests would read tables that were never made.
+fn with_compared(project: &Project, mut models: Vec<String>) -> Vec<String> {
+    let spec = &project.spec.spec;
+    let targets = partition::test_targets(spec);
+    let compared: Vec<String> = models
+        .iter()
+        .filter_map(|m| spec.model_index(m))
+        .flat_map(|i| targets[i].iter().map(|&t| spec.models[t].name.clone()))
+        .collect();
+    models.extend(compared);
+    models.sort();
     models.dedup();
     models
 }
