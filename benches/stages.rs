@@ -49,7 +49,14 @@ fn run_options() -> RunOptions {
 }
 
 fn full() -> Options {
-    Options { run: Some(run_options()), no_run: false, changed_since: None, baseline: None, fail_on: Severity::Error }
+    Options {
+        run: Some(run_options()),
+        no_run: false,
+        changed_since: None,
+        partition: None,
+        baseline: None,
+        fail_on: Severity::Error,
+    }
 }
 
 fn bench(c: &mut Criterion) {

@@ -4,11 +4,11 @@
 //! the renderers in [`crate::report`] decide how it looks. Errors that stop the tool from doing
 //! its job are not findings: they live in [`crate::error`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How bad a finding is. Errors fail a run; warnings are shown but do not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The pipeline has no single meaning or breaks it.
@@ -18,7 +18,7 @@ pub enum Severity {
 }
 
 /// Whose fault a finding is (spec-format.md, "Whose fault is a finding").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Subject {
     /// The spec (or the source declarations it relies on).
@@ -262,8 +262,20 @@ impl Serialize for Code {
     }
 }
 
+/// A code as a report writes it (`SPEC003`), for `specproof report merge`.
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Code, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == text)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown finding code `{text}`")))
+    }
+}
+
 /// One thing wrong with the pipeline under test.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The check that produced it.
     pub code: Code,
@@ -287,12 +299,12 @@ pub struct Finding {
     pub help: Option<String>,
     /// Rows that show it: a counterexample's input tables, the rows expected and the rows the
     /// code produced. Empty for findings that need no data to be seen.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tables: Vec<EvidenceTable>,
 }
 
 /// What a table of a finding's evidence is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TableRole {
     /// An input table of the counterexample (a source table or an upstream model's output).
@@ -315,7 +327,7 @@ impl TableRole {
 }
 
 /// A small table of rows shown with a finding; values are DuckDB's text form, `None` is NULL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceTable {
     /// What the table is.
     pub role: TableRole,

@@ -1,11 +1,11 @@
 //! Where things are in the files specproof reads: one [`Location`] type for findings and
 //! errors alike, and the [`LineIndex`] that turns byte offsets into it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A place in an input file: 1-based line, and column in characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// The file, as the user named it (relative paths stay relative, so output is stable).
     pub file: String,

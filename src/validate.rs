@@ -5,14 +5,17 @@
 use crate::check::explained::set_aside_explained;
 use crate::check::lineage::{check_project as check_code, CodeCheck};
 use crate::error::Result;
-use crate::finding::{plural, Severity};
+use crate::finding::Severity;
 use crate::gate::baseline::{self, Baseline};
 use crate::meter::Stage as MeterStage;
 use crate::gate::changed::{self, Selection};
+use crate::gate::partition::{self, Part, Partition};
 use crate::project::layout::Project;
 use crate::prove::fixture::Fixture;
 use crate::prove::search::search;
-use crate::report::model::{BaselineUse, ChangedScope, CheckRun, Report, Stage, PROJECT};
+use crate::report::model::{
+    BaselineUse, ChangedScope, CheckRun, PartitionScope, Report, RunCounts, RunScope, Stage, PROJECT,
+};
 use crate::report::render::text;
 use crate::run::options::RunOptions;
 use crate::spec::lint::lint_spec;
@@ -30,6 +33,9 @@ pub struct Options {
     /// Validate only the models changed since this git revision, and what they feed
     /// (`--changed-since`).
     pub changed_since: Option<String>,
+    /// Validate only this part of the models (`--partition K/N`): whole connected components
+    /// of the model graph, the same data as a run of every model. Not with `changed_since`.
+    pub partition: Option<Partition>,
     /// Findings a baseline accepts, with the baseline file's name as the user gave it.
     pub baseline: Option<(Baseline, String)>,
     /// The least severity that fails the gate.
@@ -54,9 +60,27 @@ pub struct Validation {
 /// a changed-only scope and a baseline applied.
 pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     let reference = options.changed_since.as_deref();
-    let selection = reference.map(|r| changed::select(project, r)).transpose()?;
-    let mut checks =
-        Checks { project, selection: selection.as_ref(), reference: reference.unwrap_or(""), list: Vec::new() };
+    let mut suite = options.run.is_some().then(|| load_suite(project));
+    let part = options.partition.map(|p| part_of(project, p, suite.as_ref()));
+    let selection = match (&part, reference) {
+        (Some(_), Some(_)) => return Err(crate::error::Error::new(crate::error::ErrorKind::Config(
+            "--partition and --changed-since cannot be combined: a part is fixed by the model graph, not by a change"
+                .into(),
+        ))),
+        (Some(part), None) => Some(part.selection()),
+        (None, reference) => reference.map(|r| changed::select(project, r)).transpose()?,
+    };
+    let (skip_model, skip_test) = match (&part, reference) {
+        (Some(part), _) => {
+            let label = part.partition.label();
+            (format!("not in part {label}"), format!("reads no model of part {label}"))
+        }
+        (None, r) => {
+            let r = r.unwrap_or("");
+            (format!("unchanged since {r}"), format!("reads no model changed since {r}"))
+        }
+    };
+    let mut checks = Checks { project, selection: selection.as_ref(), skipped: skip_model, list: Vec::new() };
     checks.list.push(CheckRun::ran(PROJECT, Stage::SpecLint));
     checks.add(&[Stage::SpecLint], &|_, _| Some(Ok(())));
 
@@ -64,18 +88,23 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     let mut findings = project.source_findings.clone();
     let lint = meter.time(MeterStage::Lint, || lint_spec(&project.spec, &project.catalog));
     findings.extend(lint.iter().cloned());
-    let mut scope = "spec lint".to_string();
+    let mut scope = RunScope::default();
     let selected = |model: Option<&str>| selection.as_ref().is_none_or(|s| model.is_none_or(|m| s.selects(m)));
     let mut fixtures: Vec<Fixture> = Vec::new();
     let mut spec_coverage = None;
     let code = options.run.is_some().then(|| meter.time(MeterStage::Static, || check_code(project)));
-    let mut suite = options.run.is_some().then(|| meter.time(MeterStage::Lint, || load_suite(project)));
-    // A changed-only run runs the shipped test files that changed or read a model it validates.
+    // Of every shipped test file, before a part keeps its own.
+    let print = part.as_ref().map(|_| fingerprint(project, options, code.as_ref(), suite.as_ref()));
+    // A changed-only run runs the shipped test files that changed or read a model it validates;
+    // a part, those that read its models (and the first part those that read none).
     if let (Some(suite), Some(selection)) = (suite.as_mut(), selection.as_ref()) {
         let wanted = |file: &TestFile| {
             let changed = std::fs::canonicalize(&file.file).is_ok_and(|p| selection.changed_tests.contains(&p));
+            let reads = models_read_by(file, project);
+            let first_part = part.as_ref().is_some_and(|p| p.partition.part == 1);
             changed
-                || models_read_by(file, project).iter().any(|&i| selection.selects(&project.spec.spec.models[i].name))
+                || (reads.is_empty() && first_part)
+                || reads.iter().any(|&i| selection.selects(&project.spec.spec.models[i].name))
         };
         let (kept, left): (Vec<TestFile>, Vec<TestFile>) = suite.files.drain(..).partition(|f| wanted(f));
         suite.files = kept;
@@ -84,7 +113,7 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
                 group: PROJECT.into(),
                 stage: Stage::ShippedTest,
                 target: file.file.clone(),
-                skipped: Some(format!("reads no model changed since {}", checks.reference)),
+                skipped: Some(skip_test.clone()),
             });
         }
     }
@@ -106,11 +135,11 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
         let has_code = |model: &str| with_code.contains(model);
         checks.add(&[Stage::StaticCheck], &|m, _| has_code(m).then_some(Ok(())));
         let files = code.models.len();
-        scope = format!("spec lint, static check of {}", plural(files, "model file"));
+        scope.model_files = Some(files);
         let nothing_changed = selection.as_ref().is_some_and(|s| s.selected().is_empty());
         if !options.no_run && files > 0 && !nothing_changed {
             let mut options = run.clone();
-            options.only = selection.as_ref().map(Selection::selected);
+            options.only = selection.as_ref().map(|s| with_compared(project, s.selected()));
             options.progress.step("running models", 0, 1);
             match search(project, code, suite.as_ref(), &options) {
                 Ok(outcome) => {
@@ -134,82 +163,47 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
                     };
                     checks.add(&[Stage::Execution, Stage::OutputChecks, Stage::Reference], &ran);
                     let shown = outcome.coverage.ran.iter().filter(|m| selected(Some(m.as_str()))).count();
-                    let seeds = if outcome.cases > 1 {
-                        format!(
-                            "{} synthetic datasets of {} rows (seeds {}–{})",
-                            outcome.cases,
-                            outcome.coverage.rows_loaded,
-                            options.synth.seed,
-                            options.synth.seed.wrapping_add(outcome.cases as u64 - 1)
-                        )
-                    } else {
-                        format!("{} synthetic rows (seed {})", outcome.coverage.rows_loaded, options.synth.seed)
+                    let mut counts = RunCounts {
+                        models: shown,
+                        upstream: outcome.coverage.ran.len() - shown,
+                        datasets: outcome.cases,
+                        rows: outcome.coverage.rows_loaded,
+                        seed: options.synth.seed,
+                        ..RunCounts::default()
                     };
-                    scope.push_str(&format!(", {} run on {seeds}", plural(shown, "model")));
-                    if outcome.coverage.ran.len() > shown {
-                        let upstream = outcome.coverage.ran.len() - shown;
-                        scope.push_str(&format!(
-                            " (and {} run for {} output only)",
-                            plural(upstream, "unchanged upstream model"),
-                            if upstream == 1 { "its" } else { "their" }
-                        ));
-                    }
-                    fixtures = outcome.fixtures.clone();
+                    fixtures = outcome.fixtures.iter().filter(|f| selected(Some(&f.model))).cloned().collect();
                     let mut reach = outcome.spec_coverage.clone();
                     reach.outcomes.retain(|r| selected(Some(r.outcome.model.as_str())));
                     findings.extend(crate::prove::coverage::unreached_findings(project, &reach));
                     spec_coverage = Some(reach);
-                    if outcome.coverage.test_files_run > 0 {
-                        scope.push_str(&format!(", {}", plural(outcome.coverage.test_files_run, "shipped test file")));
-                    }
-                    if !outcome.coverage.histories.is_empty() {
-                        scope.push_str(&format!(
-                            ", SCD2 history over {} runs ({})",
-                            crate::run::history::RUNS,
-                            outcome.coverage.histories.join(", ")
-                        ));
-                    }
-                    if !outcome.coverage.undefined_histories.is_empty() {
-                        scope.push_str(&format!(
-                            "; SCD2 history not checked for {}: its source repeats natural keys",
-                            outcome.coverage.undefined_histories.join(", ")
-                        ));
-                    }
-                    if set_aside > 0 {
-                        scope.push_str(&format!(
-                            "; {} follow{} from the spec findings and {} not counted against the code",
-                            plural(set_aside, "output-check failure"),
-                            if set_aside == 1 { "s" } else { "" },
-                            if set_aside == 1 { "is" } else { "are" }
-                        ));
-                    }
-                    let skipped: Vec<String> = outcome
-                        .coverage
-                        .skipped
-                        .iter()
-                        .filter(|(m, _)| selected(Some(m.as_str())))
-                        .map(|(m, why)| format!("{m} ({why})"))
-                        .collect();
-                    if !skipped.is_empty() {
-                        scope.push_str(&format!("; not run: {}", skipped.join(", ")));
-                    }
+                    counts.test_files = outcome.coverage.test_files_run;
+                    let kept = |models: &[String]| models.iter().filter(|m| selected(Some(m))).cloned().collect();
+                    counts.histories = kept(&outcome.coverage.histories);
+                    counts.undefined_histories = kept(&outcome.coverage.undefined_histories);
+                    counts.set_aside = set_aside;
+                    counts.not_run =
+                        outcome.coverage.skipped.iter().filter(|(m, _)| selected(Some(m.as_str()))).cloned().collect();
+                    scope.run = Some(counts);
                 }
                 Err(error) => return Err(error),
             }
         }
     }
+    let mut line = scope.line();
     if let Some(selection) = &selection {
-        // Findings about models a changed-only run leaves out are not its business; the spec's
-        // and the project's own (no model) still are.
+        // Findings about models a changed-only run (or another part) leaves out are not its
+        // business; the spec's and the project's own (no model) still are: every part has them.
         findings.retain(|f| selected(f.model.as_deref()));
-        if selection.selected().is_empty() {
-            scope.push_str(&format!("; no model changed since {}", checks.reference));
+        if let Some(part) = &part {
+            line.push_str(&part.describe());
+        } else if selection.selected().is_empty() {
+            line.push_str(&format!("; no model changed since {}", reference.unwrap_or("")));
         }
     }
     crate::finding::sort_findings(&mut findings);
 
     let command = if options.run.is_some() { "validate" } else { "lint" };
-    let mut report = Report::new(command, &project.spec.text.file, scope, Vec::new());
+    let mut report = Report::new(command, &project.spec.text.file, line, Vec::new());
     report.fail_on = options.fail_on;
     report.checks = checks.list;
     report.coverage = spec_coverage;
@@ -218,6 +212,17 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
         changed: s.changed.clone(),
         downstream: s.downstream.clone(),
         skipped: s.skipped.clone(),
+    });
+    report.partition = part.zip(print).map(|(part, fingerprint)| PartitionScope {
+        part: part.partition.part,
+        of: part.partition.of,
+        all_models: project.spec.spec.models.iter().map(|m| m.name.clone()).collect(),
+        models: part.models,
+        components: part.components,
+        total_components: part.total_components,
+        root: crate::project::layout::display(&project.paths.root),
+        fingerprint,
+        scope,
     });
     let root = project.paths.root.clone();
     if let Some((baseline, file)) = &options.baseline {
@@ -240,7 +245,8 @@ type StageRan<'a> = dyn Fn(&str, Stage) -> Option<Result<(), String>> + 'a;
 struct Checks<'a> {
     project: &'a Project,
     selection: Option<&'a Selection>,
-    reference: &'a str,
+    /// Why a model the selection leaves out was not checked.
+    skipped: String,
     list: Vec<CheckRun>,
 }
 
@@ -252,7 +258,7 @@ impl Checks<'_> {
     /// Adds `stages` for every model: ran when `ran` says so (Ok), skipped with its reason
     /// (Err), left out (None).
     fn add(&mut self, stages: &[Stage], ran: &StageRan<'_>) {
-        let unchanged = format!("unchanged since {}", self.reference);
+        let unchanged = self.skipped.clone();
         for model in &self.project.spec.spec.models {
             for &stage in stages {
                 let check = if !self.selected(&model.name) {
@@ -299,6 +305,60 @@ fn models_read_by(file: &TestFile, project: &Project) -> Vec<usize> {
     models.sort_unstable();
     models.dedup();
     models
+}
+
+/// `models` and the models their `relationships` tests compare them with: a changed-only run
+/// runs those too, for their output only, or the tests would read tables that were never made.
+fn with_compared(project: &Project, mut models: Vec<String>) -> Vec<String> {
+    let spec = &project.spec.spec;
+    let targets = partition::test_targets(spec);
+    let compared: Vec<String> = models
+        .iter()
+        .filter_map(|m| spec.model_index(m))
+        .flat_map(|i| targets[i].iter().map(|&t| spec.models[t].name.clone()))
+        .collect();
+    models.extend(compared);
+    models.sort();
+    models.dedup();
+    models
+}
+
+/// The part `partition` of `project`'s models: a model goes with the models it reads and those
+/// its `relationships` tests read; shipped test files tie the models they read.
+fn part_of(project: &Project, partition: Partition, suite: Option<&Suite>) -> Part {
+    let names: Vec<&str> = project.spec.spec.models.iter().map(|m| m.name.as_str()).collect();
+    let mut deps = crate::spec::resolve::graph::dependencies(&project.spec.spec, &project.catalog);
+    for (reads, compared) in deps.iter_mut().zip(partition::test_targets(&project.spec.spec)) {
+        reads.extend(compared);
+    }
+    let together: Vec<Vec<usize>> =
+        suite.iter().flat_map(|s| s.files.iter()).map(|file| models_read_by(file, project)).collect();
+    partition::select(partition, &names, &deps, &together)
+}
+
+/// A hash of everything a run's findings depend on: the spec, the source DDL, the model code
+/// and shipped tests (names and texts), the options of the run and the baseline. The parts of
+/// one sharded run share it, and `report merge` refuses parts that do not.
+fn fingerprint(project: &Project, options: &Options, code: Option<&CodeCheck>, suite: Option<&Suite>) -> String {
+    let mut texts: Vec<String> = vec![project.spec.text.file.clone(), project.spec.text.text.clone()];
+    for (file, text) in &project.catalog.texts {
+        texts.extend([file.clone(), text.clone()]);
+    }
+    for model in code.iter().flat_map(|c| c.models.iter()) {
+        texts.extend([model.file.clone(), model.rendered.as_ref().map(|r| r.original.clone()).unwrap_or_default()]);
+    }
+    for file in suite.iter().flat_map(|s| s.files.iter()) {
+        texts.extend([file.file.clone(), file.rendered.as_ref().map(|r| r.original.clone()).unwrap_or_default()]);
+    }
+    texts.push(format!("{:?}", project.code_dialect));
+    if let Some(run) = &options.run {
+        texts.push(format!("{:?} {} {} {} {}", run.synth, run.cases, run.shrink, run.run_time, options.no_run));
+    }
+    texts.push(format!("{:?}", options.fail_on));
+    if let Some((baseline, _)) = &options.baseline {
+        texts.push(crate::gate::baseline::render(baseline));
+    }
+    partition::fingerprint(&texts)
 }
 
 /// Every file a finding can point into, for the text report's source lines.

@@ -219,6 +219,7 @@ fn one_run(
         run: Some(run),
         no_run: options.no_run,
         changed_since: None,
+        partition: None,
         baseline: None,
         fail_on: Severity::Error,
     };

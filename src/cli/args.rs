@@ -31,7 +31,7 @@ pub enum Command {
     ///
     /// Example: specproof validate specs/customer360
     #[command(
-        after_help = "Examples:\n  specproof validate specs/customer360\n  specproof validate . --spec technical_requirements/spec.json --models pipeline_code/definitions --sources business_requirements/source_ddl\n  specproof validate . --changed-since origin/main --output specproof.sarif --output specproof.xml --output specproof.md\n  specproof validate . --write-baseline specproof-baseline.json\n  specproof validate . --baseline specproof-baseline.json --fail-on warning\n\nExit codes: 0 nothing fails the gate, 1 findings fail it, 2 could not run."
+        after_help = "Examples:\n  specproof validate specs/customer360\n  specproof validate . --spec technical_requirements/spec.json --models pipeline_code/definitions --sources business_requirements/source_ddl\n  specproof validate . --changed-since origin/main --output specproof.sarif --output specproof.xml --output specproof.md\n  specproof validate . --write-baseline specproof-baseline.json\n  specproof validate . --baseline specproof-baseline.json --fail-on warning\n  specproof validate . --partition 2/4 --format json --output part-2.json\n\nExit codes: 0 nothing fails the gate, 1 findings fail it, 2 could not run."
     )]
     Validate(ValidateArgs),
     /// Write the synthetic dataset the models are run on, one CSV per source table, so a
@@ -74,6 +74,43 @@ pub enum Command {
         after_help = "Examples:\n  specproof bench\n  specproof bench --models 1000 --rows 1000 --defects 5\n  specproof bench --models 10000 --no-run\n  specproof bench --models 200 --jobs 1,2 --format json --output bench.json\n\nExit codes: 0 every planted defect found and nothing else flagged, 1 otherwise, 2 could not run."
     )]
     Bench(BenchArgs),
+    /// Work with reports: `specproof report merge` combines the JSON reports of the parts of a
+    /// sharded run (`validate --partition K/N`) into one verdict, in any format.
+    ///
+    /// Example: specproof report merge part-1.json part-2.json part-3.json
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `specproof report` commands.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the JSON reports of every part of a sharded run into the report one run over every
+    /// model gives: the same findings, verdict and exit code.
+    ///
+    /// Example: specproof report merge part-1.json part-2.json --output specproof.sarif
+    #[command(
+        after_help = "Examples:\n  specproof report merge reports/*.json\n  specproof report merge part-1.json part-2.json --format markdown\n  specproof report merge reports/*.json --output specproof.sarif --output specproof.xml --output specproof.md\n\nExit codes: 0 nothing fails the gate, 1 findings fail it, 2 the reports cannot be merged (malformed, of different runs, a part twice or missing)."
+    )]
+    Merge(MergeArgs),
+}
+
+/// `specproof report merge` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The parts' reports, as `validate --partition K/N --format json` wrote them.
+    #[arg(required = true, value_name = "REPORT")]
+    pub reports: Vec<PathBuf>,
+    /// Output format (default text). With one --output, the format of that file.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to FILE (repeatable); standard output then gets the text report. The
+    /// format is --format's with one --output, else the file's extension.
+    #[arg(long, value_name = "FILE")]
+    pub output: Vec<PathBuf>,
+    /// Merge even when parts are missing: the report says which, and covers only the others.
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 /// Where the project is and how to report.
@@ -195,6 +232,13 @@ pub struct ValidateArgs {
     // A baseline written from part of the models would drop the others' entries.
     #[arg(long, value_name = "REF", conflicts_with = "write_baseline")]
     pub changed_since: Option<String>,
+    /// Validate part K of N of the models (1 ≤ K ≤ N): whole connected components of the model
+    /// graph, balanced by model count, on the same data as a full run; `specproof report merge`
+    /// combines the parts' JSON reports into one verdict.
+    // A baseline written from part of the models would drop the others' entries; a part is fixed
+    // by the model graph, not by a change.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["write_baseline", "changed_since"])]
+    pub partition: Option<String>,
     /// What fails the run and where the report goes.
     #[command(flatten)]
     pub gate: GateArgs,

@@ -14,5 +14,6 @@ pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
         Command::Explain(args) => commands::explain::run(&args),
         Command::Init(args) => commands::init::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
+        Command::Report(command) => commands::report::run(&command, terminal),
     }
 }

@@ -269,7 +269,7 @@ pub fn render(baseline: &Baseline) -> String {
 }
 
 /// A finding a baseline accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Accepted {
     /// The finding.
     #[serde(flatten)]

@@ -10,7 +10,7 @@ use crate::finding::{plural, Code, Finding};
 use crate::project::layout::Project;
 use crate::reference::coverage::{probes_for, Outcome};
 use crate::run::plan::Plan;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One outcome on one dataset: the rows (or groups) that reached it, `None` when its probe
 /// could not be evaluated there (an upstream model did not run); and the rows (or groups) its
@@ -27,7 +27,7 @@ pub struct SpecCoverage {
 }
 
 /// One outcome over the datasets.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reach {
     /// The outcome.
     #[serde(flatten)]

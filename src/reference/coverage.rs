@@ -29,7 +29,7 @@ use crate::spec::resolve::{kinds_of, ModelKind};
 use crate::sql::bridge::{expr_to_duckdb, BridgeOptions};
 use crate::sql::expr::{column_refs, contains_aggregate, is_aggregate_function, literal_text};
 use crate::sql::parse::parse_expression;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, UnaryOperator, Visit, VisitMut,
     Visitor, VisitorMut,
@@ -44,7 +44,7 @@ pub struct Outcome {
     /// Where the construct is written: a JSON path of the spec.
     pub json_path: String,
     /// What kind of construct: `condition`, `case`, `comparison`, `division`, `aggregate`,
-    /// `trim`, `join`, `join-transform`, `scd2`.
+    /// `trim`, `join`, `join-transform`, `scd2` (one of [`KINDS`]).
     pub kind: &'static str,
     /// The construct as written (shortened).
     pub construct: String,
@@ -53,6 +53,32 @@ pub struct Outcome {
     /// Why no data the sources allow can reach it, when that follows from their declarations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impossible: Option<String>,
+}
+
+/// Every kind of construct an [`Outcome`] can be about.
+pub const KINDS: &[&str] =
+    &["condition", "case", "comparison", "division", "aggregate", "trim", "join", "join-transform", "scd2"];
+
+/// An [`Outcome`] as a report writes it (`specproof report merge` reads reports back).
+#[derive(Deserialize)]
+struct OutcomeRead {
+    model: String,
+    json_path: String,
+    kind: String,
+    construct: String,
+    outcome: String,
+    impossible: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Outcome, D::Error> {
+        let read = OutcomeRead::deserialize(deserializer)?;
+        let Some(kind) = KINDS.iter().copied().find(|k| *k == read.kind) else {
+            return Err(serde::de::Error::custom(format!("unknown kind `{}`", read.kind)));
+        };
+        let OutcomeRead { model, json_path, construct, outcome, impossible, .. } = read;
+        Ok(Outcome { model, json_path, kind, construct, outcome, impossible })
+    }
 }
 
 /// The rows a batch of probes counts over.
@@ -342,6 +368,8 @@ impl Builder<'_, '_> {
         predicate: String,
         impossible: Option<String>,
     ) {
+        // A report merge reads kinds back by this list.
+        debug_assert!(KINDS.contains(&kind), "{kind} is missing from KINDS");
         let outcome = Outcome {
             model: self.cx.model.name.clone(),
             json_path: path.to_string(),

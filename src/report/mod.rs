@@ -4,5 +4,6 @@
 //! hosts' line annotations (`sarif`). The renderers only format; they never decide what is a
 //! finding.
 
+pub mod merge;
 pub mod model;
 pub mod render;

@@ -1,9 +1,10 @@
 //! What a run produced, ready for any renderer.
 
+use crate::finding::plural;
 use crate::finding::{Code, Finding, Severity, Subject};
 use crate::gate::baseline::{Accepted, BaselineEntry};
 pub use crate::prove::coverage::SpecCoverage;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The result of one command over one project.
 #[derive(Debug, Clone, Serialize)]
@@ -29,10 +30,135 @@ pub struct Report {
     /// Which outcomes of the spec's constructs the datasets reached (`validate` with a run).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<SpecCoverage>,
+    /// Which part of a sharded run this is (`--partition`), and what `report merge` needs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionScope>,
+}
+
+/// One part of a sharded run (`validate --partition K/N`): what it validated, and what
+/// `specproof report merge` needs to give the verdict of one run over every part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionScope {
+    /// K, from 1.
+    pub part: usize,
+    /// N.
+    pub of: usize,
+    /// The models this part validated, sorted.
+    pub models: Vec<String>,
+    /// Every model of the project, in the spec's order.
+    pub all_models: Vec<String>,
+    /// Connected components of the model graph in this part.
+    pub components: usize,
+    /// Connected components of the whole project.
+    pub total_components: usize,
+    /// The project folder, as given (SARIF's fingerprints are relative to it).
+    pub root: String,
+    /// A hash of everything the findings depend on (the spec, source DDL, model code, shipped
+    /// tests, the run's options, the baseline): the parts of one run share it.
+    pub fingerprint: String,
+    /// What the run checked, as counts (the `checked:` line without the part).
+    pub scope: RunScope,
+}
+
+/// What a `validate` run checked, as counts: the `checked:` line is made of it, and a report
+/// merge adds the parts' counts up into the line one run over every part gives.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunScope {
+    /// Model files statically checked; `None` for the spec lint alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_files: Option<usize>,
+    /// What the models' run covered, when they ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunCounts>,
+}
+
+/// What running the models covered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunCounts {
+    /// Models run and checked.
+    pub models: usize,
+    /// Unchanged upstream models run for their output only (`--changed-since`).
+    pub upstream: usize,
+    /// Synthetic datasets.
+    pub datasets: usize,
+    /// Rows per dataset.
+    pub rows: usize,
+    /// The first dataset's seed.
+    pub seed: u64,
+    /// Shipped test files run.
+    pub test_files: usize,
+    /// SCD2 models whose history was checked, in spec order.
+    pub histories: Vec<String>,
+    /// SCD2 models whose history is not defined on the data (their source repeats natural
+    /// keys), in spec order.
+    pub undefined_histories: Vec<String>,
+    /// Output-check failures that follow from the spec's findings.
+    pub set_aside: usize,
+    /// Models that did not run, and why, sorted.
+    pub not_run: Vec<(String, String)>,
+}
+
+impl RunScope {
+    /// The `checked:` line: `spec lint, static check of 5 model files, 5 models run on …`.
+    pub fn line(&self) -> String {
+        let mut scope = "spec lint".to_string();
+        if let Some(files) = self.model_files {
+            scope = format!("spec lint, static check of {}", plural(files, "model file"));
+        }
+        let Some(run) = &self.run else { return scope };
+        let seeds = if run.datasets > 1 {
+            format!(
+                "{} synthetic datasets of {} rows (seeds {}–{})",
+                run.datasets,
+                run.rows,
+                run.seed,
+                run.seed.wrapping_add(run.datasets as u64 - 1)
+            )
+        } else {
+            format!("{} synthetic rows (seed {})", run.rows, run.seed)
+        };
+        scope.push_str(&format!(", {} run on {seeds}", plural(run.models, "model")));
+        if run.upstream > 0 {
+            scope.push_str(&format!(
+                " (and {} run for {} output only)",
+                plural(run.upstream, "unchanged upstream model"),
+                if run.upstream == 1 { "its" } else { "their" }
+            ));
+        }
+        if run.test_files > 0 {
+            scope.push_str(&format!(", {}", plural(run.test_files, "shipped test file")));
+        }
+        if !run.histories.is_empty() {
+            scope.push_str(&format!(
+                ", SCD2 history over {} runs ({})",
+                crate::run::history::RUNS,
+                run.histories.join(", ")
+            ));
+        }
+        if !run.undefined_histories.is_empty() {
+            scope.push_str(&format!(
+                "; SCD2 history not checked for {}: its source repeats natural keys",
+                run.undefined_histories.join(", ")
+            ));
+        }
+        if run.set_aside > 0 {
+            scope.push_str(&format!(
+                "; {} follow{} from the spec findings and {} not counted against the code",
+                plural(run.set_aside, "output-check failure"),
+                if run.set_aside == 1 { "s" } else { "" },
+                if run.set_aside == 1 { "is" } else { "are" }
+            ));
+        }
+        if !run.not_run.is_empty() {
+            let list: Vec<String> = run.not_run.iter().map(|(m, why)| format!("{m} ({why})")).collect();
+            scope.push_str(&format!("; not run: {}", list.join(", ")));
+        }
+        scope
+    }
 }
 
 /// The baseline a run used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BaselineUse {
     /// The baseline file, as given.
     pub file: String,
@@ -42,7 +168,7 @@ pub struct BaselineUse {
 }
 
 /// The scope of a changed-only run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedScope {
     /// The git ref compared with.
     #[serde(rename = "ref")]
@@ -56,7 +182,7 @@ pub struct ChangedScope {
 }
 
 /// Counts of findings by severity.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Errors.
     pub errors: usize,
@@ -68,7 +194,7 @@ pub struct Counts {
 
 /// The stages of checking a model, in the order they happen: a finding belongs to the stage
 /// its code's family comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {
     /// The spec lint (SPEC, SRC).
@@ -122,7 +248,7 @@ impl Stage {
 pub const PROJECT: &str = "(project)";
 
 /// One check of the run: a stage applied to one model (or, for shipped tests, to one file).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct CheckRun {
     /// The model, or [`PROJECT`].
     pub group: String,
@@ -191,6 +317,7 @@ impl Report {
             changed: None,
             baseline: None,
             coverage: None,
+            partition: None,
         };
         report.complete_checks();
         report

@@ -435,6 +435,7 @@ fn fuzz_validate_end_to_end() {
         }),
         no_run: false,
         changed_since: None,
+        partition: None,
         baseline: None,
         fail_on: Severity::Error,
     };

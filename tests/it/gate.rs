@@ -142,7 +142,7 @@ fn report_schema() -> Value {
     schema
 }
 
-fn schema_errors(value: &Value) -> Vec<String> {
+pub(crate) fn schema_errors(value: &Value) -> Vec<String> {
     let schema = report_schema();
     let mut errors = Vec::new();
     validate_schema(&schema, value, &schema, "$", &mut errors);
@@ -521,6 +521,30 @@ fn changed_scope(dir: &Path, reference: &str) -> (Option<i32>, Value) {
 
 fn names(value: &Value) -> Vec<&str> {
     value.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect()
+}
+
+#[test]
+fn a_changed_model_is_checked_against_the_unchanged_model_its_relationships_test_reads() {
+    // attribution's stg_touchpoints tests `relationships(stg_campaigns.campaign_id)` and reads no
+    // model: stg_campaigns must still run, or the test reads a table that was never made (a
+    // CHK006 on correct code).
+    let dir = scratch("changed-relationships");
+    crate::support::pipeline_into(&dir, "attribution", Flavour::Duckdb);
+    std::fs::write(dir.join("specproof.toml"), "dialect = \"duckdb\"\n").unwrap();
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-qm", "attribution"]);
+    let model = dir.join("models/stg_touchpoints.sql");
+    std::fs::write(&model, format!("{}\n-- touched\n", std::fs::read_to_string(&model).unwrap())).unwrap();
+    let (_, json) = changed_scope(&dir, "HEAD");
+    assert_eq!(names(&json["changed_since"]["changed"]), ["stg_touchpoints"]);
+    let found: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(!found.contains(&"CHK006"), "{found:?}: {}", json["findings"]);
+    assert!(
+        json["scope"].as_str().unwrap().contains("unchanged upstream models run for their output only"),
+        "{}",
+        json["scope"]
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@ fn options(cases: Option<usize>) -> Options {
         }),
         no_run: false,
         changed_since: None,
+        partition: None,
         baseline: None,
         fail_on: Severity::Error,
     }

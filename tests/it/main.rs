@@ -19,6 +19,7 @@ mod library;
 mod lineage_corpus;
 mod malformed_code;
 mod malformed_spec;
+mod partition;
 mod messages;
 mod planted;
 mod semantic_corpus;

@@ -6,6 +6,7 @@ use crate::cli::options::run_options;
 use crate::cli::outcome::{load, usage_error, Outcome, Terminal};
 use crate::finding::{plural, Severity};
 use crate::gate::baseline;
+use crate::gate::partition::Partition;
 use crate::report::model::BaselineUse;
 use crate::report::render::{json, junit, markdown, sarif, text};
 use crate::validate::{source_texts, validate, Options, Validation};
@@ -13,11 +14,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// Where each report goes: `None` is standard output.
-type Destinations = Vec<(Format, Option<PathBuf>)>;
+pub(crate) type Destinations = Vec<(Format, Option<PathBuf>)>;
 
 /// The reports to write: standard output in `--format` without `--output`; else each file in
 /// its format (see [`GateArgs::output`]) and the text report on standard output.
-fn destinations(format: Option<Format>, outputs: &[PathBuf]) -> Result<Destinations, String> {
+pub(crate) fn destinations(format: Option<Format>, outputs: &[PathBuf]) -> Result<Destinations, String> {
     if outputs.is_empty() {
         return Ok(vec![(format.unwrap_or(Format::Text), None)]);
     }
@@ -64,6 +65,11 @@ pub(crate) fn run_checks(
         Ok(destinations) => destinations,
         Err(message) => return usage_error(message),
     };
+    let partition = validate_args.and_then(|v| v.partition.as_deref()).map(Partition::parse).transpose();
+    let partition = match partition {
+        Ok(partition) => partition,
+        Err(message) => return usage_error(message),
+    };
     let project = match load(args) {
         Ok(project) => project,
         Err(error) => return Outcome::failed(&error),
@@ -94,6 +100,7 @@ pub(crate) fn run_checks(
         run,
         no_run: validate_args.is_some_and(|v| v.no_run),
         changed_since: validate_args.and_then(|v| v.changed_since.clone()),
+        partition,
         // --write-baseline shows the run as the new baseline sees it, so it applies no old one.
         baseline: baseline
             .zip(gate.baseline.as_ref())

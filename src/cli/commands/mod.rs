@@ -8,4 +8,5 @@ pub mod explain;
 pub mod init;
 pub mod lineage;
 pub mod lint;
+pub mod report;
 pub mod validate;

@@ -3,12 +3,16 @@
 //! Versioned: `"version": 1` changes only when a field changes meaning or disappears; new
 //! fields may be added within a version. The schema is `schema/report.v1.json` in the
 //! repository, and a test checks real output against it.
+//!
+//! A part of a sharded run (`validate --partition K/N`) adds a `partition` object: what the part
+//! holds, the run's scope as counts and its checks, so that `specproof report merge` can read the
+//! parts back ([`read`]) and give the report one run over every part gives.
 
 use crate::finding::{Finding, Severity};
 use crate::gate::baseline::Accepted;
 use crate::prove::coverage::Reach;
-use crate::report::model::{BaselineUse, ChangedScope, Counts, Report, SpecCoverage};
-use serde::Serialize;
+use crate::report::model::{BaselineUse, ChangedScope, CheckRun, Counts, PartitionScope, Report, SpecCoverage};
+use serde::{Deserialize, Serialize};
 
 /// The JSON report's schema version.
 pub const JSON_VERSION: u32 = 1;
@@ -32,6 +36,16 @@ struct JsonReport<'a> {
     baseline: Option<&'a BaselineUse>,
     #[serde(skip_serializing_if = "Option::is_none")]
     coverage: Option<JsonCoverage<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partition: Option<JsonPartition<'a>>,
+}
+
+/// A part of a sharded run: what it holds, its scope as counts, and its checks (for JUnit).
+#[derive(Serialize)]
+struct JsonPartition<'a> {
+    #[serde(flatten)]
+    scope: &'a PartitionScope,
+    checks: &'a [CheckRun],
 }
 
 /// The spec-coverage table (added in version 1 as an optional field, with its own version).
@@ -100,11 +114,77 @@ pub fn render(report: &Report) -> String {
         changed_since: report.changed.as_ref(),
         baseline: report.baseline.as_ref(),
         coverage: report.coverage.as_ref().map(coverage),
+        partition: report.partition.as_ref().map(|scope| JsonPartition { scope, checks: &report.checks }),
     };
     // Serialising plain data with string keys cannot fail.
     let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();
     out.push('\n');
     out
+}
+
+/// The JSON report as [`read`] takes it back: what [`JsonReport`] writes, owned. Fields a later
+/// version 1 adds are ignored; what is derived (`verdict`, `summary`) is computed again.
+#[derive(Deserialize)]
+struct JsonRead {
+    version: u32,
+    command: String,
+    spec: String,
+    scope: String,
+    fail_on: Severity,
+    findings: Vec<Finding>,
+    #[serde(default)]
+    accepted: Vec<Accepted>,
+    changed_since: Option<ChangedScope>,
+    baseline: Option<BaselineUse>,
+    coverage: Option<CoverageRead>,
+    partition: Option<PartitionRead>,
+}
+
+#[derive(Deserialize)]
+struct CoverageRead {
+    datasets: usize,
+    outcomes: Vec<Reach>,
+}
+
+#[derive(Deserialize)]
+struct PartitionRead {
+    #[serde(flatten)]
+    scope: PartitionScope,
+    checks: Vec<CheckRun>,
+}
+
+/// Reads a report [`render`] wrote back into a [`Report`]. The error says where (line and
+/// column, or the JSON path of a field that does not fit) and what is wrong.
+pub fn read(text: &str) -> Result<Report, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let read: JsonRead = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        let place = if inner.line() > 0 {
+            format!("line {}, column {}: ", inner.line(), inner.column())
+        } else {
+            String::new()
+        };
+        let at = if path.is_empty() || path == "." { String::new() } else { format!(" (at `{path}`)") };
+        format!("{place}{}{at}", crate::spec::load::strip_serde_position(&inner.to_string()))
+    })?;
+    if read.version != JSON_VERSION {
+        return Err(format!("a report of version {}, and this specproof reads version {JSON_VERSION}", read.version));
+    }
+    let (partition, checks) = match read.partition {
+        Some(PartitionRead { scope, checks }) => (Some(scope), checks),
+        None => (None, Vec::new()),
+    };
+    let mut report = Report::new(&read.command, &read.spec, read.scope, read.findings);
+    report.accepted = read.accepted;
+    report.fail_on = read.fail_on;
+    report.checks = checks;
+    report.changed = read.changed_since;
+    report.baseline = read.baseline;
+    report.coverage = read.coverage.map(|c| SpecCoverage { datasets: c.datasets, outcomes: c.outcomes });
+    report.partition = partition;
+    report.complete_checks();
+    Ok(report)
 }
 
 #[cfg(test)]
