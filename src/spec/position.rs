@@ -7,6 +7,7 @@
 use crate::location::{LineIndex, Location};
 use jsonc_parser::ast::{ObjectPropName, Value};
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A loaded spec file's text with the position of every JSON value.
 #[derive(Debug, Clone)]
@@ -16,22 +17,31 @@ pub struct SpecText {
     /// The whole text.
     pub text: String,
     lines: LineIndex,
-    ranges: HashMap<String, (usize, usize)>,
+    /// Built on the first lookup: a clean run of a large spec asks for no position, and
+    /// indexing every value of it was a sixth of a 10,000-model static check.
+    ranges: OnceLock<HashMap<String, (usize, usize)>>,
 }
 
 impl SpecText {
-    /// Indexes `text`. A text that jsonc-parser cannot read gets no ranges (serde has already
-    /// reported why in that case), and every lookup falls back to the start of the file.
+    /// Keeps `text`; every value's position is indexed on the first lookup. A text that
+    /// jsonc-parser cannot read gets no ranges (serde has already reported why in that case),
+    /// and every lookup falls back to the start of the file.
     pub fn new(file: impl Into<String>, text: String) -> SpecText {
-        let mut ranges = HashMap::new();
-        let parsed = jsonc_parser::parse_to_ast(&text, &Default::default(), &Default::default());
-        if let Ok(result) = parsed {
-            if let Some(value) = &result.value {
-                index_value(value, String::new(), &mut ranges);
-            }
-        }
         let lines = LineIndex::new(&text);
-        SpecText { file: file.into(), text, lines, ranges }
+        SpecText { file: file.into(), text, lines, ranges: OnceLock::new() }
+    }
+
+    fn ranges(&self) -> &HashMap<String, (usize, usize)> {
+        self.ranges.get_or_init(|| {
+            let mut ranges = HashMap::new();
+            let parsed = jsonc_parser::parse_to_ast(&self.text, &Default::default(), &Default::default());
+            if let Ok(result) = parsed {
+                if let Some(value) = &result.value {
+                    index_value(value, String::new(), &mut ranges);
+                }
+            }
+            ranges
+        })
     }
 
     /// The location of the value at `json_path`, or of its nearest ancestor that exists (a
@@ -44,7 +54,7 @@ impl SpecText {
     /// The location of character `(line, column)` (1-based, as sqlparser's spans count) of the
     /// decoded string value at `json_path`. Escapes in the JSON string are accounted for.
     pub fn locate_in_string(&self, json_path: &str, line: u64, column: u64) -> Location {
-        let Some((start, end)) = self.ranges.get(json_path).copied() else {
+        let Some((start, end)) = self.ranges().get(json_path).copied() else {
             return self.locate(json_path);
         };
         let Some(raw) = self.text.get(start..end) else {
@@ -100,7 +110,7 @@ impl SpecText {
     fn range_of(&self, json_path: &str) -> Option<(usize, usize)> {
         let mut path = json_path;
         loop {
-            if let Some(range) = self.ranges.get(path) {
+            if let Some(range) = self.ranges().get(path) {
                 return Some(*range);
             }
             let cut = path.rfind(['.', '['])?;

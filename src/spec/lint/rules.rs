@@ -19,7 +19,7 @@ use std::collections::HashMap;
 pub fn lint_spec(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Finding> {
     let spec = &loaded.spec;
     let mut lint =
-        Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog), findings: Vec::new() };
+        Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog).into(), findings: Vec::new() };
     lint.findings.extend(loaded.unknown_fields.iter().cloned());
 
     let mut first_of_name: HashMap<&str, usize> = HashMap::new();

@@ -67,8 +67,9 @@ pub struct Lint<'a> {
     pub text: &'a SpecText,
     /// Declared source tables.
     pub catalog: &'a Catalog,
-    /// Each model's output as a relation, when it can be known.
-    pub outputs: Vec<Option<Relation>>,
+    /// Each model's output as a relation, when it can be known; borrowed where many workers
+    /// read one copy (a copy per worker was work quadratic in the models).
+    pub outputs: std::borrow::Cow<'a, [Option<Relation>]>,
     /// Findings so far.
     pub findings: Vec<Finding>,
 }

@@ -49,11 +49,11 @@ pub fn resolve_models_with(
     use rayon::prelude::*;
     let spec = &loaded.spec;
     crate::meter::count(crate::meter::Unit::ModelsResolved, spec.models.len());
-    // Each model resolves on its own; a worker keeps one Lint (and its copy of the outputs).
+    // Each model resolves on its own; a worker keeps one Lint, reading the one copy of the outputs.
     (0..spec.models.len())
         .into_par_iter()
         .map_init(
-            || Lint { spec, text: &loaded.text, catalog, outputs: outputs.to_vec(), findings: Vec::new() },
+            || Lint { spec, text: &loaded.text, catalog, outputs: outputs.into(), findings: Vec::new() },
             |lint, mi| match kinds_of(&spec.models[mi]).as_slice() {
                 [ModelKind::Mapping] | [ModelKind::Aggregate] if !spec.models[mi].sources.is_empty() => {
                     lint.findings.clear();
