@@ -71,7 +71,9 @@ fn bench(c: &mut Criterion) {
     for (n, project) in &projects {
         group.throughput(Throughput::Elements(*n as u64));
         group.sample_size(10);
-        group.bench_function(format!("{n} models"), |b| b.iter(|| lint_spec(black_box(&project.spec), &project.catalog)));
+        group.bench_function(format!("{n} models"), |b| {
+            b.iter(|| lint_spec(black_box(&project.spec), &project.catalog))
+        });
     }
     group.finish();
 

@@ -1394,8 +1394,7 @@ impl Generator {
             .map(|(i, p)| {
                 let rel = &self.rels[p.rel];
                 let columns: Vec<&str> = rel.cols.iter().map(|c| c.name.as_str()).collect();
-                let filter =
-                    if drop_pre && i == 0 { String::new() } else { format!("\n    WHERE {}", p.render(None)) };
+                let filter = if drop_pre && i == 0 { String::new() } else { format!("\n    WHERE {}", p.render(None)) };
                 format!(
                     "{}_filtered AS (\n    SELECT {}\n    FROM {}{filter}\n)",
                     rel.name,

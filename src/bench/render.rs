@@ -59,10 +59,7 @@ pub fn text(report: &BenchReport) -> String {
             thousands(run.work.rows_made as f64)
         ));
         if !run.other_models_flagged.is_empty() {
-            out.push_str(&format!(
-                "  flagged without a planted defect: {}\n",
-                run.other_models_flagged.join(", ")
-            ));
+            out.push_str(&format!("  flagged without a planted defect: {}\n", run.other_models_flagged.join(", ")));
         }
     }
     if !report.defects.is_empty() {

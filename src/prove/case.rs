@@ -2,11 +2,10 @@
 //! output compared with the spec's reference result, the spec's tests on that result, the
 //! shipped tests, and the SCD2 histories.
 
-use std::collections::HashSet;
-use crate::meter::Stage;
 use super::blame::blame_spec_tests;
 use crate::engine::Engine;
 use crate::finding::{Code, Finding};
+use crate::meter::Stage;
 use crate::reference::Comparison;
 use crate::run::history::{run_history, History, HistoryTarget};
 use crate::run::models::{execute, prepared_engine, run_models_checked, runnable};
@@ -14,6 +13,7 @@ use crate::run::options::RunOptions;
 use crate::run::plan::{qualify, Plan, REFERENCE_SCHEMA};
 use crate::suite::execute::{run_suite, MainRun};
 use crate::suite::Suite;
+use std::collections::HashSet;
 
 /// What one run of the pipeline covered: the report's `checked:` line.
 #[derive(Debug, Clone, Default)]

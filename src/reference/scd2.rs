@@ -69,7 +69,8 @@ pub fn history_sql(
         [entry] => entry,
         _ => return Err(format!("SCD2 model `{}` must have exactly one source", model.name)),
     };
-    let lint = Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog).into(), findings: Vec::new() };
+    let lint =
+        Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog).into(), findings: Vec::new() };
     let Resolved::Relation(source) = lint.resolve_entry(entry) else {
         return Err(format!("source `{entry}` of `{}` does not resolve", model.name));
     };

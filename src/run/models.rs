@@ -6,18 +6,18 @@
 //! construct has no faithful translation, or an upstream model failed) is skipped, and so is
 //! everything downstream of it: their outputs would be judged on inputs that do not exist.
 
-use crate::meter::{Meter, Stage};
-use std::time::Instant;
 use super::plan::Plan;
 use crate::check::output::{check_output, OutputTable};
 use crate::engine::{Engine, EngineConfig, RunError};
 use crate::finding::{Finding, Location};
+use crate::meter::{Meter, Stage};
 use crate::project::code::ModelCode;
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::synth::load;
 use crate::synth::Dataset;
 use rayon::prelude::*;
 use sqlparser::ast::{Spanned, Statement};
+use std::time::Instant;
 
 /// Loads `dataset` into a fresh, sandboxed database, with every schema the project needs and
 /// the run time set.

@@ -3,9 +3,9 @@
 //! in every format; every model is in exactly one part, the same one on every run; bad
 //! `--partition` values and reports that cannot be merged are exit 2 with a message that says why.
 
-use specproof::bench::generate::{generate, Flavour as Generated, GenerateOptions};
 use crate::support::{binary, copy_files, crate_root, scratch, text, Flavour};
 use serde_json::Value;
+use specproof::bench::generate::{generate, Flavour as Generated, GenerateOptions};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};

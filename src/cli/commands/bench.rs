@@ -30,7 +30,12 @@ pub fn run(args: &BenchArgs) -> Outcome {
     let Some(timeout) = std::time::Duration::try_from_secs_f64(args.timeout).ok().filter(|_| valid) else {
         return usage_error(format!("--timeout must be a positive number of seconds, at most {MAX_SECONDS}"));
     };
-    let mut run = RunOptions { run_time: DEFAULT_RUN_TIME.to_string(), cases: args.cases, shrink: !args.no_shrink, ..Default::default() };
+    let mut run = RunOptions {
+        run_time: DEFAULT_RUN_TIME.to_string(),
+        cases: args.cases,
+        shrink: !args.no_shrink,
+        ..Default::default()
+    };
     run.synth.seed = args.seed;
     run.synth.rows = args.rows as usize;
     run.engine.query_timeout = timeout;

@@ -1,7 +1,6 @@
 //! What the lint rules share: the relations a model reads, name resolution, and the findings
 //! collected so far (placed at their line in the spec file).
 
-use std::collections::HashMap;
 use crate::finding::{Code, Finding};
 use crate::spec::catalog::Catalog;
 use crate::spec::model::{Dialect, Model, Spec};
@@ -11,6 +10,7 @@ use crate::sql::expr::ColumnRef;
 use crate::sql::parse::parse_expression;
 use crate::sql::types::canonical_type_name;
 use sqlparser::ast::Expr;
+use std::collections::HashMap;
 
 /// A column of a relation a model reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
