@@ -122,3 +122,24 @@ fn bad_arguments_are_usage_errors_and_a_kept_project_is_written() {
     assert_eq!(again.status.code(), Some(2));
     assert!(text(&again.stderr).contains("not empty"), "{}", text(&again.stderr));
 }
+
+#[test]
+fn a_project_of_ones_own_is_measured_with_its_shipped_tests_and_history() {
+    let dir = crate::support::crate_root().join("specs/customer360");
+    let spec = dir.join("spec.corrected.json");
+    let (code, report) =
+        bench(&["--project", dir.to_str().unwrap(), "--spec", spec.to_str().unwrap(), "--cases", "1", "--jobs", "1"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["generated"], Value::Bool(false));
+    assert_eq!(report["project"]["models"].as_u64(), Some(5), "{report}");
+    assert_eq!(report["runs"][0]["errors"].as_u64(), Some(0), "the corrected example is clean: {report}");
+    let stages: Vec<&str> =
+        report["runs"][0]["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    for stage in ["shipped_tests", "history", "coverage"] {
+        assert!(stages.contains(&stage), "no {stage} in {stages:?}");
+    }
+    // --defects plants into a generated project only.
+    let output =
+        Command::new(binary()).args(["bench", "--project", dir.to_str().unwrap(), "--defects", "2"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+}
