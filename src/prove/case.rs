@@ -274,6 +274,8 @@ fn differential(
     let mut found = Vec::new();
     let mut unchecked = Vec::new();
     let done: HashSet<&str> = done.iter().map(String::as_str).collect();
+    // The schema the reference results go to, once per database rather than once per model.
+    let schema = engine.create_schemas(&[REFERENCE_SCHEMA]).map_err(|e| e.to_string());
     for (i, model) in plan.spec().models.iter().enumerate() {
         if model.constraints.scd_type.is_some() || !done.contains(model.name.as_str()) || !wanted(i) {
             continue;
@@ -281,7 +283,7 @@ fn differential(
         if plan.code_of(i).is_none() {
             continue;
         }
-        match model_difference(engine, plan, i) {
+        match model_difference(engine, plan, i, schema.as_ref().err()) {
             Ok(Some(comparison)) => found.push((i, comparison)),
             Ok(None) => {}
             Err(finding) => unchecked.push(*finding),
@@ -296,7 +298,12 @@ fn differential(
 /// fails on this data is a finding about the spec ([`Code::ReferenceFailed`]); a comparison
 /// that fails otherwise is [`Code::CouldNotCompare`], unless the static check already said the
 /// table lacks a spec column.
-fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option<Comparison>, Box<Finding>> {
+fn model_difference(
+    engine: &Engine,
+    plan: &Plan<'_>,
+    i: usize,
+    no_schema: Option<&String>,
+) -> Result<Option<Comparison>, Box<Finding>> {
     let Some(model) = plan.spec().models.get(i) else { return Ok(None) };
     let catalog = engine.catalog().to_string();
     let names = |name: &str| plan.relation_of(&catalog, name);
@@ -348,7 +355,9 @@ fn model_difference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Result<Option
                 reference_failed(format!("cannot be built: {why}"))
             }
         })?;
-    engine.create_schemas(&[REFERENCE_SCHEMA]).map_err(|e| out_of_resources(e.to_string()))?;
+    if let Some(error) = no_schema {
+        return Err(out_of_resources(error.clone()));
+    }
     let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
     // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)
     // says nothing about the code, but leaves the model unchecked: the spec's to fix. Running
