@@ -846,8 +846,13 @@ fn filters(ctx: &mut Ctx<'_>, spec: &Spec, q: &ModelQuery, keys: &BTreeMap<Strin
         let inner_in_effect =
             |table: &String| !null_extended.contains(table) && rejects_nulls_of(lineage, table, ctx.code.dialect);
         let applied = |f: &&crate::sql::lineage::FilterUse| match (&f.place, &before) {
-            (FilterPlace::On { join: JoinType::Left, right_only }, _) => *right_only,
-            (FilterPlace::On { join: JoinType::Right | JoinType::Full, .. }, _) => false,
+            // In the ON of an outer join, a conjunct on the side the join can make null only
+            // decides which of its rows match: the same as filtering that side before the join
+            // (LEFT: the joined relation; RIGHT: what is joined before it). On the side the join
+            // keeps, or on either side of a FULL join, the rows it fails stay, unmatched.
+            (FilterPlace::On { join: JoinType::Left, right_only, .. }, _) => *right_only,
+            (FilterPlace::On { join: JoinType::Right, left_only, .. }, _) => *left_only,
+            (FilterPlace::On { join: JoinType::Full, .. }, _) => false,
             (FilterPlace::On { .. }, _) => true,
             (FilterPlace::Where { null_extended: code_null, .. }, Some(table)) => {
                 !code_null.contains(table) || inner_in_effect(table)
@@ -1169,6 +1174,24 @@ mod tests {
         assert_eq!(check("stg_customers", &js, CodeKind::Sqlx), [("CODE002", 6)]);
         let broken = CUSTOMERS.replace("a.country, a.city", "a.country,, a.city");
         assert_eq!(check("stg_customers", &broken, CodeKind::Sqlx), [("CODE001", 5)]);
+    }
+
+    #[test]
+    fn an_on_filter_of_the_side_an_outer_join_makes_null_is_a_filter_before_it() {
+        // The spec's LEFT join written as a RIGHT join from the other side: the ON conjunct on
+        // the addresses (now the left, null-supplying operand) filters them before the join.
+        let flipped = CUSTOMERS.replace(
+            "FROM `raw.crm_customers` c\nLEFT JOIN ${ref(\"crm_addresses\")} a ON",
+            "FROM ${ref(\"crm_addresses\")} a\nRIGHT JOIN `raw.crm_customers` c ON",
+        );
+        assert_ne!(flipped, CUSTOMERS);
+        assert_eq!(check("stg_customers", &flipped, CodeKind::Sqlx), []);
+        // A FULL join keeps the addresses the conjunct fails, unmatched: not the same rows.
+        let full = flipped.replace("RIGHT JOIN", "FULL JOIN");
+        assert_eq!(check("stg_customers", &full, CodeKind::Sqlx), [("CODE008", 7), ("CODE010", 6)]);
+        // On the side a RIGHT join keeps (the customers), a filter of the addresses is missing.
+        let kept_side = flipped.replace("AND a.country IS NOT NULL", "AND c.email IS NOT NULL");
+        assert_eq!(check("stg_customers", &kept_side, CodeKind::Sqlx), [("CODE010", 6)]);
     }
 
     #[test]

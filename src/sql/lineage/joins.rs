@@ -50,9 +50,10 @@ impl Tracer<'_> {
                         }
                         let (reads, entries) = self.reads_of(conjunct);
                         let right_only = !entries.is_empty() && entries.iter().all(|&e| e >= left_entries);
+                        let left_only = !entries.is_empty() && entries.iter().all(|&e| e < left_entries);
                         self.out.filters.push(FilterUse {
                             reads,
-                            place: FilterPlace::On { join: kind, right_only },
+                            place: FilterPlace::On { join: kind, right_only, left_only },
                             text: conjunct.to_string(),
                             pos: Pos::of(conjunct),
                         });
@@ -232,7 +233,7 @@ mod tests {
             "SELECT c.customer_id FROM raw.crm_customers c\nLEFT JOIN raw.crm_addresses a ON c.customer_id = a.customer_id AND a.country IS NOT NULL\nWHERE a.city <> 'x'",
             Dialect::Duckdb,
         );
-        assert_eq!(l.filters[0].place, FilterPlace::On { join: JoinType::Left, right_only: true });
+        assert_eq!(l.filters[0].place, FilterPlace::On { join: JoinType::Left, right_only: true, left_only: false });
         match &l.filters[1].place {
             FilterPlace::Where { null_extended, joins } => {
                 assert!(joins);
