@@ -426,8 +426,11 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
         // `COUNT(*)`, so `AVG(x)` may well be the spec's `SAFE_DIVIDE(SUM(x), COUNT(key))`.
         let essential: BTreeSet<SourceColumn> =
             essential_reads(q, spec_out, &not_null).map_or_else(|| expected.clone(), |e| e.iter().map(sc).collect());
+        // A column the code reads only to pick a set operation's branch (the spec's CASE
+        // condition as the branches' WHERE) is read all the same.
+        let read_or_guard: BTreeSet<SourceColumn> = out.reads.union(&out.guards).cloned().collect();
         let missing: BTreeSet<SourceColumn> =
-            inner.canon(&essential).difference(&inner.canon(&out.reads)).cloned().collect();
+            inner.canon(&essential).difference(&inner.canon(&read_or_guard)).cloned().collect();
         // A NOT NULL column the code reads and the spec does not may be read where its value
         // cannot matter (`COUNT(key)`, `key IS NOT NULL`): no proof of a difference.
         // Nor is a column a join equates with one the spec reads: a USING column of a LEFT
@@ -1286,6 +1289,29 @@ mod tests {
                 {{"target_column": "region", "type": "STRING", "from_table": "accounts", "from_column": "region"}}],
               "joins": [{join}], "constraints": {{"primary_key": "order_id"}}}}]"#
         )
+    }
+
+    #[test]
+    fn a_case_split_into_filtered_branches_of_a_union_reads_its_condition() {
+        let ddl = "CREATE TABLE raw.enrollments (enrollment_id BIGINT NOT NULL, letter_grade VARCHAR, enrollment_status VARCHAR, note VARCHAR, PRIMARY KEY (enrollment_id));";
+        let model = r#"[{"name": "m", "layer": "staging", "sources": ["raw.enrollments"],
+              "column_mapping": [
+                {"target_column": "enrollment_id", "type": "INT64", "from_table": "enrollments", "from_column": "enrollment_id"},
+                {"target_column": "status", "type": "STRING", "from_table": "enrollments", "from_column": "enrollment_status",
+                 "transform": "CASE WHEN enrollments.letter_grade IS NOT NULL THEN 'completed' WHEN {from} = 'W' THEN 'withdrawn' ELSE 'in_progress' END"}],
+              "joins": [], "filters": [], "constraints": {"primary_key": "enrollment_id"}}]"#;
+        let halves = "SELECT enrollment_id, 'completed' AS status FROM raw.enrollments WHERE letter_grade IS NOT NULL\nUNION ALL\nSELECT enrollment_id, CASE WHEN enrollment_status = 'W' THEN 'withdrawn' ELSE 'in_progress' END AS status\nFROM raw.enrollments WHERE letter_grade IS NULL\n";
+        assert_eq!(check_small("halves", ddl, model, halves), []);
+        // Through a CTE and a subquery above it, the branches' filters still decide the value.
+        let wrapped = format!("WITH u AS ({halves})\nSELECT enrollment_id, status FROM (SELECT * FROM u) x\n");
+        assert_eq!(check_small("halves-wrapped", ddl, model, &wrapped), []);
+        // Without the filters, the condition is read nowhere.
+        let unfiltered =
+            halves.replace(" WHERE letter_grade IS NOT NULL", "").replace(" WHERE letter_grade IS NULL", "");
+        assert_eq!(check_small("halves-unfiltered", ddl, model, &unfiltered), [("CODE007", 1)]);
+        // A column the spec does not read at all is still an extra read.
+        let extra = halves.replace("'completed' AS status", "COALESCE(note, 'completed') AS status");
+        assert_eq!(check_small("halves-extra", ddl, model, &extra), [("CODE007", 1)]);
     }
 
     #[test]

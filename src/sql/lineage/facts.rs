@@ -79,6 +79,10 @@ pub struct OutputLineage {
     /// Where its select item is.
     #[serde(skip)]
     pub pos: Pos,
+    /// Source columns that decide which branch of a set operation a row comes from (the
+    /// branches' filters): the value depends on them, though it is not computed from them.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub guards: BTreeSet<SourceColumn>,
 }
 
 /// A join type as the code writes it.

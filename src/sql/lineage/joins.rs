@@ -195,6 +195,7 @@ fn base_relation(info: &TableInfo) -> Rel {
                 reads: BTreeSet::from([SourceColumn { table: info.key.clone(), column: c.to_ascii_lowercase() }]),
                 derivation: Derivation::Direct,
                 pos: Pos::default(),
+                guards: BTreeSet::new(),
             })
             .collect(),
         tables: BTreeSet::from([info.key.clone()]),

@@ -28,6 +28,10 @@ pub(super) struct Col {
     pub(super) reads: BTreeSet<SourceColumn>,
     pub(super) derivation: Derivation,
     pub(super) pos: Pos,
+    /// Columns that decide which branch of a set operation a row comes from (the branches'
+    /// filters): the value depends on them as on a CASE's conditions, though it is not computed
+    /// from them.
+    pub(super) guards: BTreeSet<SourceColumn>,
 }
 
 /// A relation a query level reads: a table, a CTE, a subquery, or an opaque one.
@@ -47,6 +51,7 @@ impl Rel {
                 derivation: c.derivation,
                 reads: c.reads.clone(),
                 pos: c.pos,
+                guards: c.guards.clone(),
             })
             .collect()
     }
@@ -135,6 +140,7 @@ impl Tracer<'_> {
                     let mut col = (*col).clone();
                     for (_, other) in &hits[1..] {
                         col.reads.extend(other.reads.iter().cloned());
+                        col.guards.extend(other.guards.iter().cloned());
                     }
                     return Found::Col(col, here.then_some(*i));
                 }

@@ -44,10 +44,18 @@ impl Tracer<'_> {
             SetExpr::Select(select) => self.select(select),
             SetExpr::Query(q) => self.query(q),
             SetExpr::SetOperation { left, right, .. } => {
+                // Which branch a row comes from is decided by the branches' filters: a CASE
+                // split into filtered halves (`… WHERE g IS NOT NULL UNION ALL … WHERE g IS
+                // NULL`) depends on `g` in every column.
+                let first_filter = self.out.filters.len();
                 let mut left = self.set_expr(left);
                 let right = self.set_expr(right);
+                let guards: BTreeSet<SourceColumn> =
+                    self.out.filters[first_filter..].iter().flat_map(|f| f.reads.iter().cloned()).collect();
                 for (l, r) in left.cols.iter_mut().zip(&right.cols) {
                     l.reads.extend(r.reads.iter().cloned());
+                    l.guards.extend(r.guards.iter().cloned());
+                    l.guards.extend(guards.iter().cloned());
                     l.derivation = l.derivation.max(r.derivation).max(Derivation::Transformed);
                 }
                 left.opaque |= right.opaque || left.cols.len() != right.cols.len();
@@ -239,14 +247,14 @@ impl Tracer<'_> {
     fn column_of(&mut self, expr: &Expr, name: String, pos: Pos) -> (Col, bool) {
         let mut walker = Walker::new(self);
         let _ = expr.visit(&mut walker);
-        let Walker { reads, derivation, aggregates, windowed, .. } = walker;
+        let Walker { reads, guards, derivation, aggregates, windowed, .. } = walker;
         let own = match expr {
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Derivation::Direct,
             _ if aggregates => Derivation::Aggregated,
             _ if windowed => Derivation::Windowed,
             _ => Derivation::Transformed,
         };
-        (Col { name, reads, derivation: own.max(derivation), pos }, aggregates)
+        (Col { name, reads, derivation: own.max(derivation), pos, guards }, aggregates)
     }
 
     /// What an expression reads, and the entries of the current scope it reads from.

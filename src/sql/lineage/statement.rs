@@ -89,6 +89,7 @@ impl Tracer<'_> {
                                     derivation: Derivation::Transformed,
                                     reads: BTreeSet::new(),
                                     pos: Pos::of_ident(&c.name),
+                                    guards: BTreeSet::new(),
                                 })
                                 .collect()
                         }
