@@ -1305,6 +1305,9 @@ mod tests {
         // Through a CTE and a subquery above it, the branches' filters still decide the value.
         let wrapped = format!("WITH u AS ({halves})\nSELECT enrollment_id, status FROM (SELECT * FROM u) x\n");
         assert_eq!(check_small("halves-wrapped", ddl, model, &wrapped), []);
+        // With each half filtered in a CTE of its own, the union's branches do not filter.
+        let in_ctes = "WITH e AS (SELECT * FROM raw.enrollments),\ngraded AS (SELECT * FROM e WHERE letter_grade IS NOT NULL),\nungraded AS (SELECT * FROM e WHERE letter_grade IS NULL)\nSELECT enrollment_id, 'completed' AS status FROM graded\nUNION ALL\nSELECT enrollment_id, CASE WHEN enrollment_status = 'W' THEN 'withdrawn' ELSE 'in_progress' END FROM ungraded\n";
+        assert_eq!(check_small("halves-ctes", ddl, model, in_ctes), []);
         // Without the filters, the condition is read nowhere.
         let unfiltered =
             halves.replace(" WHERE letter_grade IS NOT NULL", "").replace(" WHERE letter_grade IS NULL", "");

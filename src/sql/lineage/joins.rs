@@ -200,6 +200,7 @@ fn base_relation(info: &TableInfo) -> Rel {
             .collect(),
         tables: BTreeSet::from([info.key.clone()]),
         opaque: false,
+        filtered: BTreeSet::new(),
     }
 }
 

@@ -40,6 +40,9 @@ pub(super) struct Rel {
     pub(super) cols: Vec<Col>,
     pub(super) tables: BTreeSet<String>,
     pub(super) opaque: bool,
+    /// Source columns the filters that decide which rows it has read (its WHERE, ON, HAVING,
+    /// QUALIFY and those of the relations it is made of).
+    pub(super) filtered: BTreeSet<SourceColumn>,
 }
 
 impl Rel {

@@ -46,12 +46,11 @@ impl Tracer<'_> {
             SetExpr::SetOperation { left, right, .. } => {
                 // Which branch a row comes from is decided by the branches' filters: a CASE
                 // split into filtered halves (`… WHERE g IS NOT NULL UNION ALL … WHERE g IS
-                // NULL`) depends on `g` in every column.
-                let first_filter = self.out.filters.len();
+                // NULL`, directly or in CTEs) depends on `g` in every column.
                 let mut left = self.set_expr(left);
                 let right = self.set_expr(right);
-                let guards: BTreeSet<SourceColumn> =
-                    self.out.filters[first_filter..].iter().flat_map(|f| f.reads.iter().cloned()).collect();
+                left.filtered.extend(right.filtered.iter().cloned());
+                let guards = left.filtered.clone();
                 for (l, r) in left.cols.iter_mut().zip(&right.cols) {
                     l.reads.extend(r.reads.iter().cloned());
                     l.guards.extend(r.guards.iter().cloned());
@@ -70,6 +69,7 @@ impl Tracer<'_> {
     }
 
     fn select(&mut self, select: &Select) -> Rel {
+        let first_filter = self.out.filters.len();
         self.scopes.push(Vec::new());
         let mut equalities = Vec::new();
         let mut joined = false;
@@ -191,6 +191,10 @@ impl Tracer<'_> {
                     pos: Pos::of(conjunct),
                 });
             }
+        }
+        rel.filtered = self.out.filters[first_filter..].iter().flat_map(|f| f.reads.iter().cloned()).collect();
+        for entry in self.current() {
+            rel.filtered.extend(entry.rel.filtered.iter().cloned());
         }
         self.scopes.pop();
         rel
