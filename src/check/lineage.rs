@@ -17,7 +17,7 @@ use crate::spec::resolve::{kinds_of, resolve_models_with, ModelKind};
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::dialect::Dialect;
 use crate::sql::expr::column_refs;
-use crate::sql::lineage::{FilterPlace, JoinType, Lineage, Pos, SourceColumn};
+use crate::sql::lineage::{Derivation, FilterPlace, JoinType, Lineage, Pos, SourceColumn};
 use crate::sql::parse::parse_expression;
 use crate::sql::parse::parse_statements;
 use crate::suggest::did_you_mean;
@@ -978,8 +978,20 @@ fn grouping(
         }
         // A spec key the code's keys determine (a declared key of its table is among them, the
         // key column itself taken with ANY_VALUE) does not change the grain either.
-        let missing: Vec<_> =
-            expected.difference(&actual).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
+        // Nor does one the code carries as an aggregate of that key alone (`ANY_VALUE(k)`,
+        // `MAX(k)`): the code takes it to be determined by its keys (through an upstream join,
+        // say), which the static check cannot tell; execution does.
+        let carried = |c: &SourceColumn| {
+            lineage.outputs.iter().any(|o| {
+                o.derivation == Derivation::Aggregated
+                    && !o.reads.is_empty()
+                    && o.reads.iter().all(|r| classes.find(r) == *c)
+            })
+        };
+        let missing: Vec<_> = expected
+            .difference(&actual)
+            .filter(|c| !determined(c, &actual, &classes, spec, catalog) && !carried(c))
+            .collect();
         // A key that a declared key of its table determines does not change the grain.
         let extra: Vec<_> =
             actual.difference(&expected).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
@@ -1315,6 +1327,24 @@ mod tests {
         // A column the spec does not read at all is still an extra read.
         let extra = halves.replace("'completed' AS status", "COALESCE(note, 'completed') AS status");
         assert_eq!(check_small("halves-extra", ddl, model, &extra), [("CODE007", 1)]);
+    }
+
+    #[test]
+    fn a_group_key_carried_as_an_aggregate_of_itself_is_left_to_execution() {
+        let ddl = "CREATE TABLE raw.lines (line_id BIGINT NOT NULL, course_id VARCHAR NOT NULL, department VARCHAR, amount BIGINT, PRIMARY KEY (line_id));";
+        let model = r#"[{"name": "m", "layer": "final", "sources": ["raw.lines"],
+              "aggregations": [{"metric_column": "total", "type": "INT64", "formula": "SUM(lines.amount)"}],
+              "group_by": ["course_id", "department"], "joins": [], "filters": [],
+              "constraints": {"primary_key": "course_id, department"}}]"#;
+        let code = |department: &str| {
+            format!("SELECT course_id, {department} AS department, SUM(amount) AS total\nFROM raw.lines\nGROUP BY course_id\n")
+        };
+        // The code takes the department to be a function of the course (an upstream join can
+        // make it one): the same groups where it is, which execution tells.
+        assert_eq!(check_small("carried", ddl, model, &code("ANY_VALUE(department)")), []);
+        assert_eq!(check_small("carried-max", ddl, model, &code("MAX(department)")), []);
+        // Without the key carried, the grain is still a proven difference.
+        assert!(check_small("dropped", ddl, model, &code("'x'")).contains(&("CODE012", 3)));
     }
 
     #[test]
