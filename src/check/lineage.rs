@@ -914,7 +914,20 @@ fn grouping(
 ) {
     let lineage = ctx.lineage;
     let Some(grouped) = &q.grouped else {
-        if let Some(level) = lineage.groups.iter().find(|g| !g.keys.is_empty() && !g.opaque) {
+        // Grouping by a declared key of a table the level reads (`GROUP BY course_id` over the
+        // courses, the rest taken with ANY_VALUE) keeps one row per row of that table: a
+        // de-duplication that can be a no-op. Execution tells whether rows are lost.
+        let by_declared_key = |g: &&crate::sql::lineage::GroupLevel| {
+            g.tables.iter().any(|table| {
+                declared_keys(table, spec, catalog).iter().filter(|k| !k.is_empty()).any(|key| {
+                    key.iter().all(|c| {
+                        let col = SourceColumn { table: table.clone(), column: c.to_ascii_lowercase() };
+                        g.keys.iter().any(|k| k.len() == 1 && k.contains(&col))
+                    })
+                })
+            })
+        };
+        if let Some(level) = lineage.groups.iter().find(|g| !g.keys.is_empty() && !g.opaque && !by_declared_key(g)) {
             ctx.report(
                 Code::GroupByDiffers,
                 level.pos,
@@ -1031,6 +1044,21 @@ fn aggregates_otherwise(code: &ModelCode) -> bool {
     found
 }
 
+/// The keys a source table declares (primary, then unique), or an upstream model's spec'd
+/// primary key.
+fn declared_keys(table: &str, spec: &Spec, catalog: &Catalog) -> Vec<Vec<String>> {
+    match catalog.get(table) {
+        Some(t) => t.table.keys.clone(),
+        None => spec
+            .models
+            .iter()
+            .find(|m| m.name == table)
+            .and_then(|m| m.constraints.primary_key.as_ref())
+            .map(|k| vec![k.names().map(str::to_ascii_lowercase).collect()])
+            .unwrap_or_default(),
+    }
+}
+
 /// True when `column` is functionally determined by other grouping keys: its table declares a
 /// key whose columns are all among them.
 fn determined(
@@ -1040,16 +1068,7 @@ fn determined(
     spec: &Spec,
     catalog: &Catalog,
 ) -> bool {
-    let declared: Vec<Vec<String>> = match catalog.get(&column.table) {
-        Some(table) => table.table.keys.clone(),
-        None => spec
-            .models
-            .iter()
-            .find(|m| m.name == column.table)
-            .and_then(|m| m.constraints.primary_key.as_ref())
-            .map(|k| vec![k.names().map(str::to_ascii_lowercase).collect()])
-            .unwrap_or_default(),
-    };
+    let declared = declared_keys(&column.table, spec, catalog);
     declared.iter().filter(|k| !k.is_empty()).any(|key| {
         key.iter().all(|c| {
             let col = SourceColumn { table: column.table.clone(), column: c.to_ascii_lowercase() };
@@ -1363,6 +1382,21 @@ mod tests {
         // Without the foreign key, INNER can drop an order.
         let no_fk = ORDERS_DDL.replace(", FOREIGN KEY (account_id) REFERENCES raw.accounts (account_id)", "");
         assert_eq!(check_small("no-fk", &no_fk, &orders_model(left), inner_code), [("CODE008", 3)]);
+    }
+
+    #[test]
+    fn grouping_by_a_declared_key_in_a_model_that_does_not_aggregate_is_left_to_execution() {
+        let left = r#"{"left_table": "orders", "right_table": "accounts", "type": "LEFT", "condition": "orders.account_id = accounts.account_id"}"#;
+        let code = |group: &str| {
+            format!("SELECT o.order_id, a.region\nFROM raw.orders o\nLEFT JOIN (SELECT account_id, ANY_VALUE(region) AS region FROM raw.accounts\n  GROUP BY {group}) a ON a.account_id = o.account_id\n")
+        };
+        // One row per account either way: a de-duplication by the primary key.
+        assert_eq!(check_small("dedup-key", ORDERS_DDL, &orders_model(left), &code("account_id")), []);
+        // Grouping by a column that is no key still aggregates where the spec does not.
+        let by_region = code("account_id, region").replace("ANY_VALUE(region)", "region");
+        assert_eq!(check_small("dedup-key-region", ORDERS_DDL, &orders_model(left), &by_region), []);
+        let not_key = "SELECT ANY_VALUE(o.order_id) AS order_id, MAX(a.region) AS region\nFROM raw.orders o\nLEFT JOIN raw.accounts a ON a.account_id = o.account_id\nGROUP BY o.account_id\n";
+        assert_eq!(check_small("not-key", ORDERS_DDL, &orders_model(left), not_key), [("CODE012", 4)]);
     }
 
     #[test]
