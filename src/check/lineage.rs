@@ -686,11 +686,10 @@ fn joins(
         let same_rows = matches!((kind, wanted), (JoinType::Inner, JoinType::Left) | (JoinType::Left, JoinType::Inner))
             && every_row_matches(ctx.model, q, &join, key_of, (catalog, dialect));
         // `LEFT JOIN c … WHERE c.x = 1`: the WHERE drops the rows the LEFT JOIN kept without a
-        // match (their c.x is NULL), so the rows are an INNER join's.
-        let same_rows = same_rows
-            || (kind == JoinType::Left
-                && wanted == JoinType::Inner
-                && rejects_nulls_of(lineage, &right, ctx.code.dialect));
+        // match (their c.x is NULL), so the rows are an INNER join's; likewise for the side a
+        // RIGHT join (the spec's LEFT written from the other table) or a FULL join makes null.
+        let rejects = |table: &str| rejects_nulls_of(lineage, table, ctx.code.dialect);
+        let same_rows = same_rows || effective_join(kind, &|| rejects(&left), &|| rejects(&right)) == wanted;
         if kind != wanted && !same_rows {
             let message = format!(
                 "`{right}` is joined with {} JOIN; the spec joins it with {} JOIN",
@@ -725,9 +724,25 @@ fn joins(
     }
 }
 
+/// The join a code join of type `kind` amounts to after a WHERE that drops the rows whose left
+/// (`rejects_left`) or right (`rejects_right`) side is NULL: a LEFT join whose joined side must
+/// be set is an INNER one, a FULL join whose left side must be set a LEFT one, and so on.
+fn effective_join(kind: JoinType, rejects_left: &dyn Fn() -> bool, rejects_right: &dyn Fn() -> bool) -> JoinType {
+    let keeps_unmatched_left = matches!(kind, JoinType::Left | JoinType::Full) && !rejects_right();
+    let keeps_unmatched_right = matches!(kind, JoinType::Right | JoinType::Full) && !rejects_left();
+    match (kind, keeps_unmatched_left, keeps_unmatched_right) {
+        (JoinType::Left | JoinType::Right | JoinType::Full, false, false) => JoinType::Inner,
+        (JoinType::Left | JoinType::Right | JoinType::Full, true, false) => JoinType::Left,
+        (JoinType::Left | JoinType::Right | JoinType::Full, false, true) => JoinType::Right,
+        _ => kind,
+    }
+}
+
 /// Whether a WHERE conjunct of the code reads only `table`'s columns and is false or NULL when
 /// they are NULL (`c.x = 1`, `c.x IN (…)`, `c.flag`, `c.x IS NOT NULL`): past it, no row of an
-/// outer join that found no `table` row is left.
+/// outer join that found no `table` row is left. A WHERE at any level counts (one in an
+/// `EXISTS` on `table` can make every row find its match): where one is found, the question is
+/// left to execution.
 fn rejects_nulls_of(
     lineage: &crate::sql::lineage::Lineage,
     table: &str,
@@ -1397,6 +1412,31 @@ mod tests {
         assert_eq!(check_small("dedup-key-region", ORDERS_DDL, &orders_model(left), &by_region), []);
         let not_key = "SELECT ANY_VALUE(o.order_id) AS order_id, MAX(a.region) AS region\nFROM raw.orders o\nLEFT JOIN raw.accounts a ON a.account_id = o.account_id\nGROUP BY o.account_id\n";
         assert_eq!(check_small("not-key", ORDERS_DDL, &orders_model(left), not_key), [("CODE012", 4)]);
+    }
+
+    #[test]
+    fn an_outer_join_whose_null_side_a_where_rejects_is_the_join_it_amounts_to() {
+        let inner = r#"{"left_table": "orders", "right_table": "accounts", "type": "INNER", "condition": "orders.account_id = accounts.account_id"}"#;
+        let code = |from: &str| format!("SELECT o.order_id, a.region\n{from}\n");
+        // The spec's INNER join written from the accounts' side as a LEFT join, the orders it
+        // cannot find dropped by the WHERE: an INNER join's rows.
+        let flipped =
+            code("FROM raw.accounts a\nLEFT JOIN raw.orders o ON o.account_id = a.account_id\nWHERE o.order_id > 0");
+        assert_eq!(check_small("flipped-left", ORDERS_DDL, &orders_model(inner), &flipped), []);
+        let right =
+            code("FROM raw.orders o\nRIGHT JOIN raw.accounts a ON o.account_id = a.account_id\nWHERE o.order_id > 0");
+        assert_eq!(check_small("right", ORDERS_DDL, &orders_model(inner), &right), []);
+        // Without it, the accounts without orders stay.
+        let kept = code("FROM raw.accounts a\nLEFT JOIN raw.orders o ON o.account_id = a.account_id");
+        assert_eq!(check_small("flipped-kept", ORDERS_DDL, &orders_model(inner), &kept), [("CODE008", 3)]);
+        // A FULL join for the spec's LEFT whose WHERE rejects only the left side's NULLs is a
+        // LEFT join; without it, the accounts without orders stay.
+        let left = inner.replace("INNER", "LEFT");
+        let full =
+            code("FROM raw.orders o\nFULL JOIN raw.accounts a ON o.account_id = a.account_id\nWHERE o.order_id > 0");
+        assert_eq!(check_small("full", ORDERS_DDL, &orders_model(&left), &full), []);
+        let unfiltered = code("FROM raw.orders o\nFULL JOIN raw.accounts a ON o.account_id = a.account_id");
+        assert_eq!(check_small("full-kept", ORDERS_DDL, &orders_model(&left), &unfiltered), [("CODE008", 3)]);
     }
 
     #[test]
