@@ -81,7 +81,13 @@ impl Tracer<'_> {
     /// the sides that is not column to column: `Some(None)`; anything else: `None`.
     #[expect(clippy::option_option, reason = "None: not a column; Some(None): a column of no known relation")]
     fn equality(&mut self, conjunct: &Expr, left_entries: usize) -> Option<Option<(SourceColumn, SourceColumn)>> {
-        let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = conjunct else { return None };
+        let (left, right) = match conjunct {
+            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => (left, right),
+            // `a IS NOT DISTINCT FROM b` pairs the same columns as `a = b` (it also matches NULL
+            // with NULL, which execution tells apart).
+            Expr::IsNotDistinctFrom(left, right) => (left, right),
+            _ => return None,
+        };
         let (lr, le) = self.reads_of(left);
         let (rr, re) = self.reads_of(right);
         let side = |e: &BTreeSet<usize>| -> Option<bool> {
@@ -244,5 +250,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(l.filters[1].pos.line, 3);
+    }
+
+    #[test]
+    fn a_null_safe_equality_pairs_the_columns_it_compares() {
+        let l = lineage(
+            "SELECT c.customer_id FROM raw.crm_customers c\nLEFT JOIN raw.crm_addresses a ON c.customer_id IS NOT DISTINCT FROM a.customer_id",
+            Dialect::Duckdb,
+        );
+        let pairs: Vec<_> = l.joins[0].equalities.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(pairs, [("raw.crm_customers.customer_id".to_string(), "raw.crm_addresses.customer_id".to_string())]);
+        assert!(l.filters.is_empty());
     }
 }
