@@ -102,6 +102,18 @@ pub(super) struct Tracer<'e> {
     pub(super) complete: bool,
     /// Tables a script creates with a column list: later statements see those columns.
     pub(super) created: Vec<TableInfo>,
+    /// Whether a select item's alias names it where no column of that name is in scope (DuckDB:
+    /// later in the select list, in WHERE, HAVING and QUALIFY).
+    pub(super) lateral: bool,
+    /// The aliased select items of each SELECT being traced, innermost last (when `lateral`).
+    pub(super) aliases: Vec<AliasLevel>,
+}
+
+/// The aliased items of one SELECT: those before `visible` can be named by their alias.
+#[derive(Debug, Clone, Default)]
+pub(super) struct AliasLevel {
+    pub(super) items: Vec<(String, sqlparser::ast::Expr)>,
+    pub(super) visible: usize,
 }
 
 /// Splits a written name into its parts; a backtick name may hold several (`raw.crm_customers`).

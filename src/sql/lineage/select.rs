@@ -2,7 +2,7 @@
 //! WHERE, HAVING and QUALIFY, and the grouping of each level.
 
 use super::facts::{Derivation, FilterPlace, FilterUse, GroupLevel, Pos, SourceColumn};
-use super::scope::{name_parts, Col, Entry, Found, Rel, Tracer};
+use super::scope::{name_parts, AliasLevel, Col, Entry, Found, Rel, Tracer};
 use super::walker::Walker;
 use sqlparser::ast::{
     BinaryOperator, Expr, GroupByExpr, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Value,
@@ -71,6 +71,17 @@ impl Tracer<'_> {
     fn select(&mut self, select: &Select) -> Rel {
         let first_filter = self.out.filters.len();
         self.scopes.push(Vec::new());
+        if self.lateral {
+            let items: Vec<(String, Expr)> = select
+                .projection
+                .iter()
+                .filter_map(|item| match item {
+                    SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
+                    _ => None,
+                })
+                .collect();
+            self.aliases.push(AliasLevel { visible: items.len(), items });
+        }
         let mut equalities = Vec::new();
         let mut joined = false;
         for table in &select.from {
@@ -97,7 +108,13 @@ impl Tracer<'_> {
             rel.opaque |= entry.rel.opaque;
         }
         let mut aggregates = false;
+        let mut aliased = 0;
         for item in &select.projection {
+            // A select item sees the aliases of the items before it.
+            if let Some(level) = self.aliases.last_mut().filter(|_| self.lateral) {
+                level.visible = aliased;
+            }
+            aliased += usize::from(matches!(item, SelectItem::ExprWithAlias { .. }));
             match item {
                 SelectItem::UnnamedExpr(expr) => {
                     let col = self.column_of(expr, default_name(expr), Pos::of(expr));
@@ -142,6 +159,9 @@ impl Tracer<'_> {
             }
         }
 
+        if let Some(level) = self.aliases.last_mut().filter(|_| self.lateral) {
+            level.visible = level.items.len();
+        }
         let group_keys: Option<Vec<&Expr>> = match &select.group_by {
             GroupByExpr::Expressions(exprs, _) if !exprs.is_empty() => Some(exprs.iter().collect()),
             GroupByExpr::All(_) => Some(Vec::new()),
@@ -197,7 +217,38 @@ impl Tracer<'_> {
             rel.filtered.extend(entry.rel.filtered.iter().cloned());
         }
         self.scopes.pop();
+        if self.lateral {
+            self.aliases.pop();
+        }
         rel
+    }
+
+    /// What a name that is no column in scope reads as the alias of a select item the current
+    /// SELECT lets it see (see `Tracer::lateral`), traced again without adding to the facts.
+    pub(super) fn lateral_alias(&mut self, idents: &[sqlparser::ast::Ident]) -> Option<Col> {
+        let [ident] = idents else { return None };
+        let level = self.aliases.last()?;
+        let index =
+            level.items[..level.visible].iter().position(|(name, _)| name.eq_ignore_ascii_case(&ident.value))?;
+        let (name, expr) = level.items[index].clone();
+        let visible = level.visible;
+        // The item sees only the aliases before it, which also ends any cycle.
+        if let Some(level) = self.aliases.last_mut() {
+            level.visible = index;
+        }
+        let out = &self.out;
+        let lengths =
+            (out.filters.len(), out.joins.len(), out.groups.len(), out.tables.len(), out.unknown_columns.len());
+        let (col, _) = self.column_of(&expr, name, Pos::of(&expr));
+        self.out.filters.truncate(lengths.0);
+        self.out.joins.truncate(lengths.1);
+        self.out.groups.truncate(lengths.2);
+        self.out.tables.truncate(lengths.3);
+        self.out.unknown_columns.truncate(lengths.4);
+        if let Some(level) = self.aliases.last_mut() {
+            level.visible = visible;
+        }
+        Some(col)
     }
 
     /// The source columns of a GROUP BY key: an expression, an output alias, or an ordinal.
@@ -331,6 +382,27 @@ mod tests {
         assert_eq!(l.filters[0].place, FilterPlace::Where { null_extended: BTreeSet::new(), joins: false });
         assert!(l.unknown_columns.is_empty() && l.complete);
         assert_eq!(l.output_pos, Some(Pos { line: 3, column: 1 }));
+    }
+
+    #[test]
+    fn duckdb_binds_a_select_alias_where_no_column_has_its_name() {
+        let sql = "SELECT amount * 2 AS doubled, doubled + 1 AS plus, SUM(doubled) OVER () AS w\nFROM raw.orders WHERE doubled > 0 AND plus > 1";
+        let l = lineage(sql, Dialect::Duckdb);
+        assert!(l.unknown_columns.is_empty(), "{:?}", l.unknown_columns);
+        assert_eq!(reads(&l, "plus"), ["raw.orders.amount"]);
+        assert_eq!(l.outputs[2].derivation, Derivation::Windowed);
+        let filter_reads: Vec<_> = l.filters.iter().map(|f| f.reads.len()).collect();
+        assert_eq!(filter_reads, [1, 1]);
+        // An item does not see its own alias or later ones; a column of the name wins.
+        let l =
+            lineage("SELECT later + 1 AS x, amount AS later, amount + 1 AS amount FROM raw.orders", Dialect::Duckdb);
+        let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
+        assert_eq!(written, ["later"]);
+        assert_eq!(reads(&l, "amount"), ["raw.orders.amount"]);
+        // BigQuery binds no such alias.
+        let l = lineage(sql, Dialect::Bigquery);
+        let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
+        assert_eq!(written, ["doubled", "plus", "doubled", "doubled"]);
     }
 
     #[test]

@@ -107,11 +107,18 @@ impl Visitor for Walker<'_, '_> {
                     self.entries.extend(entry);
                 }
                 Found::Silent => {}
-                Found::Unknown(suggestion) => {
-                    let written = idents.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
-                    let pos = idents.first().map_or(Pos::default(), Pos::of_ident);
-                    self.tracer.out.unknown_columns.push(UnknownColumn { written, suggestion, pos });
-                }
+                Found::Unknown(suggestion) => match self.tracer.lateral_alias(idents) {
+                    Some(col) => {
+                        self.reads.extend(col.reads);
+                        self.guards.extend(col.guards);
+                        self.derivation = self.derivation.max(col.derivation);
+                    }
+                    None => {
+                        let written = idents.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
+                        let pos = idents.first().map_or(Pos::default(), Pos::of_ident);
+                        self.tracer.out.unknown_columns.push(UnknownColumn { written, suggestion, pos });
+                    }
+                },
             }
         }
         ControlFlow::Continue(())
