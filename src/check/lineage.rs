@@ -682,6 +682,12 @@ fn joins(
             }
         });
         let Some((edge, kind)) = found else { continue };
+        // A CROSS join takes its condition from the WHERE (`CROSS JOIN c WHERE c.k = o.k` is an
+        // INNER join), and a semi, anti or as-of join is none the spec names: what rows they keep
+        // is left to execution.
+        if matches!(edge.kind, JoinType::Cross | JoinType::Other) {
+            continue;
+        }
         let wanted = code_join_type(join.kind);
         let same_rows = matches!((kind, wanted), (JoinType::Inner, JoinType::Left) | (JoinType::Left, JoinType::Inner))
             && every_row_matches(ctx.model, q, &join, key_of, (catalog, dialect));
@@ -1437,6 +1443,16 @@ mod tests {
         assert_eq!(check_small("full", ORDERS_DDL, &orders_model(&left), &full), []);
         let unfiltered = code("FROM raw.orders o\nFULL JOIN raw.accounts a ON o.account_id = a.account_id");
         assert_eq!(check_small("full-kept", ORDERS_DDL, &orders_model(&left), &unfiltered), [("CODE008", 3)]);
+    }
+
+    #[test]
+    fn a_cross_join_whose_where_equates_the_keys_is_left_to_execution() {
+        let inner = r#"{"left_table": "orders", "right_table": "accounts", "type": "INNER", "condition": "orders.account_id = accounts.account_id"}"#;
+        let cross = "SELECT o.order_id, a.region\nFROM raw.orders o\nCROSS JOIN raw.accounts a\nWHERE a.account_id = o.account_id\n";
+        assert_eq!(check_small("cross", ORDERS_DDL, &orders_model(inner), cross), []);
+        // An explicit join still is compared.
+        let right = cross.replace("CROSS JOIN raw.accounts a\nWHERE", "RIGHT JOIN raw.accounts a ON");
+        assert_eq!(check_small("cross-right", ORDERS_DDL, &orders_model(inner), &right), [("CODE008", 3)]);
     }
 
     #[test]
