@@ -102,10 +102,10 @@ pub(super) struct Tracer<'e> {
     pub(super) complete: bool,
     /// Tables a script creates with a column list: later statements see those columns.
     pub(super) created: Vec<TableInfo>,
-    /// Whether a select item's alias names it where no column of that name is in scope (DuckDB:
-    /// later in the select list, in WHERE, HAVING and QUALIFY).
+    /// Whether a select item's alias names it where no column of that name is in scope later in
+    /// the select list and in WHERE (DuckDB), not only in HAVING and QUALIFY (both dialects).
     pub(super) lateral: bool,
-    /// The aliased select items of each SELECT being traced, innermost last (when `lateral`).
+    /// The aliased select items of each SELECT being traced, innermost last.
     pub(super) aliases: Vec<AliasLevel>,
 }
 

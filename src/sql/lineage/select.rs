@@ -71,17 +71,18 @@ impl Tracer<'_> {
     fn select(&mut self, select: &Select) -> Rel {
         let first_filter = self.out.filters.len();
         self.scopes.push(Vec::new());
-        if self.lateral {
-            let items: Vec<(String, Expr)> = select
-                .projection
-                .iter()
-                .filter_map(|item| match item {
-                    SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
-                    _ => None,
-                })
-                .collect();
-            self.aliases.push(AliasLevel { visible: items.len(), items });
-        }
+        // Select aliases name their items in HAVING and QUALIFY (both dialects), and in DuckDB
+        // also in WHERE and in later select items.
+        let items: Vec<(String, Expr)> = select
+            .projection
+            .iter()
+            .filter_map(|item| match item {
+                SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
+                _ => None,
+            })
+            .collect();
+        let visible = if self.lateral { items.len() } else { 0 };
+        self.aliases.push(AliasLevel { visible, items });
         let mut equalities = Vec::new();
         let mut joined = false;
         for table in &select.from {
@@ -110,9 +111,10 @@ impl Tracer<'_> {
         let mut aggregates = false;
         let mut aliased = 0;
         for item in &select.projection {
-            // A select item sees the aliases of the items before it.
-            if let Some(level) = self.aliases.last_mut().filter(|_| self.lateral) {
-                level.visible = aliased;
+            // A select item sees the aliases of the items before it (DuckDB).
+            let lateral = self.lateral;
+            if let Some(level) = self.aliases.last_mut() {
+                level.visible = if lateral { aliased } else { 0 };
             }
             aliased += usize::from(matches!(item, SelectItem::ExprWithAlias { .. }));
             match item {
@@ -159,7 +161,7 @@ impl Tracer<'_> {
             }
         }
 
-        if let Some(level) = self.aliases.last_mut().filter(|_| self.lateral) {
+        if let Some(level) = self.aliases.last_mut() {
             level.visible = level.items.len();
         }
         let group_keys: Option<Vec<&Expr>> = match &select.group_by {
@@ -217,9 +219,7 @@ impl Tracer<'_> {
             rel.filtered.extend(entry.rel.filtered.iter().cloned());
         }
         self.scopes.pop();
-        if self.lateral {
-            self.aliases.pop();
-        }
+        self.aliases.pop();
         rel
     }
 
@@ -399,10 +399,17 @@ mod tests {
         let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
         assert_eq!(written, ["later"]);
         assert_eq!(reads(&l, "amount"), ["raw.orders.amount"]);
-        // BigQuery binds no such alias.
+        // BigQuery binds none there, only in HAVING and QUALIFY (as DuckDB does).
         let l = lineage(sql, Dialect::Bigquery);
         let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
         assert_eq!(written, ["doubled", "plus", "doubled", "doubled"]);
+        let l = lineage(
+            "SELECT customer_id, SUM(amount) AS total, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM raw.orders\nGROUP BY customer_id HAVING total > 1 QUALIFY rn = 1",
+            Dialect::Bigquery,
+        );
+        assert!(l.unknown_columns.is_empty(), "{:?}", l.unknown_columns);
+        let after: Vec<_> = l.filters.iter().map(|f| (f.place.clone(), f.reads.len())).collect();
+        assert_eq!(after, [(FilterPlace::AfterGrouping, 1), (FilterPlace::AfterGrouping, 0)]);
     }
 
     #[test]
