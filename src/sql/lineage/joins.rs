@@ -62,7 +62,7 @@ impl Tracer<'_> {
                 Some(JoinConstraint::Using(columns)) => {
                     for column in columns {
                         let name = name_parts(column).join(".");
-                        let l = self.current()[..left_entries].iter().find_map(|e| e.rel.col(&name).cloned());
+                        let l = using_left_column(&self.current()[..left_entries], &name);
                         let r = self.current()[left_entries..].iter().find_map(|e| e.rel.col(&name).cloned());
                         match (l.and_then(single), r.and_then(single)) {
                             (Some(l), Some(r)) => edge.equalities.push((l, r)),
@@ -187,6 +187,18 @@ fn single(col: Col) -> Option<SourceColumn> {
     (col.reads.len() == 1).then(|| col.reads.into_iter().next()).flatten()
 }
 
+/// The column a USING names on the left of a join: after an earlier join of the same name, the
+/// side that join keeps (`a RIGHT JOIN b USING (k)` has `b.k` wherever `a.k` is NULL). `None`
+/// when every candidate can be NULL (a FULL join's column is either side's).
+fn using_left_column(entries: &[Entry], name: &str) -> Option<Col> {
+    let candidates: Vec<&Entry> = entries.iter().filter(|e| e.rel.col(name).is_some()).collect();
+    let kept = match candidates.as_slice() {
+        [only] => Some(*only),
+        _ => candidates.iter().find(|e| !e.null_extended).copied(),
+    };
+    kept.and_then(|e| e.rel.col(name).cloned())
+}
+
 fn opaque() -> Rel {
     Rel { opaque: true, ..Rel::default() }
 }
@@ -250,6 +262,24 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(l.filters[1].pos.line, 3);
+    }
+
+    #[test]
+    fn a_using_column_after_an_outer_join_is_the_kept_side_s() {
+        let pairs = |sql: &str| -> Vec<(String, String)> {
+            let l = lineage(sql, Dialect::Duckdb);
+            l.joins[1].equalities.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        };
+        let right = "SELECT 1 FROM raw.orders o RIGHT JOIN raw.crm_customers c USING (customer_id)\nLEFT JOIN raw.crm_addresses a USING (customer_id)";
+        assert_eq!(
+            pairs(right),
+            [("raw.crm_customers.customer_id".to_string(), "raw.crm_addresses.customer_id".to_string())]
+        );
+        let left = right.replace("RIGHT JOIN", "LEFT JOIN");
+        assert_eq!(pairs(&left), [("raw.orders.customer_id".to_string(), "raw.crm_addresses.customer_id".to_string())]);
+        let full = right.replace("RIGHT JOIN", "FULL JOIN");
+        assert!(pairs(&full).is_empty());
+        assert!(lineage(&full, Dialect::Duckdb).joins[1].opaque_condition);
     }
 
     #[test]
