@@ -72,10 +72,12 @@ impl Tracer<'_> {
         let first_filter = self.out.filters.len();
         self.scopes.push(Vec::new());
         // Select aliases name their items in HAVING and QUALIFY (both dialects), and in DuckDB
-        // also in WHERE and in later select items.
+        // also in WHERE and in later select items. Only kept where something can name them.
+        let named = self.lateral || select.having.is_some() || select.qualify.is_some();
         let items: Vec<(String, Expr)> = select
             .projection
             .iter()
+            .filter(|_| named)
             .filter_map(|item| match item {
                 SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
                 _ => None,
@@ -229,7 +231,7 @@ impl Tracer<'_> {
         let [ident] = idents else { return None };
         let level = self.aliases.last()?;
         let index =
-            level.items[..level.visible].iter().position(|(name, _)| name.eq_ignore_ascii_case(&ident.value))?;
+            level.items.iter().take(level.visible).position(|(name, _)| name.eq_ignore_ascii_case(&ident.value))?;
         let (name, expr) = level.items[index].clone();
         let visible = level.visible;
         // The item sees only the aliases before it, which also ends any cycle.
