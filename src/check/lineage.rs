@@ -17,7 +17,7 @@ use crate::spec::resolve::{kinds_of, resolve_models_with, ModelKind};
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::dialect::Dialect;
 use crate::sql::expr::column_refs;
-use crate::sql::lineage::{FilterPlace, JoinType, Lineage, Pos, SourceColumn};
+use crate::sql::lineage::{Derivation, FilterPlace, JoinType, Lineage, Pos, SourceColumn};
 use crate::sql::parse::parse_expression;
 use crate::sql::parse::parse_statements;
 use crate::suggest::did_you_mean;
@@ -427,8 +427,11 @@ fn column_reads(ctx: &mut Ctx<'_>, q: &ModelQuery, sc: &dyn Fn(&QCol) -> SourceC
         // `COUNT(*)`, so `AVG(x)` may well be the spec's `SAFE_DIVIDE(SUM(x), COUNT(key))`.
         let essential: BTreeSet<SourceColumn> =
             essential_reads(q, spec_out, &not_null).map_or_else(|| expected.clone(), |e| e.iter().map(sc).collect());
+        // A column the code reads only to pick a set operation's branch (the spec's CASE
+        // condition as the branches' WHERE) is read all the same.
+        let read_or_guard: BTreeSet<SourceColumn> = out.reads.union(&out.guards).cloned().collect();
         let missing: BTreeSet<SourceColumn> =
-            inner.canon(&essential).difference(&inner.canon(&out.reads)).cloned().collect();
+            inner.canon(&essential).difference(&inner.canon(&read_or_guard)).cloned().collect();
         // A NOT NULL column the code reads and the spec does not may be read where its value
         // cannot matter (`COUNT(key)`, `key IS NOT NULL`): no proof of a difference.
         // Nor is a column a join equates with one the spec reads: a USING column of a LEFT
@@ -680,15 +683,20 @@ fn joins(
             }
         });
         let Some((edge, kind)) = found else { continue };
+        // A CROSS join takes its condition from the WHERE (`CROSS JOIN c WHERE c.k = o.k` is an
+        // INNER join), and a semi, anti or as-of join is none the spec names: what rows they keep
+        // is left to execution.
+        if matches!(edge.kind, JoinType::Cross | JoinType::Other) {
+            continue;
+        }
         let wanted = code_join_type(join.kind);
         let same_rows = matches!((kind, wanted), (JoinType::Inner, JoinType::Left) | (JoinType::Left, JoinType::Inner))
             && every_row_matches(ctx.model, q, &join, key_of, (catalog, dialect));
         // `LEFT JOIN c … WHERE c.x = 1`: the WHERE drops the rows the LEFT JOIN kept without a
-        // match (their c.x is NULL), so the rows are an INNER join's.
-        let same_rows = same_rows
-            || (kind == JoinType::Left
-                && wanted == JoinType::Inner
-                && rejects_nulls_of(lineage, &right, ctx.code.dialect));
+        // match (their c.x is NULL), so the rows are an INNER join's; likewise for the side a
+        // RIGHT join (the spec's LEFT written from the other table) or a FULL join makes null.
+        let rejects = |table: &str| rejects_nulls_of(lineage, table, ctx.code.dialect);
+        let same_rows = same_rows || effective_join(kind, &|| rejects(&left), &|| rejects(&right)) == wanted;
         if kind != wanted && !same_rows {
             let message = format!(
                 "`{right}` is joined with {} JOIN; the spec joins it with {} JOIN",
@@ -723,9 +731,25 @@ fn joins(
     }
 }
 
+/// The join a code join of type `kind` amounts to after a WHERE that drops the rows whose left
+/// (`rejects_left`) or right (`rejects_right`) side is NULL: a LEFT join whose joined side must
+/// be set is an INNER one, a FULL join whose left side must be set a LEFT one, and so on.
+fn effective_join(kind: JoinType, rejects_left: &dyn Fn() -> bool, rejects_right: &dyn Fn() -> bool) -> JoinType {
+    let keeps_unmatched_left = matches!(kind, JoinType::Left | JoinType::Full) && !rejects_right();
+    let keeps_unmatched_right = matches!(kind, JoinType::Right | JoinType::Full) && !rejects_left();
+    match (kind, keeps_unmatched_left, keeps_unmatched_right) {
+        (JoinType::Left | JoinType::Right | JoinType::Full, false, false) => JoinType::Inner,
+        (JoinType::Left | JoinType::Right | JoinType::Full, true, false) => JoinType::Left,
+        (JoinType::Left | JoinType::Right | JoinType::Full, false, true) => JoinType::Right,
+        _ => kind,
+    }
+}
+
 /// Whether a WHERE conjunct of the code reads only `table`'s columns and is false or NULL when
 /// they are NULL (`c.x = 1`, `c.x IN (…)`, `c.flag`, `c.x IS NOT NULL`): past it, no row of an
-/// outer join that found no `table` row is left.
+/// outer join that found no `table` row is left. A WHERE at any level counts (one in an
+/// `EXISTS` on `table` can make every row find its match): where one is found, the question is
+/// left to execution.
 fn rejects_nulls_of(
     lineage: &crate::sql::lineage::Lineage,
     table: &str,
@@ -847,8 +871,13 @@ fn filters(ctx: &mut Ctx<'_>, spec: &Spec, q: &ModelQuery, keys: &BTreeMap<Strin
         let inner_in_effect =
             |table: &String| !null_extended.contains(table) && rejects_nulls_of(lineage, table, ctx.code.dialect);
         let applied = |f: &&crate::sql::lineage::FilterUse| match (&f.place, &before) {
-            (FilterPlace::On { join: JoinType::Left, right_only }, _) => *right_only,
-            (FilterPlace::On { join: JoinType::Right | JoinType::Full, .. }, _) => false,
+            // In the ON of an outer join, a conjunct on the side the join can make null only
+            // decides which of its rows match: the same as filtering that side before the join
+            // (LEFT: the joined relation; RIGHT: what is joined before it). On the side the join
+            // keeps, or on either side of a FULL join, the rows it fails stay, unmatched.
+            (FilterPlace::On { join: JoinType::Left, right_only, .. }, _) => *right_only,
+            (FilterPlace::On { join: JoinType::Right, left_only, .. }, _) => *left_only,
+            (FilterPlace::On { join: JoinType::Full, .. }, _) => false,
             (FilterPlace::On { .. }, _) => true,
             (FilterPlace::Where { null_extended: code_null, .. }, Some(table)) => {
                 !code_null.contains(table) || inner_in_effect(table)
@@ -907,7 +936,20 @@ fn grouping(
 ) {
     let lineage = ctx.lineage;
     let Some(grouped) = &q.grouped else {
-        if let Some(level) = lineage.groups.iter().find(|g| !g.keys.is_empty() && !g.opaque) {
+        // Grouping by a declared key of a table the level reads (`GROUP BY course_id` over the
+        // courses, the rest taken with ANY_VALUE) keeps one row per row of that table: a
+        // de-duplication that can be a no-op. Execution tells whether rows are lost.
+        let by_declared_key = |g: &&crate::sql::lineage::GroupLevel| {
+            g.tables.iter().any(|table| {
+                declared_keys(table, spec, catalog).iter().filter(|k| !k.is_empty()).any(|key| {
+                    key.iter().all(|c| {
+                        let col = SourceColumn { table: table.clone(), column: c.to_ascii_lowercase() };
+                        g.keys.iter().any(|k| k.len() == 1 && k.contains(&col))
+                    })
+                })
+            })
+        };
+        if let Some(level) = lineage.groups.iter().find(|g| !g.keys.is_empty() && !g.opaque && !by_declared_key(g)) {
             ctx.report(
                 Code::GroupByDiffers,
                 level.pos,
@@ -971,8 +1013,20 @@ fn grouping(
         }
         // A spec key the code's keys determine (a declared key of its table is among them, the
         // key column itself taken with ANY_VALUE) does not change the grain either.
-        let missing: Vec<_> =
-            expected.difference(&actual).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
+        // Nor does one the code carries as an aggregate of that key alone (`ANY_VALUE(k)`,
+        // `MAX(k)`): the code takes it to be determined by its keys (through an upstream join,
+        // say), which the static check cannot tell; execution does.
+        let carried = |c: &SourceColumn| {
+            lineage.outputs.iter().any(|o| {
+                o.derivation == Derivation::Aggregated
+                    && !o.reads.is_empty()
+                    && o.reads.iter().all(|r| classes.find(r) == *c)
+            })
+        };
+        let missing: Vec<_> = expected
+            .difference(&actual)
+            .filter(|c| !determined(c, &actual, &classes, spec, catalog) && !carried(c))
+            .collect();
         // A key that a declared key of its table determines does not change the grain.
         let extra: Vec<_> =
             actual.difference(&expected).filter(|c| !determined(c, &actual, &classes, spec, catalog)).collect();
@@ -1012,6 +1066,21 @@ fn aggregates_otherwise(code: &ModelCode) -> bool {
     found
 }
 
+/// The keys a source table declares (primary, then unique), or an upstream model's spec'd
+/// primary key.
+fn declared_keys(table: &str, spec: &Spec, catalog: &Catalog) -> Vec<Vec<String>> {
+    match catalog.get(table) {
+        Some(t) => t.table.keys.clone(),
+        None => spec
+            .models
+            .iter()
+            .find(|m| m.name == table)
+            .and_then(|m| m.constraints.primary_key.as_ref())
+            .map(|k| vec![k.names().map(str::to_ascii_lowercase).collect()])
+            .unwrap_or_default(),
+    }
+}
+
 /// True when `column` is functionally determined by other grouping keys: its table declares a
 /// key whose columns are all among them.
 fn determined(
@@ -1021,16 +1090,7 @@ fn determined(
     spec: &Spec,
     catalog: &Catalog,
 ) -> bool {
-    let declared: Vec<Vec<String>> = match catalog.get(&column.table) {
-        Some(table) => table.table.keys.clone(),
-        None => spec
-            .models
-            .iter()
-            .find(|m| m.name == column.table)
-            .and_then(|m| m.constraints.primary_key.as_ref())
-            .map(|k| vec![k.names().map(str::to_ascii_lowercase).collect()])
-            .unwrap_or_default(),
-    };
+    let declared = declared_keys(&column.table, spec, catalog);
     declared.iter().filter(|k| !k.is_empty()).any(|key| {
         key.iter().all(|c| {
             let col = SourceColumn { table: column.table.clone(), column: c.to_ascii_lowercase() };
@@ -1173,6 +1233,24 @@ mod tests {
     }
 
     #[test]
+    fn an_on_filter_of_the_side_an_outer_join_makes_null_is_a_filter_before_it() {
+        // The spec's LEFT join written as a RIGHT join from the other side: the ON conjunct on
+        // the addresses (now the left, null-supplying operand) filters them before the join.
+        let flipped = CUSTOMERS.replace(
+            "FROM `raw.crm_customers` c\nLEFT JOIN ${ref(\"crm_addresses\")} a ON",
+            "FROM ${ref(\"crm_addresses\")} a\nRIGHT JOIN `raw.crm_customers` c ON",
+        );
+        assert_ne!(flipped, CUSTOMERS);
+        assert_eq!(check("stg_customers", &flipped, CodeKind::Sqlx), []);
+        // A FULL join keeps the addresses the conjunct fails, unmatched: not the same rows.
+        let full = flipped.replace("RIGHT JOIN", "FULL JOIN");
+        assert_eq!(check("stg_customers", &full, CodeKind::Sqlx), [("CODE008", 7), ("CODE010", 6)]);
+        // On the side a RIGHT join keeps (the customers), a filter of the addresses is missing.
+        let kept_side = flipped.replace("AND a.country IS NOT NULL", "AND c.email IS NOT NULL");
+        assert_eq!(check("stg_customers", &kept_side, CodeKind::Sqlx), [("CODE010", 6)]);
+    }
+
+    #[test]
     fn metrics_on_their_own_sources_and_missing_or_extra_columns() {
         let fact = "WITH o AS (SELECT customer_id, COUNT(*) AS order_count, SUM(amount_usd) AS total_spent_usd,\n  AVG(amount_usd) AS aov_usd, SUM(refund_usd) AS total_refund_usd, MIN(order_ts) AS first_order_ts,\n  MAX(order_ts) AS last_order_ts FROM temp.stg_orders GROUP BY customer_id),\nt AS (SELECT customer_id, SUM(open_tickets) AS open_tickets, SUM(closed_tickets) AS closed_tickets\n  FROM temp.stg_support_pivot GROUP BY customer_id)\nSELECT o.*, t.open_tickets, t.closed_tickets\nFROM o LEFT JOIN t USING (customer_id)\n";
         assert_eq!(check("fact_customer_orders", fact, CodeKind::Sql), []);
@@ -1267,6 +1345,50 @@ mod tests {
     }
 
     #[test]
+    fn a_case_split_into_filtered_branches_of_a_union_reads_its_condition() {
+        let ddl = "CREATE TABLE raw.enrollments (enrollment_id BIGINT NOT NULL, letter_grade VARCHAR, enrollment_status VARCHAR, note VARCHAR, PRIMARY KEY (enrollment_id));";
+        let model = r#"[{"name": "m", "layer": "staging", "sources": ["raw.enrollments"],
+              "column_mapping": [
+                {"target_column": "enrollment_id", "type": "INT64", "from_table": "enrollments", "from_column": "enrollment_id"},
+                {"target_column": "status", "type": "STRING", "from_table": "enrollments", "from_column": "enrollment_status",
+                 "transform": "CASE WHEN enrollments.letter_grade IS NOT NULL THEN 'completed' WHEN {from} = 'W' THEN 'withdrawn' ELSE 'in_progress' END"}],
+              "joins": [], "filters": [], "constraints": {"primary_key": "enrollment_id"}}]"#;
+        let halves = "SELECT enrollment_id, 'completed' AS status FROM raw.enrollments WHERE letter_grade IS NOT NULL\nUNION ALL\nSELECT enrollment_id, CASE WHEN enrollment_status = 'W' THEN 'withdrawn' ELSE 'in_progress' END AS status\nFROM raw.enrollments WHERE letter_grade IS NULL\n";
+        assert_eq!(check_small("halves", ddl, model, halves), []);
+        // Through a CTE and a subquery above it, the branches' filters still decide the value.
+        let wrapped = format!("WITH u AS ({halves})\nSELECT enrollment_id, status FROM (SELECT * FROM u) x\n");
+        assert_eq!(check_small("halves-wrapped", ddl, model, &wrapped), []);
+        // With each half filtered in a CTE of its own, the union's branches do not filter.
+        let in_ctes = "WITH e AS (SELECT * FROM raw.enrollments),\ngraded AS (SELECT * FROM e WHERE letter_grade IS NOT NULL),\nungraded AS (SELECT * FROM e WHERE letter_grade IS NULL)\nSELECT enrollment_id, 'completed' AS status FROM graded\nUNION ALL\nSELECT enrollment_id, CASE WHEN enrollment_status = 'W' THEN 'withdrawn' ELSE 'in_progress' END FROM ungraded\n";
+        assert_eq!(check_small("halves-ctes", ddl, model, in_ctes), []);
+        // Without the filters, the condition is read nowhere.
+        let unfiltered =
+            halves.replace(" WHERE letter_grade IS NOT NULL", "").replace(" WHERE letter_grade IS NULL", "");
+        assert_eq!(check_small("halves-unfiltered", ddl, model, &unfiltered), [("CODE007", 1)]);
+        // A column the spec does not read at all is still an extra read.
+        let extra = halves.replace("'completed' AS status", "COALESCE(note, 'completed') AS status");
+        assert_eq!(check_small("halves-extra", ddl, model, &extra), [("CODE007", 1)]);
+    }
+
+    #[test]
+    fn a_group_key_carried_as_an_aggregate_of_itself_is_left_to_execution() {
+        let ddl = "CREATE TABLE raw.lines (line_id BIGINT NOT NULL, course_id VARCHAR NOT NULL, department VARCHAR, amount BIGINT, PRIMARY KEY (line_id));";
+        let model = r#"[{"name": "m", "layer": "final", "sources": ["raw.lines"],
+              "aggregations": [{"metric_column": "total", "type": "INT64", "formula": "SUM(lines.amount)"}],
+              "group_by": ["course_id", "department"], "joins": [], "filters": [],
+              "constraints": {"primary_key": "course_id, department"}}]"#;
+        let code = |department: &str| {
+            format!("SELECT course_id, {department} AS department, SUM(amount) AS total\nFROM raw.lines\nGROUP BY course_id\n")
+        };
+        // The code takes the department to be a function of the course (an upstream join can
+        // make it one): the same groups where it is, which execution tells.
+        assert_eq!(check_small("carried", ddl, model, &code("ANY_VALUE(department)")), []);
+        assert_eq!(check_small("carried-max", ddl, model, &code("MAX(department)")), []);
+        // Without the key carried, the grain is still a proven difference.
+        assert!(check_small("dropped", ddl, model, &code("'x'")).contains(&("CODE012", 3)));
+    }
+
+    #[test]
     fn inner_for_left_over_a_not_null_foreign_key_keeps_the_same_rows() {
         let left = r#"{"left_table": "orders", "right_table": "accounts", "type": "LEFT", "condition": "orders.account_id = accounts.account_id"}"#;
         let inner_code =
@@ -1282,6 +1404,56 @@ mod tests {
         // Without the foreign key, INNER can drop an order.
         let no_fk = ORDERS_DDL.replace(", FOREIGN KEY (account_id) REFERENCES raw.accounts (account_id)", "");
         assert_eq!(check_small("no-fk", &no_fk, &orders_model(left), inner_code), [("CODE008", 3)]);
+    }
+
+    #[test]
+    fn grouping_by_a_declared_key_in_a_model_that_does_not_aggregate_is_left_to_execution() {
+        let left = r#"{"left_table": "orders", "right_table": "accounts", "type": "LEFT", "condition": "orders.account_id = accounts.account_id"}"#;
+        let code = |group: &str| {
+            format!("SELECT o.order_id, a.region\nFROM raw.orders o\nLEFT JOIN (SELECT account_id, ANY_VALUE(region) AS region FROM raw.accounts\n  GROUP BY {group}) a ON a.account_id = o.account_id\n")
+        };
+        // One row per account either way: a de-duplication by the primary key.
+        assert_eq!(check_small("dedup-key", ORDERS_DDL, &orders_model(left), &code("account_id")), []);
+        // Grouping by a column that is no key still aggregates where the spec does not.
+        let by_region = code("account_id, region").replace("ANY_VALUE(region)", "region");
+        assert_eq!(check_small("dedup-key-region", ORDERS_DDL, &orders_model(left), &by_region), []);
+        let not_key = "SELECT ANY_VALUE(o.order_id) AS order_id, MAX(a.region) AS region\nFROM raw.orders o\nLEFT JOIN raw.accounts a ON a.account_id = o.account_id\nGROUP BY o.account_id\n";
+        assert_eq!(check_small("not-key", ORDERS_DDL, &orders_model(left), not_key), [("CODE012", 4)]);
+    }
+
+    #[test]
+    fn an_outer_join_whose_null_side_a_where_rejects_is_the_join_it_amounts_to() {
+        let inner = r#"{"left_table": "orders", "right_table": "accounts", "type": "INNER", "condition": "orders.account_id = accounts.account_id"}"#;
+        let code = |from: &str| format!("SELECT o.order_id, a.region\n{from}\n");
+        // The spec's INNER join written from the accounts' side as a LEFT join, the orders it
+        // cannot find dropped by the WHERE: an INNER join's rows.
+        let flipped =
+            code("FROM raw.accounts a\nLEFT JOIN raw.orders o ON o.account_id = a.account_id\nWHERE o.order_id > 0");
+        assert_eq!(check_small("flipped-left", ORDERS_DDL, &orders_model(inner), &flipped), []);
+        let right =
+            code("FROM raw.orders o\nRIGHT JOIN raw.accounts a ON o.account_id = a.account_id\nWHERE o.order_id > 0");
+        assert_eq!(check_small("right", ORDERS_DDL, &orders_model(inner), &right), []);
+        // Without it, the accounts without orders stay.
+        let kept = code("FROM raw.accounts a\nLEFT JOIN raw.orders o ON o.account_id = a.account_id");
+        assert_eq!(check_small("flipped-kept", ORDERS_DDL, &orders_model(inner), &kept), [("CODE008", 3)]);
+        // A FULL join for the spec's LEFT whose WHERE rejects only the left side's NULLs is a
+        // LEFT join; without it, the accounts without orders stay.
+        let left = inner.replace("INNER", "LEFT");
+        let full =
+            code("FROM raw.orders o\nFULL JOIN raw.accounts a ON o.account_id = a.account_id\nWHERE o.order_id > 0");
+        assert_eq!(check_small("full", ORDERS_DDL, &orders_model(&left), &full), []);
+        let unfiltered = code("FROM raw.orders o\nFULL JOIN raw.accounts a ON o.account_id = a.account_id");
+        assert_eq!(check_small("full-kept", ORDERS_DDL, &orders_model(&left), &unfiltered), [("CODE008", 3)]);
+    }
+
+    #[test]
+    fn a_cross_join_whose_where_equates_the_keys_is_left_to_execution() {
+        let inner = r#"{"left_table": "orders", "right_table": "accounts", "type": "INNER", "condition": "orders.account_id = accounts.account_id"}"#;
+        let cross = "SELECT o.order_id, a.region\nFROM raw.orders o\nCROSS JOIN raw.accounts a\nWHERE a.account_id = o.account_id\n";
+        assert_eq!(check_small("cross", ORDERS_DDL, &orders_model(inner), cross), []);
+        // An explicit join still is compared.
+        let right = cross.replace("CROSS JOIN raw.accounts a\nWHERE", "RIGHT JOIN raw.accounts a ON");
+        assert_eq!(check_small("cross-right", ORDERS_DDL, &orders_model(inner), &right), [("CODE008", 3)]);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::spec::catalog::Catalog;
 use crate::spec::model::{Dialect, Spec};
 use crate::spec::resolve::context::{alias_of, model_outputs, target_of, Relation, Target};
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
-use crate::sql::lineage::{trace, Lineage, TableInfo, Tables};
+use crate::sql::lineage::{trace_in, Lineage, TableInfo, Tables};
 use crate::sql::parse::{parse_errors, parse_statements};
 use crate::sql::template::{render, Rendered, TableRef, TemplateKind};
 use sqlparser::ast::Statement;
@@ -247,7 +247,7 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
     match parse_statements(&rendered.main.sql, code.dialect) {
         Ok(statements) => {
             let self_key = code.model.clone();
-            code.lineage = Some(trace(&statements, tables, &self_key));
+            code.lineage = Some(trace_in(&statements, tables, &self_key, code.dialect));
             code.statements = Some(statements);
         }
         Err(error) if error.too_deep => {

@@ -63,8 +63,11 @@ fn render_model(out: &mut String, lineage: &Lineage) {
                 FilterPlace::Where { null_extended, .. } => {
                     format!("WHERE, after an outer join that can make [{}] null", tables(null_extended))
                 }
-                FilterPlace::On { join, right_only: true } => {
+                FilterPlace::On { join, right_only: true, .. } => {
                     format!("ON of a {} JOIN, on the joined table", join.keyword())
+                }
+                FilterPlace::On { join, left_only: true, .. } => {
+                    format!("ON of a {} JOIN, on the tables before it", join.keyword())
                 }
                 FilterPlace::On { join, .. } => format!("ON of a {} JOIN", join.keyword()),
                 FilterPlace::AfterGrouping => "HAVING/QUALIFY".into(),

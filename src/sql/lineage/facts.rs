@@ -79,6 +79,10 @@ pub struct OutputLineage {
     /// Where its select item is.
     #[serde(skip)]
     pub pos: Pos,
+    /// Source columns that decide which branch of a set operation a row comes from (the
+    /// branches' filters): the value depends on them, though it is not computed from them.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub guards: BTreeSet<SourceColumn>,
 }
 
 /// A join type as the code writes it.
@@ -146,12 +150,15 @@ pub enum FilterPlace {
         /// Whether that level joins anything at all.
         joins: bool,
     },
-    /// In the ON condition of a join; `right_only` when it reads only the joined relation.
+    /// In the ON condition of a join; `right_only` when it reads only the joined relation,
+    /// `left_only` when it reads only what is joined before it.
     On {
         /// The join's type.
         join: JoinType,
         /// It reads only the relation being joined in.
         right_only: bool,
+        /// It reads only the relations before the join (the side a RIGHT join can make null).
+        left_only: bool,
     },
     /// In HAVING or QUALIFY, after grouping or windows.
     AfterGrouping,

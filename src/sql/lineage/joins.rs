@@ -50,9 +50,10 @@ impl Tracer<'_> {
                         }
                         let (reads, entries) = self.reads_of(conjunct);
                         let right_only = !entries.is_empty() && entries.iter().all(|&e| e >= left_entries);
+                        let left_only = !entries.is_empty() && entries.iter().all(|&e| e < left_entries);
                         self.out.filters.push(FilterUse {
                             reads,
-                            place: FilterPlace::On { join: kind, right_only },
+                            place: FilterPlace::On { join: kind, right_only, left_only },
                             text: conjunct.to_string(),
                             pos: Pos::of(conjunct),
                         });
@@ -61,7 +62,7 @@ impl Tracer<'_> {
                 Some(JoinConstraint::Using(columns)) => {
                     for column in columns {
                         let name = name_parts(column).join(".");
-                        let l = self.current()[..left_entries].iter().find_map(|e| e.rel.col(&name).cloned());
+                        let l = using_left_column(&self.current()[..left_entries], &name);
                         let r = self.current()[left_entries..].iter().find_map(|e| e.rel.col(&name).cloned());
                         match (l.and_then(single), r.and_then(single)) {
                             (Some(l), Some(r)) => edge.equalities.push((l, r)),
@@ -80,7 +81,13 @@ impl Tracer<'_> {
     /// the sides that is not column to column: `Some(None)`; anything else: `None`.
     #[expect(clippy::option_option, reason = "None: not a column; Some(None): a column of no known relation")]
     fn equality(&mut self, conjunct: &Expr, left_entries: usize) -> Option<Option<(SourceColumn, SourceColumn)>> {
-        let Expr::BinaryOp { left, op: BinaryOperator::Eq, right } = conjunct else { return None };
+        let (left, right) = match conjunct {
+            Expr::BinaryOp { left, op: BinaryOperator::Eq, right } => (left, right),
+            // `a IS NOT DISTINCT FROM b` pairs the same columns as `a = b` (it also matches NULL
+            // with NULL, which execution tells apart).
+            Expr::IsNotDistinctFrom(left, right) => (left, right),
+            _ => return None,
+        };
         let (lr, le) = self.reads_of(left);
         let (rr, re) = self.reads_of(right);
         let side = |e: &BTreeSet<usize>| -> Option<bool> {
@@ -180,6 +187,18 @@ fn single(col: Col) -> Option<SourceColumn> {
     (col.reads.len() == 1).then(|| col.reads.into_iter().next()).flatten()
 }
 
+/// The column a USING names on the left of a join: after an earlier join of the same name, the
+/// side that join keeps (`a RIGHT JOIN b USING (k)` has `b.k` wherever `a.k` is NULL). `None`
+/// when every candidate can be NULL (a FULL join's column is either side's).
+fn using_left_column(entries: &[Entry], name: &str) -> Option<Col> {
+    let candidates: Vec<&Entry> = entries.iter().filter(|e| e.rel.col(name).is_some()).collect();
+    let kept = match candidates.as_slice() {
+        [only] => Some(*only),
+        _ => candidates.iter().find(|e| !e.null_extended).copied(),
+    };
+    kept.and_then(|e| e.rel.col(name).cloned())
+}
+
 fn opaque() -> Rel {
     Rel { opaque: true, ..Rel::default() }
 }
@@ -194,10 +213,12 @@ fn base_relation(info: &TableInfo) -> Rel {
                 reads: BTreeSet::from([SourceColumn { table: info.key.clone(), column: c.to_ascii_lowercase() }]),
                 derivation: Derivation::Direct,
                 pos: Pos::default(),
+                guards: BTreeSet::new(),
             })
             .collect(),
         tables: BTreeSet::from([info.key.clone()]),
         opaque: false,
+        filtered: BTreeSet::new(),
     }
 }
 
@@ -232,7 +253,7 @@ mod tests {
             "SELECT c.customer_id FROM raw.crm_customers c\nLEFT JOIN raw.crm_addresses a ON c.customer_id = a.customer_id AND a.country IS NOT NULL\nWHERE a.city <> 'x'",
             Dialect::Duckdb,
         );
-        assert_eq!(l.filters[0].place, FilterPlace::On { join: JoinType::Left, right_only: true });
+        assert_eq!(l.filters[0].place, FilterPlace::On { join: JoinType::Left, right_only: true, left_only: false });
         match &l.filters[1].place {
             FilterPlace::Where { null_extended, joins } => {
                 assert!(joins);
@@ -241,5 +262,34 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(l.filters[1].pos.line, 3);
+    }
+
+    #[test]
+    fn a_using_column_after_an_outer_join_is_the_kept_side_s() {
+        let pairs = |sql: &str| -> Vec<(String, String)> {
+            let l = lineage(sql, Dialect::Duckdb);
+            l.joins[1].equalities.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        };
+        let right = "SELECT 1 FROM raw.orders o RIGHT JOIN raw.crm_customers c USING (customer_id)\nLEFT JOIN raw.crm_addresses a USING (customer_id)";
+        assert_eq!(
+            pairs(right),
+            [("raw.crm_customers.customer_id".to_string(), "raw.crm_addresses.customer_id".to_string())]
+        );
+        let left = right.replace("RIGHT JOIN", "LEFT JOIN");
+        assert_eq!(pairs(&left), [("raw.orders.customer_id".to_string(), "raw.crm_addresses.customer_id".to_string())]);
+        let full = right.replace("RIGHT JOIN", "FULL JOIN");
+        assert!(pairs(&full).is_empty());
+        assert!(lineage(&full, Dialect::Duckdb).joins[1].opaque_condition);
+    }
+
+    #[test]
+    fn a_null_safe_equality_pairs_the_columns_it_compares() {
+        let l = lineage(
+            "SELECT c.customer_id FROM raw.crm_customers c\nLEFT JOIN raw.crm_addresses a ON c.customer_id IS NOT DISTINCT FROM a.customer_id",
+            Dialect::Duckdb,
+        );
+        let pairs: Vec<_> = l.joins[0].equalities.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        assert_eq!(pairs, [("raw.crm_customers.customer_id".to_string(), "raw.crm_addresses.customer_id".to_string())]);
+        assert!(l.filters.is_empty());
     }
 }

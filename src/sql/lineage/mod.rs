@@ -25,4 +25,4 @@ pub use facts::{
     TableUse, UnknownColumn,
 };
 pub use scope::{name_parts, TableInfo, Tables};
-pub use statement::trace;
+pub use statement::{trace, trace_in};

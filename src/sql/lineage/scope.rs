@@ -28,6 +28,10 @@ pub(super) struct Col {
     pub(super) reads: BTreeSet<SourceColumn>,
     pub(super) derivation: Derivation,
     pub(super) pos: Pos,
+    /// Columns that decide which branch of a set operation a row comes from (the branches'
+    /// filters): the value depends on them as on a CASE's conditions, though it is not computed
+    /// from them.
+    pub(super) guards: BTreeSet<SourceColumn>,
 }
 
 /// A relation a query level reads: a table, a CTE, a subquery, or an opaque one.
@@ -36,6 +40,9 @@ pub(super) struct Rel {
     pub(super) cols: Vec<Col>,
     pub(super) tables: BTreeSet<String>,
     pub(super) opaque: bool,
+    /// Source columns the filters that decide which rows it has read (its WHERE, ON, HAVING,
+    /// QUALIFY and those of the relations it is made of).
+    pub(super) filtered: BTreeSet<SourceColumn>,
 }
 
 impl Rel {
@@ -47,6 +54,7 @@ impl Rel {
                 derivation: c.derivation,
                 reads: c.reads.clone(),
                 pos: c.pos,
+                guards: c.guards.clone(),
             })
             .collect()
     }
@@ -94,6 +102,18 @@ pub(super) struct Tracer<'e> {
     pub(super) complete: bool,
     /// Tables a script creates with a column list: later statements see those columns.
     pub(super) created: Vec<TableInfo>,
+    /// Whether a select item's alias names it where no column of that name is in scope later in
+    /// the select list and in WHERE (DuckDB), not only in HAVING and QUALIFY (both dialects).
+    pub(super) lateral: bool,
+    /// The aliased select items of each SELECT being traced, innermost last.
+    pub(super) aliases: Vec<AliasLevel>,
+}
+
+/// The aliased items of one SELECT: those before `visible` can be named by their alias.
+#[derive(Debug, Clone, Default)]
+pub(super) struct AliasLevel {
+    pub(super) items: Vec<(String, sqlparser::ast::Expr)>,
+    pub(super) visible: usize,
 }
 
 /// Splits a written name into its parts; a backtick name may hold several (`raw.crm_customers`).
@@ -135,6 +155,7 @@ impl Tracer<'_> {
                     let mut col = (*col).clone();
                     for (_, other) in &hits[1..] {
                         col.reads.extend(other.reads.iter().cloned());
+                        col.guards.extend(other.guards.iter().cloned());
                     }
                     return Found::Col(col, here.then_some(*i));
                 }

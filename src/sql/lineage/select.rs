@@ -2,7 +2,7 @@
 //! WHERE, HAVING and QUALIFY, and the grouping of each level.
 
 use super::facts::{Derivation, FilterPlace, FilterUse, GroupLevel, Pos, SourceColumn};
-use super::scope::{name_parts, Col, Entry, Found, Rel, Tracer};
+use super::scope::{name_parts, AliasLevel, Col, Entry, Found, Rel, Tracer};
 use super::walker::Walker;
 use sqlparser::ast::{
     BinaryOperator, Expr, GroupByExpr, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Value,
@@ -44,10 +44,17 @@ impl Tracer<'_> {
             SetExpr::Select(select) => self.select(select),
             SetExpr::Query(q) => self.query(q),
             SetExpr::SetOperation { left, right, .. } => {
+                // Which branch a row comes from is decided by the branches' filters: a CASE
+                // split into filtered halves (`… WHERE g IS NOT NULL UNION ALL … WHERE g IS
+                // NULL`, directly or in CTEs) depends on `g` in every column.
                 let mut left = self.set_expr(left);
                 let right = self.set_expr(right);
+                left.filtered.extend(right.filtered.iter().cloned());
+                let guards = left.filtered.clone();
                 for (l, r) in left.cols.iter_mut().zip(&right.cols) {
                     l.reads.extend(r.reads.iter().cloned());
+                    l.guards.extend(r.guards.iter().cloned());
+                    l.guards.extend(guards.iter().cloned());
                     l.derivation = l.derivation.max(r.derivation).max(Derivation::Transformed);
                 }
                 left.opaque |= right.opaque || left.cols.len() != right.cols.len();
@@ -62,7 +69,22 @@ impl Tracer<'_> {
     }
 
     fn select(&mut self, select: &Select) -> Rel {
+        let first_filter = self.out.filters.len();
         self.scopes.push(Vec::new());
+        // Select aliases name their items in HAVING and QUALIFY (both dialects), and in DuckDB
+        // also in WHERE and in later select items. Only kept where something can name them.
+        let named = self.lateral || select.having.is_some() || select.qualify.is_some();
+        let items: Vec<(String, Expr)> = select
+            .projection
+            .iter()
+            .filter(|_| named)
+            .filter_map(|item| match item {
+                SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
+                _ => None,
+            })
+            .collect();
+        let visible = if self.lateral { items.len() } else { 0 };
+        self.aliases.push(AliasLevel { visible, items });
         let mut equalities = Vec::new();
         let mut joined = false;
         for table in &select.from {
@@ -89,7 +111,14 @@ impl Tracer<'_> {
             rel.opaque |= entry.rel.opaque;
         }
         let mut aggregates = false;
+        let mut aliased = 0;
         for item in &select.projection {
+            // A select item sees the aliases of the items before it (DuckDB).
+            let lateral = self.lateral;
+            if let Some(level) = self.aliases.last_mut() {
+                level.visible = if lateral { aliased } else { 0 };
+            }
+            aliased += usize::from(matches!(item, SelectItem::ExprWithAlias { .. }));
             match item {
                 SelectItem::UnnamedExpr(expr) => {
                     let col = self.column_of(expr, default_name(expr), Pos::of(expr));
@@ -134,6 +163,9 @@ impl Tracer<'_> {
             }
         }
 
+        if let Some(level) = self.aliases.last_mut() {
+            level.visible = level.items.len();
+        }
         let group_keys: Option<Vec<&Expr>> = match &select.group_by {
             GroupByExpr::Expressions(exprs, _) if !exprs.is_empty() => Some(exprs.iter().collect()),
             GroupByExpr::All(_) => Some(Vec::new()),
@@ -184,8 +216,41 @@ impl Tracer<'_> {
                 });
             }
         }
+        rel.filtered = self.out.filters[first_filter..].iter().flat_map(|f| f.reads.iter().cloned()).collect();
+        for entry in self.current() {
+            rel.filtered.extend(entry.rel.filtered.iter().cloned());
+        }
         self.scopes.pop();
+        self.aliases.pop();
         rel
+    }
+
+    /// What a name that is no column in scope reads as the alias of a select item the current
+    /// SELECT lets it see (see `Tracer::lateral`), traced again without adding to the facts.
+    pub(super) fn lateral_alias(&mut self, idents: &[sqlparser::ast::Ident]) -> Option<Col> {
+        let [ident] = idents else { return None };
+        let level = self.aliases.last()?;
+        let index =
+            level.items.iter().take(level.visible).position(|(name, _)| name.eq_ignore_ascii_case(&ident.value))?;
+        let (name, expr) = level.items[index].clone();
+        let visible = level.visible;
+        // The item sees only the aliases before it, which also ends any cycle.
+        if let Some(level) = self.aliases.last_mut() {
+            level.visible = index;
+        }
+        let out = &self.out;
+        let lengths =
+            (out.filters.len(), out.joins.len(), out.groups.len(), out.tables.len(), out.unknown_columns.len());
+        let (col, _) = self.column_of(&expr, name, Pos::of(&expr));
+        self.out.filters.truncate(lengths.0);
+        self.out.joins.truncate(lengths.1);
+        self.out.groups.truncate(lengths.2);
+        self.out.tables.truncate(lengths.3);
+        self.out.unknown_columns.truncate(lengths.4);
+        if let Some(level) = self.aliases.last_mut() {
+            level.visible = visible;
+        }
+        Some(col)
     }
 
     /// The source columns of a GROUP BY key: an expression, an output alias, or an ordinal.
@@ -239,14 +304,14 @@ impl Tracer<'_> {
     fn column_of(&mut self, expr: &Expr, name: String, pos: Pos) -> (Col, bool) {
         let mut walker = Walker::new(self);
         let _ = expr.visit(&mut walker);
-        let Walker { reads, derivation, aggregates, windowed, .. } = walker;
+        let Walker { reads, guards, derivation, aggregates, windowed, .. } = walker;
         let own = match expr {
             Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Derivation::Direct,
             _ if aggregates => Derivation::Aggregated,
             _ if windowed => Derivation::Windowed,
             _ => Derivation::Transformed,
         };
-        (Col { name, reads, derivation: own.max(derivation), pos }, aggregates)
+        (Col { name, reads, derivation: own.max(derivation), pos, guards }, aggregates)
     }
 
     /// What an expression reads, and the entries of the current scope it reads from.
@@ -319,6 +384,34 @@ mod tests {
         assert_eq!(l.filters[0].place, FilterPlace::Where { null_extended: BTreeSet::new(), joins: false });
         assert!(l.unknown_columns.is_empty() && l.complete);
         assert_eq!(l.output_pos, Some(Pos { line: 3, column: 1 }));
+    }
+
+    #[test]
+    fn duckdb_binds_a_select_alias_where_no_column_has_its_name() {
+        let sql = "SELECT amount * 2 AS doubled, doubled + 1 AS plus, SUM(doubled) OVER () AS w\nFROM raw.orders WHERE doubled > 0 AND plus > 1";
+        let l = lineage(sql, Dialect::Duckdb);
+        assert!(l.unknown_columns.is_empty(), "{:?}", l.unknown_columns);
+        assert_eq!(reads(&l, "plus"), ["raw.orders.amount"]);
+        assert_eq!(l.outputs[2].derivation, Derivation::Windowed);
+        let filter_reads: Vec<_> = l.filters.iter().map(|f| f.reads.len()).collect();
+        assert_eq!(filter_reads, [1, 1]);
+        // An item does not see its own alias or later ones; a column of the name wins.
+        let l =
+            lineage("SELECT later + 1 AS x, amount AS later, amount + 1 AS amount FROM raw.orders", Dialect::Duckdb);
+        let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
+        assert_eq!(written, ["later"]);
+        assert_eq!(reads(&l, "amount"), ["raw.orders.amount"]);
+        // BigQuery binds none there, only in HAVING and QUALIFY (as DuckDB does).
+        let l = lineage(sql, Dialect::Bigquery);
+        let written: Vec<_> = l.unknown_columns.iter().map(|u| u.written.as_str()).collect();
+        assert_eq!(written, ["doubled", "plus", "doubled", "doubled"]);
+        let l = lineage(
+            "SELECT customer_id, SUM(amount) AS total, ROW_NUMBER() OVER (ORDER BY customer_id) AS rn FROM raw.orders\nGROUP BY customer_id HAVING total > 1 QUALIFY rn = 1",
+            Dialect::Bigquery,
+        );
+        assert!(l.unknown_columns.is_empty(), "{:?}", l.unknown_columns);
+        let after: Vec<_> = l.filters.iter().map(|f| (f.place.clone(), f.reads.len())).collect();
+        assert_eq!(after, [(FilterPlace::AfterGrouping, 1), (FilterPlace::AfterGrouping, 0)]);
     }
 
     #[test]

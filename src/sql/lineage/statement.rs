@@ -3,6 +3,7 @@
 
 use super::facts::{Derivation, Lineage, OutputLineage, Pos, TableUse};
 use super::scope::{name_parts, TableInfo, Tables, Tracer};
+use crate::sql::dialect::Dialect;
 use sqlparser::ast::{
     AssignmentTarget, FromTable, Ident, ObjectNamePart, Query, SetExpr, Statement, TableObject, UpdateTableFromKind,
 };
@@ -12,6 +13,17 @@ use std::ops::ControlFlow;
 /// Traces a model's statements. A single query is the model's output; in a script, the output
 /// is the table the script creates for `self_key` (its columns, and what is inserted into them).
 pub fn trace(statements: &[Statement], tables: &dyn Tables, self_key: &str) -> Lineage {
+    trace_with(statements, tables, self_key, false)
+}
+
+/// [`trace`] for SQL of `dialect`: in DuckDB's, a select item's alias also names it where no
+/// column of that name is in scope (`amount * rate AS usd, ROUND(usd, 2) AS usd_2`, `WHERE usd
+/// > 0`), as DuckDB binds it.
+pub fn trace_in(statements: &[Statement], tables: &dyn Tables, self_key: &str, dialect: Dialect) -> Lineage {
+    trace_with(statements, tables, self_key, dialect == Dialect::Duckdb)
+}
+
+fn trace_with(statements: &[Statement], tables: &dyn Tables, self_key: &str, lateral: bool) -> Lineage {
     let mut tracer = Tracer {
         tables,
         ctes: Vec::new(),
@@ -19,6 +31,8 @@ pub fn trace(statements: &[Statement], tables: &dyn Tables, self_key: &str) -> L
         out: Lineage::default(),
         complete: true,
         created: Vec::new(),
+        lateral,
+        aliases: Vec::new(),
     };
     let queries: Vec<&Query> = statements
         .iter()
@@ -89,6 +103,7 @@ impl Tracer<'_> {
                                     derivation: Derivation::Transformed,
                                     reads: BTreeSet::new(),
                                     pos: Pos::of_ident(&c.name),
+                                    guards: BTreeSet::new(),
                                 })
                                 .collect()
                         }

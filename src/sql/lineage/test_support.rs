@@ -1,6 +1,6 @@
 //! What the lineage unit tests share: a fixture of tables and a trace of SQL text against it.
 
-use super::{trace, Lineage, TableInfo, Tables};
+use super::{trace_in, Lineage, TableInfo, Tables};
 use crate::sql::dialect::Dialect;
 use crate::sql::parse::parse_statements;
 
@@ -28,7 +28,7 @@ impl Tables for Fixture {
 
 pub(super) fn lineage(sql: &str, dialect: Dialect) -> Lineage {
     let statements = parse_statements(sql, dialect).expect("parses");
-    trace(&statements, &Fixture, "dim")
+    trace_in(&statements, &Fixture, "dim", dialect)
 }
 
 pub(super) fn reads(l: &Lineage, column: &str) -> Vec<String> {

@@ -13,6 +13,8 @@ use std::ops::ControlFlow;
 pub(super) struct Walker<'t, 'e> {
     tracer: &'t mut Tracer<'e>,
     pub(super) reads: BTreeSet<SourceColumn>,
+    /// The guards of the columns read (see `Col::guards`).
+    pub(super) guards: BTreeSet<SourceColumn>,
     pub(super) entries: BTreeSet<usize>,
     pub(super) derivation: Derivation,
     pub(super) aggregates: bool,
@@ -29,6 +31,7 @@ impl<'t, 'e> Walker<'t, 'e> {
         Walker {
             tracer,
             reads: BTreeSet::new(),
+            guards: BTreeSet::new(),
             entries: BTreeSet::new(),
             derivation: Derivation::Direct,
             aggregates: false,
@@ -64,6 +67,7 @@ impl Visitor for Walker<'_, '_> {
             let rel = self.tracer.query(query);
             for col in rel.cols {
                 self.reads.extend(col.reads);
+                self.guards.extend(col.guards);
                 self.derivation = self.derivation.max(col.derivation);
             }
         }
@@ -98,15 +102,23 @@ impl Visitor for Walker<'_, '_> {
             match self.tracer.resolve(idents) {
                 Found::Col(col, entry) => {
                     self.reads.extend(col.reads);
+                    self.guards.extend(col.guards);
                     self.derivation = self.derivation.max(col.derivation);
                     self.entries.extend(entry);
                 }
                 Found::Silent => {}
-                Found::Unknown(suggestion) => {
-                    let written = idents.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
-                    let pos = idents.first().map_or(Pos::default(), Pos::of_ident);
-                    self.tracer.out.unknown_columns.push(UnknownColumn { written, suggestion, pos });
-                }
+                Found::Unknown(suggestion) => match self.tracer.lateral_alias(idents) {
+                    Some(col) => {
+                        self.reads.extend(col.reads);
+                        self.guards.extend(col.guards);
+                        self.derivation = self.derivation.max(col.derivation);
+                    }
+                    None => {
+                        let written = idents.iter().map(|i| i.value.as_str()).collect::<Vec<_>>().join(".");
+                        let pos = idents.first().map_or(Pos::default(), Pos::of_ident);
+                        self.tracer.out.unknown_columns.push(UnknownColumn { written, suggestion, pos });
+                    }
+                },
             }
         }
         ControlFlow::Continue(())
