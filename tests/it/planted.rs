@@ -625,20 +625,22 @@ fn a_numeric_quotient_is_rounded_as_bigquery_rounds_it() {
     }
 }
 
+/// A model whose spec takes a reading's local day in Berlin (`DATE(ts, 'Europe/Berlin')`).
+const LOCAL_DATE_SPEC: &str = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"},
+  "models": [{"name": "stg_local", "layer": "staging", "sources": ["raw.readings"],
+    "column_mapping": [
+      {"target_column": "reading_id", "type": "INT64", "from_table": "readings", "from_column": "reading_id",
+       "nullable": false, "tests": ["not_null", "unique"]},
+      {"target_column": "local_date", "type": "DATE", "from_table": "readings", "from_column": "reading_ts",
+       "transform": "DATE({from}, 'Europe/Berlin')"}],
+    "constraints": {"primary_key": "reading_id"}}]}"#;
+
 /// DuckDB code calling a function of an extension (`timezone()` and `AT TIME ZONE` are ICU's):
 /// the sandboxed engine loads no extension, so the model cannot run here. Said as the engine's
 /// limit (DIF004), never as the code's failure (RUN001).
 #[test]
 fn a_function_of_an_extension_the_sandbox_does_not_load_is_the_tool_s_limit() {
-    let spec = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"},
-      "models": [{"name": "stg_local", "layer": "staging", "sources": ["raw.readings"],
-        "column_mapping": [
-          {"target_column": "reading_id", "type": "INT64", "from_table": "readings", "from_column": "reading_id",
-           "nullable": false, "tests": ["not_null", "unique"]},
-          {"target_column": "local_date", "type": "DATE", "from_table": "readings", "from_column": "reading_ts",
-           "transform": "DATE({from}, 'Europe/Berlin')"}],
-        "constraints": {"primary_key": "reading_id"}}]}"#;
-    let dir = small_project("extension", spec, READINGS);
+    let dir = small_project("extension", LOCAL_DATE_SPEC, READINGS);
     write_model(
         &dir,
         "stg_local.sql",
@@ -651,15 +653,7 @@ fn a_function_of_an_extension_the_sandbox_does_not_load_is_the_tool_s_limit() {
 /// on instants between the two midnights: the data holds some, and the default run catches it.
 #[test]
 fn a_day_taken_in_the_wrong_time_zone_is_caught() {
-    let spec = r#"{"schema": {"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"},
-      "models": [{"name": "stg_local", "layer": "staging", "sources": ["raw.readings"],
-        "column_mapping": [
-          {"target_column": "reading_id", "type": "INT64", "from_table": "readings", "from_column": "reading_id",
-           "nullable": false, "tests": ["not_null", "unique"]},
-          {"target_column": "local_date", "type": "DATE", "from_table": "readings", "from_column": "reading_ts",
-           "transform": "DATE({from}, 'Europe/Berlin')"}],
-        "constraints": {"primary_key": "reading_id"}}]}"#;
-    let dir = small_project("wrong-zone", spec, READINGS);
+    let dir = small_project("wrong-zone", LOCAL_DATE_SPEC, READINGS);
     let model = |day: &str| {
         format!("config {{ type: \"table\", schema: \"stg\" }}\nSELECT reading_id, {day} AS local_date FROM ${{ref(\"readings\")}}\n")
     };
