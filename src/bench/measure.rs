@@ -13,6 +13,7 @@ use crate::finding::Severity;
 use crate::meter::{Meter, Stage, Work};
 use crate::project::layout::{load_project, Overrides};
 use crate::run::options::RunOptions;
+use crate::spec::resolve::{kinds_of, ModelKind};
 use crate::validate::{validate, Options};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -65,6 +66,8 @@ pub struct ProjectShape {
     pub mapping: usize,
     /// Models that aggregate.
     pub aggregate: usize,
+    /// SCD2 models (history kept over runs).
+    pub scd2: usize,
     /// Source tables.
     pub sources: usize,
     /// `sqlx` (Dataform SQLX, BigQuery SQL) or `duckdb`; for a project of the user's, its folder.
@@ -175,11 +178,26 @@ type Measured = (Vec<BenchRun>, ProjectShape, Vec<String>);
 
 fn bench_in(dir: &Path, overrides: &Overrides, options: &BenchOptions, planted: &[PlantedDefect]) -> Result<Measured> {
     let project = load_project(dir, overrides)?;
-    let kinds: Vec<_> = project.spec.spec.models.iter().map(|m| m.group_by.is_empty()).collect();
+    // A model counts as the kind the spec makes it (an SCD2 model as SCD2 whatever else it has).
+    let kinds: Vec<ModelKind> = project
+        .spec
+        .spec
+        .models
+        .iter()
+        .map(|m| {
+            let kinds = kinds_of(m);
+            [ModelKind::Scd2, ModelKind::Aggregate]
+                .into_iter()
+                .find(|k| kinds.contains(k))
+                .unwrap_or(ModelKind::Mapping)
+        })
+        .collect();
+    let count = |kind: ModelKind| kinds.iter().filter(|&&k| k == kind).count();
     let shape = ProjectShape {
         models: kinds.len(),
-        mapping: kinds.iter().filter(|&&mapping| mapping).count(),
-        aggregate: kinds.iter().filter(|&&mapping| !mapping).count(),
+        mapping: count(ModelKind::Mapping),
+        aggregate: count(ModelKind::Aggregate),
+        scd2: count(ModelKind::Scd2),
         sources: project.catalog.tables.len(),
         flavour: match (&options.existing, options.generate.flavour) {
             (Some(_), _) => crate::project::layout::display(dir),

@@ -11,8 +11,9 @@ pub fn text(report: &BenchReport) -> String {
     } else {
         format!("the project in {}", p.flavour)
     };
+    let scd2 = if p.scd2 > 0 { format!(", {} SCD2", p.scd2) } else { String::new() };
     let mut out = format!(
-        "specproof bench: {} models ({} mapping, {} aggregate) over {} source tables, {what}\n",
+        "specproof bench: {} models ({} mapping, {} aggregate{scd2}) over {} source tables, {what}\n",
         p.models, p.mapping, p.aggregate, p.sources
     );
     if report.ran {

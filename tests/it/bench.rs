@@ -132,6 +132,8 @@ fn a_project_of_ones_own_is_measured_with_its_shipped_tests_and_history() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["generated"], Value::Bool(false));
     assert_eq!(report["project"]["models"].as_u64(), Some(5), "{report}");
+    let kinds = ["mapping", "aggregate", "scd2"].map(|k| report["project"][k].as_u64());
+    assert_eq!(kinds, [Some(2), Some(2), Some(1)], "customer360's kinds: {report}");
     assert_eq!(report["runs"][0]["errors"].as_u64(), Some(0), "the corrected example is clean: {report}");
     let stages: Vec<&str> =
         report["runs"][0]["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
