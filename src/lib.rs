@@ -44,6 +44,7 @@ pub mod project;
 pub mod synth;
 pub mod engine;
 pub mod reference;
+pub mod codegen;
 pub mod check;
 pub mod run;
 pub mod suite;

@@ -80,6 +80,54 @@ pub enum Command {
     /// Example: specproof report merge part-1.json part-2.json part-3.json
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Generate pipeline code from the spec, deterministically: `specproof generate code`.
+    ///
+    /// Example: specproof generate code --target dbt specs/customer360 --out /tmp/c360-dbt
+    #[command(subcommand)]
+    Generate(GenerateCommand),
+}
+
+/// `specproof generate` commands.
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Write readable code for every model of the spec in the target's idiom (see docs/generate.md).
+    #[command(
+        after_help = "Examples:\n  specproof generate code --target duckdb specs/customer360 --spec specs/customer360/spec.corrected.json --out gen/duckdb\n  specproof generate code --target dataform specs/inventory --out gen/dataform\n  specproof generate code --target dbt specs/payroll --out gen/dbt\n\nExit codes: 0 everything generated, 1 some spec construct could not be generated (listed, the rest is written), 2 could not run (the spec lints with errors, bad input)."
+    )]
+    Code(GenerateArgs),
+}
+
+/// `specproof generate code` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    /// The project folder (spec.json, sources/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// What to generate.
+    #[arg(long, value_enum)]
+    pub target: TargetArg,
+    /// The folder to write into (created when missing; files of the same name are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `generate --target` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// Plain DuckDB SQL, one file per model, and the run order.
+    Duckdb,
+    /// Plain BigQuery SQL, one file per model, and the run order.
+    Bigquery,
+    /// A Dataform project (SQLX).
+    Dataform,
+    /// A dbt project for dbt-duckdb.
+    Dbt,
 }
 
 /// `specproof report` commands.

@@ -15,5 +15,6 @@ pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
         Command::Init(args) => commands::init::run(&args),
         Command::Bench(args) => commands::bench::run(&args),
         Command::Report(command) => commands::report::run(&command, terminal),
+        Command::Generate(command) => commands::generate::run(&command),
     }
 }

@@ -34,6 +34,7 @@
 //! ```
 
 pub mod compare;
+pub mod plan;
 pub mod coverage;
 pub mod scd2;
 pub mod sql;

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod check;
 pub mod data;
 pub mod explain;
+pub mod generate;
 pub mod init;
 pub mod lineage;
 pub mod lint;
