@@ -12,6 +12,7 @@ mod docs;
 mod data_cli;
 mod fuzz;
 mod gate;
+mod generate;
 mod hostile_fail_closed;
 mod hostile_no_crash;
 mod generated;

@@ -1,0 +1,4 @@
+{# Models go to the spec's schemas as named (temp, analytics, …), not <target>_<schema>. #}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}{{ target.schema }}{%- else -%}{{ custom_schema_name | trim }}{%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,258 @@
+//! `specproof generate code` (issue 16): every generated file of every pipeline pinned by a golden
+//! file; the generated DuckDB and Dataform code validated against its own spec with no finding
+//! about code or spec (generator and validator cannot drift apart); and the generated dbt
+//! project of the example built by the real dbt (dbt-core + dbt-duckdb from PyPI) over the
+//! example's sample data.
+
+use crate::support::{binary, crate_root, golden, pipelines, scratch, text};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const TARGETS: [&str; 4] = ["duckdb", "bigquery", "dataform", "dbt"];
+
+/// The spec a pipeline validates with: the corrected one where it has one.
+fn spec_of(pipeline: &str) -> PathBuf {
+    let dir = crate_root().join("specs").join(pipeline);
+    let corrected = dir.join("spec.corrected.json");
+    if corrected.is_file() {
+        corrected
+    } else {
+        dir.join("spec.json")
+    }
+}
+
+/// Generates `target` for `pipeline` into a fresh folder and returns it.
+fn generate(pipeline: &str, target: &str) -> PathBuf {
+    generate_as(pipeline, target, "")
+}
+
+/// [`generate`] into a folder named with `tag` too: tests run in parallel in one process, and
+/// two of them must never share (and so wipe) one folder.
+fn generate_as(pipeline: &str, target: &str, tag: &str) -> PathBuf {
+    let out = scratch("generate", &format!("{pipeline}-{target}{tag}"));
+    let dir = crate_root().join("specs").join(pipeline);
+    let run = Command::new(binary())
+        .args(["generate", "code", "--target", target])
+        .arg(&dir)
+        .arg("--spec")
+        .arg(spec_of(pipeline))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "generate {target} for {pipeline}: {}{}",
+        text(&run.stdout),
+        text(&run.stderr)
+    );
+    out
+}
+
+/// Every file under `dir`, as `/`-separated paths relative to it, sorted.
+fn files(dir: &Path) -> Vec<String> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(relative) = path.strip_prefix(root) {
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn generated_code_matches_its_golden_files() {
+    for pipeline in pipelines() {
+        for target in TARGETS {
+            let out = generate(&pipeline, target);
+            let generated = files(&out);
+            assert!(!generated.is_empty(), "{pipeline} {target}: nothing generated");
+            for file in &generated {
+                let actual = std::fs::read_to_string(out.join(file)).unwrap();
+                golden(&format!("{pipeline}/generate/{target}/{file}"), &actual);
+            }
+            // A golden file the generator no longer writes is stale.
+            if std::env::var_os("SPECPROOF_UPDATE_GOLDEN").is_none() {
+                let pinned = files(&crate_root().join("golden").join(&pipeline).join("generate").join(target));
+                assert_eq!(pinned, generated, "{pipeline} {target}: golden files and generated files differ");
+            }
+        }
+    }
+}
+
+#[test]
+fn generating_twice_gives_identical_files() {
+    let first = generate_as("customer360", "dataform", "-first");
+    let again = scratch("generate", "customer360-dataform-again");
+    let run = Command::new(binary())
+        .args(["generate", "code", "--target", "dataform", "specs/customer360", "--spec"])
+        .arg(spec_of("customer360"))
+        .arg("--out")
+        .arg(&again)
+        .current_dir(crate_root())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    for file in files(&first) {
+        assert_eq!(std::fs::read(first.join(&file)).unwrap(), std::fs::read(again.join(&file)).unwrap(), "{file}");
+    }
+}
+
+/// The findings of validating `models` (in `dialect`) against the pipeline's spec, but for the
+/// coverage warning DIF006, which is about the synthetic data reaching a construct, not the code.
+fn findings(pipeline: &str, models: &Path, dialect: Option<&str>) -> Vec<String> {
+    let empty = scratch("generate", &format!("{pipeline}-no-tests"));
+    let mut command = Command::new(binary());
+    command
+        .arg("validate")
+        .arg(crate_root().join("specs").join(pipeline))
+        .arg("--spec")
+        .arg(spec_of(pipeline))
+        .arg("--models")
+        .arg(models)
+        .arg("--tests")
+        .arg(&empty)
+        .args(["--format", "json"]);
+    if let Some(dialect) = dialect {
+        command.args(["--dialect", dialect]);
+    }
+    let run = command.output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout)
+        .unwrap_or_else(|e| panic!("{pipeline}: no JSON report ({e}): {}", text(&run.stderr)));
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str() != Some("DIF006"))
+        .map(|f| format!("{} {} {}", f["code"], f["model"], f["message"]))
+        .collect()
+}
+
+#[test]
+fn generated_duckdb_and_dataform_code_validates_clean() {
+    for pipeline in pipelines() {
+        let duckdb = generate_as(&pipeline, "duckdb", "-validate");
+        let found = findings(&pipeline, &duckdb.join("models"), Some("duckdb"));
+        assert!(found.is_empty(), "{pipeline}: generated DuckDB code draws findings:\n{}", found.join("\n"));
+        let dataform = generate_as(&pipeline, "dataform", "-validate");
+        let found = findings(&pipeline, &dataform.join("definitions").join("models"), None);
+        assert!(found.is_empty(), "{pipeline}: generated Dataform SQLX draws findings:\n{}", found.join("\n"));
+    }
+}
+
+#[test]
+fn a_spec_that_lints_with_errors_is_refused() {
+    let run = Command::new(binary())
+        .args(["generate", "code", "--target", "duckdb", "specs/customer360", "--out"])
+        .arg(scratch("generate", "refused"))
+        .current_dir(crate_root())
+        .output()
+        .unwrap();
+    // The original example spec has seven lint errors (specs/customer360/CORRECTIONS.md).
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    let stderr = text(&run.stderr);
+    assert!(stderr.contains("SPEC013") && stderr.contains("lints with 7 errors"), "{stderr}");
+}
+
+/// The pinned versions the real-tool test installs.
+const DBT_PINS: [&str; 3] = ["dbt-core==1.9.4", "dbt-duckdb==1.9.4", "duckdb==2.0.1"];
+
+/// A virtual environment with the pinned dbt, cached beside the build (a second run is fast), or
+/// why there is none.
+fn dbt_venv() -> Result<PathBuf, String> {
+    let target_dir = binary().parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+    let venv = target_dir.join("dbt-venv-1.9.4");
+    let dbt = venv.join("bin").join("dbt");
+    let marker = venv.join("specproof-pins.txt");
+    if dbt.is_file() && std::fs::read_to_string(&marker).is_ok_and(|m| m == DBT_PINS.join("\n")) {
+        return Ok(dbt);
+    }
+    let run = |program: &Path, args: &[&str]| -> Result<(), String> {
+        let out = Command::new(program).args(args).output().map_err(|e| format!("{}: {e}", program.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("{} {}: {}", program.display(), args.join(" "), text(&out.stderr)))
+        }
+    };
+    run(Path::new("python3"), &["-m", "venv", &venv.to_string_lossy()])?;
+    let pip = venv.join("bin").join("pip");
+    let mut args = vec!["install", "--quiet", "--disable-pip-version-check"];
+    args.extend(DBT_PINS);
+    run(&pip, &args)?;
+    std::fs::write(&marker, DBT_PINS.join("\n")).map_err(|e| e.to_string())?;
+    Ok(dbt)
+}
+
+/// `dbt build` in `project`: whether it passed, and its output.
+fn dbt_build(dbt: &Path, project: &Path) -> (bool, String) {
+    let out = Command::new(dbt)
+        .args(["build", "--profiles-dir", "."])
+        .current_dir(project)
+        .env("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        .env("DBT_USE_COLORS", "false")
+        .output()
+        .unwrap();
+    (out.status.success(), format!("{}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+#[test]
+fn dbt_builds_the_generated_example_project() {
+    let started = Instant::now();
+    let dbt = match dbt_venv() {
+        Ok(dbt) => dbt,
+        Err(why) => {
+            println!("SKIPPED dbt_builds_the_generated_example_project: dbt could not be installed from PyPI: {why}");
+            return;
+        }
+    };
+    let installed = started.elapsed();
+    let project = generate_as("customer360", "dbt", "-build");
+    // The example's sample data, loaded as the sources by dbt seeds (typed by the source DDL).
+    let seeds = project.join("seeds");
+    crate::support::copy_files(&crate_root().join("specs/customer360/seeds"), &seeds);
+    let built = Instant::now();
+    let (ok, log) = dbt_build(&dbt, &project);
+    assert!(ok, "dbt build failed on the generated project:\n{log}");
+    // Every node passed: seeds, models under enforced contracts, the snapshot, every data test.
+    assert!(log.contains("ERROR=0") && log.contains("WARN=0") && log.contains("SKIP=0"), "{log}");
+    for kind in ["snapshot", "table model", "view model", "data test"] {
+        assert!(log.contains(kind), "no {kind} in the build:\n{log}");
+    }
+    // A second run keeps the history: the snapshot sees the same rows and changes nothing.
+    let (ok, log) = dbt_build(&dbt, &project);
+    assert!(ok, "the second dbt build failed:\n{log}");
+    let first_builds = built.elapsed();
+
+    // The contract and the tests are real: a planted wrong type and a planted null each fail.
+    let schema = project.join("models/schema.yml");
+    let original = std::fs::read_to_string(&schema).unwrap();
+    let wrong = original.replacen("data_type: \"BIGINT\"", "data_type: \"VARCHAR\"", 1);
+    assert_ne!(wrong, original);
+    std::fs::write(&schema, wrong).unwrap();
+    let (ok, log) = dbt_build(&dbt, &project);
+    assert!(!ok, "a contract with a wrong type passed:\n{log}");
+    std::fs::write(&schema, original).unwrap();
+    let model = project.join("models/staging/stg_customers.sql");
+    let code = std::fs::read_to_string(&model).unwrap();
+    let nulled = code.replacen("CAST(crm_customers.customer_id AS BIGINT)", "CAST(NULL AS BIGINT)", 1);
+    assert_ne!(nulled, code);
+    std::fs::write(&model, nulled).unwrap();
+    let (ok, log) = dbt_build(&dbt, &project);
+    assert!(!ok && log.contains("not_null_stg_customers_customer_id"), "a null key passed:\n{log}");
+    println!(
+        "dbt: install/cache check {:.1}s, two builds of the generated customer360 project {:.1}s",
+        installed.as_secs_f64(),
+        first_builds.as_secs_f64()
+    );
+}
