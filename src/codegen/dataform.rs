@@ -175,6 +175,7 @@ fn config(cx: &Cx<'_>, model: &Model, kind: &str, tests: Option<&ModelTests>) ->
 /// break the test.
 fn relationships(cx: &Cx<'_>, model: &Model, column: &str, target: &str, parent: &str) -> GeneratedFile {
     let id = |n: &str| ident(n, Dialect::Bigquery);
+    let child = format!("${{ref({})}}", js(&model.name));
     let text = format!(
         "config {{\n  type: \"assertion\",\n  description: {}\n}}\n\n{}\
          SELECT child.{c}\nFROM {child} AS child\nWHERE child.{c} IS NOT NULL\n  AND NOT EXISTS (\n    SELECT 1\n    FROM {parent_rel} AS parent\n    WHERE parent.{p} = child.{c}\n  )\n",
@@ -182,7 +183,6 @@ fn relationships(cx: &Cx<'_>, model: &Model, column: &str, target: &str, parent:
         banner(&cx.spec_file(), "--"),
         c = id(column),
         p = id(parent),
-        child = format!("${{ref({})}}", js(&model.name)),
         parent_rel = reference(cx, target),
     );
     GeneratedFile { path: format!("definitions/assertions/{}_{}_relationships.sqlx", model.name, column), text }

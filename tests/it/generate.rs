@@ -139,11 +139,14 @@ fn findings(pipeline: &str, models: &Path, dialect: Option<&str>) -> Vec<String>
 }
 
 #[test]
-fn generated_duckdb_and_dataform_code_validates_clean() {
+fn generated_duckdb_bigquery_and_dataform_code_validates_clean() {
     for pipeline in pipelines() {
         let duckdb = generate_as(&pipeline, "duckdb", "-validate");
         let found = findings(&pipeline, &duckdb.join("models"), Some("duckdb"));
         assert!(found.is_empty(), "{pipeline}: generated DuckDB code draws findings:\n{}", found.join("\n"));
+        let bigquery = generate_as(&pipeline, "bigquery", "-validate");
+        let found = findings(&pipeline, &bigquery.join("models"), None);
+        assert!(found.is_empty(), "{pipeline}: generated BigQuery code draws findings:\n{}", found.join("\n"));
         let dataform = generate_as(&pipeline, "dataform", "-validate");
         let found = findings(&pipeline, &dataform.join("definitions").join("models"), None);
         assert!(found.is_empty(), "{pipeline}: generated Dataform SQLX draws findings:\n{}", found.join("\n"));
