@@ -259,3 +259,73 @@ fn dbt_builds_the_generated_example_project() {
         first_builds.as_secs_f64()
     );
 }
+
+/// The pinned Dataform CLI the real-tool test installs from npm.
+const DATAFORM_CLI: &str = "@dataform/cli@3.0.69";
+
+/// The Dataform CLI, installed from npm beside the build (a second run is fast), or why not.
+fn dataform_cli() -> Result<PathBuf, String> {
+    let target_dir = binary().parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(std::env::temp_dir);
+    let prefix = target_dir.join("dataform-cli-3.0.69");
+    let cli = prefix.join("node_modules").join(".bin").join("dataform");
+    if cli.is_file() {
+        return Ok(cli);
+    }
+    let out = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(DATAFORM_CLI)
+        .output()
+        .map_err(|e| format!("npm: {e}"))?;
+    if !out.status.success() || !cli.is_file() {
+        return Err(format!("npm install {DATAFORM_CLI}: {}", text(&out.stderr)));
+    }
+    Ok(cli)
+}
+
+/// `dataform compile --json` in `project`: whether it succeeded, and the compiled graph.
+fn dataform_compile(cli: &Path, project: &Path) -> (bool, serde_json::Value, String) {
+    let out = Command::new(cli).args(["compile", ".", "--json"]).current_dir(project).output().unwrap();
+    let graph = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (out.status.success(), graph, format!("{}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+#[test]
+fn dataform_compiles_the_generated_projects() {
+    let started = Instant::now();
+    let cli = match dataform_cli() {
+        Ok(cli) => cli,
+        Err(why) => {
+            println!("SKIPPED dataform_compiles_the_generated_projects: the Dataform CLI could not be installed from npm: {why}");
+            return;
+        }
+    };
+    let installed = started.elapsed();
+    let compiling = Instant::now();
+    for pipeline in pipelines() {
+        let project = generate_as(&pipeline, "dataform", "-compile");
+        let (ok, graph, log) = dataform_compile(&cli, &project);
+        assert!(ok, "{pipeline}: dataform compile failed:\n{log}");
+        assert_eq!(graph["graphErrors"], serde_json::json!({}), "{pipeline}: {log}");
+        // Every model of the spec is an action: a table, or the SCD2 model's operations.
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(spec_of(&pipeline)).unwrap()).unwrap();
+        let models = spec["models"].as_array().unwrap().len();
+        let actions =
+            graph["tables"].as_array().map_or(0, Vec::len) + graph["operations"].as_array().map_or(0, Vec::len);
+        assert_eq!(actions, models, "{pipeline}: {log}");
+        assert!(graph["assertions"].as_array().is_some_and(|a| !a.is_empty()), "{pipeline}: no assertions");
+    }
+    // The compile is real: a ref to no action fails it.
+    let project = generate_as("customer360", "dataform", "-broken");
+    let model = project.join("definitions/models/final/fact_customer_orders.sqlx");
+    let code = std::fs::read_to_string(&model).unwrap();
+    std::fs::write(&model, code.replacen("ref(\"stg_orders\")", "ref(\"no_such_model\")", 1)).unwrap();
+    let (ok, _, log) = dataform_compile(&cli, &project);
+    assert!(!ok, "a ref to nothing compiled:\n{log}");
+    println!(
+        "dataform: install/cache check {:.1}s, compile of the four generated projects {:.1}s",
+        installed.as_secs_f64(),
+        compiling.elapsed().as_secs_f64()
+    );
+}
