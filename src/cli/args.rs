@@ -95,6 +95,43 @@ pub enum GenerateCommand {
         after_help = "Examples:\n  specproof generate code --target duckdb specs/customer360 --spec specs/customer360/spec.corrected.json --out gen/duckdb\n  specproof generate code --target dataform specs/inventory --out gen/dataform\n  specproof generate code --target dbt specs/payroll --out gen/dbt\n\nExit codes: 0 everything generated, 1 some spec construct could not be generated (listed, the rest is written), 2 could not run (the spec lints with errors, bad input)."
     )]
     Code(GenerateArgs),
+    /// Write every test the spec names in a test format: the engine's own shipped-test scripts,
+    /// dbt singular tests, or Dataform assertions.
+    #[command(
+        after_help = "Examples:\n  specproof generate tests --target specproof specs/inventory --out gen/tests\n  specproof generate tests --target dbt specs/payroll --out gen/dbt\n\nExit codes: as for `generate code`."
+    )]
+    Tests(GenerateTestsArgs),
+}
+
+/// `specproof generate tests` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateTestsArgs {
+    /// The project folder (spec.json, sources/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// The test format.
+    #[arg(long, value_enum)]
+    pub target: TestFormatArg,
+    /// The folder to write into (created when missing; files of the same name are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// `generate tests --target` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormatArg {
+    /// The engine's own tests/*.sql (ASSERT scripts), run by `specproof validate`.
+    Specproof,
+    /// dbt singular tests.
+    Dbt,
+    /// Dataform assertions.
+    Dataform,
 }
 
 /// `specproof generate code` arguments.

@@ -16,6 +16,7 @@ pub mod dataform;
 pub mod dbt;
 pub mod query;
 pub mod scd2;
+pub mod test_files;
 pub mod tests;
 
 use crate::reference::plan::{ident, plan_for, ModelPlan, PlanSource};
@@ -327,5 +328,15 @@ mod unit_tests {
         assert_eq!(ident("select", Dialect::Bigquery), "`select`");
         assert_eq!(ident("two words", Dialect::Bigquery), "`two words`");
         assert_eq!(ident("a\"b", Dialect::Duckdb), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn spec_types_get_bigquery_names() {
+        use crate::reference::plan::bigquery_type_of;
+        assert_eq!(bigquery_type_of("NUMERIC(10, 2)").as_deref(), Ok("NUMERIC(10, 2)"));
+        assert_eq!(bigquery_type_of("INT64").as_deref(), Ok("INT64"));
+        assert_eq!(bigquery_type_of("DOUBLE").as_deref(), Ok("FLOAT64"));
+        assert_eq!(bigquery_type_of("VARCHAR").as_deref(), Ok("STRING"));
+        assert!(bigquery_type_of("NOPE").is_err());
     }
 }

@@ -8,7 +8,7 @@
 //! untracked values of its first snapshot, as the spec says.
 
 use crate::reference::duckdb_type_of;
-use crate::reference::plan::ident;
+use crate::reference::plan::{bigquery_type_of, ident};
 use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
 use crate::spec::model::{Dialect, Model, OpenExpiry};
@@ -115,7 +115,7 @@ pub fn shape(loaded: &LoadedSpec, catalog: &Catalog, mi: usize) -> Result<Scd2Sh
 pub fn type_in(spec_type: &str, dialect: Dialect) -> String {
     match dialect {
         Dialect::Duckdb => duckdb_type_of(spec_type).unwrap_or_else(|_| spec_type.to_string()),
-        Dialect::Bigquery => spec_type.to_string(),
+        Dialect::Bigquery => bigquery_type_of(spec_type).unwrap_or_else(|_| spec_type.to_string()),
     }
 }
 

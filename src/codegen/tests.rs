@@ -196,3 +196,70 @@ fn literals(values: Vec<Expr>) -> Result<Check, String> {
     }
     Ok(Check::AcceptedValues { values: unique, strings })
 }
+
+impl Check {
+    /// A short name for file names and messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::NotNull => "not_null",
+            Check::Unique => "unique",
+            Check::AcceptedValues { .. } => "accepted_values",
+            Check::Relationships { .. } => "relationships",
+            Check::AcceptedRange { .. } => "accepted_range",
+            Check::Expression(_) => "expression",
+        }
+    }
+
+    /// The rows of `model` (a relation in SQL) that break the test on `column`; `parent` names
+    /// a relationships target. No rows means the test passes.
+    pub fn violations(&self, model: &str, column: &str, parent: &dyn Fn(&str) -> String, dialect: Dialect) -> String {
+        let c = crate::reference::plan::ident(column, dialect);
+        match self {
+            Check::NotNull => format!("SELECT *\nFROM {model}\nWHERE {c} IS NULL"),
+            Check::Unique => {
+                format!("SELECT {c}, COUNT(*) AS n\nFROM {model}\nWHERE {c} IS NOT NULL\nGROUP BY {c}\nHAVING COUNT(*) > 1")
+            }
+            Check::AcceptedValues { values, strings } => {
+                let list: Vec<String> = if *strings { values.iter().map(|v| string_literal(v, dialect)).collect() } else { values.clone() };
+                format!("SELECT *\nFROM {model}\nWHERE {c} IS NOT NULL\n  AND {c} NOT IN ({})", list.join(", "))
+            }
+            Check::Relationships { target, column: parent_column } => format!(
+                "SELECT child.*\nFROM {model} AS child\nWHERE child.{c} IS NOT NULL\n  AND NOT EXISTS (\n    SELECT 1\n    FROM {} AS parent\n    WHERE parent.{} = child.{c}\n  )",
+                parent(target),
+                crate::reference::plan::ident(parent_column, dialect)
+            ),
+            Check::AcceptedRange { min, max } => {
+                let mut outside = Vec::new();
+                if let Some(min) = min {
+                    outside.push(format!("{c} < ({min})"));
+                }
+                if let Some(max) = max {
+                    outside.push(format!("{c} > ({max})"));
+                }
+                format!("SELECT *\nFROM {model}\nWHERE {c} IS NOT NULL\n  AND ({})", outside.join(" OR "))
+            }
+            // NULL is not true: a row where the expression is unknown fails it.
+            Check::Expression(sql) => format!("SELECT *\nFROM {model}\nWHERE NOT COALESCE(({sql}), FALSE)"),
+        }
+    }
+}
+
+/// The rows of `model` that break `constraints.primary_key` (null or repeated key).
+pub fn key_violations(model: &str, key: &[String], dialect: Dialect) -> String {
+    let columns: Vec<String> = key.iter().map(|k| crate::reference::plan::ident(k, dialect)).collect();
+    let nulls: Vec<String> = columns.iter().map(|c| format!("{c} IS NULL")).collect();
+    // GROUP BY makes one group of a NULL key, so a null is found by the group, not the count.
+    format!(
+        "SELECT {list}, COUNT(*) AS n\nFROM {model}\nGROUP BY {list}\nHAVING COUNT(*) > 1\n    OR MAX(CASE WHEN {nulls} THEN 1 ELSE 0 END) = 1",
+        list = columns.join(", "),
+        nulls = nulls.join(" OR ")
+    )
+}
+
+/// A string literal in `dialect`.
+fn string_literal(text: &str, dialect: Dialect) -> String {
+    match dialect {
+        Dialect::Bigquery => format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'")),
+        Dialect::Duckdb => format!("'{}'", text.replace('\'', "''")),
+    }
+}

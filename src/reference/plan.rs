@@ -313,6 +313,22 @@ pub fn plan_for(
     Ok(ModelPlan { shape, sources, base, joins, post_filters, columns, group_by })
 }
 
+/// A spec type as BigQuery names it: as written when it is a BigQuery type (`NUMERIC(10, 2)`
+/// keeps its precision), else the BigQuery name of its family (`DOUBLE` is `FLOAT64`).
+pub fn bigquery_type_of(spec_type: &str) -> Result<String, String> {
+    duckdb_type_of(spec_type)?;
+    let bigquery = match parse_expression(&format!("CAST(NULL AS {spec_type})"), Dialect::Bigquery) {
+        Ok(Expr::Cast { data_type, .. }) => crate::sql::bridge::duckdb_type(&data_type).is_ok(),
+        _ => false,
+    };
+    if bigquery {
+        return Ok(spec_type.trim().to_string());
+    }
+    crate::sql::types::canonical_type_name(spec_type)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| format!("`{spec_type}` has no BigQuery name"))
+}
+
 /// Text on one line, for a comment.
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -348,13 +364,12 @@ impl Gen<'_> {
         }
     }
 
-    /// A spec type in the target dialect: DuckDB's equivalent, or the spec's own BigQuery name.
+    /// A spec type in the target dialect.
     fn data_type(&self, spec_type: &str) -> Result<String, String> {
-        let duckdb = duckdb_type_of(spec_type)?;
-        Ok(match self.target {
-            Dialect::Duckdb => duckdb,
-            Dialect::Bigquery => spec_type.trim().to_string(),
-        })
+        match self.target {
+            Dialect::Duckdb => duckdb_type_of(spec_type),
+            Dialect::Bigquery => bigquery_type_of(spec_type),
+        }
     }
 }
 

@@ -31,24 +31,29 @@ fn generate(pipeline: &str, target: &str) -> PathBuf {
 /// two of them must never share (and so wipe) one folder.
 fn generate_as(pipeline: &str, target: &str, tag: &str) -> PathBuf {
     let out = scratch("generate", &format!("{pipeline}-{target}{tag}"));
+    generate_into("code", pipeline, target, &out);
+    out
+}
+
+/// Runs `specproof generate <what> --target <target>` for `pipeline` into `out`.
+fn generate_into(what: &str, pipeline: &str, target: &str, out: &Path) {
     let dir = crate_root().join("specs").join(pipeline);
     let run = Command::new(binary())
-        .args(["generate", "code", "--target", target])
+        .args(["generate", what, "--target", target])
         .arg(&dir)
         .arg("--spec")
         .arg(spec_of(pipeline))
         .arg("--out")
-        .arg(&out)
+        .arg(out)
         .output()
         .unwrap();
     assert_eq!(
         run.status.code(),
         Some(0),
-        "generate {target} for {pipeline}: {}{}",
+        "generate {what} {target} for {pipeline}: {}{}",
         text(&run.stdout),
         text(&run.stderr)
     );
-    out
 }
 
 /// Every file under `dir`, as `/`-separated paths relative to it, sorted.
@@ -91,6 +96,28 @@ fn generated_code_matches_its_golden_files() {
 }
 
 #[test]
+fn generated_tests_match_their_golden_files() {
+    for pipeline in pipelines() {
+        for format in ["specproof", "dbt", "dataform"] {
+            let out = scratch("generate", &format!("{pipeline}-tests-{format}"));
+            generate_into("tests", &pipeline, format, &out);
+            let generated = files(&out);
+            assert!(!generated.is_empty(), "{pipeline} {format}: no tests generated");
+            for file in &generated {
+                let actual = std::fs::read_to_string(out.join(file)).unwrap();
+                golden(&format!("{pipeline}/generate/tests-{format}/{file}"), &actual);
+            }
+            if std::env::var_os("SPECPROOF_UPDATE_GOLDEN").is_none() {
+                let pinned = files(
+                    &crate_root().join("golden").join(&pipeline).join("generate").join(format!("tests-{format}")),
+                );
+                assert_eq!(pinned, generated, "{pipeline} {format}: golden files and generated files differ");
+            }
+        }
+    }
+}
+
+#[test]
 fn generating_twice_gives_identical_files() {
     let first = generate_as("customer360", "dataform", "-first");
     let again = scratch("generate", "customer360-dataform-again");
@@ -111,7 +138,12 @@ fn generating_twice_gives_identical_files() {
 /// The findings of validating `models` (in `dialect`) against the pipeline's spec, but for the
 /// coverage warning DIF006, which is about the synthetic data reaching a construct, not the code.
 fn findings(pipeline: &str, models: &Path, dialect: Option<&str>) -> Vec<String> {
-    let empty = scratch("generate", &format!("{pipeline}-no-tests"));
+    let empty = scratch("generate", &format!("{pipeline}-{}-no-tests", dialect.unwrap_or("bigquery")));
+    findings_with(pipeline, models, dialect, &empty)
+}
+
+/// [`findings`] with the shipped tests of `tests`.
+fn findings_with(pipeline: &str, models: &Path, dialect: Option<&str>, tests: &Path) -> Vec<String> {
     let mut command = Command::new(binary());
     command
         .arg("validate")
@@ -121,7 +153,7 @@ fn findings(pipeline: &str, models: &Path, dialect: Option<&str>) -> Vec<String>
         .arg("--models")
         .arg(models)
         .arg("--tests")
-        .arg(&empty)
+        .arg(tests)
         .args(["--format", "json"]);
     if let Some(dialect) = dialect {
         command.args(["--dialect", dialect]);
@@ -151,6 +183,39 @@ fn generated_duckdb_bigquery_and_dataform_code_validates_clean() {
         let found = findings(&pipeline, &dataform.join("definitions").join("models"), None);
         assert!(found.is_empty(), "{pipeline}: generated Dataform SQLX draws findings:\n{}", found.join("\n"));
     }
+}
+
+#[test]
+fn generated_spec_tests_pass_on_correct_code_and_fail_on_a_defect() {
+    for pipeline in pipelines() {
+        let tests = scratch("generate", &format!("{pipeline}-spec-tests"));
+        generate_into("tests", &pipeline, "specproof", &tests);
+        let tests = tests.join("tests");
+        let specs = crate_root().join("specs").join(&pipeline);
+        let found = findings_with(&pipeline, &specs.join("models"), None, &tests);
+        assert!(found.is_empty(), "{pipeline}: generated tests on the SQLX code:\n{}", found.join("\n"));
+        let found = findings_with(&pipeline, &specs.join("models_duckdb"), Some("duckdb"), &tests);
+        assert!(found.is_empty(), "{pipeline}: generated tests on the DuckDB code:\n{}", found.join("\n"));
+        let generated = generate_as(&pipeline, "duckdb", "-with-tests");
+        let found = findings_with(&pipeline, &generated.join("models"), Some("duckdb"), &tests);
+        assert!(found.is_empty(), "{pipeline}: generated tests on the generated code:\n{}", found.join("\n"));
+    }
+    // The tests are real: an accepted value misspelt by the code fails the generated test.
+    let tests = scratch("generate", "customer360-spec-tests-planted");
+    generate_into("tests", "customer360", "specproof", &tests);
+    let models = scratch("generate", "customer360-planted-models");
+    crate::support::copy_files(&crate_root().join("specs/customer360/models_duckdb"), &models);
+    let file = models.join("stg_customers.sql");
+    let code = std::fs::read_to_string(&file).unwrap();
+    let planted = code.replacen("ELSE 'unknown' END AS lifecycle_stage", "ELSE 'unknwn' END AS lifecycle_stage", 1);
+    assert_ne!(planted, code);
+    std::fs::write(&file, planted).unwrap();
+    let found = findings_with("customer360", &models, Some("duckdb"), &tests.join("tests"));
+    assert!(
+        found.iter().any(|f| f.starts_with("\"TST001\"") && f.contains("accepted_values on lifecycle_stage")),
+        "{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -221,6 +286,8 @@ fn dbt_builds_the_generated_example_project() {
     };
     let installed = started.elapsed();
     let project = generate_as("customer360", "dbt", "-build");
+    // The spec's tests as dbt singular tests too (`generate tests --target dbt`).
+    generate_into("tests", "customer360", "dbt", &project);
     // The example's sample data, loaded as the sources by dbt seeds (typed by the source DDL).
     let seeds = project.join("seeds");
     crate::support::copy_files(&crate_root().join("specs/customer360/seeds"), &seeds);
@@ -229,7 +296,7 @@ fn dbt_builds_the_generated_example_project() {
     assert!(ok, "dbt build failed on the generated project:\n{log}");
     // Every node passed: seeds, models under enforced contracts, the snapshot, every data test.
     assert!(log.contains("ERROR=0") && log.contains("WARN=0") && log.contains("SKIP=0"), "{log}");
-    for kind in ["snapshot", "table model", "view model", "data test"] {
+    for kind in ["snapshot", "table model", "view model", "data test", "stg_customers__primary_key"] {
         assert!(log.contains(kind), "no {kind} in the build:\n{log}");
     }
     // A second run keeps the history: the snapshot sees the same rows and changes nothing.
@@ -304,6 +371,7 @@ fn dataform_compiles_the_generated_projects() {
     let compiling = Instant::now();
     for pipeline in pipelines() {
         let project = generate_as(&pipeline, "dataform", "-compile");
+        generate_into("tests", &pipeline, "dataform", &project);
         let (ok, graph, log) = dataform_compile(&cli, &project);
         assert!(ok, "{pipeline}: dataform compile failed:\n{log}");
         assert_eq!(graph["graphErrors"], serde_json::json!({}), "{pipeline}: {log}");
