@@ -123,6 +123,19 @@ pub struct GenerateTestsArgs {
     pub out: PathBuf,
 }
 
+/// `validate --fixture-format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixtureFormatArg {
+    /// A tests/*.sql file in the shipped-test format.
+    Specproof,
+    /// A dbt unit test (YAML).
+    Dbt,
+    /// A SQLMesh test (YAML).
+    Sqlmesh,
+    /// A Dataform unit test (SQLX).
+    Dataform,
+}
+
 /// `generate tests --target` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TestFormatArg {
@@ -312,6 +325,10 @@ pub struct ValidateArgs {
     /// format) into this folder: it fails on the code that was wrong, passes once it is right.
     #[arg(long, value_name = "DIR")]
     pub emit_fixture: Option<PathBuf>,
+    /// The format of --emit-fixture's files: the shipped-test script, a dbt unit test, a
+    /// SQLMesh test or a Dataform unit test.
+    #[arg(long, value_enum, default_value_t = FixtureFormatArg::Specproof, requires = "emit_fixture")]
+    pub fixture_format: FixtureFormatArg,
     /// Validate only the models whose spec entry, code or source tables changed since this git
     /// ref (plus everything downstream of them); the report says what was skipped.
     // A baseline written from part of the models would drop the others' entries.

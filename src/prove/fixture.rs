@@ -19,6 +19,12 @@ pub struct Fixture {
     pub file: String,
     /// The test file's text.
     pub text: String,
+    /// The seed of the dataset it was shrunk from.
+    pub seed: u64,
+    /// The model's direct inputs on the counterexample (`schema.table` names, DuckDB types).
+    pub inputs: Vec<ReadTable>,
+    /// What the spec says the model holds on those inputs.
+    pub expected: ReadTable,
 }
 
 /// The test file's text, or `None` when the model has no table name.
@@ -190,9 +196,13 @@ fn is_float(ty: &str) -> bool {
 }
 
 /// A table read back from the database: its columns with their DuckDB types, and its rows.
-pub(crate) struct ReadTable {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadTable {
+    /// `schema.table` of an input, or the model's name for its expected rows.
     pub name: String,
+    /// Columns with their DuckDB types.
     pub columns: Vec<(String, String)>,
+    /// Rows as text (`None` for NULL), sorted.
     pub rows: Vec<Row>,
 }
 

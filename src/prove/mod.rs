@@ -12,5 +12,6 @@ pub mod case;
 pub mod coverage;
 pub mod explain;
 pub mod fixture;
+pub mod fixture_formats;
 pub mod search;
 pub mod shrink;

@@ -91,15 +91,19 @@ pub(crate) fn counterexample(
         Some((difference, engine)) => {
             let evidence = Evidence::read(&engine, plan, model, &difference);
             let fixture = match (&evidence.expected, difference.after_run) {
-                (Some(expected), None) => fixture_text(project, model, synth, &evidence.inputs, expected),
+                (Some(expected), None) => fixture_text(project, model, synth, &evidence.inputs, expected)
+                    .map(|text| (text, evidence.inputs.clone(), expected.clone())),
                 _ => None,
             };
             let finding = evidence.finding(project, code, model, synth, options.shrink, &difference);
             let name = &project.spec.spec.models[model].name;
-            let fixture = fixture.map(|text| Fixture {
+            let fixture = fixture.map(|(text, inputs, expected)| Fixture {
                 model: name.clone(),
                 file: format!("specproof_{name}_seed{}.sql", synth.seed),
                 text,
+                seed: synth.seed,
+                inputs,
+                expected,
             });
             (finding, fixture)
         }

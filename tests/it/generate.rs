@@ -291,12 +291,52 @@ fn dbt_builds_the_generated_example_project() {
     // The example's sample data, loaded as the sources by dbt seeds (typed by the source DDL).
     let seeds = project.join("seeds");
     crate::support::copy_files(&crate_root().join("specs/customer360/seeds"), &seeds);
+    // Counterexamples of two defects of the semantic corpus, as dbt unit tests
+    // (`validate --emit-fixture --fixture-format dbt`): the inputs the wrong code was caught on and
+    // the rows the spec gives; the generated (right) code must pass them.
+    for (model, case) in [
+        ("stg_customers", "stg_customers/country-filter-drops-empty.sql"),
+        ("fact_customer_orders", "fact_customer_orders/aov-rounded-to-cents.sql"),
+    ] {
+        let models = scratch("generate", &format!("dbt-defect-{model}"));
+        crate::support::copy_files(&crate_root().join("specs/customer360/models_duckdb"), &models);
+        std::fs::copy(
+            crate_root().join("tests/corpus/semantic/customer360").join(case),
+            models.join(format!("{model}.sql")),
+        )
+        .unwrap();
+        let fixtures = scratch("generate", &format!("dbt-fixtures-{model}"));
+        let empty = scratch("generate", &format!("dbt-fixtures-{model}-no-tests"));
+        let run = Command::new(binary())
+            .arg("validate")
+            .arg(crate_root().join("specs/customer360"))
+            .arg("--spec")
+            .arg(spec_of("customer360"))
+            .arg("--models")
+            .arg(&models)
+            .args(["--dialect", "duckdb", "--tests"])
+            .arg(&empty)
+            .arg("--emit-fixture")
+            .arg(&fixtures)
+            .args(["--fixture-format", "dbt"])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1), "{case} is caught: {}", text(&run.stderr));
+        let written = files(&fixtures);
+        assert!(
+            written.iter().any(|f| f.starts_with(&format!("specproof_{model}_seed")) && f.ends_with(".yml")),
+            "{written:?}"
+        );
+        for file in written {
+            std::fs::copy(fixtures.join(&file), project.join("models").join(&file)).unwrap();
+        }
+    }
     let built = Instant::now();
     let (ok, log) = dbt_build(&dbt, &project);
     assert!(ok, "dbt build failed on the generated project:\n{log}");
     // Every node passed: seeds, models under enforced contracts, the snapshot, every data test.
     assert!(log.contains("ERROR=0") && log.contains("WARN=0") && log.contains("SKIP=0"), "{log}");
-    for kind in ["snapshot", "table model", "view model", "data test", "stg_customers__primary_key"] {
+    for kind in ["snapshot", "table model", "view model", "data test", "stg_customers__primary_key", "unit_test"] {
         assert!(log.contains(kind), "no {kind} in the build:\n{log}");
     }
     // A second run keeps the history: the snapshot sees the same rows and changes nothing.
@@ -320,6 +360,19 @@ fn dbt_builds_the_generated_example_project() {
     std::fs::write(&model, nulled).unwrap();
     let (ok, log) = dbt_build(&dbt, &project);
     assert!(!ok && log.contains("not_null_stg_customers_customer_id"), "a null key passed:\n{log}");
+    std::fs::write(&model, code).unwrap();
+    // A planted defect in a unit test's expected rows fails it: the unit test is real.
+    let unit = files(&project.join("models"))
+        .into_iter()
+        .find(|f| f.starts_with("specproof_stg_customers_seed"))
+        .map(|f| project.join("models").join(f))
+        .unwrap();
+    let yaml = std::fs::read_to_string(&unit).unwrap();
+    let planted = yaml.replacen("lifecycle_stage: \"unknown\"", "lifecycle_stage: \"prospect\"", 1);
+    assert_ne!(planted, yaml, "{yaml}");
+    std::fs::write(&unit, planted).unwrap();
+    let (ok, log) = dbt_build(&dbt, &project);
+    assert!(!ok && log.contains("specproof_stg_customers_seed"), "a wrong expected row passed:\n{log}");
     println!(
         "dbt: install/cache check {:.1}s, two builds of the generated customer360 project {:.1}s",
         installed.as_secs_f64(),

@@ -7,6 +7,7 @@ use crate::cli::outcome::{load, usage_error, Outcome, Terminal};
 use crate::finding::{plural, Severity};
 use crate::gate::baseline;
 use crate::gate::partition::Partition;
+use crate::prove::fixture_formats::FixtureFormat;
 use crate::report::model::BaselineUse;
 use crate::report::render::{json, junit, markdown, sarif, text};
 use crate::validate::{source_texts, validate, Options, Validation};
@@ -117,7 +118,8 @@ pub(crate) fn run_checks(
     };
     let mut fixtures: Vec<String> = Vec::new();
     if let Some(dir) = validate_args.and_then(|v| v.emit_fixture.as_ref()) {
-        match write_fixtures(dir, &validation.fixtures) {
+        let format = validate_args.map_or(FixtureFormat::Specproof, |v| fixture_format(v.fixture_format));
+        match write_fixtures(dir, &validation.fixtures, &project.spec.spec, format) {
             Ok(written) => fixtures = written,
             Err(message) => return Outcome { stdout: String::new(), stderr: message, code: 2 },
         }
@@ -189,9 +191,21 @@ pub(crate) fn run_checks(
 
 /// Writes each regression test into `dir` (created if missing); an existing file of the same
 /// name is replaced, since it is the same counterexample written again. Returns the paths.
+fn fixture_format(arg: crate::cli::args::FixtureFormatArg) -> FixtureFormat {
+    use crate::cli::args::FixtureFormatArg as A;
+    match arg {
+        A::Specproof => FixtureFormat::Specproof,
+        A::Dbt => FixtureFormat::Dbt,
+        A::Sqlmesh => FixtureFormat::Sqlmesh,
+        A::Dataform => FixtureFormat::Dataform,
+    }
+}
+
 pub(crate) fn write_fixtures(
     dir: &std::path::Path,
     fixtures: &[crate::prove::fixture::Fixture],
+    spec: &crate::spec::model::Spec,
+    format: FixtureFormat,
 ) -> Result<Vec<String>, String> {
     let fail = |what: &str, path: &std::path::Path, e: std::io::Error| {
         format!("specproof: error: cannot {what} {}: {e}\n", crate::project::layout::display(path))
@@ -199,8 +213,9 @@ pub(crate) fn write_fixtures(
     std::fs::create_dir_all(dir).map_err(|e| fail("create", dir, e))?;
     let mut written = Vec::new();
     for fixture in fixtures {
-        let path = dir.join(&fixture.file);
-        std::fs::write(&path, &fixture.text).map_err(|e| fail("write", &path, e))?;
+        let (file, text) = crate::prove::fixture_formats::render(spec, fixture, format);
+        let path = dir.join(file);
+        std::fs::write(&path, text).map_err(|e| fail("write", &path, e))?;
         written.push(crate::project::layout::display(&path));
     }
     Ok(written)
