@@ -344,6 +344,33 @@ fn dbt_builds_the_generated_example_project() {
     assert!(ok, "the second dbt build failed:\n{log}");
     let first_builds = built.elapsed();
 
+    // The snapshot keeps history as the spec means it: a changed tracked column closes the
+    // version and opens one, a vanished key is closed, and a key that comes back opens a new one.
+    let customers = seeds.join("crm_customers.csv");
+    let original_customers = std::fs::read_to_string(&customers).unwrap();
+    let rows: Vec<&str> = original_customers.lines().collect();
+    assert!(rows.len() == 4 && rows[1].starts_with("1,ALICE@example.com,"), "{original_customers}");
+    let changed =
+        format!("{}\n{}\n{}\n", rows[0], rows[1].replacen("ALICE@example.com", "alice@new.example.com", 1), rows[2]);
+    std::fs::write(&customers, changed).unwrap();
+    let (ok, log) = dbt_build(&dbt, &project);
+    assert!(ok, "the build after a change failed:\n{log}");
+    std::fs::write(&customers, &original_customers).unwrap();
+    let (ok, log) = dbt_build(&dbt, &project);
+    assert!(ok, "the build after a key came back failed:\n{log}");
+    let python = dbt.with_file_name("python");
+    let query = "import duckdb\n\
+        c = duckdb.connect('specproof_generated.duckdb', read_only=True)\n\
+        for r in c.execute('SELECT customer_id, email, is_current, valid_to IS NULL FROM analytics.dim_customers_scd2 ORDER BY customer_id, valid_from').fetchall(): print(*r)";
+    let out = Command::new(&python).args(["-c", query]).current_dir(&project).output().unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "1 alice@example.com False False\n1 alice@new.example.com False False\n1 alice@example.com True True\n\
+         2 bob@example.com True True\n3 charlie@example.com False False\n3 charlie@example.com True True\n",
+        "{}",
+        text(&out.stderr)
+    );
+
     // The contract and the tests are real: a planted wrong type and a planted null each fail.
     let schema = project.join("models/schema.yml");
     let original = std::fs::read_to_string(&schema).unwrap();
