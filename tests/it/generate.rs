@@ -232,6 +232,28 @@ fn a_spec_that_lints_with_errors_is_refused() {
     assert!(stderr.contains("SPEC013") && stderr.contains("lints with 7 errors"), "{stderr}");
 }
 
+#[test]
+fn generated_files_never_replace_the_projects_inputs() {
+    let dir = scratch("generate", "inputs");
+    crate::support::pipeline_into(&dir, "inventory", crate::support::Flavour::Duckdb);
+    let before = std::fs::read_to_string(dir.join("models/stg_products.sql")).unwrap();
+    let run = Command::new(binary())
+        .args(["generate", "code", "--target", "duckdb"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("is one of the project's inputs (in the models folder)"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(dir.join("models/stg_products.sql")).unwrap(), before);
+    assert!(!dir.join("run_order.txt").exists(), "nothing is written");
+}
+
 /// The pinned versions the real-tool test installs.
 const DBT_PINS: [&str; 3] = ["dbt-core==1.9.4", "dbt-duckdb==1.9.4", "duckdb==2.0.1"];
 

@@ -88,6 +88,15 @@ fn lint_clean(dir: &Path, spec: &Option<PathBuf>, sources: &Option<PathBuf>, out
 
 /// Writes the files under `out` and lists them; the limits go to standard error (exit 1).
 fn write(project: &Project, generated: &Generated, what: &str, out: &Path) -> Outcome {
+    // Nothing is written when any file would replace one of the project's inputs.
+    if let Some((path, role)) =
+        generated.files.iter().map(|f| out.join(&f.path)).find_map(|p| project.input_role(&p).map(|r| (p, r)))
+    {
+        return usage_error(format!(
+            "{} is one of the project's inputs ({role}); choose another --out folder",
+            display(&path)
+        ));
+    }
     for file in &generated.files {
         let path = out.join(&file.path);
         let written =
