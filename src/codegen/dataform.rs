@@ -60,7 +60,7 @@ pub(crate) fn project(cx: &Cx<'_>, models: &[ModelCode], out: &mut Generated) {
                 let tests =
                     tests_of(cx.loaded, code.mi, cx.queries[code.mi].as_ref(), Dialect::Bigquery, &mut out.limits);
                 let relation = |s: &PlanSource| reference(cx, &s.entry);
-                let body = render(plan, model, code.mi, Dialect::Bigquery, &relation);
+                let body = render(plan, Dialect::Bigquery, &relation);
                 for (column, checks) in &tests.columns {
                     for check in checks {
                         if let Check::Relationships { target, column: parent } = check {

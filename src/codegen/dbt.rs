@@ -11,7 +11,7 @@ use super::query::{header, render};
 use super::scd2::{table_columns, type_in, Scd2Shape, FAR_FUTURE};
 use super::tests::{tests_of, Check};
 use super::{banner, Body, Cx, Generated, GeneratedFile, ModelCode};
-use crate::reference::plan::{ident, one_line, PlanSource, Shape};
+use crate::reference::plan::{ident, one_line, PlanSource};
 use crate::spec::model::{Dialect, Model};
 
 /// The project's name in `dbt_project.yml` and `profiles.yml`.
@@ -126,37 +126,22 @@ pub(crate) fn project(cx: &Cx<'_>, models: &[ModelCode], out: &mut Generated) {
         match &code.body {
             Body::Query(plan) => {
                 let relation = |s: &PlanSource| reference(cx, &s.entry);
-                let body = render(plan, model, code.mi, Dialect::Duckdb, &relation);
+                let body = render(plan, Dialect::Duckdb, &relation);
                 out.files.push(GeneratedFile {
                     path: format!("models/{layer}/{}.sql", model.name),
                     text: format!("{materialized}{}{}{body}\n", banner(&cx.spec_file(), "--"), header(model, code.mi)),
                 });
-                let columns: Vec<(String, String, Option<String>)> = plan
+                // A group-by column has no spec type: it keeps its driving source column's.
+                let columns: Vec<(String, String)> = plan
                     .columns
                     .iter()
-                    .map(|c| {
-                        let ty = match (&c.data_type, plan.shape) {
-                            (Some(t), _) => Some(t.clone()),
-                            // A group-by column keeps its source column's type.
-                            (None, Shape::JoinedAggregate | Shape::PerSourceAggregate) => None,
-                            (None, Shape::Mapping) => None,
-                        };
-                        (c.name.clone(), ty.unwrap_or_default(), None)
-                    })
+                    .map(|c| (c.name.clone(), c.data_type.clone().unwrap_or_else(|| group_type(cx, plan, &c.name))))
                     .collect();
-                let columns = columns
-                    .into_iter()
-                    .map(|(n, t, d)| {
-                        let t = if t.is_empty() { group_type(cx, plan, &n) } else { t };
-                        (n, t, d)
-                    })
-                    .collect::<Vec<_>>();
                 schema.push_str(&model_entry(cx, model, code.mi, &columns, &mut out.limits));
             }
             Body::Scd2(shape) => {
                 out.files.push(snapshot(cx, model, shape));
                 let columns: Vec<(String, String)> = table_columns(shape, Dialect::Duckdb);
-                let names: Vec<String> = columns.iter().map(|(n, _)| ident(n, Dialect::Duckdb)).collect();
                 let source_columns: Vec<String> =
                     shape.columns.iter().map(|(n, _)| ident(n, Dialect::Duckdb)).collect();
                 let open = if shape.far_future {
@@ -179,10 +164,7 @@ pub(crate) fn project(cx: &Cx<'_>, models: &[ModelCode], out: &mut Generated) {
                     exp = ident(&shape.expiry_at, Dialect::Duckdb),
                     flag = ident(&shape.current_flag, Dialect::Duckdb),
                 );
-                let _ = names;
                 out.files.push(GeneratedFile { path: format!("models/{layer}/{}.sql", model.name), text });
-                let columns: Vec<(String, String, Option<String>)> =
-                    columns.into_iter().map(|(n, t)| (n, t, None)).collect();
                 schema.push_str(&model_entry(cx, model, code.mi, &columns, &mut out.limits));
             }
         }
@@ -213,7 +195,7 @@ fn model_entry(
     cx: &Cx<'_>,
     model: &Model,
     mi: usize,
-    columns: &[(String, String, Option<String>)],
+    columns: &[(String, String)],
     limits: &mut Vec<super::Limit>,
 ) -> String {
     let tests = tests_of(cx.loaded, mi, cx.queries[mi].as_ref(), Dialect::Duckdb, limits);
@@ -230,7 +212,7 @@ fn model_entry(
         ));
     }
     let mut entries = String::new();
-    for (name, data_type, _) in columns {
+    for (name, data_type) in columns {
         let mut checks: Vec<Check> = tests.of(name).to_vec();
         if key.iter().any(|k| k.eq_ignore_ascii_case(name)) {
             for c in [Check::NotNull, Check::Unique] {
@@ -283,7 +265,7 @@ fn model_entry(
             }
         }
     }
-    let all_typed = columns.iter().all(|(_, t, _)| !t.is_empty());
+    let all_typed = columns.iter().all(|(_, t)| !t.is_empty());
     if all_typed {
         text.push_str("    config:\n      contract:\n        enforced: true\n");
     } else {

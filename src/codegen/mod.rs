@@ -220,7 +220,7 @@ fn plain(cx: &Cx<'_>, models: &[ModelCode], out: &mut Generated) {
         let text = match &code.body {
             Body::Query(plan) => {
                 let relation = |s: &PlanSource| cx.plain_relation(&s.entry);
-                let body = query::render(plan, model, code.mi, dialect, &relation);
+                let body = query::render(plan, dialect, &relation);
                 format!("{comment}{}CREATE OR REPLACE TABLE {table} AS\n{body};\n", query::header(model, code.mi))
             }
             Body::Scd2(shape) => {

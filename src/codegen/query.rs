@@ -27,14 +27,7 @@ fn comment(text: &str) -> String {
 }
 
 /// `WITH … SELECT …` of a plan; `relation` names a source in the target.
-pub fn render(
-    plan: &ModelPlan,
-    model: &Model,
-    _mi: usize,
-    dialect: Dialect,
-    relation: &dyn Fn(&PlanSource) -> String,
-) -> String {
-    let _ = model;
+pub fn render(plan: &ModelPlan, dialect: Dialect, relation: &dyn Fn(&PlanSource) -> String) -> String {
     let mut ctes: Vec<String> = plan.sources.iter().map(|s| source_cte(s, dialect, relation)).collect();
     let id = |name: &str| ident(name, dialect);
     let mut sql = String::new();
