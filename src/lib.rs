@@ -45,6 +45,7 @@ pub mod synth;
 pub mod engine;
 pub mod reference;
 pub mod check;
+pub mod diagram;
 pub mod run;
 pub mod suite;
 pub mod prove;

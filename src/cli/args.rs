@@ -50,6 +50,14 @@ pub enum Command {
         after_help = "Examples:\n  specproof lineage specs/customer360\n  specproof lineage specs/customer360 --model stg_orders\n  specproof lineage specs/customer360 --models specs/customer360/models_duckdb --dialect duckdb --format json"
     )]
     Lineage(LineageArgs),
+    /// Draw the pipeline (sources, staging and final layers, model kinds) or a model's column
+    /// lineage from the spec and the code, every disagreement highlighted (docs/review.md).
+    ///
+    /// Example: specproof diagram specs/customer360 --kind lineage --model stg_orders --format svg
+    #[command(
+        after_help = "Examples:\n  specproof diagram specs/customer360 > pipeline.mmd\n  specproof diagram specs/customer360 --format svg > pipeline.svg\n  specproof diagram specs/customer360 --kind lineage --model stg_orders --format dot\n  specproof diagram specs/customer360 --kind lineage --format svg --out diagrams"
+    )]
+    Diagram(DiagramArgs),
     /// Explain a finding code: what the check does, why it matters, an example.
     ///
     /// Example: specproof explain SPEC013
@@ -334,6 +342,59 @@ pub struct DataArgs {
     /// The folder to write the CSV files to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// `specproof diagram` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct DiagramArgs {
+    /// The project folder (spec.json, sources/, models/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// The folder of model code (*.sql, *.sqlx), instead of DIR/models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// The dialect of .sql code files (.sqlx is always BigQuery).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// `pipeline`: the models and their sources by layer; `lineage`: a model's columns.
+    #[arg(long, value_enum, default_value_t = DiagramKind::Pipeline)]
+    pub kind: DiagramKind,
+    /// The model of a lineage diagram (repeatable; with --out, every model by default).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Vec<String>,
+    /// `mermaid`, `dot` or `svg`.
+    #[arg(long, value_enum, default_value_t = DiagramFormatArg::Mermaid)]
+    pub format: DiagramFormatArg,
+    /// Write one file per diagram into DIR (`pipeline.<ext>`, `<model>.<ext>`) instead of
+    /// standard output.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Kinds of diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramKind {
+    /// The models and their sources, by layer.
+    Pipeline,
+    /// A model's column lineage, spec and code.
+    Lineage,
+}
+
+/// Formats of a diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormatArg {
+    /// A Mermaid flowchart (.mmd).
+    Mermaid,
+    /// Graphviz DOT (.dot).
+    Dot,
+    /// SVG drawn by specproof (.svg).
+    Svg,
 }
 
 /// `specproof lineage` arguments.

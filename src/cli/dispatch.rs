@@ -11,6 +11,7 @@ pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
         Command::Validate(args) => commands::validate::run(&args, terminal),
         Command::Data(args) => commands::data::run(&args),
         Command::Lineage(args) => commands::lineage::run(&args),
+        Command::Diagram(args) => commands::diagram::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Init(args) => commands::init::run(&args),
         Command::Bench(args) => commands::bench::run(&args),

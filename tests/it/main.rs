@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod docs;
 mod data_cli;
+mod diagram;
 mod fuzz;
 mod gate;
 mod hostile_fail_closed;

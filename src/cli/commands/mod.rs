@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod check;
 pub mod data;
+pub mod diagram;
 pub mod explain;
 pub mod init;
 pub mod lineage;
