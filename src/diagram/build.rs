@@ -404,12 +404,21 @@ fn source_keys(spec: &Spec, catalog: &Catalog, model: &Model) -> BTreeMap<String
 
 /// A lineage picture of every model of `project` (spec order), from the static check's result.
 pub fn project_lineages(project: &Project, check: &CodeCheck) -> Vec<(String, Diagram)> {
+    lineages_of(project, check, &|_| true)
+}
+
+/// A lineage picture of each model of `project` that `wanted` keeps (spec order).
+pub fn lineages_of(project: &Project, check: &CodeCheck, wanted: &dyn Fn(&str) -> bool) -> Vec<(String, Diagram)> {
     let spec = &project.spec.spec;
+    if !spec.models.iter().any(|m| wanted(&m.name)) {
+        return Vec::new();
+    }
     let tables = ProjectTables::new(spec, &project.catalog);
     let queries = resolve_models_with(&project.spec, &project.catalog, tables.outputs());
     spec.models
         .iter()
         .enumerate()
+        .filter(|(_, model)| wanted(&model.name))
         .map(|(mi, model)| {
             let input = LineageInput {
                 spec,

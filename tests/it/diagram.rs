@@ -323,3 +323,21 @@ fn the_xml_check_refuses_what_is_not_xml() {
     assert!(check_mermaid("flowchart LR\n  a[\"x\"y\"]\n").is_err());
     assert!(check_mermaid("flowchart LR\n  a[\"x\"]\n  a --> b\n").is_err());
 }
+
+#[test]
+fn the_markdown_report_embeds_each_lineage_with_findings_as_mermaid() {
+    // golden/gate/planted.md is `validate --format markdown` of code with a join made INNER
+    // (tests/it/gate.rs writes it); each embedded block is a flowchart of its own.
+    let markdown = std::fs::read_to_string(crate_root().join("golden/gate/planted.md")).unwrap();
+    let blocks: Vec<&str> =
+        markdown.split("```mermaid\n").skip(1).map(|rest| rest.split("```").next().unwrap()).collect();
+    assert_eq!(blocks.len(), 2, "one diagram per model with findings");
+    for block in &blocks {
+        check_mermaid(block).unwrap();
+    }
+    assert!(blocks
+        .iter()
+        .any(|b| b.contains("lineage of fact_customer_orders") && disagreement_marks(b) == ["joindiffers"]));
+    // Shown when it marks a disagreement, folded away when it does not.
+    assert!(markdown.contains("<details open><summary>lineage"));
+}
