@@ -52,6 +52,7 @@ pub mod prove;
 pub mod gate;
 pub mod report;
 pub mod validate;
+pub mod review;
 pub mod bench;
 pub mod scaffold;
 pub mod cli;

@@ -58,6 +58,14 @@ pub enum Command {
         after_help = "Examples:\n  specproof diagram specs/customer360 > pipeline.mmd\n  specproof diagram specs/customer360 --format svg > pipeline.svg\n  specproof diagram specs/customer360 --kind lineage --model stg_orders --format dot\n  specproof diagram specs/customer360 --kind lineage --format svg --out diagrams"
     )]
     Diagram(DiagramArgs),
+    /// Write what a spec approver reviews: CSV tables, one Markdown document and one
+    /// self-contained HTML page, each model's lineage beside its columns (docs/review.md).
+    ///
+    /// Example: specproof review specs/customer360 --out review
+    #[command(
+        after_help = "Examples:\n  specproof review specs/customer360 --out review\n  specproof validate specs/customer360 --format json --output report.json; specproof review specs/customer360 --out review --report report.json"
+    )]
+    Review(ReviewArgs),
     /// Explain a finding code: what the check does, why it matters, an example.
     ///
     /// Example: specproof explain SPEC013
@@ -375,6 +383,32 @@ pub struct DiagramArgs {
     /// standard output.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `specproof review` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// The project folder (spec.json, sources/, models/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// The folder of model code (*.sql, *.sqlx), instead of DIR/models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// The dialect of .sql code files (.sqlx is always BigQuery).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// The folder to write to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A JSON report (`validate --format json`) whose findings are shown per model.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// Kinds of diagram.

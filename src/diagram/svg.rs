@@ -62,11 +62,17 @@ fn stroke_attrs(style: Style) -> String {
 /// The picture as a standalone SVG document; `banded` lays each group out in its own columns
 /// (the pipeline's layers).
 pub fn svg(d: &Diagram, banded: bool) -> String {
-    let l = layout(d, banded);
-    render(d, &l)
+    svg_in_page(d, banded, "")
 }
 
-fn render(d: &Diagram, l: &Layout) -> String {
+/// The same, every `id` in it prefixed with `prefix`, so several pictures can share one HTML
+/// page without their ids (arrow heads, boxes) colliding.
+pub fn svg_in_page(d: &Diagram, banded: bool, prefix: &str) -> String {
+    let l = layout(d, banded);
+    render(d, &l, &xml_escape(prefix))
+}
+
+fn render(d: &Diagram, l: &Layout, prefix: &str) -> String {
     let mut notes: Vec<String> = d.notes.clone();
     if l.skipped > 0 {
         notes.push(format!("{} arrow(s) of a cycle are not drawn", l.skipped));
@@ -104,7 +110,7 @@ fn render(d: &Diagram, l: &Layout) -> String {
         let (_, stroke) = style.colours();
         let _ = writeln!(
             out,
-            "<marker id=\"arrow-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{stroke}\"/></marker>",
+            "<marker id=\"{prefix}arrow-{}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"9\" markerHeight=\"9\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"{stroke}\"/></marker>",
             style.name()
         );
     }
@@ -155,7 +161,7 @@ fn render(d: &Diagram, l: &Layout) -> String {
         }
         let _ = writeln!(
             out,
-            "<path class=\"edge {}\" d=\"{path}\" fill=\"none\" {} marker-end=\"url(#arrow-{})\"><title>{} → {}</title></path>",
+            "<path class=\"edge {}\" d=\"{path}\" fill=\"none\" {} marker-end=\"url(#{prefix}arrow-{})\"><title>{} → {}</title></path>",
             e.style.name(),
             stroke_attrs(e.style),
             e.style.name(),
@@ -168,7 +174,7 @@ fn render(d: &Diagram, l: &Layout) -> String {
         let (fill, stroke) = node.style.colours();
         let _ = write!(
             out,
-            "<g class=\"node {}\" id=\"{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{}\"/>",
+            "<g class=\"node {}\" id=\"{prefix}{}\"><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{}\"/>",
             node.style.name(),
             xml_escape(&node.id),
             n(r.x),
@@ -201,7 +207,7 @@ fn render(d: &Diagram, l: &Layout) -> String {
             if is_arrow(*style) {
                 let _ = writeln!(
                     out,
-                    "<path d=\"M{},{} L{},{}\" fill=\"none\" {} marker-end=\"url(#arrow-{})\"/>",
+                    "<path d=\"M{},{} L{},{}\" fill=\"none\" {} marker-end=\"url(#{prefix}arrow-{})\"/>",
                     n(MARGIN),
                     n(y + 8.0),
                     n(MARGIN + 40.0),

@@ -21,6 +21,7 @@ mod lineage_corpus;
 mod malformed_code;
 mod malformed_spec;
 mod partition;
+mod review;
 mod messages;
 mod planted;
 mod semantic_corpus;

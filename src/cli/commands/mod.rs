@@ -10,4 +10,5 @@ pub mod init;
 pub mod lineage;
 pub mod lint;
 pub mod report;
+pub mod review;
 pub mod validate;

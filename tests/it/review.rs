@@ -1,0 +1,95 @@
+//! `specproof review`: goldens of every export of every example pipeline; the HTML page is
+//! self-contained and well-formed; a report's findings are shown per model.
+
+use crate::diagram::{check_mermaid, check_xml};
+use crate::support::{binary, copy_tree, crate_root, golden, scratch, text};
+use std::path::Path;
+use std::process::Command;
+
+const PIPELINES: [&str; 4] = ["customer360", "inventory", "payroll", "attribution"];
+const FILES: [&str; 9] = [
+    "overview.csv",
+    "columns.csv",
+    "transforms.csv",
+    "joins.csv",
+    "filters.csv",
+    "tests.csv",
+    "lineage.csv",
+    "review.md",
+    "review.html",
+];
+
+fn review(cwd: &Path, args: &[&str]) {
+    let out = Command::new(binary()).current_dir(cwd).arg("review").args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "review {args:?} failed: {}", text(&out.stderr));
+}
+
+/// Checks an HTML page: well-formed XML after the doctype, nothing fetched from the network.
+fn check_page(html: &str) {
+    let body = html.strip_prefix("<!DOCTYPE html>\n").expect("a doctype first");
+    check_xml(body).unwrap_or_else(|e| panic!("the page is not well-formed: {e}"));
+    for fetch in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "@import", "url(http"] {
+        assert!(!html.contains(fetch), "the page loads something: {fetch}");
+    }
+}
+
+#[test]
+fn goldens_of_every_export_of_every_pipeline() {
+    for pipeline in PIPELINES {
+        let out = scratch("review", pipeline);
+        review(&crate_root(), &[&format!("specs/{pipeline}"), "--out", out.to_str().unwrap()]);
+        for name in FILES {
+            let body = std::fs::read_to_string(out.join(name)).unwrap();
+            match name {
+                "review.html" => {
+                    check_page(&body);
+                    let models = body.matches("<section class=\"model\"").count();
+                    assert_eq!(body.matches("<svg ").count(), models + 1, "a picture per model and the pipeline's");
+                }
+                "review.md" => {
+                    for block in body.split("```mermaid\n").skip(1) {
+                        check_mermaid(block.split("```").next().unwrap()).unwrap();
+                    }
+                }
+                csv => {
+                    let header = body.lines().next().unwrap();
+                    assert!(header.starts_with("model,"), "{csv}: {header}");
+                    assert!(body.ends_with("\r\n"), "{csv}: CRLF line ends");
+                }
+            }
+            golden(&format!("{pipeline}/review/{name}"), &body);
+        }
+    }
+}
+
+#[test]
+fn a_reports_findings_are_shown_per_model() {
+    let dir = scratch("review", "with-report");
+    copy_tree(&crate_root().join("specs/customer360"), &dir);
+    let file = dir.join("models/fact_customer_orders.sqlx");
+    let code = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, code.replace("LEFT JOIN ticket_metrics", "INNER JOIN ticket_metrics")).unwrap();
+    // The static check alone is enough for a report: no models run.
+    let out = Command::new(binary())
+        .current_dir(&dir)
+        .args(["validate", ".", "--no-run", "--format", "json", "--output", "report.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    review(&dir, &[".", "--out", "review", "--report", "report.json"]);
+    let html = std::fs::read_to_string(dir.join("review/review.html")).unwrap();
+    check_page(&html);
+    let section = html.split("<section class=\"model\"").find(|s| s.contains(">fact_customer_orders</h2>")).unwrap();
+    assert!(section.contains("CODE008"), "the join finding is shown with its model");
+    assert!(section.contains("class=\"node joindiffers\""), "and the picture beside it marks the join");
+    let overview = std::fs::read_to_string(dir.join("review/overview.csv")).unwrap();
+    let row = overview.lines().find(|l| l.starts_with("fact_customer_orders,")).unwrap();
+    assert!(row.contains(",differs,"), "{row}");
+    // A file that is no report is refused with exit 2.
+    let out = Command::new(binary())
+        .current_dir(&dir)
+        .args(["review", ".", "--out", "review", "--report", "spec.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
