@@ -24,11 +24,14 @@ q.addEventListener('input',function(){var t=q.value.toLowerCase();\
 document.querySelectorAll('table.search tbody tr').forEach(function(r){r.style.display=r.textContent.toLowerCase().indexOf(t)>=0?'':'none';});\
 document.querySelectorAll('section.model').forEach(function(s){s.style.display=(t===''||s.textContent.toLowerCase().indexOf(t)>=0)?'':'none';});});})();";
 
-fn status_class(value: &str) -> &'static str {
-    match value {
-        "agrees" | "spec and code" => " class=\"ok\"",
-        "" | "spec" | "code" => "",
-        _ => " class=\"bad\"",
+/// Cells of a status column are coloured: green where the spec and the code agree, red where
+/// they do not.
+fn status_class(column: &str, value: &str) -> &'static str {
+    match (column, value) {
+        ("status" | "agreement", "agrees") => " class=\"ok\"",
+        ("status" | "agreement", "") => "",
+        ("status" | "agreement", _) => " class=\"bad\"",
+        _ => "",
     }
 }
 
@@ -49,8 +52,8 @@ fn table(out: &mut String, table: &Table, model: Option<&str>) {
     out.push_str("</tr></thead><tbody>\n");
     for row in rows {
         out.push_str("<tr>");
-        for value in &row[skip..] {
-            let _ = write!(out, "<td{}>{}</td>", status_class(value), xml_escape(value));
+        for (column, value) in table.columns[skip..].iter().zip(&row[skip..]) {
+            let _ = write!(out, "<td{}>{}</td>", status_class(column, value), xml_escape(value));
         }
         out.push_str("</tr>\n");
     }

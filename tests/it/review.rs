@@ -93,3 +93,26 @@ fn a_reports_findings_are_shown_per_model() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_page_renders_in_headless_chromium_with_an_empty_console() {
+    // scripts/check-review-page.sh opens the page in Debian's chromium, networking off, and
+    // fails on any console message; without Chromium there is nothing to open it with.
+    let has_chromium = ["chromium", "chromium-browser"].iter().any(|b| {
+        Command::new("sh").args(["-c", &format!("command -v {b}")]).output().is_ok_and(|o| o.status.success())
+    });
+    if !has_chromium {
+        println!("SKIPPED: no chromium on PATH (apt-get install chromium) to open the review page in");
+        return;
+    }
+    let out = scratch("review", "chromium");
+    review(&crate_root(), &["specs/customer360", "--out", out.to_str().unwrap()]);
+    let shot = out.join("review.png");
+    let run = Command::new(crate_root().join("scripts/check-review-page.sh"))
+        .arg(out.join("review.html"))
+        .arg(&shot)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}{}", text(&run.stdout), text(&run.stderr));
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "a screenshot of a drawn page");
+}
