@@ -55,7 +55,7 @@ pub enum Command {
     ///
     /// Example: specproof diagram specs/customer360 --kind lineage --model stg_orders --format svg
     #[command(
-        after_help = "Examples:\n  specproof diagram specs/customer360 > pipeline.mmd\n  specproof diagram specs/customer360 --format svg > pipeline.svg\n  specproof diagram specs/customer360 --kind lineage --model stg_orders --format dot\n  specproof diagram specs/customer360 --kind lineage --format svg --out diagrams"
+        after_help = "Examples:\n  specproof diagram specs/customer360 > pipeline.mmd\n  specproof diagram specs/customer360 --format svg > pipeline.svg\n  specproof diagram specs/customer360 --model stg_orders --format svg > around-stg_orders.svg\n  specproof diagram specs/customer360 --kind lineage --model stg_orders --format dot\n  specproof diagram specs/customer360 --kind lineage --format svg --out diagrams"
     )]
     Diagram(DiagramArgs),
     /// Write what a spec approver reviews: CSV tables, one Markdown document and one
@@ -373,7 +373,8 @@ pub struct DiagramArgs {
     /// `pipeline`: the models and their sources by layer; `lineage`: a model's columns.
     #[arg(long, value_enum, default_value_t = DiagramKind::Pipeline)]
     pub kind: DiagramKind,
-    /// The model of a lineage diagram (repeatable; with --out, every model by default).
+    /// The model of a lineage diagram (repeatable; with --out, every model by default); with
+    /// `--kind pipeline`, draw only the part of the pipeline upstream and downstream of it.
     #[arg(long, value_name = "MODEL")]
     pub model: Vec<String>,
     /// `mermaid`, `dot` or `svg`.

@@ -44,12 +44,25 @@ pub fn kind_label(model: &Model) -> &'static str {
 /// (sources, staging, final, then any other layer), each model marked with its kind; an arrow
 /// for every source entry.
 pub fn pipeline(spec: &Spec, catalog: &Catalog) -> Diagram {
+    pipeline_of(spec, catalog, &[])
+}
+
+/// The models `around` names are in, with everything upstream and downstream of them (the
+/// whole pipeline when `around` is empty): in a pipeline of a thousand models, the part one
+/// model belongs to is the picture a reviewer can read.
+pub fn pipeline_of(spec: &Spec, catalog: &Catalog, around: &[String]) -> Diagram {
     let mut d = Diagram { title: "pipeline".to_string(), ..Diagram::default() };
     let targets: Vec<Vec<Target>> =
         spec.models.iter().map(|m| m.sources.iter().map(|s| target_of(spec, catalog, s)).collect()).collect();
+    let keep = neighbourhood(spec, &targets, around);
+    if !around.is_empty() {
+        d.title = format!("pipeline around {}", around.join(", "));
+    }
     let tables: BTreeSet<&str> = targets
         .iter()
-        .flatten()
+        .enumerate()
+        .filter(|(i, _)| keep[*i])
+        .flat_map(|(_, t)| t)
         .filter_map(|t| match t {
             Target::Table(name) => Some(name.as_str()),
             _ => None,
@@ -73,7 +86,7 @@ pub fn pipeline(spec: &Spec, catalog: &Catalog) -> Diagram {
         table_node.insert(*table, d.node(format!("src_{i}"), vec![table.to_string()], Some(g), Style::Source));
     }
     // Groups in layer order whatever order the models come in.
-    let mut order: Vec<usize> = (0..spec.models.len()).collect();
+    let mut order: Vec<usize> = (0..spec.models.len()).filter(|&i| keep[i]).collect();
     order.sort_by_key(|&i| layer_style(spec.models[i].layer.as_deref()));
     let mut model_node = vec![usize::MAX; spec.models.len()];
     for i in order {
@@ -83,7 +96,7 @@ pub fn pipeline(spec: &Spec, catalog: &Catalog) -> Diagram {
         let label = vec![model.name.clone(), kind_label(model).to_string()];
         model_node[i] = d.node(format!("mdl_{i}"), label, Some(g), style);
     }
-    for (i, model) in spec.models.iter().enumerate() {
+    for (i, model) in spec.models.iter().enumerate().filter(|(i, _)| keep[*i]) {
         for (entry, target) in model.sources.iter().zip(&targets[i]) {
             match target {
                 Target::Table(name) => {
@@ -91,7 +104,8 @@ pub fn pipeline(spec: &Spec, catalog: &Catalog) -> Diagram {
                         d.edge(n, model_node[i], Style::Reads);
                     }
                 }
-                Target::Model(j) => d.edge(model_node[*j], model_node[i], Style::Reads),
+                Target::Model(j) if keep[*j] => d.edge(model_node[*j], model_node[i], Style::Reads),
+                Target::Model(_) => {}
                 Target::Unknown => {
                     d.notes.push(format!("`{}` reads `{}`, which is no source or model", model.name, entry))
                 }
@@ -100,6 +114,39 @@ pub fn pipeline(spec: &Spec, catalog: &Catalog) -> Diagram {
     }
     d.finish_legend();
     d
+}
+
+/// Which models to draw: all when `around` is empty, else the named ones and every model
+/// upstream or downstream of them.
+fn neighbourhood(spec: &Spec, targets: &[Vec<Target>], around: &[String]) -> Vec<bool> {
+    let n = spec.models.len();
+    if around.is_empty() {
+        return vec![true; n];
+    }
+    let mut up: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut down: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, list) in targets.iter().enumerate() {
+        for t in list {
+            if let Target::Model(j) = t {
+                up[i].push(*j);
+                down[*j].push(i);
+            }
+        }
+    }
+    let start: Vec<usize> = around.iter().filter_map(|m| spec.model_index(m)).collect();
+    let mut keep = vec![false; n];
+    for links in [&up, &down] {
+        let mut seen = vec![false; n];
+        let mut stack = start.clone();
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            keep[i] = true;
+            stack.extend(links[i].iter().copied());
+        }
+    }
+    keep
 }
 
 /// What one model's lineage picture is drawn from.

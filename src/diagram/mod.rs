@@ -12,6 +12,6 @@ pub mod model;
 pub mod svg;
 pub mod text;
 
-pub use build::{lineage, lineages_of, pipeline, project_lineages, LineageInput};
+pub use build::{lineage, lineages_of, pipeline, pipeline_of, project_lineages, LineageInput};
 pub use format::{render, DiagramFormat};
 pub use model::{Diagram, Style};

@@ -341,3 +341,16 @@ fn the_markdown_report_embeds_each_lineage_with_findings_as_mermaid() {
     // Shown when it marks a disagreement, folded away when it does not.
     assert!(markdown.contains("<details open><summary>lineage"));
 }
+
+#[test]
+fn the_pipeline_around_a_model_keeps_what_is_upstream_and_downstream_of_it() {
+    let dir = crate_root().join("specs/customer360");
+    let mmd = text(&diagram(&[dir.to_str().unwrap(), "--model", "stg_orders"]).stdout);
+    check_mermaid(&mmd).unwrap();
+    for kept in ["stg_orders", "fact_customer_orders", "raw.fx_rates"] {
+        assert!(mmd.contains(&format!("[\"{kept}")), "{kept} is drawn");
+    }
+    for left in ["stg_customers", "dim_customers_scd2", "raw.crm_customers"] {
+        assert!(!mmd.contains(&format!("[\"{left}")), "{left} is neither upstream nor downstream");
+    }
+}

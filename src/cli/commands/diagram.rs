@@ -3,7 +3,7 @@
 use crate::check::lineage::check_project;
 use crate::cli::args::{DiagramArgs, DiagramFormatArg, DiagramKind, ProjectArgs};
 use crate::cli::outcome::{load, usage_error, Outcome};
-use crate::diagram::{pipeline, project_lineages, render, Diagram, DiagramFormat};
+use crate::diagram::{pipeline_of, project_lineages, render, Diagram, DiagramFormat};
 use crate::error::{Error, ErrorKind};
 
 /// Runs `specproof diagram`.
@@ -32,12 +32,7 @@ pub fn run(args: &DiagramArgs) -> Outcome {
         return usage_error(format!("the spec has no model `{unknown}`; its models: {}", known.join(", ")));
     }
     let diagrams: Vec<(String, Diagram, bool)> = match args.kind {
-        DiagramKind::Pipeline => {
-            if !args.model.is_empty() {
-                return usage_error("--model draws a lineage diagram: add --kind lineage".into());
-            }
-            vec![("pipeline".to_string(), pipeline(spec, &project.catalog), true)]
-        }
+        DiagramKind::Pipeline => vec![("pipeline".to_string(), pipeline_of(spec, &project.catalog, &args.model), true)],
         DiagramKind::Lineage => {
             if args.model.is_empty() && args.out.is_none() {
                 return usage_error("a lineage diagram needs --model M, or --out DIR for every model".into());
