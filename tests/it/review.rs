@@ -59,7 +59,38 @@ fn goldens_of_every_export_of_every_pipeline() {
             }
             golden(&format!("{pipeline}/review/{name}"), &body);
         }
+        let book = std::fs::read(out.join("review.xlsx")).unwrap();
+        check_workbook(&book, &out);
+        golden_bytes(&format!("{pipeline}/review/review.xlsx"), &book);
     }
+}
+
+/// The workbook is a ZIP holding the overview's sheet and one per model, and the same bytes on
+/// every run (its creation time is fixed).
+fn check_workbook(book: &[u8], out: &Path) {
+    assert!(book.starts_with(b"PK\x03\x04"), "a ZIP file");
+    let models = std::fs::read_to_string(out.join("overview.csv")).unwrap().lines().count() - 1;
+    // Each member's name is stored twice, uncompressed: in its local header and the directory.
+    let names = |k: usize| {
+        let name = format!("xl/worksheets/sheet{k}.xml");
+        book.windows(name.len()).filter(|w| *w == name.as_bytes()).count()
+    };
+    assert_eq!(names(models + 1), 2, "a sheet per model after the overview");
+    assert_eq!(names(models + 2), 0, "no more sheets than that");
+}
+
+/// [`golden`] for bytes.
+fn golden_bytes(relative: &str, actual: &[u8]) {
+    let path = crate_root().join("golden").join(relative);
+    if std::env::var_os("SPECPROOF_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
+    assert!(
+        actual == expected.as_slice(),
+        "output differs from golden/{relative}; rerun with SPECPROOF_UPDATE_GOLDEN=1"
+    );
 }
 
 #[test]

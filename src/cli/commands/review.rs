@@ -4,7 +4,7 @@ use crate::check::lineage::check_project;
 use crate::cli::args::{ProjectArgs, ReviewArgs};
 use crate::cli::outcome::{load, Outcome};
 use crate::error::{Error, ErrorKind};
-use crate::review::{csv, html, markdown, model};
+use crate::review::{csv, html, markdown, model, xlsx};
 
 /// Runs `specproof review`.
 pub fn run(args: &ReviewArgs) -> Outcome {
@@ -35,6 +35,13 @@ pub fn run(args: &ReviewArgs) -> Outcome {
     let mut files = csv::files(&review);
     files.push(("review.md".to_string(), markdown::render(&review)));
     files.push(("review.html".to_string(), html::render(&review)));
+    let workbook = match xlsx::render(&review) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let stderr = format!("specproof: error: cannot write the workbook: {error}\n");
+            return Outcome { stdout: String::new(), stderr, code: 2 };
+        }
+    };
     if let Err(source) = std::fs::create_dir_all(&args.out) {
         return Outcome::failed(&Error::in_file(ErrorKind::Write { action: "create", source }, &args.out));
     }
@@ -44,6 +51,11 @@ pub fn run(args: &ReviewArgs) -> Outcome {
             return Outcome::failed(&Error::in_file(ErrorKind::Write { action: "write", source }, &path));
         }
     }
+    let book = args.out.join("review.xlsx");
+    if let Err(source) = std::fs::write(&book, &workbook) {
+        return Outcome::failed(&Error::in_file(ErrorKind::Write { action: "write", source }, &book));
+    }
+    files.push(("review.xlsx".to_string(), String::new()));
     let stdout = format!(
         "wrote {} to {}: {}\n",
         crate::finding::plural(files.len(), "file"),
