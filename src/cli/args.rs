@@ -66,6 +66,12 @@ pub enum Command {
         after_help = "Examples:\n  specproof review specs/customer360 --out review\n  specproof validate specs/customer360 --format json --output report.json; specproof review specs/customer360 --out review --report report.json"
     )]
     Review(ReviewArgs),
+    /// The spec as a table-driven requirements document and back: `spec to-markdown` writes it,
+    /// `spec from-markdown` reads it into spec.json (docs/review.md).
+    ///
+    /// Example: specproof spec to-markdown specs/customer360 > requirements.md
+    #[command(subcommand)]
+    Spec(SpecCommand),
     /// Explain a finding code: what the check does, why it matters, an example.
     ///
     /// Example: specproof explain SPEC013
@@ -96,6 +102,43 @@ pub enum Command {
     /// Example: specproof report merge part-1.json part-2.json part-3.json
     #[command(subcommand)]
     Report(ReportCommand),
+}
+
+/// `specproof spec` commands.
+#[derive(Debug, Subcommand)]
+pub enum SpecCommand {
+    /// Write the spec as a requirements document: per model a `### Model:` heading, a
+    /// `Sources:` line and tables for its columns, joins, filters, aggregations, group-by and
+    /// constraints.
+    ///
+    /// Example: specproof spec to-markdown specs/customer360 > requirements.md
+    ToMarkdown(SpecToMarkdownArgs),
+    /// Read a requirements document into spec.json (standard output, or --out), reporting every
+    /// line it cannot read with its line and column (exit 2).
+    ///
+    /// Example: specproof spec from-markdown requirements.md --out spec.json
+    FromMarkdown(SpecFromMarkdownArgs),
+}
+
+/// `specproof spec to-markdown` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct SpecToMarkdownArgs {
+    /// The project folder (its spec.json).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+}
+
+/// `specproof spec from-markdown` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct SpecFromMarkdownArgs {
+    /// The requirements document.
+    pub file: PathBuf,
+    /// Write spec.json here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `specproof report` commands.

@@ -147,3 +147,57 @@ fn the_page_renders_in_headless_chromium_with_an_empty_console() {
     assert_eq!(run.status.code(), Some(0), "{}{}", text(&run.stdout), text(&run.stderr));
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "a screenshot of a drawn page");
 }
+
+/// `specproof spec …` in the crate's folder.
+fn spec_command(args: &[&str]) -> std::process::Output {
+    Command::new(binary()).current_dir(crate_root()).arg("spec").args(args).output().unwrap()
+}
+
+#[test]
+fn requirements_documents_round_trip_to_the_example_specs() {
+    for pipeline in PIPELINES {
+        let out = spec_command(&["to-markdown", &format!("specs/{pipeline}")]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let document = text(&out.stdout);
+        for heading in ["### Model: ", "Sources: ", "#### Column mapping", "| target_column | type |"] {
+            assert!(document.contains(heading), "{pipeline}: no `{heading}`");
+        }
+        golden(&format!("{pipeline}/requirements.md"), &document);
+        // The golden document is the pipeline's requirements: reading it gives its spec.
+        let read = spec_command(&["from-markdown", &format!("golden/{pipeline}/requirements.md")]);
+        assert_eq!(read.status.code(), Some(0), "{}", text(&read.stderr));
+        let from_document = specproof::spec::load::parse_spec("from-markdown", text(&read.stdout)).unwrap();
+        let path = crate_root().join(format!("specs/{pipeline}/spec.json"));
+        let original = specproof::spec::load::load_spec(&path, "spec.json").unwrap();
+        assert!(from_document.spec == original.spec, "{pipeline}: the document does not give the spec back");
+    }
+}
+
+#[test]
+fn every_row_the_reader_cannot_read_is_reported_with_its_place() {
+    let dir = scratch("review", "bad-requirements");
+    let document = std::fs::read_to_string(crate_root().join("golden/customer360/requirements.md")).unwrap();
+    let broken = document
+        .replacen("| no | not_null; unique |", "| perhaps | not_null; unique |", 1)
+        .replacen("| crm_customers | crm_addresses | LEFT |", "| crm_customers | LEFT |", 1)
+        .replacen("#### Filters", "#### Filterz", 1);
+    assert_ne!(document, broken);
+    let file = dir.join("requirements.md");
+    std::fs::write(&file, &broken).unwrap();
+    let out = spec_command(&["from-markdown", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    let line_of = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let column = broken.lines().nth(line_of("| perhaps |") - 1).unwrap().find("perhaps").unwrap() + 1;
+    for expected in [
+        format!("requirements.md:{}:{column}: `perhaps` is not yes, no or empty", line_of("| perhaps |")),
+        format!(
+            "requirements.md:{}:1: the row has 3 cells; the table has 4 columns",
+            line_of("| crm_customers | LEFT |")
+        ),
+        format!("requirements.md:{}:1: `Filterz` is not a table", line_of("#### Filterz")),
+    ] {
+        assert!(stderr.contains(&expected), "no `{expected}` in:\n{stderr}");
+    }
+    assert_eq!(stderr.lines().count(), 3, "each unreadable line once, nothing under the unknown heading:\n{stderr}");
+}

@@ -11,4 +11,5 @@ pub mod lineage;
 pub mod lint;
 pub mod report;
 pub mod review;
+pub mod spec;
 pub mod validate;
