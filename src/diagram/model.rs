@@ -1,9 +1,13 @@
 //! The one picture every renderer draws: boxes in groups, arrows between them, each with a
 //! style that says what it is (a layer, a disagreement) and a legend that says what a style
-//! means. Built once from the spec and the code; Mermaid, DOT and SVG only draw it.
+//! means. Built once from the spec and the code; Mermaid, DOT and SVG only draw it. It is plain
+//! data that serialises, so a part of a sharded run can hand its pictures to `report merge`.
+
+use serde::{Deserialize, Serialize};
 
 /// What a box or an arrow stands for; each renderer gives every style one look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Style {
     /// A source table, or a column of one.
     Source,
@@ -131,7 +135,7 @@ impl Style {
 }
 
 /// A box.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     /// An identifier safe in every output format (letters, digits, `_`).
     pub id: String,
@@ -144,7 +148,7 @@ pub struct Node {
 }
 
 /// A box around boxes: a layer of the pipeline, or a table whose columns are read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Group {
     /// An identifier safe in every output format.
     pub id: String,
@@ -155,7 +159,7 @@ pub struct Group {
 }
 
 /// An arrow from what is read to what reads it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Edge {
     /// Index of the node it starts at.
     pub from: usize,
@@ -167,7 +171,7 @@ pub struct Edge {
 
 /// A picture, ready for any renderer. Everything is in a fixed order, so every output is
 /// byte-for-byte the same for the same input.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Diagram {
     /// Its title.
     pub title: String,

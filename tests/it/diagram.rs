@@ -354,3 +354,28 @@ fn the_pipeline_around_a_model_keeps_what_is_upstream_and_downstream_of_it() {
         assert!(!mmd.contains(&format!("[\"{left}")), "{left} is neither upstream nor downstream");
     }
 }
+
+#[test]
+fn a_part_of_a_sharded_run_carries_its_pictures_to_the_merge() {
+    // `report merge` has no project to draw from: each part's JSON report carries the lineage
+    // pictures of its models with findings, within the schema, and the merged Markdown shows them.
+    let dir = scratch("diagram", "sharded");
+    crate::support::copy_tree(&crate_root().join("specs/customer360"), &dir);
+    let file = dir.join("models/fact_customer_orders.sqlx");
+    let code = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, code.replace("LEFT JOIN ticket_metrics", "INNER JOIN ticket_metrics")).unwrap();
+    let run = |args: &[&str]| Command::new(binary()).current_dir(&dir).args(args).output().unwrap();
+    let part = run(&["validate", ".", "--no-run", "--partition", "1/1", "--format", "json", "--output", "part.json"]);
+    assert_eq!(part.status.code(), Some(1), "{}", text(&part.stderr));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("part.json")).unwrap()).unwrap();
+    let errors = crate::gate::schema_errors(&json);
+    assert!(errors.is_empty(), "the part's report breaks the schema: {errors:#?}");
+    let drawn: Vec<&str> =
+        json["partition"]["diagrams"].as_array().unwrap().iter().map(|d| d["model"].as_str().unwrap()).collect();
+    assert!(drawn.contains(&"fact_customer_orders"), "{drawn:?}");
+    let merged = run(&["report", "merge", "part.json", "--format", "markdown"]);
+    let markdown = text(&merged.stdout);
+    let block = markdown.split("%% lineage of fact_customer_orders").nth(1).unwrap().split("```").next().unwrap();
+    assert!(block.contains("joindiffers"), "the merged report shows the INNER join highlighted");
+}
