@@ -2,7 +2,7 @@
 //! well-formed XML, every Mermaid flowchart well-formed; correct code draws no disagreement, and
 //! code that disagrees with the spec has each disagreement highlighted.
 
-use crate::support::{binary, crate_root, golden, scratch, text};
+use crate::support::{binary, cases_under, copy_tree, corpus_cases, crate_root, golden, scratch, text};
 use std::path::Path;
 use std::process::Command;
 
@@ -262,7 +262,7 @@ fn correct_duckdb_code_disagrees_nowhere() {
 #[test]
 fn code_that_disagrees_with_the_spec_is_highlighted() {
     let project = scratch("diagram", "disagrees");
-    crate::support::copy_tree(&crate_root().join("specs/customer360"), &project);
+    copy_tree(&crate_root().join("specs/customer360"), &project);
     let file = project.join("models/stg_customers.sqlx");
     let code = std::fs::read_to_string(&file).unwrap();
     let wrong = code
@@ -299,7 +299,7 @@ fn code_that_disagrees_with_the_spec_is_highlighted() {
 #[test]
 fn labels_are_escaped_in_every_format() {
     let project = scratch("diagram", "escaping");
-    crate::support::copy_tree(&crate_root().join("specs/customer360"), &project);
+    copy_tree(&crate_root().join("specs/customer360"), &project);
     // A model name with markup, quotes and a fence in it: the spec allows any string.
     let spec = std::fs::read_to_string(project.join("spec.json")).unwrap();
     std::fs::write(project.join("spec.json"), spec.replace("\"stg_support_pivot\"", "\"a<b>&\\\"c```#d\"")).unwrap();
@@ -360,7 +360,7 @@ fn a_part_of_a_sharded_run_carries_its_pictures_to_the_merge() {
     // `report merge` has no project to draw from: each part's JSON report carries the lineage
     // pictures of its models with findings, within the schema, and the merged Markdown shows them.
     let dir = scratch("diagram", "sharded");
-    crate::support::copy_tree(&crate_root().join("specs/customer360"), &dir);
+    copy_tree(&crate_root().join("specs/customer360"), &dir);
     let file = dir.join("models/fact_customer_orders.sqlx");
     let code = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, code.replace("LEFT JOIN ticket_metrics", "INNER JOIN ticket_metrics")).unwrap();
@@ -378,4 +378,52 @@ fn a_part_of_a_sharded_run_carries_its_pictures_to_the_merge() {
     let markdown = text(&merged.stdout);
     let block = markdown.split("%% lineage of fact_customer_orders").nth(1).unwrap().split("```").next().unwrap();
     assert!(block.contains("joindiffers"), "the merged report shows the INNER join highlighted");
+}
+
+/// The lineage of the model `case` implements, drawn with `case` in place of its code in a copy
+/// of `pipeline` (a `.sql` case is DuckDB SQL).
+fn lineage_with_case(pipeline: &str, case: &Path, name: &str) -> String {
+    let model = case.parent().unwrap().file_name().unwrap().to_str().unwrap();
+    let dir = scratch("diagram", name);
+    copy_tree(&crate_root().join("specs").join(pipeline), &dir);
+    let duckdb = case.extension().is_some_and(|e| e == "sql");
+    let models = dir.join(if duckdb { "models_duckdb" } else { "models" });
+    let ext = if duckdb { "sql" } else { "sqlx" };
+    std::fs::copy(case, models.join(format!("{model}.{ext}"))).unwrap();
+    let (dir, models) = (dir.to_str().unwrap().to_string(), models.to_str().unwrap().to_string());
+    let dialect = if duckdb { "duckdb" } else { "bigquery" };
+    let args = [dir.as_str(), "--kind", "lineage", "--model", model, "--models", &models, "--dialect", dialect];
+    text(&diagram(&args).stdout)
+}
+
+#[test]
+fn equivalent_rewrites_draw_no_disagreement_and_column_and_join_defects_are_marked() {
+    // The pictures say no more than the static check: every equivalent rewrite of every
+    // pipeline (tests/corpus/rewrites, and the lineage corpus's ok-* cases) draws no red, and
+    // every lineage-corpus defect the check reports on a column or a join is marked.
+    let mut rewrites = 0;
+    for pipeline in PIPELINES {
+        for case in cases_under(&crate_root().join("tests/corpus/rewrites").join(pipeline)) {
+            let marks = disagreement_marks(&lineage_with_case(pipeline, &case, "rewrite"));
+            assert!(marks.is_empty(), "{}: an equivalent rewrite marks {marks:?}", case.display());
+            rewrites += 1;
+        }
+    }
+    assert!(rewrites > 20, "the rewrites corpus is there");
+    let mut defects = 0;
+    for case in corpus_cases("lineage") {
+        let code = std::fs::read_to_string(&case).unwrap();
+        let name = case.file_name().unwrap().to_str().unwrap();
+        let marks = disagreement_marks(&lineage_with_case("customer360", &case, "lineage-case"));
+        if name.starts_with("ok-") {
+            assert!(marks.is_empty(), "{}: an equivalent rewrite marks {marks:?}", case.display());
+        } else if ["CODE004", "CODE005", "CODE006", "CODE007", "CODE008", "CODE009"]
+            .iter()
+            .any(|c| code.contains(&format!("expect: {c}")))
+        {
+            assert!(!marks.is_empty(), "{}: the check's finding is not marked", case.display());
+            defects += 1;
+        }
+    }
+    assert!(defects >= 10, "the lineage corpus has column and join defects ({defects})");
 }
