@@ -234,6 +234,11 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
         report.findings = findings;
     }
     report.complete_checks();
+    if let Some(code) = &code {
+        let with_findings: std::collections::BTreeSet<&str> =
+            report.findings.iter().filter_map(|f| f.model.as_deref()).collect();
+        report.diagrams = crate::diagram::lineages_of(project, code, &|m| with_findings.contains(m));
+    }
     Ok(Validation { report, fixtures, code, suite })
 }
 

@@ -50,6 +50,28 @@ pub enum Command {
         after_help = "Examples:\n  specproof lineage specs/customer360\n  specproof lineage specs/customer360 --model stg_orders\n  specproof lineage specs/customer360 --models specs/customer360/models_duckdb --dialect duckdb --format json"
     )]
     Lineage(LineageArgs),
+    /// Draw the pipeline (sources, staging and final layers, model kinds) or a model's column
+    /// lineage from the spec and the code, every disagreement highlighted (docs/review.md).
+    ///
+    /// Example: specproof diagram specs/customer360 --kind lineage --model stg_orders --format svg
+    #[command(
+        after_help = "Examples:\n  specproof diagram specs/customer360 > pipeline.mmd\n  specproof diagram specs/customer360 --format svg > pipeline.svg\n  specproof diagram specs/customer360 --model stg_orders --format svg > around-stg_orders.svg\n  specproof diagram specs/customer360 --kind lineage --model stg_orders --format dot\n  specproof diagram specs/customer360 --kind lineage --format svg --out diagrams"
+    )]
+    Diagram(DiagramArgs),
+    /// Write what a spec approver reviews: CSV tables, one Markdown document and one
+    /// self-contained HTML page, each model's lineage beside its columns (docs/review.md).
+    ///
+    /// Example: specproof review specs/customer360 --out review
+    #[command(
+        after_help = "Examples:\n  specproof review specs/customer360 --out review\n  specproof validate specs/customer360 --format json --output report.json; specproof review specs/customer360 --out review --report report.json"
+    )]
+    Review(ReviewArgs),
+    /// The spec as a table-driven requirements document and back: `spec to-markdown` writes it,
+    /// `spec from-markdown` reads it into spec.json (docs/review.md).
+    ///
+    /// Example: specproof spec to-markdown specs/customer360 > requirements.md
+    #[command(subcommand)]
+    Spec(SpecCommand),
     /// Explain a finding code: what the check does, why it matters, an example.
     ///
     /// Example: specproof explain SPEC013
@@ -178,6 +200,43 @@ pub enum TargetArg {
     Dataform,
     /// A dbt project for dbt-duckdb.
     Dbt,
+}
+
+/// `specproof spec` commands.
+#[derive(Debug, Subcommand)]
+pub enum SpecCommand {
+    /// Write the spec as a requirements document: per model a `### Model:` heading, a
+    /// `Sources:` line and tables for its columns, joins, filters, aggregations, group-by and
+    /// constraints.
+    ///
+    /// Example: specproof spec to-markdown specs/customer360 > requirements.md
+    ToMarkdown(SpecToMarkdownArgs),
+    /// Read a requirements document into spec.json (standard output, or --out), reporting every
+    /// line it cannot read with its line and column (exit 2).
+    ///
+    /// Example: specproof spec from-markdown requirements.md --out spec.json
+    FromMarkdown(SpecFromMarkdownArgs),
+}
+
+/// `specproof spec to-markdown` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct SpecToMarkdownArgs {
+    /// The project folder (its spec.json).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+}
+
+/// `specproof spec from-markdown` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct SpecFromMarkdownArgs {
+    /// The requirements document.
+    pub file: PathBuf,
+    /// Write spec.json here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// `specproof report` commands.
@@ -436,6 +495,86 @@ pub struct DataArgs {
     /// The folder to write the CSV files to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+}
+
+/// `specproof diagram` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct DiagramArgs {
+    /// The project folder (spec.json, sources/, models/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// The folder of model code (*.sql, *.sqlx), instead of DIR/models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// The dialect of .sql code files (.sqlx is always BigQuery).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// `pipeline`: the models and their sources by layer; `lineage`: a model's columns.
+    #[arg(long, value_enum, default_value_t = DiagramKind::Pipeline)]
+    pub kind: DiagramKind,
+    /// The model of a lineage diagram (repeatable; with --out, every model by default); with
+    /// `--kind pipeline`, draw only the part of the pipeline upstream and downstream of it.
+    #[arg(long, value_name = "MODEL")]
+    pub model: Vec<String>,
+    /// `mermaid`, `dot` or `svg`.
+    #[arg(long, value_enum, default_value_t = DiagramFormatArg::Mermaid)]
+    pub format: DiagramFormatArg,
+    /// Write one file per diagram into DIR (`pipeline.<ext>`, `<model>.<ext>`) instead of
+    /// standard output.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `specproof review` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ReviewArgs {
+    /// The project folder (spec.json, sources/, models/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// The folder of model code (*.sql, *.sqlx), instead of DIR/models.
+    #[arg(long, value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    /// The dialect of .sql code files (.sqlx is always BigQuery).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+    /// The folder to write to (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A JSON report (`validate --format json`) whose findings are shown per model.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// Kinds of diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramKind {
+    /// The models and their sources, by layer.
+    Pipeline,
+    /// A model's column lineage, spec and code.
+    Lineage,
+}
+
+/// Formats of a diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagramFormatArg {
+    /// A Mermaid flowchart (.mmd).
+    Mermaid,
+    /// Graphviz DOT (.dot).
+    Dot,
+    /// SVG drawn by specproof (.svg).
+    Svg,
 }
 
 /// `specproof lineage` arguments.

@@ -100,6 +100,14 @@ pub fn merge(parts: &[(String, Report)], allow_partial: bool) -> Result<Merged, 
     report.fail_on = first.fail_on;
     report.baseline = merge_baselines(parts);
     report.checks = merge_checks(parts, &owner);
+    // Each part drew its own models' pictures; every part draws a model the same way.
+    for (_, part) in parts {
+        for (model, diagram) in &part.diagrams {
+            if !report.diagrams.iter().any(|(m, _)| m == model) {
+                report.diagrams.push((model.clone(), diagram.clone()));
+            }
+        }
+    }
     report.coverage = {
         let covered: Vec<_> = parts.iter().filter_map(|(_, r)| r.coverage.as_ref()).collect();
         covered.first().map(|c| {

@@ -33,6 +33,10 @@ pub struct Report {
     /// Which part of a sharded run this is (`--partition`), and what `report merge` needs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<PartitionScope>,
+    /// The lineage picture (spec and code) of each model with findings, by model, for the
+    /// renderers that draw (Markdown embeds it as Mermaid). Not part of the JSON report.
+    #[serde(skip)]
+    pub diagrams: Vec<(String, crate::diagram::Diagram)>,
 }
 
 /// One part of a sharded run (`validate --partition K/N`): what it validated, and what
@@ -318,6 +322,7 @@ impl Report {
             baseline: None,
             coverage: None,
             partition: None,
+            diagrams: Vec::new(),
         };
         report.complete_checks();
         report

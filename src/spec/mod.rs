@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod lint;
+pub mod markdown;
 pub mod load;
 pub mod model;
 pub mod named_tests;

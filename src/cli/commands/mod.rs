@@ -4,10 +4,13 @@
 pub mod bench;
 pub mod check;
 pub mod data;
+pub mod diagram;
 pub mod explain;
 pub mod generate;
 pub mod init;
 pub mod lineage;
 pub mod lint;
 pub mod report;
+pub mod review;
+pub mod spec;
 pub mod validate;

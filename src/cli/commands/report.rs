@@ -24,7 +24,7 @@ pub fn run(command: &ReportCommand, terminal: &Terminal) -> Outcome {
 }
 
 /// Reads one report, or the message of exit 2 naming the file.
-fn read_report(path: &Path) -> Result<Report, String> {
+pub(crate) fn read_report(path: &Path) -> Result<Report, String> {
     let name = display(path);
     let size = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?.len();
     if size > MAX_REPORT_BYTES {

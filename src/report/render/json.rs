@@ -46,6 +46,17 @@ struct JsonPartition<'a> {
     #[serde(flatten)]
     scope: &'a PartitionScope,
     checks: &'a [CheckRun],
+    /// The lineage pictures of the part's models with findings: `report merge` has no project
+    /// to draw them from, and the merged Markdown report shows them as one run's does.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    diagrams: Vec<JsonDiagram<'a>>,
+}
+
+/// A model's lineage picture in a part's report.
+#[derive(Serialize)]
+struct JsonDiagram<'a> {
+    model: &'a str,
+    diagram: &'a crate::diagram::Diagram,
 }
 
 /// The spec-coverage table (added in version 1 as an optional field, with its own version).
@@ -114,7 +125,11 @@ pub fn render(report: &Report) -> String {
         changed_since: report.changed.as_ref(),
         baseline: report.baseline.as_ref(),
         coverage: report.coverage.as_ref().map(coverage),
-        partition: report.partition.as_ref().map(|scope| JsonPartition { scope, checks: &report.checks }),
+        partition: report.partition.as_ref().map(|scope| JsonPartition {
+            scope,
+            checks: &report.checks,
+            diagrams: report.diagrams.iter().map(|(model, diagram)| JsonDiagram { model, diagram }).collect(),
+        }),
     };
     // Serialising plain data with string keys cannot fail.
     let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();
@@ -151,6 +166,15 @@ struct PartitionRead {
     #[serde(flatten)]
     scope: PartitionScope,
     checks: Vec<CheckRun>,
+    #[serde(default)]
+    diagrams: Vec<DiagramRead>,
+}
+
+/// [`JsonDiagram`], owned.
+#[derive(Deserialize)]
+struct DiagramRead {
+    model: String,
+    diagram: crate::diagram::Diagram,
 }
 
 /// Reads a report [`render`] wrote back into a [`Report`]. The error says where (line and
@@ -171,9 +195,11 @@ pub fn read(text: &str) -> Result<Report, String> {
     if read.version != JSON_VERSION {
         return Err(format!("a report of version {}, and this specproof reads version {JSON_VERSION}", read.version));
     }
-    let (partition, checks) = match read.partition {
-        Some(PartitionRead { scope, checks }) => (Some(scope), checks),
-        None => (None, Vec::new()),
+    let (partition, checks, diagrams) = match read.partition {
+        Some(PartitionRead { scope, checks, diagrams }) => {
+            (Some(scope), checks, diagrams.into_iter().map(|d| (d.model, d.diagram)).collect())
+        }
+        None => (None, Vec::new(), Vec::new()),
     };
     let mut report = Report::new(&read.command, &read.spec, read.scope, read.findings);
     report.accepted = read.accepted;
@@ -183,6 +209,7 @@ pub fn read(text: &str) -> Result<Report, String> {
     report.baseline = read.baseline;
     report.coverage = read.coverage.map(|c| SpecCoverage { datasets: c.datasets, outcomes: c.outcomes });
     report.partition = partition;
+    report.diagrams = diagrams;
     report.complete_checks();
     Ok(report)
 }

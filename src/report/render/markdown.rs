@@ -13,6 +13,20 @@ use std::fmt::Write;
 /// Findings shown in full; the rest are counted.
 pub const MAX_FINDINGS: usize = 50;
 
+/// Lineage diagrams embedded, at most (each is a few KB; a comment holds about 64 KB).
+pub const MAX_DIAGRAMS: usize = 8;
+
+/// A model's lineage as a Mermaid block a code host draws: shown when it marks a disagreement
+/// between the spec and the code, folded away otherwise.
+fn lineage(out: &mut String, d: &crate::diagram::Diagram) {
+    let open = if d.has_disagreement() { " open" } else { "" };
+    let _ = writeln!(
+        out,
+        "<details{open}><summary>lineage: the spec and the code</summary>\n\n```mermaid\n{}```\n\n</details>\n",
+        crate::diagram::text::mermaid(d)
+    );
+}
+
 /// Text safe inside a table cell: pipes escaped, on one line.
 fn cell(text: &str) -> String {
     text.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
@@ -114,6 +128,7 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
     let mut shown = 0;
+    let mut drawn = 0;
     for (model, findings) in &groups {
         if shown >= MAX_FINDINGS {
             break;
@@ -128,6 +143,12 @@ pub fn render(report: &Report) -> String {
             shown += 1;
         }
         out.push('\n');
+        if drawn < MAX_DIAGRAMS {
+            if let Some((_, d)) = report.diagrams.iter().find(|(m, _)| m == model) {
+                lineage(&mut out, d);
+                drawn += 1;
+            }
+        }
     }
     if shown < report.findings.len() {
         let _ = writeln!(
