@@ -157,12 +157,17 @@ fn snapshot_block(text: &str) -> Option<(String, &str, usize)> {
         let tag = text[open + 2..close].trim().trim_matches('-').trim();
         if let Some(name) = tag.strip_prefix("snapshot ").map(str::trim) {
             let start = close + 2;
-            let end = text[start..].find("{%").map(|i| start + i)?;
-            let closing = text[end..].find("%}").map(|i| end + i)?;
-            if text[end + 2..closing].trim().trim_matches('-').trim() != "endsnapshot" {
-                return None;
+            // The block ends at `{% endsnapshot %}`; other tags inside are the body's (and are
+            // reported when it is rendered).
+            let mut from = start;
+            while let Some(end) = text[from..].find("{%").map(|i| from + i) {
+                let closing = text[end..].find("%}").map(|i| end + i)?;
+                if text[end + 2..closing].trim().trim_matches('-').trim() == "endsnapshot" {
+                    return Some((name.to_string(), &text[start..end], start));
+                }
+                from = closing + 2;
             }
-            return Some((name.to_string(), &text[start..end], start));
+            return None;
         }
         at = close + 2;
     }
@@ -377,4 +382,84 @@ fn script(
          FROM ({query}) AS s WHERE NOT EXISTS (SELECT 1 FROM {table} AS h WHERE {current} AND {same_key})"
     ));
     Ok(sql.join(";\n") + ";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GENERATED: &str = "{% snapshot dim_history %}\n\n{{\n    config(\n        target_schema='analytics',\n        unique_key='k',\n        strategy='check',\n        check_cols=['v', 'w'],\n        hard_deletes='invalidate',\n        snapshot_meta_column_names={'dbt_valid_from': 'valid_from', 'dbt_valid_to': 'valid_to'},\n        dbt_valid_to_current=\"TIMESTAMP '9999-12-31 23:59:59'\"\n    )\n}}\n\n-- the rows to keep history of\nSELECT k, v, w FROM {{ ref('src') }}\n\n{% endsnapshot %}\n";
+
+    fn read(text: &str) -> Snapshot {
+        let resolve = |table: &TableRef| match table {
+            TableRef::Ref(parts) => Some(format!("main.{}", parts[0])),
+            _ => None,
+        };
+        let trace =
+            |_: &[Statement]| (vec!["k".to_string(), "v".to_string(), "w".to_string()], Some("src".to_string()));
+        read_snapshot("snapshots/dim_history.sql", text, &resolve, &trace, "staging").unwrap()
+    }
+
+    #[test]
+    fn a_generated_snapshot_reads_as_a_check_snapshot() {
+        let snapshot = read(GENERATED);
+        assert_eq!(snapshot.name, "dim_history");
+        assert_eq!(snapshot.relation, "analytics.dim_history");
+        assert_eq!(snapshot.columns, ["k", "v", "w", "dbt_scd_id", "dbt_updated_at", "valid_from", "valid_to"]);
+        let script = snapshot.script.unwrap();
+        assert!(script.contains("h.\"v\" IS DISTINCT FROM s.\"v\" OR h.\"w\" IS DISTINCT FROM s.\"w\""), "{script}");
+        assert!(
+            script.contains(
+                "NOT EXISTS (SELECT 1 FROM (SELECT k, v, w FROM \"main\".\"src\") AS s WHERE h.\"k\" = s.\"k\")"
+            ),
+            "{script}"
+        );
+        assert!(script.contains("CAST(TIMESTAMP '9999-12-31 23:59:59' AS TIMESTAMP)"), "{script}");
+    }
+
+    /// The derived statements keep dbt's history: a change closes and opens, a vanished key is
+    /// closed (invalidate), a returning key opens a new version, an unchanged row does nothing.
+    #[test]
+    fn the_derived_run_keeps_dbts_history() {
+        let text = GENERATED.replace(",\n        dbt_valid_to_current=\"TIMESTAMP '9999-12-31 23:59:59'\"", "");
+        let script = read(&text).script.unwrap();
+        let db = duckdb::Connection::open_in_memory().unwrap();
+        db.execute_batch("CREATE TABLE src (k INT, v VARCHAR, w INT, untracked INT);").unwrap();
+        let run = |rows: &str| {
+            db.execute_batch(&format!("DELETE FROM src; INSERT INTO src VALUES {rows};")).unwrap();
+            db.execute_batch(&script).unwrap();
+        };
+        let versions = |k: i32| -> (i64, i64) {
+            db.query_row(
+                &format!("SELECT count(*), count(*) FILTER (WHERE valid_to IS NULL) FROM analytics.dim_history WHERE k = {k}"),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        run("(1, 'a', 1, 0), (2, 'b', NULL, 0), (3, 'c', 3, 0)");
+        run("(1, 'a2', 1, 0), (2, 'b', NULL, 9)");
+        assert_eq!(versions(1), (2, 1), "a tracked change closes one version and opens another");
+        assert_eq!(versions(2), (1, 1), "NULL to NULL is no change; untracked columns open nothing");
+        assert_eq!(versions(3), (1, 0), "a vanished key is closed");
+        run("(1, 'a2', 1, 0), (2, 'b', 2, 0), (3, 'c', 3, 0)");
+        assert_eq!(versions(1), (2, 1));
+        assert_eq!(versions(2), (2, 1), "NULL to a value is a change");
+        assert_eq!(versions(3), (2, 1), "a returning key opens a new version");
+    }
+
+    #[test]
+    fn what_is_not_translated_is_a_limit_at_its_place() {
+        let snapshot = read(&GENERATED.replace("strategy='check'", "strategy='timestamp'"));
+        let limit = snapshot.script.unwrap_err();
+        assert!(limit.message.contains("`timestamp` strategy"), "{}", limit.message);
+        let snapshot = read(&GENERATED.replace("unique_key='k',", "unique_key='k', updated_at='ts',"));
+        let limit = snapshot.script.unwrap_err();
+        assert!(limit.message.contains("`updated_at`"), "{}", limit.message);
+        assert_eq!((limit.line, limit.column), (3, 1), "at the config call");
+        let snapshot = read(&GENERATED.replace("SELECT k", "{% if true %}{% endif %}SELECT k"));
+        let limit = snapshot.script.unwrap_err();
+        assert_eq!((limit.line, limit.column), (16, 1), "at the Jinja tag: {}", limit.message);
+        assert!(read(&GENERATED.replace("hard_deletes='invalidate'", "hard_deletes='new_record'")).script.is_err());
+    }
 }
