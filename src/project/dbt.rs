@@ -92,13 +92,16 @@ struct Settings {
     meta: Vec<(String, String)>,
 }
 
+/// What a snapshot's query outputs and the one table it reads (see [`Snapshot::upstream`]).
+pub type TraceQuery<'a> = &'a dyn Fn(&[Statement]) -> (Vec<String>, Option<String>);
+
 /// Reads one snapshot file. `resolve` names the tables of `ref()`/`source()` (the project's
 /// resolver); `trace` gives the output columns and the single table read of its query.
 pub fn read_snapshot(
     file: &str,
     text: &str,
     resolve: &dyn Fn(&TableRef) -> Option<String>,
-    trace: &dyn Fn(&[Statement]) -> (Vec<String>, Option<String>),
+    trace: TraceQuery<'_>,
     default_schema: &str,
 ) -> Option<Snapshot> {
     let lines = LineIndex::new(text);
