@@ -96,12 +96,19 @@ pub struct ProjectTables<'a> {
     catalog: &'a Catalog,
     outputs: Vec<Option<Relation>>,
     snapshots: Vec<Snapshot>,
+    dbt_sources: Vec<((String, String), String)>,
 }
 
 impl<'a> ProjectTables<'a> {
     /// Indexes the spec's models and the catalog.
     pub fn new(spec: &'a Spec, catalog: &'a Catalog) -> ProjectTables<'a> {
-        ProjectTables { spec, catalog, outputs: model_outputs(spec, catalog), snapshots: Vec::new() }
+        ProjectTables {
+            spec,
+            catalog,
+            outputs: model_outputs(spec, catalog),
+            snapshots: Vec::new(),
+            dbt_sources: Vec::new(),
+        }
     }
 
     /// The same, with the snapshots of a dbt project: models `ref()` them, and each run of such
@@ -110,6 +117,7 @@ impl<'a> ProjectTables<'a> {
         if project.layout != ToolLayout::Dbt {
             return self;
         }
+        self.dbt_sources = dbt::declared_sources(&project.paths.models);
         let default_schema = self.spec.schema.staging_schema.clone();
         let mut snapshots = Vec::new();
         for path in dbt::snapshot_files(&project.paths.root) {
@@ -154,7 +162,12 @@ impl<'a> ProjectTables<'a> {
     pub fn resolve_ref(&self, table: &TableRef, model: &str) -> Option<String> {
         match table {
             TableRef::This => self.model_table(model),
-            TableRef::Source(schema, name) => Some(format!("{schema}.{name}")),
+            TableRef::Source(source, name) => Some(
+                self.dbt_sources
+                    .iter()
+                    .find(|((s, t), _)| s == source && t == name)
+                    .map_or_else(|| format!("{source}.{name}"), |(_, relation)| relation.clone()),
+            ),
             TableRef::Ref(parts) => match parts.as_slice() {
                 [name] => {
                     self.model_table(name).or_else(|| self.snapshot(name).map(|s| s.relation.clone())).or_else(|| {

@@ -387,6 +387,114 @@ fn script(
     Ok(sql.join(";\n") + ";")
 }
 
+/// The tables the `sources:` of dbt YAML files under `dir` declare: `(source, table)` → the
+/// `schema.identifier` dbt reads for `source('source', 'table')` (the schema defaults to the
+/// source's name, the identifier to the table's). Only the block-style layout dbt documents is
+/// read (`- name:`, `schema:`, `tables:`, `identifier:`, one per line); a `sources:` written
+/// otherwise (flow style, anchors) adds nothing, and the names then keep dbt's defaults.
+pub fn declared_sources(dir: &std::path::Path) -> Vec<((String, String), String)> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                if let Ok(text) = crate::error::read_text(&path, 4 * 1024 * 1024) {
+                    found.extend(sources_in(&text));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// A plain or quoted YAML scalar, without a trailing ` # comment`.
+fn yaml_scalar(value: &str) -> String {
+    let value = value.trim();
+    match value.chars().next() {
+        Some(quote @ ('"' | '\'')) => value[1..].split(quote).next().unwrap_or_default().to_string(),
+        _ => value.split(" #").next().unwrap_or_default().trim().to_string(),
+    }
+}
+
+/// The `sources:` block of one YAML file (see [`declared_sources`]).
+fn sources_in(text: &str) -> Vec<((String, String), String)> {
+    struct Source {
+        name: String,
+        schema: Option<String>,
+        tables: Vec<(String, Option<String>)>,
+    }
+    let mut sources: Vec<Source> = Vec::new();
+    let mut inside = false;
+    let (mut source_indent, mut table_indent, mut in_tables) = (None, None, false);
+    for raw in text.lines() {
+        let line = raw.trim_end();
+        let content = line.trim_start();
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - content.len();
+        if indent == 0 {
+            inside = content == "sources:";
+            (source_indent, table_indent, in_tables) = (None, None, false);
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        let (item, indent, content) = match content.strip_prefix("- ") {
+            Some(rest) => (true, indent + 2, rest.trim_start()),
+            None => (false, indent, content),
+        };
+        let Some((key, value)) = content.split_once(':') else { continue };
+        let value = yaml_scalar(value);
+        let at_source = *source_indent.get_or_insert(indent) == indent;
+        if at_source {
+            match (item, key.trim()) {
+                (true, "name") => {
+                    sources.push(Source { name: value, schema: None, tables: Vec::new() });
+                    (table_indent, in_tables) = (None, false);
+                }
+                (false, "schema") => {
+                    if let Some(source) = sources.last_mut() {
+                        source.schema = Some(value);
+                    }
+                }
+                (false, "tables") => in_tables = true,
+                (_, _) => in_tables = false,
+            }
+            continue;
+        }
+        if !in_tables || indent < source_indent.unwrap_or(0) {
+            continue;
+        }
+        let at_table = *table_indent.get_or_insert(indent) == indent;
+        let Some(source) = sources.last_mut() else { continue };
+        match (at_table, item, key.trim()) {
+            (true, true, "name") => source.tables.push((value, None)),
+            (true, false, "identifier") => {
+                if let Some(table) = source.tables.last_mut() {
+                    table.1 = Some(value);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for source in sources {
+        let schema = source.schema.clone().unwrap_or_else(|| source.name.clone());
+        for (table, identifier) in source.tables {
+            let relation = format!("{schema}.{}", identifier.as_deref().unwrap_or(&table));
+            out.push(((source.name.clone(), table), relation));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,5 +572,21 @@ mod tests {
         let limit = snapshot.script.unwrap_err();
         assert_eq!((limit.line, limit.column), (16, 1), "at the Jinja tag: {}", limit.message);
         assert!(read(&GENERATED.replace("hard_deletes='invalidate'", "hard_deletes='new_record'")).script.is_err());
+    }
+
+    #[test]
+    fn sources_yml_names_schemas_and_identifiers() {
+        let yml = "version: 2\n\nsources:\n  - name: crm\n    schema: raw  # where the loader writes\n    tables:\n      - name: customers\n        identifier: crm_customers\n        columns:\n          - name: customer_id\n            data_tests:\n              - not_null\n      - name: addresses\n  - name: raw\n    tables:\n      - name: fx_rates\nmodels:\n  - name: x\n";
+        let found = sources_in(yml);
+        let pairs: Vec<(&str, &str, &str)> =
+            found.iter().map(|((s, t), r)| (s.as_str(), t.as_str(), r.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("crm", "customers", "raw.crm_customers"),
+                ("crm", "addresses", "raw.addresses"),
+                ("raw", "fx_rates", "raw.fx_rates")
+            ]
+        );
     }
 }

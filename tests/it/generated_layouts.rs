@@ -146,3 +146,20 @@ fn explicit_flags_win_over_the_recognised_layout() {
         report["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "CODE017").collect();
     assert!(!missing.is_empty(), "the final models have no code under --models: {report}");
 }
+
+#[test]
+fn sources_yml_maps_a_source_name_to_its_schema() {
+    // A source named `crm` whose tables live in the `raw` schema: `source('crm', …)` reads `raw.…`.
+    let dir = generated("customer360", "dbt", "-renamed-source");
+    edit(&dir.join("models/sources.yml"), "  - name: raw\n    schema: raw", "  - name: crm\n    schema: raw");
+    for folder in ["models/staging", "models/final"] {
+        for entry in std::fs::read_dir(dir.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            let code = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, code.replace("source('raw', ", "source('crm', ")).unwrap();
+        }
+    }
+    let (code, findings) = validate(&dir, "customer360");
+    assert!(findings.is_empty(), "{}", shown(&findings));
+    assert_eq!(code, Some(0));
+}
