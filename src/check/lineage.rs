@@ -48,7 +48,7 @@ pub fn check_project_texts(project: &Project, texts: &[String]) -> CodeCheck {
 fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
     let spec = &project.spec.spec;
     crate::meter::count(crate::meter::Unit::ModelsRead, project.model_files.len());
-    let tables = ProjectTables::new(spec, &project.catalog);
+    let tables = ProjectTables::new(spec, &project.catalog).with_snapshots(project);
     let queries = resolve_models_with(&project.spec, &project.catalog, tables.outputs());
     let mut models: Vec<ModelCode> = project
         .model_files

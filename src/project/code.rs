@@ -2,7 +2,8 @@
 //! tree. Every later stage (the lineage check, execution) reuses what is built here.
 
 use crate::finding::{Code, Finding, Location};
-use crate::project::layout::{display, CodeKind, ModelFile};
+use crate::project::dbt::{self, Snapshot};
+use crate::project::layout::{display, CodeKind, ModelFile, Project, ToolLayout};
 use crate::spec::catalog::Catalog;
 use crate::spec::model::{Dialect, Spec};
 use crate::spec::resolve::context::{alias_of, model_outputs, target_of, Relation, Target};
@@ -94,12 +95,52 @@ pub struct ProjectTables<'a> {
     spec: &'a Spec,
     catalog: &'a Catalog,
     outputs: Vec<Option<Relation>>,
+    snapshots: Vec<Snapshot>,
+    dbt_sources: Vec<((String, String), String)>,
 }
 
 impl<'a> ProjectTables<'a> {
     /// Indexes the spec's models and the catalog.
     pub fn new(spec: &'a Spec, catalog: &'a Catalog) -> ProjectTables<'a> {
-        ProjectTables { spec, catalog, outputs: model_outputs(spec, catalog) }
+        ProjectTables {
+            spec,
+            catalog,
+            outputs: model_outputs(spec, catalog),
+            snapshots: Vec::new(),
+            dbt_sources: Vec::new(),
+        }
+    }
+
+    /// The same, with the snapshots of a dbt project: models `ref()` them, and each run of such
+    /// a model applies the snapshot first (see [`crate::project::dbt`]).
+    pub fn with_snapshots(mut self, project: &Project) -> ProjectTables<'a> {
+        if project.layout != ToolLayout::Dbt {
+            return self;
+        }
+        self.dbt_sources = dbt::declared_sources(&project.paths.models);
+        let default_schema = self.spec.schema.staging_schema.clone();
+        let mut snapshots = Vec::new();
+        for path in dbt::snapshot_files(&project.paths.root) {
+            let Ok(text) = crate::error::read_text(&path, MAX_CODE_BYTES) else { continue };
+            let resolve = |table: &TableRef| self.resolve_ref(table, "");
+            let trace = |statements: &[Statement]| {
+                let lineage = trace_in(statements, &self, "", Dialect::Duckdb);
+                let columns = lineage.outputs.iter().map(|o| o.name.clone()).collect();
+                let read: Vec<&String> = lineage.tables.iter().filter_map(|t| t.table.as_ref()).collect();
+                let upstream = match read.as_slice() {
+                    [one] => Some((*one).clone()),
+                    _ => None,
+                };
+                (columns, upstream)
+            };
+            snapshots.extend(dbt::read_snapshot(&display(&path), &text, &resolve, &trace, &default_schema));
+        }
+        self.snapshots = snapshots;
+        self
+    }
+
+    fn snapshot(&self, name: &str) -> Option<&Snapshot> {
+        self.snapshots.iter().find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
     /// Each spec model's output columns, as the lint derives them.
@@ -121,14 +162,21 @@ impl<'a> ProjectTables<'a> {
     pub fn resolve_ref(&self, table: &TableRef, model: &str) -> Option<String> {
         match table {
             TableRef::This => self.model_table(model),
-            TableRef::Source(schema, name) => Some(format!("{schema}.{name}")),
+            TableRef::Source(source, name) => Some(
+                self.dbt_sources
+                    .iter()
+                    .find(|((s, t), _)| s == source && t == name)
+                    .map_or_else(|| format!("{source}.{name}"), |(_, relation)| relation.clone()),
+            ),
             TableRef::Ref(parts) => match parts.as_slice() {
-                [name] => self.model_table(name).or_else(|| {
-                    // Dataform declarations are referred to by table name alone.
-                    let mut hits = self.catalog.tables.keys().filter(|k| alias_of(k).eq_ignore_ascii_case(name));
-                    let first = hits.next()?.clone();
-                    hits.next().is_none().then_some(first)
-                }),
+                [name] => {
+                    self.model_table(name).or_else(|| self.snapshot(name).map(|s| s.relation.clone())).or_else(|| {
+                        // Dataform declarations are referred to by table name alone.
+                        let mut hits = self.catalog.tables.keys().filter(|k| alias_of(k).eq_ignore_ascii_case(name));
+                        let first = hits.next()?.clone();
+                        hits.next().is_none().then_some(first)
+                    })
+                }
                 [schema, name] => Some(format!("{schema}.{name}")),
                 _ => None,
             },
@@ -147,6 +195,12 @@ impl Tables for ProjectTables<'_> {
     fn lookup(&self, parts: &[String]) -> Option<TableInfo> {
         // DuckDB code may name the database first (`memory.temp.x`): keep the last two parts.
         let tail = &parts[parts.len().saturating_sub(2)..];
+        let joined = tail.join(".");
+        if let Some(snapshot) = self.snapshots.iter().find(|s| s.relation.eq_ignore_ascii_case(&joined)) {
+            // The snapshot's table holds its query's rows: lineage sees through to what it reads.
+            let key = snapshot.upstream.clone().unwrap_or_else(|| snapshot.name.clone());
+            return Some(TableInfo { key, columns: snapshot.columns.clone() });
+        }
         match target_of(self.spec, self.catalog, &tail.join(".")) {
             Target::Table(name) => {
                 let table = &self.catalog.get(&name)?.table;
@@ -198,7 +252,57 @@ pub fn analyse_file(file: &ModelFile, text: &str, sql_dialect: Dialect, tables: 
         findings: Vec::new(),
     };
     analyse_text(&mut code, text, file.kind, tables);
+    apply_snapshots(&mut code, tables);
     code
+}
+
+/// A model of a dbt project that `ref()`s a snapshot runs that snapshot first: its statements
+/// become the model's pre-operations (specproof derives them, so the check of what code writes
+/// does not apply to them). A snapshot specproof cannot translate is one finding about the tool,
+/// at its place, and the model is not run.
+fn apply_snapshots(code: &mut ModelCode, tables: &ProjectTables<'_>) {
+    let Some(rendered) = &code.rendered else { return };
+    let used: Vec<&Snapshot> = rendered
+        .references
+        .iter()
+        .filter_map(|(table, _, _)| match table {
+            TableRef::Ref(parts) if parts.len() == 1 => tables.snapshot(&parts[0]),
+            _ => None,
+        })
+        .collect();
+    let mut runs = Vec::new();
+    let mut limits = Vec::new();
+    for snapshot in used {
+        match &snapshot.script {
+            Ok(sql) => match parse_statements(sql, Dialect::Duckdb) {
+                Ok(statements) if code.dialect == Dialect::Duckdb => runs.push(statements),
+                Ok(_) => {
+                    limits.push((snapshot, "a snapshot in a BigQuery dbt project is not translated".to_string(), 1, 1))
+                }
+                Err(error) => limits.push((snapshot, error.message, 1, 1)),
+            },
+            Err(limit) => limits.push((snapshot, limit.message.clone(), limit.line, limit.column)),
+        }
+    }
+    for (snapshot, message, line, column) in limits {
+        let at = Location { file: snapshot.file.clone(), line, column };
+        code.findings.push(
+            Finding::new(
+                Code::TemplateNotEvaluable,
+                format!(
+                    "the dbt snapshot `{}` that `{}` reads cannot be run with dbt's meaning: {message}: a translation limit of specproof, not a fault of the code; the model is not run",
+                    snapshot.name, code.model
+                ),
+            )
+            .model(&code.model)
+            .at(at)
+            .help("write the snapshot with strategy='check', a unique_key and check_cols, or validate the model's SQL on its own"),
+        );
+        code.translated = None;
+    }
+    if code.translated.is_some() {
+        code.pre_operations.splice(0..0, runs);
+    }
 }
 
 /// Evaluates, parses and traces `text` into `code`.
@@ -232,8 +336,14 @@ fn analyse_text(code: &mut ModelCode, text: &str, kind: CodeKind, tables: &Proje
         let at = Location { file: code.file.clone(), line: issue.line, column: issue.column };
         let finding = match &issue.fix {
             Some(fix) => Finding::new(Code::TemplateMistake, issue.message.clone()).help(fix.clone()),
-            None => Finding::new(Code::TemplateNotEvaluable, issue.message.clone())
-                .help("write the SQL this template would produce, or keep the logic in the spec"),
+            None => Finding::new(
+                Code::TemplateNotEvaluable,
+                format!(
+                    "{}: a translation limit of specproof, not a fault of the code; this file is not checked",
+                    issue.message
+                ),
+            )
+            .help("write the SQL this template would produce, or keep the logic in the spec"),
         };
         code.findings.push(finding.model(&code.model).at(at));
     }

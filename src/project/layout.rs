@@ -3,6 +3,10 @@
 //! The default layout is `spec.json`, `sources/*.sql`, `models/<model>.sql|.sqlx` and
 //! `tests/*.sql` in one folder. `specproof.toml` may move any of them, and command-line flags
 //! override both, so a repository laid out differently validates without moving a file.
+//!
+//! A Dataform project (`workflow_settings.yaml` or `dataform.json` in the folder) and a dbt
+//! project (`dbt_project.yml`) are recognised, so a project `specproof generate` wrote validates
+//! as it is: see [`ToolLayout`] for the defaults each changes. Flags and `specproof.toml` still win.
 
 use super::config::{load_config, Config};
 use crate::error::{Error, ErrorKind, Result};
@@ -81,10 +85,44 @@ pub struct Project {
     pub model_files: Vec<ModelFile>,
     /// Shipped test files, sorted by path.
     pub test_files: Vec<PathBuf>,
+    /// The tool layout the folder was recognised as.
+    pub layout: ToolLayout,
 }
 
-/// Works out where each part of the project in `dir` is.
+/// The tool a project folder is laid out for, recognised by the tool's own project file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ToolLayout {
+    /// specproof's own layout: `spec.json`, `sources/`, `models/`, `tests/`.
+    #[default]
+    Plain,
+    /// A Dataform project: models are the SQLX files under `definitions/` (any depth);
+    /// declarations and assertions there are not model code.
+    Dataform,
+    /// A dbt project: models under `models/` (any depth), snapshots under `snapshots/`, `.sql`
+    /// in DuckDB SQL unless `profiles.yml` says BigQuery; dbt's own `tests/` are not read as
+    /// specproof tests (name specproof's with `--tests`).
+    Dbt,
+}
+
+/// The layout of the project in `dir`: dbt when `dbt_project.yml` is there, Dataform when
+/// `workflow_settings.yaml` or `dataform.json` is, else specproof's own.
+pub fn detect_layout(dir: &Path) -> ToolLayout {
+    if dir.join("dbt_project.yml").is_file() {
+        ToolLayout::Dbt
+    } else if dir.join("workflow_settings.yaml").is_file() || dir.join("dataform.json").is_file() {
+        ToolLayout::Dataform
+    } else {
+        ToolLayout::Plain
+    }
+}
+
+/// Works out where each part of the project in `dir` is, in specproof's own layout.
 pub fn resolve_paths(dir: &Path, config: &Config, overrides: &Overrides) -> ProjectPaths {
+    resolve_paths_in(dir, config, overrides, ToolLayout::Plain)
+}
+
+/// Works out where each part of the project in `dir` is, with `layout`'s defaults.
+pub fn resolve_paths_in(dir: &Path, config: &Config, overrides: &Overrides, layout: ToolLayout) -> ProjectPaths {
     let pick = |flag: &Option<PathBuf>, configured: &Option<PathBuf>, default: &str| -> PathBuf {
         match (flag, configured) {
             (Some(path), _) => path.clone(),
@@ -96,7 +134,11 @@ pub fn resolve_paths(dir: &Path, config: &Config, overrides: &Overrides) -> Proj
         root: dir.to_path_buf(),
         spec: pick(&overrides.spec, &config.paths.spec, "spec.json"),
         sources: pick(&overrides.sources, &config.paths.sources, "sources"),
-        models: pick(&overrides.models, &config.paths.models, "models"),
+        models: pick(
+            &overrides.models,
+            &config.paths.models,
+            if layout == ToolLayout::Dataform { "definitions" } else { "models" },
+        ),
         tests: pick(&overrides.tests, &config.paths.tests, "tests"),
     }
 }
@@ -210,7 +252,18 @@ pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
         return Err(Error::in_file(ErrorKind::Missing { what: "project folder", hint: String::new() }, dir));
     }
     let config = load_config(dir)?;
-    let paths = resolve_paths(dir, &config, overrides);
+    let layout = detect_layout(dir);
+    let mut paths = resolve_paths_in(dir, &config, overrides, layout);
+    // A generated dbt or Dataform project carries no source DDL: the spec's own folder does.
+    if layout != ToolLayout::Plain
+        && overrides.sources.is_none()
+        && config.paths.sources.is_none()
+        && !paths.sources.is_dir()
+    {
+        if let Some(beside) = paths.spec.parent().map(|p| p.join("sources")).filter(|p| p.is_dir()) {
+            paths.sources = beside;
+        }
+    }
     // A spec that exists but is no regular file (a FIFO, a device) is refused by its read.
     if !paths.spec.exists() {
         let hint = spec_hint(dir, overrides.spec.is_some());
@@ -243,9 +296,33 @@ pub fn load_project(dir: &Path, overrides: &Overrides) -> Result<Project> {
             Some(ModelFile { model, path, kind })
         })
         .collect();
-    let test_files = files_with(&paths.tests, &["sql"])?;
-    let code_dialect = overrides.dialect.or(config.dialect).unwrap_or_default();
-    Ok(Project { paths, config, code_dialect, spec, catalog, source_findings, model_files, test_files })
+    // dbt's `tests/` holds dbt's own tests, not specproof's: read only when named.
+    let dbt_tests = layout == ToolLayout::Dbt && !explicit(&overrides.tests, &config.paths.tests);
+    let test_files = if dbt_tests { Vec::new() } else { files_with(&paths.tests, &["sql"])? };
+    let layout_dialect = match layout {
+        ToolLayout::Dbt => dbt_dialect(dir),
+        _ => Dialect::default(),
+    };
+    let code_dialect = overrides.dialect.or(config.dialect).unwrap_or(layout_dialect);
+    Ok(Project { paths, config, code_dialect, spec, catalog, source_findings, model_files, test_files, layout })
+}
+
+/// The dialect of a dbt project's SQL: BigQuery when every adapter `type:` in its
+/// `profiles.yml` is `bigquery`, else DuckDB (dbt-duckdb, what `specproof generate` writes).
+/// The file is only scanned for `type:` lines: a profile is a handful of settings, and one
+/// that names no adapter leaves the default.
+fn dbt_dialect(dir: &Path) -> Dialect {
+    let Ok(text) = crate::error::read_text(&dir.join("profiles.yml"), 1024 * 1024) else { return Dialect::Duckdb };
+    let types: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("type:"))
+        .map(|value| value.split('#').next().unwrap_or("").trim().trim_matches(['"', '\'']).to_ascii_lowercase())
+        .collect();
+    if !types.is_empty() && types.iter().all(|t| t == "bigquery") {
+        Dialect::Bigquery
+    } else {
+        Dialect::Duckdb
+    }
 }
 
 /// A path as shown in messages: as given, with `/` separators.
@@ -325,6 +402,44 @@ mod tests {
         assert!(err.to_string().contains("models folder"), "{err}");
         let err = load_project(Path::new("/no/such/project"), &Overrides::default()).unwrap_err();
         assert!(err.to_string().contains("project folder"), "{err}");
+    }
+
+    #[test]
+    fn dbt_and_dataform_projects_are_recognised_and_flags_still_win() {
+        let dir = std::env::temp_dir().join(format!("specproof-layout-{}-tools", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sources")).unwrap();
+        let spec = crate_root().join("specs/customer360/spec.corrected.json");
+        std::fs::write(dir.join("dbt_project.yml"), "name: x\n").unwrap();
+        std::fs::write(dir.join("profiles.yml"), "x:\n  outputs:\n    dev:\n      type: bigquery\n").unwrap();
+        std::fs::create_dir_all(dir.join("tests")).unwrap();
+        std::fs::write(dir.join("tests/dbt_singular.sql"), "SELECT 1").unwrap();
+        let overrides = Overrides { spec: Some(spec.clone()), ..Default::default() };
+        let project = load_project(&dir, &overrides).unwrap();
+        assert_eq!(project.layout, ToolLayout::Dbt);
+        assert_eq!(project.code_dialect, Dialect::Bigquery, "profiles.yml names BigQuery");
+        assert!(project.test_files.is_empty(), "dbt's tests are not specproof's");
+        std::fs::write(dir.join("profiles.yml"), "x:\n  outputs:\n    dev:\n      type: 'duckdb' # local\n").unwrap();
+        assert_eq!(load_project(&dir, &overrides).unwrap().code_dialect, Dialect::Duckdb);
+        let named = Overrides { tests: Some(dir.join("tests")), dialect: Some(Dialect::Bigquery), ..overrides.clone() };
+        let project = load_project(&dir, &named).unwrap();
+        assert_eq!(project.test_files.len(), 1);
+        assert_eq!(project.code_dialect, Dialect::Bigquery);
+        std::fs::remove_file(dir.join("dbt_project.yml")).unwrap();
+        std::fs::write(dir.join("workflow_settings.yaml"), "defaultDataset: x\n").unwrap();
+        let project = load_project(&dir, &overrides).unwrap();
+        assert_eq!(project.layout, ToolLayout::Dataform);
+        assert_eq!(project.paths.models, dir.join("definitions"));
+        // The folder's own empty `sources/` is used; without it, the one beside the spec.
+        assert_eq!(project.paths.sources, dir.join("sources"));
+        std::fs::remove_dir_all(dir.join("sources")).unwrap();
+        let project = load_project(&dir, &overrides).unwrap();
+        assert_eq!(project.paths.sources, crate_root().join("specs/customer360/sources"));
+        assert_eq!(project.catalog.tables.len(), 6);
+        let moved = Overrides { models: Some(dir.join("elsewhere")), ..overrides };
+        std::fs::create_dir_all(dir.join("elsewhere")).unwrap();
+        assert_eq!(load_project(&dir, &moved).unwrap().paths.models, dir.join("elsewhere"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[cfg(unix)]

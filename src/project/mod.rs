@@ -4,4 +4,5 @@
 
 pub mod code;
 pub mod config;
+pub mod dbt;
 pub mod layout;

@@ -17,6 +17,7 @@ mod generate;
 mod hostile_fail_closed;
 mod hostile_no_crash;
 mod generated;
+mod generated_layouts;
 mod library;
 mod lineage_corpus;
 mod malformed_code;
