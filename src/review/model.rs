@@ -111,7 +111,7 @@ pub fn build(project: &Project, check: &CodeCheck, report: Option<(String, Vec<F
     let mut tests = Table::new("tests", &["model", "column", "test"]);
     let mut lineage = Table::new("lineage", &["model", "column", "reads", "drawn_by", "status"]);
     let mut models = Vec::new();
-    for (model, (_, diagram)) in spec.models.iter().zip(&diagrams) {
+    for (mi, (model, (_, diagram))) in spec.models.iter().zip(&diagrams).enumerate() {
         let name = &model.name;
         let schema = match model.layer.as_deref().map(str::trim) {
             Some("staging") => spec.schema.staging_schema.as_str(),
@@ -127,13 +127,22 @@ pub fn build(project: &Project, check: &CodeCheck, report: Option<(String, Vec<F
             Some(_) if diagram.has_disagreement() => "differs",
             Some(_) => "agrees",
         };
+        // An SCD2 model maps no columns: its output is its source's columns and the version
+        // columns, as the spec resolves it (spec-format.md, "SCD type 2 model").
+        let scd2_output = (model.constraints.scd_type == Some(2))
+            .then(|| crate::spec::resolve::context::model_output(spec, &project.catalog, mi))
+            .flatten();
+        let column_count = match &scd2_output {
+            Some(output) => output.columns.len(),
+            None => model.column_mapping.len() + model.group_by.len() + model.aggregations.len(),
+        };
         overview.push(vec![
             name.clone(),
             text(&model.layer),
             kind_label(model).to_string(),
             if schema.is_empty() { name.clone() } else { format!("{schema}.{name}") },
             model.sources.join(", "),
-            (model.column_mapping.len() + model.group_by.len() + model.aggregations.len()).to_string(),
+            column_count.to_string(),
             model.joins.len().to_string(),
             model
                 .filters
@@ -154,6 +163,18 @@ pub fn build(project: &Project, check: &CodeCheck, report: Option<(String, Vec<F
                 .map_or("", |n| status(n.style))
                 .to_string()
         };
+        for c in scd2_output.iter().flat_map(|o| &o.columns) {
+            columns.push(vec![
+                name.clone(),
+                c.name.clone(),
+                c.data_type.clone().unwrap_or_default(),
+                (if c.nullable { "yes" } else { "no" }).to_string(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
         for c in &model.column_mapping {
             let nullable = match c.nullable {
                 Some(false) => "no",
