@@ -13,10 +13,14 @@
 //! | 3 | the key disappears | it comes back, unchanged |
 //! | 4 | unchanged | a tracked value changes |
 //! | 6 | unchanged | the key disappears |
+//! | 0 | a tracked value becomes NULL | it comes back |
 //!
 //! The tracked columns that change take turns: in the block of seven keys b (b = n / 7), the
 //! three changes go to columns b + seed, b + seed + 1 and b + seed + 2 (mod their number), so
 //! every tracked column is seen changing alone, and over a few seeds within the first five keys.
+//! A change to NULL (and back) goes only to a tracked column that holds NULL in some row of the
+//! first snapshot: the upstream model made NULL there from the sources, so it is a value the
+//! column can take. The columns that can take turns likewise, by block and seed.
 
 use super::models::Script;
 use crate::check::output::{check_scd2_invariants, OutputTable};
@@ -135,13 +139,16 @@ pub(crate) fn run_history(
     };
     let difference = compare(last).map(|full| (1..last).find_map(compare).unwrap_or(full));
     let reached = plan.reached(engine, &model.name, target.index, &snapshots);
-    // Put back what the rest of the run saw, for a person inspecting the database (--db).
-    let _ = plan.restore(engine);
-    for n in 1..=RUNS {
-        let _ = engine.execute(&format!(
-            "DROP TABLE IF EXISTS temp.main.specproof_history_run{n};\nDROP TABLE IF EXISTS temp.main.specproof_history_table{n};"
-        ));
-    }
+    // Put back what the rest of the run saw, for a person inspecting the database (--db), and
+    // drop the history's own tables, in one script.
+    let drops: String = (1..=RUNS)
+        .map(|n| {
+            format!(
+                "DROP TABLE IF EXISTS temp.main.specproof_history_run{n};\nDROP TABLE IF EXISTS temp.main.specproof_history_table{n};\n"
+            )
+        })
+        .collect();
+    let _ = plan.restore(engine, &drops);
     let _ = engine.set_run_time(first_run_time);
     History::Checked { findings: dedup(findings), difference, reached }
 }
@@ -210,6 +217,9 @@ struct Snapshots {
     untracked: Vec<(String, String)>,
     /// The tracked columns.
     tracked: Vec<String>,
+    /// The tracked columns with a NULL in some row of the first snapshot: the ones a key of
+    /// class 0 sets to NULL at run 2 (its value comes back at run 3).
+    nullable: Vec<String>,
     /// See [`HistoryTarget::turn`].
     turn: u64,
     /// The expression giving a new key for a copied row, when the key type has one.
@@ -258,6 +268,22 @@ impl Snapshots {
              FROM (SELECT DISTINCT {key_list} FROM {src});",
             src = target.source
         ))?;
+        let nullable = if tracked.is_empty() {
+            Vec::new()
+        } else {
+            let counts = tracked
+                .iter()
+                .map(|(c, _)| format!("count(*) FILTER (WHERE {} IS NULL)", ident(c)))
+                .collect::<Vec<_>>();
+            let (_, rows) = engine.query(&format!("SELECT {} FROM {SNAPSHOT}", counts.join(", ")))?;
+            let nulls = rows.into_iter().next().unwrap_or_default();
+            tracked
+                .iter()
+                .zip(nulls)
+                .filter(|(_, n)| n.as_deref().is_some_and(|n| n != "0"))
+                .map(|((c, _), _)| c.clone())
+                .collect()
+        };
         Ok(Some(Snapshots {
             source: target.source.clone(),
             columns: described.iter().map(|(c, _)| c.clone()).collect(),
@@ -265,6 +291,7 @@ impl Snapshots {
             changes,
             untracked,
             tracked: tracked.iter().map(|(c, _)| c.clone()).collect(),
+            nullable,
             new_key,
             turn: target.turn,
         }))
@@ -276,57 +303,23 @@ impl Snapshots {
         let in_set = |set: &[u64]| {
             format!("k.specproof_n % 7 IN ({})", set.iter().map(u64::to_string).collect::<Vec<_>>().join(", "))
         };
-        // Three changes in the first five keys, each to its own column where there are three:
-        // key 1 changes column t at run 2 and column t + 1 at run 3, key 4 column t + 2 at run 3
-        // (t from the key's block of seven and the seed), so a few keys show every column.
-        let turns = self.changes.len().max(1) as u64;
-        let turn = self.turn % turns;
+        // Class 0 at run 2: the key's turn of the nullable tracked columns becomes NULL.
+        let to_null = |c: &String| -> Option<String> {
+            let j = self.nullable.iter().position(|n| n == c)?;
+            (run == 2).then(|| {
+                format!(
+                    "k.specproof_n % 7 = 0 AND (k.specproof_n // 7 + {}) % {} = {j}",
+                    self.turn % self.nullable.len() as u64,
+                    self.nullable.len()
+                )
+            })
+        };
         let select: Vec<String> = self
             .columns
             .iter()
-            .map(|c| match self.changes.iter().position(|(changed, _)| changed == c) {
-                Some(j) => {
-                    let sql = &self.changes[j].1;
-                    let hits = |slot: u64| format!("(k.specproof_n // 7 + {}) % {turns} = {j}", turn + slot);
-                    let (twice, once) = if run == 2 {
-                        ("FALSE".to_string(), format!("k.specproof_n % 7 = 1 AND {}", hits(0)))
-                    } else {
-                        (
-                            format!("k.specproof_n % 7 = 1 AND {} AND {}", hits(0), hits(1)),
-                            format!(
-                                "(k.specproof_n % 7 = 1 AND ({} OR {})) OR (k.specproof_n % 7 = 4 AND {})",
-                                hits(0),
-                                hits(1),
-                                hits(2)
-                            ),
-                        )
-                    };
-                    // Key 5 changes a tracked column along with an untracked one at run 3.
-                    let once = if run == 3 && !self.untracked.is_empty() && turn as usize == j {
-                        format!("({once}) OR k.specproof_n % 7 = 5")
-                    } else {
-                        once
-                    };
-                    format!(
-                        "CASE WHEN {twice} THEN {} WHEN {once} THEN {} ELSE s.{q} END AS {q}",
-                        sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
-                        sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
-                        q = ident(c)
-                    )
-                }
-                None => match self.untracked.iter().position(|(u, _)| u == c) {
-                    // Key 5: one untracked column changes alone at run 2, again (with a tracked
-                    // one) at run 3.
-                    Some(j) if j as u64 == self.turn % self.untracked.len() as u64 => format!(
-                        "CASE WHEN k.specproof_n % 7 = 5 THEN {} ELSE s.{q} END AS {q}",
-                        self.untracked[j]
-                            .1
-                            .replace("{times}", &(run - 1).to_string())
-                            .replace("{col}", &format!("s.{}", ident(c))),
-                        q = ident(c)
-                    ),
-                    _ => format!("s.{}", ident(c)),
-                },
+            .map(|c| match to_null(c) {
+                Some(when) => format!("CASE WHEN {when} THEN NULL ELSE {} END AS {}", self.changed(c, run), ident(c)),
+                None => format!("{} AS {}", self.changed(c, run), ident(c)),
             })
             .collect();
         let join: Vec<String> =
@@ -357,6 +350,60 @@ impl Snapshots {
         }
         // DELETE + INSERT keeps the table (and anything the model's code holds on to) in place.
         engine.execute(&format!("DELETE FROM {src};\nINSERT INTO {src} {sql};", src = self.source))
+    }
+
+    /// Column `c`'s value in snapshot `run` (2 or 3), as a SQL expression over `s` (the first
+    /// snapshot) and `k` (the key's number): changed where its key's class and turn say so.
+    fn changed(&self, c: &str, run: usize) -> String {
+        // Three changes in the first five keys, each to its own column where there are three:
+        // key 1 changes column t at run 2 and column t + 1 at run 3, key 4 column t + 2 at run 3
+        // (t from the key's block of seven and the seed), so a few keys show every column.
+        let turns = self.changes.len().max(1) as u64;
+        let turn = self.turn % turns;
+        match self.changes.iter().position(|(changed, _)| changed == c) {
+            Some(j) => {
+                let sql = &self.changes[j].1;
+                let hits = |slot: u64| format!("(k.specproof_n // 7 + {}) % {turns} = {j}", turn + slot);
+                let (twice, once) = if run == 2 {
+                    ("FALSE".to_string(), format!("k.specproof_n % 7 = 1 AND {}", hits(0)))
+                } else {
+                    (
+                        format!("k.specproof_n % 7 = 1 AND {} AND {}", hits(0), hits(1)),
+                        format!(
+                            "(k.specproof_n % 7 = 1 AND ({} OR {})) OR (k.specproof_n % 7 = 4 AND {})",
+                            hits(0),
+                            hits(1),
+                            hits(2)
+                        ),
+                    )
+                };
+                // Key 5 changes a tracked column along with an untracked one at run 3.
+                let once = if run == 3 && !self.untracked.is_empty() && turn as usize == j {
+                    format!("({once}) OR k.specproof_n % 7 = 5")
+                } else {
+                    once
+                };
+                format!(
+                    "CASE WHEN {twice} THEN {} WHEN {once} THEN {} ELSE s.{q} END",
+                    sql.replace("{times}", "2").replace("{col}", &format!("s.{}", ident(c))),
+                    sql.replace("{times}", "1").replace("{col}", &format!("s.{}", ident(c))),
+                    q = ident(c)
+                )
+            }
+            None => match self.untracked.iter().position(|(u, _)| u == c) {
+                // Key 5: one untracked column changes alone at run 2, again (with a tracked
+                // one) at run 3.
+                Some(j) if j as u64 == self.turn % self.untracked.len() as u64 => format!(
+                    "CASE WHEN k.specproof_n % 7 = 5 THEN {} ELSE s.{q} END",
+                    self.untracked[j]
+                        .1
+                        .replace("{times}", &(run - 1).to_string())
+                        .replace("{col}", &format!("s.{}", ident(c))),
+                    q = ident(c)
+                ),
+                _ => format!("s.{}", ident(c)),
+            },
+        }
     }
 
     /// The SCD2 outcomes the snapshots reached: keys whose tracked values alone changed from
@@ -438,9 +485,10 @@ impl Snapshots {
         self.columns.iter().filter(|c| !self.keys.contains(c) && !self.tracked.contains(c)).cloned().collect()
     }
 
-    fn restore(&self, engine: &Engine) -> Result<(), RunError> {
+    /// Puts the first snapshot back in the source, then runs `then` (more of the clean-up).
+    fn restore(&self, engine: &Engine, then: &str) -> Result<(), RunError> {
         engine.execute(&format!(
-            "DELETE FROM {src};\nINSERT INTO {src} SELECT * FROM {SNAPSHOT};\nDROP TABLE {SNAPSHOT};\nDROP TABLE {KEYS};",
+            "DELETE FROM {src};\nINSERT INTO {src} SELECT * FROM {SNAPSHOT};\nDROP TABLE {SNAPSHOT};\nDROP TABLE {KEYS};\n{then}",
             src = self.source
         ))
     }
@@ -481,8 +529,12 @@ fn fresh_key(col: &str, ty: &str) -> Option<String> {
     }
 }
 
-/// The run time `days` days after `first`.
+/// The run time `days` days after `first`: worked out here when `first` is a plain date and
+/// time (as the run time always is), by DuckDB otherwise.
 fn later_time(engine: &Engine, first: &str, days: usize) -> Result<String, RunError> {
+    if let Some(later) = add_days(first, days) {
+        return Ok(later);
+    }
     let sql =
         format!("SELECT strftime(TIMESTAMP '{}' + to_days({days}), '%Y-%m-%d %H:%M:%S')", first.replace('\'', "''"));
     let (_, rows) = engine.query(&sql)?;
@@ -490,6 +542,17 @@ fn later_time(engine: &Engine, first: &str, days: usize) -> Result<String, RunEr
         .next()
         .and_then(|r| r.into_iter().next().flatten())
         .ok_or_else(|| RunError { kind: RunErrorKind::Failed, message: "no run time".into() })
+}
+
+/// `first` ("YYYY-MM-DD HH:MM:SS") `days` calendar days later, as DuckDB's
+/// `TIMESTAMP + to_days(days)` gives it; `None` for any other text.
+fn add_days(first: &str, days: usize) -> Option<String> {
+    let trimmed = first.trim();
+    // Only the exact form DuckDB would print back: anything else is left to DuckDB.
+    let shape = trimmed.len() == 19 && trimmed.as_bytes().get(10) == Some(&b' ');
+    let time: jiff::civil::DateTime = if shape { trimmed.parse().ok()? } else { return None };
+    let later = time.checked_add(jiff::Span::new().try_days(i64::try_from(days).ok()?).ok()?).ok()?;
+    Some(later.strftime("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 fn failure(target: &HistoryTarget<'_>, run: usize, error: &RunError) -> Finding {
@@ -516,4 +579,74 @@ fn dedup(mut findings: Vec<Finding>) -> Vec<Finding> {
         new
     });
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::EngineConfig;
+
+    #[test]
+    fn later_run_times_are_worked_out_as_duckdb_does() {
+        let engine = Engine::open(&EngineConfig::default()).unwrap();
+        for (first, days) in [
+            ("2024-02-28 12:00:00", 1),
+            ("2024-02-28 12:00:00", 2),
+            ("2023-12-31 23:59:59", 1),
+            ("2024-01-01 00:00:00", 2),
+        ] {
+            let sql = format!("SELECT strftime(TIMESTAMP '{first}' + to_days({days}), '%Y-%m-%d %H:%M:%S')");
+            let (_, rows) = engine.query(&sql).unwrap();
+            assert_eq!(add_days(first, days), rows[0][0].clone(), "{first} + {days}");
+        }
+        assert_eq!(add_days("2024-02-28 12:00:00", 1).as_deref(), Some("2024-02-29 12:00:00"));
+        // Any other form is left to DuckDB, which still gives the time.
+        for other in ["2024-01-01T00:00:00", "2024-01-01 00:00:00.5", "2024-01-01", "not a time"] {
+            assert_eq!(add_days(other, 1), None, "{other}");
+        }
+        assert_eq!(later_time(&engine, "2024-01-01 00:00:00.5", 1).unwrap(), "2024-01-02 00:00:00");
+    }
+
+    /// A snapshot of 14 keys whose `note` is NULL for key 5 only and whose `name` is never NULL.
+    fn snapshots(engine: &Engine) -> Snapshots {
+        engine
+            .execute(
+                "CREATE TABLE memory.main.src AS SELECT range::BIGINT AS id, 'n' || range AS name, \
+                 CASE WHEN range = 5 THEN NULL ELSE 'x' END AS note FROM range(1, 15);\n\
+                 CREATE OR REPLACE TEMP TABLE specproof_history_snapshot AS SELECT * FROM memory.main.src;\n\
+                 CREATE OR REPLACE TEMP TABLE specproof_history_keys AS SELECT id, row_number() OVER (ORDER BY id) AS specproof_n FROM memory.main.src;",
+            )
+            .unwrap();
+        Snapshots {
+            source: "memory.main.src".into(),
+            columns: vec!["id".into(), "name".into(), "note".into()],
+            keys: vec!["id".into()],
+            changes: vec![("name".into(), changed_value("", "VARCHAR").unwrap())],
+            untracked: Vec::new(),
+            tracked: vec!["name".into(), "note".into()],
+            nullable: vec!["note".into()],
+            turn: 0,
+            new_key: None,
+        }
+    }
+
+    #[test]
+    fn a_tracked_value_goes_to_null_and_back_only_where_the_column_holds_null() {
+        let engine = Engine::open(&EngineConfig::default()).unwrap();
+        let plan = snapshots(&engine);
+        let nulls = |engine: &Engine| {
+            let (_, rows) = engine
+                .query("SELECT list(id ORDER BY id), count(*) FILTER (WHERE name IS NULL) FROM memory.main.src WHERE note IS NULL")
+                .unwrap();
+            (rows[0][0].clone().unwrap_or_default(), rows[0][1].clone().unwrap_or_default())
+        };
+        assert_eq!(nulls(&engine), ("[5]".to_string(), "0".to_string()));
+        // Run 2: the keys of class 0 (the 7th and 14th) lose their `note`; `name` never
+        // becomes NULL (no row of the snapshot has it NULL).
+        plan.make(&engine, 2).unwrap();
+        assert_eq!(nulls(&engine), ("[5, 7, 14]".to_string(), "0".to_string()));
+        // Run 3: it comes back.
+        plan.make(&engine, 3).unwrap();
+        assert_eq!(nulls(&engine), ("[5]".to_string(), "0".to_string()));
+    }
 }
