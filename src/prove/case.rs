@@ -110,7 +110,11 @@ pub(crate) fn run_case(
     // SCD2 models keep history over runs: run each again on changed snapshots, one at a time
     // (they change their source tables), after everything else has been checked.
     for (i, model) in spec.models.iter().enumerate() {
-        if model.constraints.scd_type != Some(2) || !done.contains(model.name.as_str()) || !wanted(i) {
+        if model.constraints.scd_type != Some(2)
+            || options.skip_histories
+            || !done.contains(model.name.as_str())
+            || !wanted(i)
+        {
             continue;
         }
         let Some(code) = plan.code_of(i) else { continue };

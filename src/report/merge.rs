@@ -250,7 +250,7 @@ mod tests {
         assert_eq!(report.findings.len(), 3);
         assert_eq!(
             report.scope,
-            "spec lint, static check of 3 model files, 3 models run on 3 synthetic datasets of 600 rows (seeds 42–44), SCD2 history over 3 runs (a, c)"
+            "spec lint, static check of 3 model files, 3 models run on 3 synthetic datasets of 600 rows (seeds 42–44), SCD2 history over 3 runs on the first dataset (a, c)"
         );
         let skipped: Vec<&CheckRun> = report.checks.iter().filter(|c| c.skipped.is_some()).collect();
         assert!(skipped.is_empty(), "every model's checks come from its part: {skipped:?}");

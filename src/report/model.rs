@@ -134,8 +134,9 @@ impl RunScope {
         }
         if !run.histories.is_empty() {
             scope.push_str(&format!(
-                ", SCD2 history over {} runs ({})",
+                ", SCD2 history over {} runs{} ({})",
                 crate::run::history::RUNS,
+                if run.datasets > 1 { " on the first dataset" } else { "" },
                 run.histories.join(", ")
             ));
         }

@@ -25,6 +25,9 @@ pub struct RunOptions {
     /// Run the models without checking their output against the spec's tests (a shrinking
     /// probe only asks whether the output still differs from the reference).
     pub skip_output_checks: bool,
+    /// Do not run the SCD2 models' histories (the datasets after the first: the history runs
+    /// on the first dataset only, see `crate::run::history`).
+    pub skip_histories: bool,
     /// Run only these models (by name) and the models they read, upstream; `None` runs every
     /// model. A changed-only run (`--changed-since`) sets it.
     pub only: Option<Vec<String>>,
