@@ -104,6 +104,9 @@ pub fn mutants_of(
             seen.insert(text.clone());
             index += 1;
             let original = model.rendered.as_ref().map(|r| r.original.as_str()).unwrap_or("");
+            let diff = diff_lines(original, &text);
+            // The first line that differs; the splice can start at the end of the line before.
+            let line = diff.first().map_or(line, |d| d.line);
             out.mutants.push(Mutant {
                 model: model.model.clone(),
                 file: model.file.clone(),
@@ -111,7 +114,7 @@ pub fn mutants_of(
                 operator,
                 what,
                 line,
-                diff: diff_lines(original, &text),
+                diff,
                 file_index,
                 text,
             });
