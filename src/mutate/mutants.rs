@@ -186,3 +186,24 @@ fn model_mutants(model: &ModelCode, operators: &[Operator], not_written: &mut us
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diff_shows_only_the_block_that_changed() {
+        let original = "config {}\nSELECT a,\n  b + 1 AS c\nFROM t\n";
+        let mutated = "config {}\nSELECT a,\n  b - 1 AS c\nFROM t\n";
+        assert_eq!(
+            diff_lines(original, mutated),
+            vec![
+                DiffLine { sign: '-', line: 3, text: "  b + 1 AS c".into() },
+                DiffLine { sign: '+', line: 3, text: "  b - 1 AS c".into() },
+            ]
+        );
+        let joined = "SELECT a\nWHERE x = 1\n  AND y = 2\n";
+        let dropped = "SELECT a\nWHERE x = 1\n";
+        assert_eq!(diff_lines(joined, dropped), vec![DiffLine { sign: '-', line: 3, text: "  AND y = 2".into() }]);
+    }
+}

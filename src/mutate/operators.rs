@@ -43,6 +43,13 @@ pub enum Operator {
     Distinct,
     /// `LIMIT 1` added to the model's query.
     Limit,
+    /// A column of a join's `ON a.x = b.y` replaced by another column of the same table that
+    /// the statement reads.
+    JoinColumn,
+    /// A WHERE conjunct on a LEFT JOIN's right table moved into the join's ON.
+    FilterAcrossJoin,
+    /// `COALESCE(x, 0)` put around a column operand of arithmetic.
+    CoalesceAdded,
     /// `IS [NOT] DISTINCT FROM` replaced by `<>` / `=` (the NULL handling of a change test).
     NullSafeComparison,
     /// TRUE↔FALSE (a current flag set, reset or tested).
@@ -53,8 +60,10 @@ pub enum Operator {
 
 impl Operator {
     /// Every operator, in documentation order.
-    pub const ALL: [Operator; 16] = [
+    pub const ALL: [Operator; 19] = [
         Operator::JoinType,
+        Operator::JoinColumn,
+        Operator::FilterAcrossJoin,
         Operator::Comparison,
         Operator::Arithmetic,
         Operator::Aggregate,
@@ -63,6 +72,7 @@ impl Operator {
         Operator::DropConjunct,
         Operator::GroupByKey,
         Operator::Coalesce,
+        Operator::CoalesceAdded,
         Operator::CastType,
         Operator::NumericConstant,
         Operator::Distinct,
@@ -76,6 +86,9 @@ impl Operator {
     pub fn name(self) -> &'static str {
         match self {
             Operator::JoinType => "join-type",
+            Operator::JoinColumn => "join-column",
+            Operator::FilterAcrossJoin => "filter-across-join",
+            Operator::CoalesceAdded => "coalesce-added",
             Operator::Comparison => "comparison",
             Operator::Arithmetic => "arithmetic",
             Operator::Aggregate => "aggregate",
@@ -390,6 +403,26 @@ pub fn expr_changes(expr: &Expr, tokens: &Tokens) -> Vec<Change<Expr>> {
                     out.push(Change { operator, what: format!("`{op}` → `{new}`"), node, splices: vec![splice] });
                 }
             }
+            if arithmetic_swap(op).is_some() {
+                for (side, operand, (s, e)) in [(0, left, (ls, le)), (1, right, (rs, re))] {
+                    if !matches!(**operand, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                        continue;
+                    }
+                    let Some(text) = tokens.slice(s, e) else { continue };
+                    let Some(wrapped) = coalesce_of(operand) else { continue };
+                    let mut node = expr.clone();
+                    if let Expr::BinaryOp { left, right, .. } = &mut node {
+                        let slot = if side == 0 { left } else { right };
+                        **slot = wrapped;
+                    }
+                    out.push(Change {
+                        operator: Operator::CoalesceAdded,
+                        what: format!("`{operand}` → `COALESCE({operand}, 0)`"),
+                        node,
+                        splices: vec![Splice { start: s, end: e, text: format!("COALESCE({text}, 0)") }],
+                    });
+                }
+            }
             if *op == BinaryOperator::And {
                 out.push(Change {
                     operator: Operator::DropConjunct,
@@ -586,6 +619,12 @@ pub fn expr_changes(expr: &Expr, tokens: &Tokens) -> Vec<Change<Expr>> {
     out
 }
 
+/// `COALESCE(operand, 0)` as a tree.
+fn coalesce_of(operand: &Expr) -> Option<Expr> {
+    let text = format!("COALESCE({operand}, 0)");
+    sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {}).try_with_sql(&text).ok()?.parse_expr().ok()
+}
+
 fn function_changes(expr: &Expr, f: &sqlparser::ast::Function, tokens: &Tokens, out: &mut Vec<Change<Expr>>) {
     let Some(ident) = function_name(f) else { return };
     let FunctionArguments::List(list) = &f.args else { return };
@@ -693,8 +732,10 @@ fn join_constraint(op: &JoinOperator) -> Option<&sqlparser::ast::JoinConstraint>
 
 /// Every change of one SELECT (not of the SELECTs inside it): join types, GROUP BY keys,
 /// DISTINCT.
-pub fn select_changes(select: &Select, tokens: &Tokens) -> Vec<Change<Select>> {
+pub fn select_changes(select: &Select, tokens: &Tokens, columns: &Columns) -> Vec<Change<Select>> {
     let mut out = Vec::new();
+    join_column_changes(select, tokens, columns, &mut out);
+    filter_across_join_changes(select, tokens, &mut out);
     for (t, from) in select.from.iter().enumerate() {
         for (j, join) in from.joins.iter().enumerate() {
             let (Some(kind), Some(constraint)) =
@@ -793,6 +834,193 @@ pub fn select_changes(select: &Select, tokens: &Tokens) -> Vec<Change<Select>> {
     out
 }
 
+/// The columns a statement reads through each qualifier (`t.x`), in the order first read.
+pub type Columns = Vec<(String, Vec<String>)>;
+
+/// Every `qualifier.column` a statement names.
+pub fn columns_of(statement: &Statement) -> Columns {
+    let mut out: Columns = Vec::new();
+    let _ = sqlparser::ast::visit_expressions(statement, |e| {
+        if let Expr::CompoundIdentifier(parts) = e {
+            if let [q, c] = parts.as_slice() {
+                let q = q.value.to_lowercase();
+                let i = match out.iter().position(|(name, _)| *name == q) {
+                    Some(i) => i,
+                    None => {
+                        out.push((q, Vec::new()));
+                        out.len() - 1
+                    }
+                };
+                if !out[i].1.iter().any(|x| x.eq_ignore_ascii_case(&c.value)) {
+                    out[i].1.push(c.value.clone());
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    out
+}
+
+fn on_of(op: &mut JoinOperator) -> Option<&mut Expr> {
+    match op {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::FullOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c) => match c {
+            sqlparser::ast::JoinConstraint::On(e) => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The first `a.x = b.y` of a join's ON (itself, or the left-most of an AND chain).
+fn first_equality(expr: &mut Expr) -> Option<&mut Expr> {
+    match expr {
+        Expr::BinaryOp { op: BinaryOperator::And, left, .. } => first_equality(left),
+        Expr::BinaryOp { op: BinaryOperator::Eq, left, right }
+            if matches!(**left, Expr::CompoundIdentifier(_)) && matches!(**right, Expr::CompoundIdentifier(_)) =>
+        {
+            Some(expr)
+        }
+        _ => None,
+    }
+}
+
+/// The right side of each join's first `a.x = b.y` replaced by the first other column of its
+/// table the statement reads.
+fn join_column_changes(select: &Select, tokens: &Tokens, columns: &Columns, out: &mut Vec<Change<Select>>) {
+    for t in 0..select.from.len() {
+        for j in 0..select.from[t].joins.len() {
+            let mut node = select.clone();
+            let Some(on) = on_of(&mut node.from[t].joins[j].join_operator) else { continue };
+            let Some(Expr::BinaryOp { right, .. }) = first_equality(on) else { continue };
+            let Expr::CompoundIdentifier(parts) = &mut **right else { continue };
+            let [q, c] = parts.as_mut_slice() else { continue };
+            let was = Expr::CompoundIdentifier(vec![q.clone(), c.clone()]);
+            let Some(other) = columns
+                .iter()
+                .find(|(name, _)| *name == q.value.to_lowercase())
+                .and_then(|(_, cs)| cs.iter().find(|x| !x.eq_ignore_ascii_case(&c.value)))
+            else {
+                continue;
+            };
+            let Some((s, e)) = tokens.extent(&was) else { continue };
+            let new = Ident { value: other.clone(), quote_style: c.quote_style, span: c.span };
+            let text = format!("{}.{}", q, new);
+            *c = new;
+            out.push(Change {
+                operator: Operator::JoinColumn,
+                what: format!("join condition `{was}` → `{text}`"),
+                node,
+                splices: vec![Splice { start: s, end: e, text }],
+            });
+        }
+    }
+}
+
+/// The conjuncts of an AND chain, left to right.
+fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    match expr {
+        Expr::BinaryOp { op: BinaryOperator::And, left, right } => {
+            let mut out = conjuncts(left);
+            out.extend(conjuncts(right));
+            out
+        }
+        other => vec![other],
+    }
+}
+
+/// The qualifiers an expression's columns name; `None` when a column has none.
+fn qualifiers(expr: &Expr) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut bare = false;
+    let _ = sqlparser::ast::visit_expressions(expr, |e| {
+        match e {
+            Expr::CompoundIdentifier(parts) if parts.len() == 2 => out.push(parts[0].value.to_lowercase()),
+            Expr::Identifier(_) | Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => bare = true,
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    (!bare && !out.is_empty()).then_some(out)
+}
+
+/// A WHERE conjunct that reads only a LEFT JOIN's right table moved into that join's ON: the
+/// unmatched rows come back with NULLs instead of being filtered out.
+fn filter_across_join_changes(select: &Select, tokens: &Tokens, out: &mut Vec<Change<Select>>) {
+    let Some(selection) = &select.selection else { return };
+    let parts = conjuncts(selection);
+    for (t, from) in select.from.iter().enumerate() {
+        for (j, join) in from.joins.iter().enumerate() {
+            if !matches!(join.join_operator, JoinOperator::Left(_) | JoinOperator::LeftOuter(_)) {
+                continue;
+            }
+            let alias = match &join.relation {
+                sqlparser::ast::TableFactor::Table { alias: Some(a), .. } => a.name.value.to_lowercase(),
+                sqlparser::ast::TableFactor::Table { name, .. } => match name.0.last() {
+                    Some(ObjectNamePart::Identifier(i)) => i.value.to_lowercase(),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            let mut probe = select.clone();
+            let Some(on) = on_of(&mut probe.from[t].joins[j].join_operator) else { continue };
+            let Some((_, on_end)) = tokens.extent(on) else { continue };
+            if matches!(on, Expr::BinaryOp { op: BinaryOperator::Or, .. }) {
+                continue;
+            }
+            for (k, part) in parts.iter().enumerate() {
+                if !qualifiers(part).is_some_and(|q| q.iter().all(|x| *x == alias)) {
+                    continue;
+                }
+                let extents: Option<Vec<(Pos, Pos)>> = parts.iter().map(|p| tokens.extent(p)).collect();
+                let Some(extents) = extents else { continue };
+                let Some(text) = tokens.slice(extents[k].0, extents[k].1) else { continue };
+                if matches!(part, Expr::BinaryOp { op: BinaryOperator::Or, .. }) {
+                    continue;
+                }
+                // Out of WHERE: the conjunct and its AND, or the whole WHERE when it is alone.
+                let removed = if parts.len() == 1 {
+                    let Some(word) = tokens.last_before(extents[0].0).filter(|&i| tokens.is_word(i, "WHERE")) else {
+                        continue;
+                    };
+                    Splice { start: tokens.tokens[word].1, end: extents[0].1, text: String::new() }
+                } else if k == 0 {
+                    Splice { start: extents[0].0, end: extents[1].0, text: String::new() }
+                } else {
+                    Splice { start: extents[k - 1].1, end: extents[k].1, text: String::new() }
+                };
+                let mut node = probe.clone();
+                let rest: Vec<Expr> =
+                    parts.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, p)| (*p).clone()).collect();
+                node.selection = rest.into_iter().reduce(|a, b| Expr::BinaryOp {
+                    left: Box::new(a),
+                    op: BinaryOperator::And,
+                    right: Box::new(b),
+                });
+                if let Some(on) = on_of(&mut node.from[t].joins[j].join_operator) {
+                    let old = on.clone();
+                    *on = Expr::BinaryOp {
+                        left: Box::new(old),
+                        op: BinaryOperator::And,
+                        right: Box::new((*part).clone()),
+                    };
+                }
+                out.push(Change {
+                    operator: Operator::FilterAcrossJoin,
+                    what: format!("WHERE `{part}` moved into the ON of the LEFT JOIN {}", join.relation),
+                    node,
+                    splices: vec![Splice { start: on_end, end: on_end, text: format!(" AND {text}") }, removed],
+                });
+            }
+        }
+    }
+}
+
 /// `LIMIT 1` added to a statement that is one query without a limit, at the end of its text.
 pub fn limit_change(statement: &Statement, tokens: &Tokens) -> Option<Change<Statement>> {
     let Statement::Query(query) = statement else { return None };
@@ -829,6 +1057,7 @@ enum Target {
 /// at one of them.
 struct Walk<'a> {
     tokens: &'a Tokens,
+    columns: &'a Columns,
     exprs: usize,
     selects: usize,
     /// With `Some`, the change to apply: (target, which change of it).
@@ -887,7 +1116,7 @@ impl VisitorMut for Walk<'_> {
             self.selects += 1;
             match self.apply {
                 Some((target, k)) if target == here && !self.applied => {
-                    if let Some(change) = select_changes(select, self.tokens).into_iter().nth(k) {
+                    if let Some(change) = select_changes(select, self.tokens, self.columns).into_iter().nth(k) {
                         *select = change.node;
                         self.applied = true;
                     }
@@ -895,7 +1124,7 @@ impl VisitorMut for Walk<'_> {
                 }
                 Some(_) => {}
                 None => {
-                    for (k, change) in select_changes(select, self.tokens).into_iter().enumerate() {
+                    for (k, change) in select_changes(select, self.tokens, self.columns).into_iter().enumerate() {
                         self.found.push((here, k, strip(change)));
                     }
                 }
@@ -917,13 +1146,15 @@ pub struct StatementMutant {
 /// Every mutant of `statement`, in visitor order (SELECT-level changes of a query come where
 /// the query is visited, before its expressions), then the added LIMIT.
 pub fn statement_mutants(statement: &Statement, tokens: &Tokens) -> Vec<StatementMutant> {
-    let mut list = Walk { tokens, exprs: 0, selects: 0, apply: None, applied: false, found: Vec::new() };
+    let columns = columns_of(statement);
+    let columns = &columns;
+    let mut list = Walk { tokens, columns, exprs: 0, selects: 0, apply: None, applied: false, found: Vec::new() };
     let mut copy = statement.clone();
     let _ = copy.visit(&mut list);
     let mut out = Vec::new();
     for (target, k, change) in list.found {
         let mut walk =
-            Walk { tokens, exprs: 0, selects: 0, apply: Some((target, k)), applied: false, found: Vec::new() };
+            Walk { tokens, columns, exprs: 0, selects: 0, apply: Some((target, k)), applied: false, found: Vec::new() };
         let mut copy = statement.clone();
         let _ = copy.visit(&mut walk);
         if walk.applied {
@@ -1094,6 +1325,29 @@ mod tests {
             bq(sql, Operator::BooleanLiteral),
             vec!["UPDATE d SET is_current = TRUE WHERE d.is_current AND s.email IS DISTINCT FROM d.email"]
         );
+    }
+
+    #[test]
+    fn join_column_and_filter_across_join() {
+        let sql = "SELECT o.id FROM o LEFT JOIN r ON o.cur = r.cur WHERE r.day = o.day AND r.ok = 1";
+        assert_eq!(
+            bq(sql, Operator::JoinColumn),
+            vec!["SELECT o.id FROM o LEFT JOIN r ON o.cur = r.day WHERE r.day = o.day AND r.ok = 1"]
+        );
+        assert_eq!(
+            bq(sql, Operator::FilterAcrossJoin),
+            vec!["SELECT o.id FROM o LEFT JOIN r ON o.cur = r.cur AND r.ok = 1 WHERE r.day = o.day"]
+        );
+        let alone = "SELECT o.id FROM o LEFT JOIN r ON o.cur = r.cur WHERE r.ok = 1";
+        assert_eq!(
+            bq(alone, Operator::FilterAcrossJoin),
+            vec!["SELECT o.id FROM o LEFT JOIN r ON o.cur = r.cur AND r.ok = 1 "]
+        );
+    }
+
+    #[test]
+    fn coalesce_added() {
+        assert_eq!(bq("SELECT t.a * 2 FROM t", Operator::CoalesceAdded), vec!["SELECT COALESCE(t.a, 0) * 2 FROM t"]);
     }
 
     #[test]
