@@ -227,7 +227,7 @@ impl Tokens {
                 Some((self.tokens[open].1, self.tokens[close].2))
             }
             Expr::Function(f) => {
-                if f.over.is_some() || f.filter.is_some() || f.within_group.len() > 0 || !known {
+                if f.over.is_some() || f.filter.is_some() || !f.within_group.is_empty() || !known {
                     return None;
                 }
                 let open = self.first_at_or_after(start)?;
@@ -494,20 +494,20 @@ pub fn expr_changes(expr: &Expr, tokens: &Tokens) -> Vec<Change<Expr>> {
                     }
                 }
             }
-            for i in 0..conditions.len() {
+            for (i, branch) in conditions.iter().enumerate() {
                 let put = move |e: &mut Expr, v: Expr| {
                     if let Expr::Case { conditions, .. } = e {
                         conditions[i].result = v;
                     }
                 };
-                literal_changes(tokens, expr, &conditions[i].result, &put, &mut out);
+                literal_changes(tokens, expr, &branch.result, &put, &mut out);
                 if operand.is_some() {
                     let put = move |e: &mut Expr, v: Expr| {
                         if let Expr::Case { conditions, .. } = e {
                             conditions[i].condition = v;
                         }
                     };
-                    literal_changes(tokens, expr, &conditions[i].condition, &put, &mut out);
+                    literal_changes(tokens, expr, &branch.condition, &put, &mut out);
                 }
             }
             if let Some(else_result) = else_result {
