@@ -61,7 +61,7 @@ fn suite_note(report: &MutationReport, kind: SuiteKind) -> Option<String> {
     Some(note)
 }
 
-fn survivors<'a>(report: &'a MutationReport, gate: SuiteKind) -> Vec<&'a MutantResult> {
+fn survivors(report: &MutationReport, gate: SuiteKind) -> Vec<&MutantResult> {
     report.mutants.iter().filter(|m| m.status == Status::Scored && !m.killed_by.contains(&gate)).collect()
 }
 
