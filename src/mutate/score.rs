@@ -337,8 +337,23 @@ pub fn mutate(project: &Project, options: &MutateOptions) -> Result<MutationRepo
     }
     let (suite, mut infos) = suites(project, options.generated);
     let run = RunOptions { shrink: false, ..options.run.clone() };
-    let baseline: HashSet<String> = run_once(project, &texts, &suite, &run)?.iter().map(key).collect();
+    let original = run_once(project, &texts, &suite, &run)?;
+    let baseline: HashSet<String> = original.iter().map(key).collect();
+    // A model whose own code does not parse or run cannot tell a mutant from itself: its
+    // mutants are not scored (else every one would look equivalent).
+    let broken: BTreeMap<&str, String> = original
+        .iter()
+        .filter(|f| matches!(verdict(f), Verdict::Invalid | Verdict::Timeout))
+        .filter_map(|f| f.model.as_deref().map(|m| (m, format!("the original code fails: {}", f.code.as_str()))))
+        .collect();
     let judge = |mutant: &Mutant| -> MutantResult {
+        if let Some(why) = broken.get(mutant.model.as_str()) {
+            return MutantResult {
+                mutant: mutant.clone(),
+                status: Status::Invalid(why.clone()),
+                killed_by: Vec::new(),
+            };
+        }
         let mut mine = texts.clone();
         mine[mutant.file_index] = mutant.text.clone();
         let findings = match run_once(project, &mine, &suite, &run) {

@@ -3,7 +3,7 @@
 //! check's score is reported beside them; a known-equivalent mutant is left out of the score;
 //! the output does not depend on the thread count; `--min-score` gates.
 
-use crate::support::{binary, crate_root, text};
+use crate::support::{binary, crate_root, edit, pipeline_copy, text, Flavour};
 use std::process::{Command, Output};
 
 fn mutate(args: &[&str]) -> Output {
@@ -86,5 +86,26 @@ fn min_score_gates() {
     {
         let out = mutate(&[&base[..], bad].concat());
         assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn the_mutants_of_a_model_whose_own_code_fails_are_not_scored() {
+    let dir = pipeline_copy("mutate", "broken-original", "customer360", Flavour::Duckdb);
+    let model = dir.join("models/stg_support_pivot.sql");
+    edit(&model, "    tickets.customer_id AS customer_id,", "    CAST(tickets.status AS INTEGER) AS customer_id,");
+    let out = Command::new(binary())
+        .arg("mutate")
+        .arg(&dir)
+        .args(["--model", "stg_support_pivot", "--budget", "3", "--cases", "1", "--rows", "60", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mutants = report["mutants"].as_array().unwrap();
+    assert_eq!(mutants.len(), 3, "{report:#}");
+    for m in mutants {
+        assert_eq!(m["status"], "invalid", "{m:#}");
+        assert!(m["why"].as_str().unwrap().starts_with("the original code fails: RUN001"), "{m:#}");
     }
 }
