@@ -569,6 +569,9 @@ pub struct MutateArgs {
     /// Do not run the tests `generate tests` writes from the spec.
     #[arg(long)]
     pub no_generated: bool,
+    /// Only list the mutants (as diffs, the budget applied); run nothing.
+    #[arg(long)]
+    pub list: bool,
     /// Fail (exit 1) when the --min-score-suite's overall score is below PCT per cent.
     #[arg(long, value_name = "PCT")]
     pub min_score: Option<f64>,

@@ -1,6 +1,7 @@
 //! The mutation report as text, JSON and Markdown: the scores per model and suite, why a suite
 //! may be unable to fail, and the surviving mutants as diffs against the original lines.
 
+use super::mutants::Mutant;
 use super::score::{MutantResult, MutationReport, Score, Status, SuiteKind};
 use std::fmt::Write as _;
 
@@ -66,9 +67,12 @@ fn survivors(report: &MutationReport, gate: SuiteKind) -> Vec<&MutantResult> {
 }
 
 fn mutant_block(out: &mut String, m: &MutantResult, indent: &str) {
-    let _ =
-        writeln!(out, "{indent}{}:{} [{}] {}", m.mutant.file, m.mutant.line, m.mutant.operator.name(), m.mutant.what);
-    for line in &m.mutant.diff {
+    diff_block(out, &m.mutant, indent);
+}
+
+fn diff_block(out: &mut String, m: &Mutant, indent: &str) {
+    let _ = writeln!(out, "{indent}{}:{} [{}] {}", m.file, m.line, m.operator.name(), m.what);
+    for line in &m.diff {
         let _ = writeln!(out, "{indent}  {} {:>4} | {}", line.sign, line.line, line.text);
     }
 }
@@ -190,6 +194,15 @@ pub fn markdown(report: &MutationReport, gate: SuiteKind) -> String {
         mutant_block(&mut block, m, "");
         let by: Vec<&str> = m.killed_by.iter().map(|k| k.name()).collect();
         let _ = writeln!(out, "```diff\n{block}```\nkilled by: {}\n", by.join(", "));
+    }
+    out
+}
+
+/// The mutants a run would score, as diffs (`specproof mutate --list`).
+pub fn list(mutants: &[Mutant], made: usize) -> String {
+    let mut out = format!("{} mutants of {} made\n", mutants.len(), made);
+    for m in mutants {
+        diff_block(&mut out, m, "");
     }
     out
 }

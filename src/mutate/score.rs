@@ -320,12 +320,26 @@ fn suites(project: &Project, generated: bool) -> (TestSuite, BTreeMap<String, Su
     (suite, infos)
 }
 
-/// Mutates `project`'s code and scores every suite on the mutants. Errors when the original
-/// code cannot be run at all.
-pub fn mutate(project: &Project, options: &MutateOptions) -> Result<MutationReport> {
+/// The mutants `options` asks for, before the budget, with the code they were made from.
+fn made(project: &Project, options: &MutateOptions) -> (crate::check::lineage::CodeCheck, super::mutants::Mutants) {
     let code = check_project(project);
     let wanted = |model: &str| options.models.as_ref().is_none_or(|m| m.iter().any(|n| n == model));
     let made = mutants_of(project, &code, &options.operators, &wanted);
+    (code, made)
+}
+
+/// The mutants a run would score (the budget applied), without running anything
+/// (`specproof mutate --list`), and how many were made in all.
+pub fn list(project: &Project, options: &MutateOptions) -> (Vec<Mutant>, usize) {
+    let (_, made) = made(project, options);
+    let total = made.mutants.len();
+    (sample(made.mutants, options.budget, options.run.synth.seed), total)
+}
+
+/// Mutates `project`'s code and scores every suite on the mutants. Errors when the original
+/// code cannot be run at all.
+pub fn mutate(project: &Project, options: &MutateOptions) -> Result<MutationReport> {
+    let (code, made) = made(project, options);
     let total = made.mutants.len();
     let chosen = sample(made.mutants, options.budget, options.run.synth.seed);
     let mut texts: Vec<String> = Vec::new();

@@ -109,3 +109,12 @@ fn the_mutants_of_a_model_whose_own_code_fails_are_not_scored() {
         assert!(m["why"].as_str().unwrap().starts_with("the original code fails: RUN001"), "{m:#}");
     }
 }
+
+#[test]
+fn list_shows_the_mutants_as_diffs_and_runs_nothing() {
+    let out = mutate(&["--list", "--model", "stg_orders", "--operator", "join-type"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(listed.contains("[join-type] LEFT JOIN"), "{listed}");
+    assert!(listed.contains("\n  -") && listed.contains("\n  +"), "{listed}");
+}

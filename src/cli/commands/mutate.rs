@@ -5,7 +5,7 @@ use crate::cli::options::run_options;
 use crate::cli::outcome::{load, usage_error, Outcome};
 use crate::mutate::operators::Operator;
 use crate::mutate::render;
-use crate::mutate::score::{mutate, MutateOptions, SuiteKind};
+use crate::mutate::score::{list, mutate, MutateOptions, SuiteKind};
 
 /// Runs `specproof mutate`.
 pub fn run(args: &MutateArgs) -> Outcome {
@@ -61,6 +61,10 @@ pub fn run(args: &MutateArgs) -> Outcome {
         models: (!args.model.is_empty()).then(|| args.model.clone()),
         generated: !args.no_generated,
     };
+    if args.list {
+        let (mutants, made) = list(&project, &options);
+        return Outcome { stdout: render::list(&mutants, made), stderr: String::new(), code: 0 };
+    }
     let report = match mutate(&project, &options) {
         Ok(report) => report,
         Err(error) => return Outcome::failed(&error),
