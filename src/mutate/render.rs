@@ -73,7 +73,9 @@ fn mutant_block(out: &mut String, m: &MutantResult, indent: &str) {
 fn diff_block(out: &mut String, m: &Mutant, indent: &str) {
     let _ = writeln!(out, "{indent}{}:{} [{}] {}", m.file, m.line, m.operator.name(), m.what);
     for line in &m.diff {
-        let _ = writeln!(out, "{indent}  {} {:>4} | {}", line.sign, line.line, line.text);
+        // In Markdown (no indent) the sign starts the line, as a `diff` block colours it.
+        let pad = if indent.is_empty() { String::new() } else { format!("{indent}  ") };
+        let _ = writeln!(out, "{pad}{} {:>4} | {}", line.sign, line.line, line.text);
     }
 }
 

@@ -116,5 +116,5 @@ fn list_shows_the_mutants_as_diffs_and_runs_nothing() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let listed = text(&out.stdout);
     assert!(listed.contains("[join-type] LEFT JOIN"), "{listed}");
-    assert!(listed.contains("\n  -") && listed.contains("\n  +"), "{listed}");
+    assert!(listed.contains("\n- ") && listed.contains("\n+ "), "{listed}");
 }
