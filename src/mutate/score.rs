@@ -211,6 +211,7 @@ pub fn sample(mut mutants: Vec<Mutant>, budget: usize, seed: u64) -> Vec<Mutant>
 }
 
 /// The suite a finding of a run speaks for, or what it says about the mutant.
+#[derive(Debug, PartialEq, Eq)]
 enum Verdict {
     Kill(SuiteKind),
     Invalid,
@@ -443,6 +444,21 @@ mod tests {
             file_index: 0,
             text: String::new(),
         }
+    }
+
+    #[test]
+    fn each_finding_speaks_for_its_suite() {
+        let at = |file: &str| crate::finding::Location { file: file.into(), line: 1, column: 1 };
+        let failed = |file: &str| Finding::new(Code::ShippedTestFailed, "x").at(at(file));
+        assert_eq!(verdict(&failed("tests/a.sql")), Verdict::Kill(SuiteKind::Shipped));
+        assert_eq!(verdict(&failed(&format!("{GENERATED}/tests/a.sql"))), Verdict::Kill(SuiteKind::Generated));
+        assert_eq!(verdict(&Finding::new(Code::TestUniqueFailed, "x")), Verdict::Kill(SuiteKind::Spec));
+        assert_eq!(verdict(&Finding::new(Code::DiffersFromReference, "x")), Verdict::Kill(SuiteKind::Differential));
+        assert_eq!(verdict(&Finding::new(Code::JoinTypeDiffers, "x")), Verdict::Kill(SuiteKind::Static));
+        // The watchdog's stop is a kill of its own; a binder error a stillborn mutant.
+        assert_eq!(verdict(&Finding::new(Code::QueryTimeout, "x")), Verdict::Timeout);
+        assert_eq!(verdict(&Finding::new(Code::ModelFailed, "x")), Verdict::Invalid);
+        assert_eq!(verdict(&Finding::new(Code::OutcomeNotReached, "x")), Verdict::Nothing);
     }
 
     #[test]
