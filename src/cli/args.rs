@@ -66,6 +66,14 @@ pub enum Command {
         after_help = "Examples:\n  specproof review specs/customer360 --out review\n  specproof validate specs/customer360 --format json --output report.json; specproof review specs/customer360 --out review --report report.json"
     )]
     Review(ReviewArgs),
+    /// Break the code on purpose and score the tests: each suite's share of the mutants it
+    /// kills, per model, with the surviving mutants as diffs (docs/mutate.md).
+    ///
+    /// Example: specproof mutate specs/customer360 --budget 50
+    #[command(
+        after_help = "Examples:\n  specproof mutate specs/customer360\n  specproof mutate specs/customer360 --tests my-tests --min-score 80\n  specproof mutate . --format json --budget 200 --jobs 2\n\nExit codes: 0 ok, 1 a --min-score not met, 2 could not run."
+    )]
+    Mutate(MutateArgs),
     /// The spec as a table-driven requirements document and back: `spec to-markdown` writes it,
     /// `spec from-markdown` reads it into spec.json (docs/review.md).
     ///
@@ -529,6 +537,48 @@ pub struct DiagramArgs {
     /// standard output.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `specproof mutate` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct MutateArgs {
+    /// Where the project is and how to report (text, json or markdown).
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// The synthetic data.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Synthetic datasets each mutant runs on (the differential check's search).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub cases: u32,
+    /// The most mutants run: more are sampled down to N in a stable order of --seed.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub budget: usize,
+    /// Threads running mutants side by side (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Time limit of each query, in seconds: a mutant past it is killed by timeout.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// Only these models (repeatable).
+    #[arg(long = "model", value_name = "MODEL")]
+    pub model: Vec<String>,
+    /// Only these operators (repeatable; names in docs/mutate.md).
+    #[arg(long = "operator", value_name = "NAME")]
+    pub operator: Vec<String>,
+    /// Do not run the tests `generate tests` writes from the spec.
+    #[arg(long)]
+    pub no_generated: bool,
+    /// Only list the mutants (as diffs, the budget applied); run nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Fail (exit 1) when the --min-score-suite's overall score is below PCT per cent.
+    #[arg(long, value_name = "PCT")]
+    pub min_score: Option<f64>,
+    /// The suite --min-score holds, and whose surviving mutants are listed: shipped, spec,
+    /// generated, static or differential.
+    #[arg(long, value_name = "SUITE", default_value = "shipped")]
+    pub min_score_suite: String,
 }
 
 /// `specproof review` arguments.

@@ -13,6 +13,7 @@ pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
         Command::Lineage(args) => commands::lineage::run(&args),
         Command::Diagram(args) => commands::diagram::run(&args),
         Command::Review(args) => commands::review::run(&args),
+        Command::Mutate(args) => commands::mutate::run(&args),
         Command::Spec(command) => commands::spec::run(&command),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Init(args) => commands::init::run(&args),

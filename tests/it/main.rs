@@ -25,6 +25,7 @@ mod malformed_spec;
 mod partition;
 mod review;
 mod messages;
+mod mutate;
 mod planted;
 mod semantic_corpus;
 mod spec_coverage;
