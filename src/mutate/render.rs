@@ -1,8 +1,12 @@
-//! The mutation report as text, JSON and Markdown: the scores per model and suite, why a suite
-//! may be unable to fail, and the surviving mutants as diffs against the original lines.
+//! The mutation report as text, JSON, Markdown, JUnit XML and SARIF: the scores per model and
+//! suite, why a suite may be unable to fail, and the surviving mutants as diffs against the
+//! original lines (in JUnit, one test case per mutant, failing when the gate's suite lets it
+//! live; in SARIF, one result per surviving mutant, at its line).
 
 use super::mutants::Mutant;
 use super::score::{MutantResult, MutationReport, Score, Status, SuiteKind};
+use crate::report::render::junit::escape;
+use crate::report::render::sarif::uri;
 use std::fmt::Write as _;
 
 fn percent(score: Score) -> String {
@@ -206,5 +210,146 @@ pub fn list(mutants: &[Mutant], made: usize) -> String {
     for m in mutants {
         diff_block(&mut out, m, "");
     }
+    out
+}
+
+/// The mutant's diff as plain lines (`- 12 | original`, `+ 12 | mutant`).
+fn diff_text(m: &Mutant) -> String {
+    m.diff.iter().map(|l| format!("{} {:>4} | {}", l.sign, l.line, l.text)).collect::<Vec<_>>().join("\n")
+}
+
+/// The report as JUnit XML, for CI test reports: one test suite per model, one test case per
+/// mutant. A scored mutant the `gate` suite does not kill is a failure (the suite would not
+/// notice that change); a likely equivalent or invalid one is skipped, with why; a killed one
+/// passes. The scores of every suite are the suites' properties.
+pub fn junit(report: &MutationReport, gate: SuiteKind) -> String {
+    let mut body = String::new();
+    let (mut total, mut failed, mut skipped) = (0, 0, 0);
+    for model in report.models() {
+        let mutants: Vec<&MutantResult> = report.mutants.iter().filter(|m| m.mutant.model == model).collect();
+        let mut cases = String::new();
+        let (mut f, mut s) = (0, 0);
+        for m in &mutants {
+            let name = format!("{}:{} [{}] {}", m.mutant.file, m.mutant.line, m.mutant.operator.name(), m.mutant.what);
+            let _ = writeln!(cases, "    <testcase classname=\"{}\" name=\"{}\">", escape(model), escape(&name));
+            let by: Vec<&str> = m.killed_by.iter().map(|k| k.name()).collect();
+            match &m.status {
+                Status::Scored if !m.killed_by.contains(&gate) => {
+                    f += 1;
+                    let message = format!("the {} suite does not kill this mutant", gate.name());
+                    let text = format!("{}\nkilled by: {}", diff_text(&m.mutant), by.join(", "));
+                    let _ = writeln!(
+                        cases,
+                        "      <failure type=\"surviving-mutant\" message=\"{}\">{}</failure>",
+                        escape(&message),
+                        escape(&text)
+                    );
+                }
+                Status::Scored => {
+                    let _ = writeln!(cases, "      <system-out>killed by: {}</system-out>", escape(&by.join(", ")));
+                }
+                Status::Timeout => {
+                    let _ = writeln!(cases, "      <system-out>killed by the time limit</system-out>");
+                }
+                Status::LikelyEquivalent => {
+                    s += 1;
+                    let _ = writeln!(
+                        cases,
+                        "      <skipped message=\"likely equivalent: no suite, the differential check included, tells it from the original\"/>"
+                    );
+                }
+                Status::Invalid(why) => {
+                    s += 1;
+                    let _ = writeln!(cases, "      <skipped message=\"{}\"/>", escape(&format!("invalid: {why}")));
+                }
+            }
+            let _ = writeln!(cases, "    </testcase>");
+        }
+        let mut properties = String::new();
+        for kind in SuiteKind::ALL {
+            let _ = writeln!(
+                properties,
+                "      <property name=\"score.{}\" value=\"{}\"/>",
+                kind.name(),
+                escape(&percent(report.score(kind, Some(model))))
+            );
+        }
+        let _ = writeln!(
+            body,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{s}\">\n    <properties>\n{properties}    </properties>\n{cases}  </testsuite>",
+            escape(&format!("specproof mutate: {model}")),
+            mutants.len()
+        );
+        total += mutants.len();
+        failed += f;
+        skipped += s;
+    }
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{}\" tests=\"{total}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\">\n{body}</testsuites>\n",
+        escape(&format!("specproof mutate {} (gate: {})", report.spec, gate.name()))
+    )
+}
+
+/// The report as SARIF 2.1.0, for code hosts to annotate lines: one result (rule
+/// `surviving-mutant`, a warning) per scored mutant the `gate` suite does not kill, at the
+/// mutated line of its file, saying what changed and which suites would notice.
+pub fn sarif(report: &MutationReport, gate: SuiteKind) -> String {
+    let results: Vec<serde_json::Value> = survivors(report, gate)
+        .into_iter()
+        .map(|m| {
+            let by: Vec<&str> = m.killed_by.iter().map(|k| k.name()).collect();
+            let text = format!(
+                "{}: the {} suite would not notice this change ({}: {}); killed by: {}\n\n{}",
+                m.mutant.model,
+                gate.name(),
+                m.mutant.operator.name(),
+                m.mutant.what,
+                by.join(", "),
+                diff_text(&m.mutant)
+            );
+            serde_json::json!({
+                "ruleId": "surviving-mutant",
+                "ruleIndex": 0,
+                "level": "warning",
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": uri(&m.mutant.file)},
+                    "region": {"startLine": m.mutant.line.max(1)}
+                }}],
+                "partialFingerprints": {
+                    "specproofMutant/v1": format!("{}|{}|{}", m.mutant.model, m.mutant.operator.name(), m.mutant.what)
+                },
+                "properties": {"model": m.mutant.model, "operator": m.mutant.operator.name(), "killedBy": by},
+            })
+        })
+        .collect();
+    let mut scores = serde_json::Map::new();
+    for kind in SuiteKind::ALL {
+        let score = report.score(kind, None);
+        scores.insert(kind.name().into(), serde_json::json!({"killed": score.killed, "of": score.of}));
+    }
+    let log = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "specproof",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": [{
+                    "id": "surviving-mutant",
+                    "name": "SurvivingMutant",
+                    "shortDescription": {"text": "A change to this line that the gate's test suite does not notice."},
+                    "help": {"text": "specproof mutate changed the code here and ran the tests: this suite still passed, while another check (usually the differential check) shows the output changed. A test that reads this model's output with rows that take this path would kill it."},
+                    "defaultConfiguration": {"level": "warning"},
+                }],
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "properties": {"command": "mutate", "spec": report.spec, "gate": gate.name(), "scores": scores},
+        }],
+    });
+    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
+    out.push('\n');
     out
 }

@@ -118,3 +118,37 @@ fn list_shows_the_mutants_as_diffs_and_runs_nothing() {
     assert!(listed.contains("[join-type] LEFT JOIN"), "{listed}");
     assert!(listed.contains("\n- ") && listed.contains("\n+ "), "{listed}");
 }
+
+#[test]
+fn junit_and_sarif_carry_the_same_survivors_as_json() {
+    let args = ["--model", "stg_customers", "--budget", "6", "--no-generated", "--tests", PLACEHOLDER];
+    let report = json(&args);
+    let survivors: Vec<&serde_json::Value> = report["mutants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] == "scored" && !m["killed_by"].as_array().unwrap().contains(&"shipped".into()))
+        .collect();
+    assert!(!survivors.is_empty(), "the placeholder tests kill nothing: {report:#}");
+
+    let out = mutate(&[&args[..], &["--format", "sarif"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), survivors.len(), "{sarif:#}");
+    for (result, survivor) in results.iter().zip(&survivors) {
+        assert_eq!(result["ruleId"], "surviving-mutant");
+        let location = &result["locations"][0]["physicalLocation"];
+        assert_eq!(location["region"]["startLine"], survivor["line"]);
+        assert_eq!(location["artifactLocation"]["uri"], survivor["file"]);
+    }
+
+    let out = mutate(&[&args[..], &["--format", "junit"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let xml = text(&out.stdout);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert_eq!(xml.matches("<failure type=\"surviving-mutant\"").count(), survivors.len(), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), report["mutants"].as_array().unwrap().len(), "{xml}");
+    assert!(xml.contains("<property name=\"score.differential\""), "{xml}");
+}

@@ -73,9 +73,8 @@ pub fn run(args: &MutateArgs) -> Outcome {
         Format::Text => render::text(&report, gate),
         Format::Json => render::json(&report),
         Format::Markdown => render::markdown(&report, gate),
-        Format::Junit | Format::Sarif => {
-            return usage_error("mutate writes text, json or markdown: a mutant is not a finding about the code".into())
-        }
+        Format::Junit => render::junit(&report, gate),
+        Format::Sarif => render::sarif(&report, gate),
     };
     let score = report.score(gate, None);
     let mut stderr = String::new();
