@@ -53,6 +53,7 @@ pub mod prove;
 pub mod gate;
 pub mod report;
 pub mod validate;
+pub mod llm;
 pub mod review;
 pub mod bench;
 pub mod scaffold;

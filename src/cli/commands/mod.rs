@@ -10,6 +10,7 @@ pub mod generate;
 pub mod init;
 pub mod lineage;
 pub mod lint;
+pub mod llm;
 pub mod report;
 pub mod review;
 pub mod spec;
