@@ -139,7 +139,7 @@ fn render(session: &Session, out: &str, transcript: &str) -> String {
             run.prompt_tokens,
             run.completion_tokens,
             run.wall.as_secs_f64(),
-            run.validate_times.iter().map(Duration::as_secs_f64).sum::<f64>(),
+            run.validate_times.iter().map(Duration::as_secs_f64).fold(0.0, |a, b| a + b),
         ));
         match &run.verdict {
             Verdict::Validated => text.push_str(&format!("           {out}/{}\n", run.path)),
