@@ -96,16 +96,14 @@ pub fn replay(corpus: &Path, work: &Path, run: &RunOptions) -> Result<BenchRepor
     let base = corpus.parent().unwrap_or(Path::new("."));
     let mut cases = Vec::new();
     for case in &file.cases {
-        let target = target_named(&case.target).ok_or_else(|| bad(corpus, format!("unknown target `{}`", case.target)))?;
+        let target =
+            target_named(&case.target).ok_or_else(|| bad(corpus, format!("unknown target `{}`", case.target)))?;
         let spec = base.join(&case.spec);
         let dir = spec.parent().unwrap_or(Path::new("."));
         let overrides = Overrides { spec: Some(spec.clone()), ..Overrides::default() };
         let project = load_project(dir, &overrides)?;
-        let scaffold: BTreeMap<String, String> = generate(&project.spec, &project.catalog, target)
-            .files
-            .into_iter()
-            .map(|f| (f.path, f.text))
-            .collect();
+        let scaffold: BTreeMap<String, String> =
+            generate(&project.spec, &project.catalog, target).files.into_iter().map(|f| (f.path, f.text)).collect();
         let path = scaffold
             .keys()
             .find(|p| {
@@ -136,7 +134,12 @@ pub fn replay(corpus: &Path, work: &Path, run: &RunOptions) -> Result<BenchRepor
                 findings_lines: judged.findings.lines().count(),
             });
         }
-        cases.push(CaseTiming { name: case.name.clone(), model: case.model.clone(), target: case.target.clone(), rounds });
+        cases.push(CaseTiming {
+            name: case.name.clone(),
+            model: case.model.clone(),
+            target: case.target.clone(),
+            rounds,
+        });
     }
     let _ = std::fs::remove_dir_all(work);
     Ok(BenchReport { cases })

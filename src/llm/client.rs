@@ -163,7 +163,13 @@ impl Jitter {
 /// The wait before retry `retry` (0-based): `base * 2^retry`, capped at `max`, scaled by a
 /// jitter factor in [0.5, 1.0) so that many clients do not retry in step; a `Retry-After` the
 /// server sent wins (capped at `max` too, so a hostile header cannot stall a run for hours).
-pub fn backoff(retry: u32, base: Duration, max: Duration, retry_after: Option<Duration>, jitter: &mut Jitter) -> Duration {
+pub fn backoff(
+    retry: u32,
+    base: Duration,
+    max: Duration,
+    retry_after: Option<Duration>,
+    jitter: &mut Jitter,
+) -> Duration {
     if let Some(after) = retry_after {
         return after.min(max);
     }
@@ -191,9 +197,9 @@ fn short(text: &str) -> String {
 /// The message inside an OpenAI-style error body (`{"error": {"message": …}}`), else the body.
 fn error_message(body: &str) -> String {
     let parsed: Option<serde_json::Value> = serde_json::from_str(body).ok();
-    let message = parsed.as_ref().and_then(|v| {
-        v.get("error").and_then(|e| e.get("message").and_then(|m| m.as_str()).or_else(|| e.as_str()))
-    });
+    let message = parsed
+        .as_ref()
+        .and_then(|v| v.get("error").and_then(|e| e.get("message").and_then(|m| m.as_str()).or_else(|| e.as_str())));
     short(message.unwrap_or(body))
 }
 
@@ -230,15 +236,15 @@ pub fn complete(config: &ClientConfig, messages: &[Message]) -> Result<Reply, Cl
             }
             Ok(mut response) => {
                 status = response.status().as_u16();
-                let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+                let header =
+                    |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
                 retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
                 let event_stream = header("content-type").is_some_and(|t| t.contains("text/event-stream"));
                 let text = read_body(response.body_mut().as_reader(), config.max_body)
                     .map_err(|message| ClientError::Unreachable { endpoint: url.clone(), message })?;
                 match status {
                     200..=299 => {
-                        let mut reply =
-                            if event_stream { parse_stream(&text)? } else { parse_completion(&text)? };
+                        let mut reply = if event_stream { parse_stream(&text)? } else { parse_completion(&text)? };
                         reply.attempts = attempt;
                         reply.retries = retries;
                         return Ok(reply);
@@ -267,9 +273,10 @@ fn describe(error: &ureq::Error) -> String {
 fn read_body(reader: impl Read, limit: u64) -> Result<String, String> {
     let mut bytes = Vec::new();
     let started = Instant::now();
-    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| {
-        format!("reading the reply failed after {:.1} s: {e}", started.elapsed().as_secs_f64())
-    })?;
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("reading the reply failed after {:.1} s: {e}", started.elapsed().as_secs_f64()))?;
     if bytes.len() as u64 > limit {
         return Err(format!("the reply is larger than {limit} bytes"));
     }
@@ -383,7 +390,10 @@ mod tests {
         let whole = r#"{"choices":[{"message":{"role":"assistant","content":"SELECT 1"}}],
                         "usage":{"prompt_tokens":12,"completion_tokens":3}}"#;
         let reply = parse_completion(whole).unwrap();
-        assert_eq!((reply.content.as_str(), reply.prompt_tokens, reply.completion_tokens), ("SELECT 1", Some(12), Some(3)));
+        assert_eq!(
+            (reply.content.as_str(), reply.prompt_tokens, reply.completion_tokens),
+            ("SELECT 1", Some(12), Some(3))
+        );
         let stream = "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\"}}]}\n\n\
                       data: {\"choices\":[{\"delta\":{\"content\":\"SELECT\"}}]}\n\n\
                       data: {\"choices\":[{\"delta\":{\"content\":\" 1\"}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}\n\n\

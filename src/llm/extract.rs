@@ -9,7 +9,10 @@
 /// Language tags taken as model code for a target whose files have `extension` (`sql`, `sqlx`).
 fn accepted(tag: &str, extension: &str) -> bool {
     let tag = tag.trim().to_ascii_lowercase();
-    tag.is_empty() || tag == "sql" || tag == extension || matches!(tag.as_str(), "sqlx" | "jinja" | "jinja2" | "duckdb" | "bigquery" | "googlesql")
+    tag.is_empty()
+        || tag == "sql"
+        || tag == extension
+        || matches!(tag.as_str(), "sqlx" | "jinja" | "jinja2" | "duckdb" | "bigquery" | "googlesql")
 }
 
 /// A fenced block: its language tag and its text.

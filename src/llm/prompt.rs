@@ -105,7 +105,11 @@ fn reads(project: &Project, mi: usize, target: Target) -> String {
                         .table
                         .columns
                         .iter()
-                        .map(|c| RelColumn { name: c.name.clone(), data_type: c.data_type.clone(), nullable: c.nullable })
+                        .map(|c| RelColumn {
+                            name: c.name.clone(),
+                            data_type: c.data_type.clone(),
+                            nullable: c.nullable,
+                        })
                         .collect();
                     (format!("source table `{full}`"), columns, table.table.keys.clone())
                 }
@@ -130,7 +134,8 @@ pub fn model_prompt(project: &Project, mi: usize, target: Target, path: &str, pr
     let spec = &project.spec.spec;
     let model = &spec.models[mi];
     let json = serde_json::to_string_pretty(model).unwrap_or_else(|e| format!("(the model could not be shown: {e})"));
-    let schema = if model.layer.as_deref() == Some("final") { &spec.schema.final_schema } else { &spec.schema.staging_schema };
+    let schema =
+        if model.layer.as_deref() == Some("final") { &spec.schema.final_schema } else { &spec.schema.staging_schema };
     let mut text = format!(
         "Write the model `{}` (layer {}, materialised as `{schema}.{}`).\n\n\
          ## File\n`{path}`",

@@ -216,7 +216,8 @@ pub fn judge(project: &Project, dir: &Path, target: Target, run: &RunOptions) ->
     let findings = if clean {
         String::new()
     } else {
-        let shown = text::render(&validation.report, &source_texts(&copy, validation.code.as_ref(), validation.suite.as_ref()));
+        let shown =
+            text::render(&validation.report, &source_texts(&copy, validation.code.as_ref(), validation.suite.as_ref()));
         // The model knows its file by its path in the project, not by the work copy's.
         let prefix = format!("{}/", crate::project::layout::display(dir));
         shown.replace(&prefix, "")
@@ -254,7 +255,13 @@ struct Shared<'a> {
 }
 
 /// Runs the loop for model `mi`, its code at `path`, over the project files `files`.
-fn run_model(shared: &Shared<'_>, mi: usize, path: &str, preamble: &str, files: &BTreeMap<String, String>) -> (ModelRun, Option<String>) {
+fn run_model(
+    shared: &Shared<'_>,
+    mi: usize,
+    path: &str,
+    preamble: &str,
+    files: &BTreeMap<String, String>,
+) -> (ModelRun, Option<String>) {
     let started = Instant::now();
     let project = shared.project;
     let options = shared.options;
@@ -364,7 +371,8 @@ fn run_model(shared: &Shared<'_>, mi: usize, path: &str, preamble: &str, files: 
 pub fn run(project: &Project, out: &Path, options: &LlmOptions) -> Result<Session> {
     let spec = &project.spec.spec;
     let scaffold = generate(&project.spec, &project.catalog, options.target);
-    let scaffold_files: BTreeMap<String, String> = scaffold.files.iter().map(|f| (f.path.clone(), f.text.clone())).collect();
+    let scaffold_files: BTreeMap<String, String> =
+        scaffold.files.iter().map(|f| (f.path.clone(), f.text.clone())).collect();
     // A file already in the output folder (an earlier run's validated code) wins over the
     // scaffold, so `--models` regenerates only what it names.
     let mut files = scaffold_files.clone();
@@ -377,12 +385,8 @@ pub fn run(project: &Project, out: &Path, options: &LlmOptions) -> Result<Sessio
     let deps = dependencies(spec, &project.catalog);
     let levels = levels(&deps);
     let deepest = levels.iter().copied().max().unwrap_or(0);
-    let shared = Shared {
-        project,
-        options,
-        work: out.join(".specproof-llm-work"),
-        system: system_prompt(options.target),
-    };
+    let shared =
+        Shared { project, options, work: out.join(".specproof-llm-work"), system: system_prompt(options.target) };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.concurrency.max(1))
         .build()

@@ -221,7 +221,13 @@ fn a_wrong_reply_is_repaired_after_the_model_sees_the_findings() {
     assert_eq!(messages[2]["role"], "assistant");
     let repair = messages[3]["content"].as_str().unwrap();
     // The finding, the line it points at, and the counterexample: expected beside actual.
-    for needle in ["DIF001", "models/stg_support_pivot.sql:", "expected: 0 | 0 | 0", "actual: 0 | 0 | 1", "input rows of raw.support_tickets"] {
+    for needle in [
+        "DIF001",
+        "models/stg_support_pivot.sql:",
+        "expected: 0 | 0 | 0",
+        "actual: 0 | 0 | 1",
+        "input rows of raw.support_tickets",
+    ] {
         assert!(repair.contains(needle), "the repair prompt lacks `{needle}`:\n{repair}");
     }
     assert!(!repair.contains("specproof-llm-work"), "work-copy paths leak into the prompt:\n{repair}");
@@ -252,8 +258,18 @@ fn a_reply_past_the_read_timeout_is_a_clear_error() {
     let (url, _) = serve(vec![slow]);
     let run = generate("timeout", &url, &["--read-timeout", "0.5", "--max-retries", "0"]);
     assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("could not be reached") && run.stdout.contains("timed out"), "{}{}", run.stdout, run.stderr);
-    assert!(run.elapsed < Duration::from_secs(4), "the client waited past its timeout: {:?}\n{}", run.elapsed, run.stdout);
+    assert!(
+        run.stdout.contains("could not be reached") && run.stdout.contains("timed out"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        run.elapsed < Duration::from_secs(4),
+        "the client waited past its timeout: {:?}\n{}",
+        run.elapsed,
+        run.stdout
+    );
     assert!(!model_file(&run.out).exists());
 }
 

@@ -31,7 +31,8 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, Outcome> {
 
 /// How validation runs for each candidate: `validate`'s defaults, with `seed`.
 fn run_options(seed: u64) -> RunOptions {
-    let mut options = RunOptions { run_time: DEFAULT_RUN_TIME.to_string(), cases: CASES, shrink: true, ..Default::default() };
+    let mut options =
+        RunOptions { run_time: DEFAULT_RUN_TIME.to_string(), cases: CASES, shrink: true, ..Default::default() };
     options.synth.seed = seed;
     options.synth.rows = 200;
     options
