@@ -123,7 +123,7 @@ pub enum LlmCommand {
     #[command(
         after_help = "Examples:\n  SPECPROOF_LLM_API_KEY=sk-... specproof llm generate specs/inventory --endpoint https://api.openai.com/v1 --model gpt-4.1 --target dbt --out gen/llm\n  specproof llm generate specs/payroll --endpoint http://127.0.0.1:11434/v1 --model qwen2.5-coder --target duckdb --out gen/llm --models stg_employees\n\nExit codes: 0 every model validated, 1 a model never validated (its last code beside its file as <file>.failed, its findings reported), 2 could not run (key refused, endpoint unreachable, malformed reply, a reply with no code, bad input)."
     )]
-    Generate(LlmGenerateArgs),
+    Generate(Box<LlmGenerateArgs>),
     /// Replay recorded rounds (spec, reply, findings, repaired reply) with no endpoint and report
     /// what validating each round costs.
     #[command(after_help = "Example:\n  specproof llm bench tests/corpus/llm/bench.json --format json")]

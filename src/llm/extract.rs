@@ -46,7 +46,7 @@ pub fn blocks(reply: &str) -> Vec<Block> {
                 text.push('\n');
             }
             (None, Some(f)) if run >= 3 => {
-                let tag = trimmed[run..].trim().split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+                let tag = trimmed[run..].split_whitespace().next().unwrap_or("").to_ascii_lowercase();
                 open = Some((f, run, tag, String::new()));
             }
             (None, _) => {}
