@@ -368,3 +368,117 @@ fn the_bench_replays_the_recorded_rounds_as_recorded() {
     assert!(rounds[0]["findings_lines"].as_u64().unwrap() > 5);
     assert!(rounds.iter().all(|r| r["validate"].as_f64().unwrap() > 0.0));
 }
+
+/// Reads one HTTP request from `stream`: its body.
+fn read_request(stream: &std::net::TcpStream) -> String {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    let mut length = 0usize;
+    reader.read_line(&mut line).unwrap();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        if line.trim_end().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    String::from_utf8(body).unwrap()
+}
+
+/// The model a request asks for (`Write the model `m``).
+fn model_asked(body: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(body).unwrap();
+    let prompt = value["messages"][1]["content"].as_str().unwrap();
+    prompt.split('`').nth(1).unwrap().to_string()
+}
+
+#[test]
+fn models_go_in_dependency_order_and_one_levels_models_in_parallel() {
+    // Replies for stg_orders and fact_customer_orders: the code `generate code` writes for them,
+    // recorded as a model's reply would hold it.
+    let scaffold = scratch("llm", "order-scaffold");
+    let specs = crate_root().join("specs/customer360");
+    let made = Command::new(binary())
+        .args(["generate", "code", "--target", "duckdb"])
+        .arg(&specs)
+        .arg("--spec")
+        .arg(specs.join("spec.corrected.json"))
+        .arg("--out")
+        .arg(&scaffold)
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0));
+    let reply_of = |model: &str| -> Vec<u8> {
+        if model == "stg_support_pivot" {
+            return recorded("right.json");
+        }
+        let code = std::fs::read_to_string(scaffold.join(format!("models/{model}.sql"))).unwrap();
+        let content = format!("```sql\n{code}```\n");
+        serde_json::json!({"choices": [{"message": {"role": "assistant", "content": content}}]})
+            .to_string()
+            .into_bytes()
+    };
+    let replies: Vec<(String, Vec<u8>)> = ["stg_orders", "stg_support_pivot", "fact_customer_orders"]
+        .iter()
+        .map(|m| (m.to_string(), reply_of(m)))
+        .collect();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    // (model, when its request arrived, when its answer was sent)
+    let events: Arc<Mutex<Vec<(String, Instant, Instant)>>> = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&events);
+    std::thread::spawn(move || {
+        for _ in 0..3 {
+            let Ok((stream, _)) = listener.accept() else { return };
+            let replies = replies.clone();
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                let arrived = Instant::now();
+                let model = model_asked(&read_request(&stream));
+                // Held a while, so that a second request of the same level arrives meanwhile.
+                std::thread::sleep(Duration::from_millis(600));
+                let body = &replies.iter().find(|(m, _)| *m == model).unwrap().1;
+                let mut stream = stream;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).unwrap();
+                stream.write_all(body).unwrap();
+                log.lock().unwrap().push((model, arrived, Instant::now()));
+            });
+        }
+    });
+    let out = scratch("llm", "order");
+    let run = Command::new(binary())
+        .args(["llm", "generate"])
+        .arg(&specs)
+        .arg("--spec")
+        .arg(specs.join("spec.corrected.json"))
+        .args(["--endpoint", &url, "--model", "recorded-model", "--target", "duckdb"])
+        .args(["--models", "fact_customer_orders,stg_support_pivot,stg_orders", "--concurrency", "2"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(0), "{}{}", text(&run.stdout), text(&run.stderr));
+    let stdout = text(&run.stdout);
+    assert!(stdout.contains("3 of 3 models validated"), "{stdout}");
+    let events = events.lock().unwrap();
+    let at = |model: &str| events.iter().find(|(m, _, _)| m == model).unwrap().clone();
+    let (orders, pivot, fact) = (at("stg_orders"), at("stg_support_pivot"), at("fact_customer_orders"));
+    // The level-0 models were asked together: the second arrived before the first was answered.
+    assert!(orders.1 < pivot.2 && pivot.1 < orders.2, "stg_orders and stg_support_pivot were not asked in parallel");
+    // fact_customer_orders reads both: asked only after both were answered (and validated).
+    assert!(fact.1 > orders.2 && fact.1 > pivot.2, "fact_customer_orders was asked before what it reads was done");
+    // The report lists them in dependency order.
+    let fact_line = stdout.find("fact_customer_orders").unwrap();
+    assert!(stdout.find("stg_orders").unwrap() < fact_line && stdout.find("stg_support_pivot").unwrap() < fact_line);
+}
