@@ -129,12 +129,17 @@ pub fn completions_url(endpoint: &str) -> String {
 
 /// The JSON body of a request: deterministic (temperature 0, keys in a fixed order).
 pub fn request_body(model: &str, messages: &[Message], stream: bool) -> String {
-    let body = serde_json::json!({
+    let mut body = serde_json::json!({
         "model": model,
         "messages": messages,
         "temperature": 0,
         "stream": stream,
     });
+    if stream {
+        // A streamed reply carries token counts only when asked (OpenAI, vLLM); servers that do
+        // not know the option ignore it.
+        body["stream_options"] = serde_json::json!({"include_usage": true});
+    }
     body.to_string()
 }
 
@@ -244,7 +249,9 @@ pub fn complete(config: &ClientConfig, messages: &[Message]) -> Result<Reply, Cl
                     .map_err(|message| ClientError::Unreachable { endpoint: url.clone(), message })?;
                 match status {
                     200..=299 => {
-                        let mut reply = if event_stream { parse_stream(&text)? } else { parse_completion(&text)? };
+                        // Some servers stream without saying so in the content type.
+                        let streamed = event_stream || text.trim_start().starts_with("data:");
+                        let mut reply = if streamed { parse_stream(&text)? } else { parse_completion(&text)? };
                         reply.attempts = attempt;
                         reply.retries = retries;
                         return Ok(reply);
@@ -399,6 +406,16 @@ mod tests {
                       data: {\"choices\":[{\"delta\":{\"content\":\" 1\"}}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3}}\n\n\
                       data: [DONE]\n\n";
         assert_eq!(parse_stream(stream).unwrap(), reply);
+    }
+
+    #[test]
+    fn a_streamed_request_asks_for_token_counts() {
+        let messages = [Message::new("user", "hi")];
+        let streamed: serde_json::Value = serde_json::from_str(&request_body("m", &messages, true)).unwrap();
+        assert_eq!(streamed["stream_options"]["include_usage"], true);
+        let whole: serde_json::Value = serde_json::from_str(&request_body("m", &messages, false)).unwrap();
+        assert!(whole.get("stream_options").is_none());
+        assert_eq!((whole["temperature"].as_i64(), whole["messages"][0]["role"].as_str()), (Some(0), Some("user")));
     }
 
     #[test]

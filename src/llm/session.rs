@@ -435,6 +435,8 @@ pub fn run(project: &Project, out: &Path, options: &LlmOptions) -> Result<Sessio
         for (run, code) in results {
             match (&run.verdict, code) {
                 (Verdict::Validated, Some(code)) => {
+                    // An earlier run's failed code for this model is stale now.
+                    let _ = std::fs::remove_file(out.join(format!("{}.failed", run.path)));
                     files.insert(run.path.clone(), code);
                 }
                 (Verdict::Failed, Some(code)) => {

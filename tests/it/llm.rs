@@ -302,6 +302,11 @@ fn a_refused_key_is_a_clear_error_and_the_key_is_never_shown() {
     let run = generate("refused", &url, &[]);
     assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("refused the API key (HTTP 401): Incorrect API key provided."), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("specproof: error: stg_support_pivot: the endpoint refused the API key"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(seen.lock().unwrap().len(), 1, "a refused key is not retried");
     key_kept_secret(&run);
 }

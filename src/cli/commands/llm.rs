@@ -101,10 +101,14 @@ fn generate(args: &LlmGenerateArgs) -> Outcome {
         BenchFormat::Text => render(&session, &display(&args.out), &display(&transcript)),
         BenchFormat::Json => render_json(&session, &display(&transcript)),
     };
-    let stderr = match code {
-        2 => "specproof: error: the loop could not run to the end; see the models marked `error` above\n".to_string(),
-        _ => String::new(),
-    };
+    let stderr: String = session
+        .models
+        .iter()
+        .filter_map(|m| match &m.verdict {
+            Verdict::Error(message) => Some(format!("specproof: error: {}: {message}\n", m.model)),
+            _ => None,
+        })
+        .collect();
     Outcome { stdout, stderr, code }
 }
 
