@@ -487,3 +487,29 @@ fn models_go_in_dependency_order_and_one_levels_models_in_parallel() {
     let fact_line = stdout.find("fact_customer_orders").unwrap();
     assert!(stdout.find("stg_orders").unwrap() < fact_line && stdout.find("stg_support_pivot").unwrap() < fact_line);
 }
+
+#[test]
+fn an_unknown_model_or_a_bad_timeout_is_refused_before_any_request() {
+    // Nothing listens here: a request would fail differently.
+    let url = "http://127.0.0.1:9/v1";
+    let specs = crate_root().join("specs/customer360");
+    for (extra, expected) in [
+        (vec!["--models", "no_such_model"], "the spec has no model `no_such_model`"),
+        (vec!["--read-timeout", "0"], "--read-timeout must be a positive number of seconds"),
+    ] {
+        let out = scratch("llm", "refused-args");
+        let run = Command::new(binary())
+            .args(["llm", "generate"])
+            .arg(&specs)
+            .arg("--spec")
+            .arg(specs.join("spec.corrected.json"))
+            .args(["--endpoint", url, "--model", "m", "--target", "dbt", "--out"])
+            .arg(&out)
+            .args(&extra)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(2));
+        assert!(text(&run.stderr).contains(expected), "{}", text(&run.stderr));
+        assert!(!out.join("llm-transcript.jsonl").exists());
+    }
+}
