@@ -5,7 +5,7 @@
 //! never validates, a streamed reply and a very long one. The server records what it received,
 //! so the tests also check the key went only where it belongs and the findings reached the model.
 
-use crate::support::{binary, crate_root, scratch, text};
+use crate::support::{binary, copy_tree, crate_root, scratch, text};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -489,20 +489,25 @@ fn models_go_in_dependency_order_and_one_levels_models_in_parallel() {
 }
 
 #[test]
-fn an_unknown_model_or_a_bad_timeout_is_refused_before_any_request() {
+fn an_unknown_model_a_bad_timeout_or_an_input_as_output_is_refused_before_any_request() {
     // Nothing listens here: a request would fail differently.
     let url = "http://127.0.0.1:9/v1";
-    let specs = crate_root().join("specs/customer360");
+    // A copy: were the check to fail, the run would write over the copy's spec, not the repo's.
+    let specs = scratch("llm", "refused-project");
+    copy_tree(&crate_root().join("specs/customer360"), &specs);
+    let spec = specs.join("spec.corrected.json");
+    let original = std::fs::read(&spec).unwrap();
     for (extra, expected) in [
         (vec!["--models", "no_such_model"], "the spec has no model `no_such_model`"),
         (vec!["--read-timeout", "0"], "--read-timeout must be a positive number of seconds"),
+        (vec!["--transcript", spec.to_str().unwrap()], "is one of the project's inputs"),
     ] {
         let out = scratch("llm", "refused-args");
         let run = Command::new(binary())
             .args(["llm", "generate"])
             .arg(&specs)
             .arg("--spec")
-            .arg(specs.join("spec.corrected.json"))
+            .arg(&spec)
             .args(["--endpoint", url, "--model", "m", "--target", "dbt", "--out"])
             .arg(&out)
             .args(&extra)
@@ -512,4 +517,17 @@ fn an_unknown_model_or_a_bad_timeout_is_refused_before_any_request() {
         assert!(text(&run.stderr).contains(expected), "{}", text(&run.stderr));
         assert!(!out.join("llm-transcript.jsonl").exists());
     }
+    assert_eq!(std::fs::read(&spec).unwrap(), original, "the spec was written over");
+    // --out the project itself: its models would be overwritten by the scaffold.
+    let run = Command::new(binary())
+        .args(["llm", "generate"])
+        .arg(&specs)
+        .arg("--spec")
+        .arg(&spec)
+        .args(["--endpoint", url, "--model", "m", "--target", "duckdb", "--out"])
+        .arg(&specs)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stdout));
+    assert!(text(&run.stderr).contains("inputs"), "{}", text(&run.stderr));
 }

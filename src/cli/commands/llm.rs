@@ -57,6 +57,20 @@ fn generate(args: &LlmGenerateArgs) -> Outcome {
     if let Some(unknown) = args.models.iter().find(|m| project.spec.spec.model_index(m).is_none()) {
         return usage_error(format!("--models: the spec has no model `{unknown}`"));
     }
+    // Nothing is written over the project's inputs: not the scaffold's files (nor a failed
+    // model's `.failed` beside one), not the transcript.
+    let transcript = args.transcript.clone().unwrap_or_else(|| args.out.join("llm-transcript.jsonl"));
+    let scaffold = crate::codegen::generate(&project.spec, &project.catalog, target_of(args.target));
+    let written =
+        scaffold.files.iter().flat_map(|f| [args.out.join(&f.path), args.out.join(format!("{}.failed", f.path))]);
+    if let Some((path, role)) =
+        written.chain([transcript.clone()]).find_map(|p| project.input_role(&p).map(|role| (p, role)))
+    {
+        return usage_error(format!(
+            "{} is one of the project's inputs ({role}); choose another --out folder or --transcript file",
+            display(&path)
+        ));
+    }
     // The key is read here and handed to the client only; nothing prints or writes it.
     let api_key = std::env::var(&args.api_key_env).ok().filter(|k| !k.trim().is_empty());
     let options = LlmOptions {
@@ -86,7 +100,6 @@ fn generate(args: &LlmGenerateArgs) -> Outcome {
         Ok(session) => session,
         Err(error) => return usage_error(error.to_string()),
     };
-    let transcript = args.transcript.clone().unwrap_or_else(|| args.out.join("llm-transcript.jsonl"));
     let lines: String = session
         .models
         .iter()
