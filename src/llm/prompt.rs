@@ -189,6 +189,48 @@ mod tests {
         assert!(prompt.contains("round 1"));
     }
 
+    fn customer360() -> Project {
+        let dir = crate::test_support::crate_root().join("specs/customer360");
+        let overrides =
+            crate::project::layout::Overrides { spec: Some(dir.join("spec.corrected.json")), ..Default::default() };
+        crate::project::layout::load_project(&dir, &overrides).unwrap()
+    }
+
+    #[test]
+    fn a_model_prompt_names_each_table_in_the_targets_idiom_and_never_shows_the_tools_own_code() {
+        let project = customer360();
+        let fact = project.spec.spec.model_index("fact_customer_orders").unwrap();
+        let pivot = project.spec.spec.model_index("stg_support_pivot").unwrap();
+        let cases = [
+            (Target::Dataform, pivot, "${ref(\"raw\", \"support_tickets\")}"),
+            (Target::Dataform, fact, "${ref(\"stg_orders\")}"),
+            (Target::Dbt, pivot, "{{ source('raw', 'support_tickets') }}"),
+            (Target::Dbt, fact, "{{ ref('stg_orders') }}"),
+            (Target::Duckdb, fact, "temp.stg_orders"),
+            (Target::Bigquery, pivot, "raw.support_tickets"),
+        ];
+        for (target, mi, reference) in cases {
+            let prompt = model_prompt(&project, mi, target, "models/x.sql", "");
+            assert!(prompt.contains(reference), "{target:?}: no `{reference}` in\n{prompt}");
+            assert_eq!(prompt, model_prompt(&project, mi, target, "models/x.sql", ""), "not deterministic");
+            // The generator's CTE names would mean its code leaked into the prompt.
+            assert!(!prompt.contains("driving_groups") && !prompt.contains("_metrics AS"), "{prompt}");
+        }
+        let prompt = model_prompt(
+            &project,
+            pivot,
+            Target::Duckdb,
+            "models/stg_support_pivot.sql",
+            "CREATE OR REPLACE TABLE temp.stg_support_pivot AS",
+        );
+        assert!(prompt.contains("customer_id INT64 NOT NULL") && prompt.contains("status STRING\n"), "{prompt}");
+        assert!(prompt.contains("\"formula\": \"COUNTIF(status = 'OPEN')\""), "{prompt}");
+        assert!(
+            prompt.contains("starting with:\n```\nCREATE OR REPLACE TABLE temp.stg_support_pivot AS\n```"),
+            "{prompt}"
+        );
+    }
+
     #[test]
     fn the_system_prompt_holds_the_meaning_rules_and_the_targets_idiom() {
         let dataform = system_prompt(Target::Dataform);
