@@ -254,7 +254,7 @@ fn a_reply_that_never_validates_fails_with_its_findings_and_its_code_beside() {
 #[test]
 fn a_reply_past_the_read_timeout_is_a_clear_error() {
     let mut slow = Canned::ok(recorded("right.json"));
-    slow.delay = Duration::from_secs(4);
+    slow.delay = Duration::from_secs(8);
     let (url, _) = serve(vec![slow]);
     let run = generate("timeout", &url, &["--read-timeout", "0.5", "--max-retries", "0"]);
     assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
@@ -265,7 +265,7 @@ fn a_reply_past_the_read_timeout_is_a_clear_error() {
         run.stderr
     );
     assert!(
-        run.elapsed < Duration::from_secs(4),
+        run.elapsed < Duration::from_secs(8),
         "the client waited past its timeout: {:?}\n{}",
         run.elapsed,
         run.stdout
@@ -448,7 +448,7 @@ fn models_go_in_dependency_order_and_one_levels_models_in_parallel() {
                 let arrived = Instant::now();
                 let model = model_asked(&read_request(&stream));
                 // Held a while, so that a second request of the same level arrives meanwhile.
-                std::thread::sleep(Duration::from_millis(600));
+                std::thread::sleep(Duration::from_millis(1000));
                 let body = &replies.iter().find(|(m, _)| *m == model).unwrap().1;
                 let mut stream = stream;
                 let head = format!(
