@@ -247,6 +247,8 @@ pub fn complete(config: &ClientConfig, messages: &[Message]) -> Result<Reply, Cl
                 let event_stream = header("content-type").is_some_and(|t| t.contains("text/event-stream"));
                 let text = read_body(response.body_mut().as_reader(), config.max_body)
                     .map_err(|message| ClientError::Unreachable { endpoint: url.clone(), message })?;
+                // An endpoint may echo the key (in a 401's message, say): it goes no further.
+                let text = redact(text, config.api_key.as_deref());
                 match status {
                     200..=299 => {
                         // Some servers stream without saying so in the content type.
@@ -265,6 +267,15 @@ pub fn complete(config: &ClientConfig, messages: &[Message]) -> Result<Reply, Cl
         let wait = backoff(attempt - 1, config.backoff_base, config.backoff_max, retry_after, &mut jitter);
         retries.push((status, wait));
         std::thread::sleep(wait);
+    }
+}
+
+/// `text` with every occurrence of `key` replaced, so that nothing derived from a reply (an
+/// error message, the transcript) can carry the key.
+pub fn redact(text: String, key: Option<&str>) -> String {
+    match key {
+        Some(key) if !key.is_empty() && text.contains(key) => text.replace(key, "<api key>"),
+        _ => text,
     }
 }
 
@@ -416,6 +427,15 @@ mod tests {
         let whole: serde_json::Value = serde_json::from_str(&request_body("m", &messages, false)).unwrap();
         assert!(whole.get("stream_options").is_none());
         assert_eq!((whole["temperature"].as_i64(), whole["messages"][0]["role"].as_str()), (Some(0), Some("user")));
+    }
+
+    #[test]
+    fn an_echoed_key_is_redacted() {
+        let body = r#"{"error": {"message": "Incorrect API key provided: sk-abc123."}}"#.to_string();
+        let redacted = redact(body, Some("sk-abc123"));
+        assert_eq!(error_message(&redacted), "Incorrect API key provided: <api key>.");
+        assert_eq!(redact("no key here".into(), Some("")), "no key here");
+        assert_eq!(redact("sk-abc123".into(), None), "sk-abc123");
     }
 
     #[test]

@@ -298,10 +298,17 @@ fn a_malformed_body_is_a_clear_error() {
 
 #[test]
 fn a_refused_key_is_a_clear_error_and_the_key_is_never_shown() {
-    let (url, seen) = serve(vec![Canned::status(401, recorded("unauthorized.json"))]);
+    // The recorded refusal, with the key echoed back as some endpoints do.
+    let body =
+        String::from_utf8(recorded("unauthorized.json")).unwrap().replace("provided.", &format!("provided: {KEY}."));
+    let (url, seen) = serve(vec![Canned::status(401, body.into_bytes())]);
     let run = generate("refused", &url, &[]);
     assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("refused the API key (HTTP 401): Incorrect API key provided."), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("refused the API key (HTTP 401): Incorrect API key provided: <api key>."),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stderr.contains("specproof: error: stg_support_pivot: the endpoint refused the API key"),
         "{}",
