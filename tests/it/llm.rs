@@ -334,8 +334,16 @@ fn a_streamed_reply_in_chunks_is_read_whole() {
     stream.headers = vec![("Content-Type", "text/event-stream".into())];
     stream.chunked = true;
     let (url, seen) = serve(vec![stream]);
-    let run = generate("stream", &url, &["--stream"]);
+    let run = generate("stream", &url, &["--stream", "--format", "json"]);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let model = &report["models"][0];
+    assert_eq!(
+        (model["model"].as_str(), model["verdict"].as_str(), model["rounds"].as_u64()),
+        (Some("stg_support_pivot"), Some("validated"), Some(1))
+    );
+    // The token counts came in the stream's last chunk.
+    assert_eq!((model["prompt_tokens"].as_u64(), model["completion_tokens"].as_u64()), (Some(3912), Some(88)));
     let body: serde_json::Value = serde_json::from_str(&seen.lock().unwrap()[0].body).unwrap();
     assert_eq!(body["stream"], true);
     assert!(std::fs::read_to_string(model_file(&run.out)).unwrap().contains("GROUP BY customer_id"));
