@@ -197,7 +197,8 @@ pub fn judge(project: &Project, dir: &Path, target: Target, run: &RunOptions) ->
     };
     let overrides = Overrides {
         spec: Some(project.paths.spec.clone()),
-        sources: Some(project.paths.sources.clone()),
+        // A project whose sources are all declared in the spec may have no sources folder.
+        sources: project.paths.sources.is_dir().then(|| project.paths.sources.clone()),
         models: None,
         tests: Some(dir.join(EMPTY_TESTS)),
         dialect,
