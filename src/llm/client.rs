@@ -211,30 +211,40 @@ fn error_message(body: &str) -> String {
 /// Sends one conversation turn and returns the assistant's reply, retrying as configured.
 pub fn complete(config: &ClientConfig, messages: &[Message]) -> Result<Reply, ClientError> {
     let url = completions_url(&config.endpoint);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(config.connect_timeout))
-        .timeout_recv_response(Some(config.read_timeout))
-        .timeout_per_read(Some(config.read_timeout))
-        .http_status_as_error(false)
+    let key = config.api_key.as_deref();
+    // The URL never holds the key (it goes in the header only), but an endpoint typed with it
+    // in, say, a query would otherwise reach an error message.
+    let shown_url = redact(url.clone(), key);
+    let unreachable = |message: String| ClientError::Unreachable { endpoint: shown_url.clone(), message };
+    // reqwest's blocking builder has no `read_timeout` (only the async one has); its `timeout`
+    // bounds the wait from sending the request to the reply's headers and then each read of the
+    // body, separately. That is the read timeout: a stalled endpoint fails, a long reply that
+    // keeps arriving does not.
+    let client = reqwest::blocking::Client::builder()
+        .connect_timeout(config.connect_timeout)
+        .timeout(config.read_timeout)
         .build()
-        .into();
+        .map_err(|e| unreachable(redact(describe(&e), key)))?;
     let body = request_body(&config.model, messages, config.stream);
     let mut jitter = Jitter::new(config.seed);
     let mut retries = Vec::new();
     let mut attempt: u32 = 0;
     loop {
         attempt += 1;
-        let mut request = agent.post(&url).header("Content-Type", "application/json");
-        if let Some(key) = &config.api_key {
-            request = request.header("Authorization", &format!("Bearer {key}"));
+        let mut request = client.post(&url).header("Content-Type", "application/json").body(body.clone());
+        if let Some(key) = key {
+            // `bearer_auth` marks the header sensitive, so reqwest's own Debug hides it too.
+            request = request.bearer_auth(key);
         }
         let retry_after;
         let status: u16;
-        match request.send(body.as_str()) {
+        match request.send() {
             Err(error) => {
-                let transient = matches!(error, ureq::Error::Io(_) | ureq::Error::ConnectionFailed);
+                // A refused or dropped connection may be a restarting server; a timeout is not
+                // retried (another wait as long is unlikely to help), nor is a bad URL.
+                let transient = !error.is_timeout() && (error.is_connect() || error.is_request());
                 if !transient || attempt > config.max_retries {
-                    return Err(ClientError::Unreachable { endpoint: url, message: describe(&error) });
+                    return Err(unreachable(redact(describe(&error), key)));
                 }
                 status = 0;
                 retry_after = None;
@@ -245,10 +255,11 @@ pub fn complete(config: &ClientConfig, messages: &[Message]) -> Result<Reply, Cl
                     |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
                 retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
                 let event_stream = header("content-type").is_some_and(|t| t.contains("text/event-stream"));
-                let text = read_body(response.body_mut().as_reader(), config.max_body)
-                    .map_err(|message| ClientError::Unreachable { endpoint: url.clone(), message })?;
+                // The blocking response is a `Read`: the body (a stream's events too) is read as
+                // it arrives, each read bounded by the read timeout.
+                let text = read_body(&mut response, config.max_body).map_err(|m| unreachable(redact(m, key)))?;
                 // An endpoint may echo the key (in a 401's message, say): it goes no further.
-                let text = redact(text, config.api_key.as_deref());
+                let text = redact(text, key);
                 match status {
                     200..=299 => {
                         // Some servers stream without saying so in the content type.
@@ -279,12 +290,33 @@ pub fn redact(text: String, key: Option<&str>) -> String {
     }
 }
 
-/// A transport error in words, without the URL's credentials (there are none in ours).
-fn describe(error: &ureq::Error) -> String {
-    match error {
-        ureq::Error::Timeout(what) => format!("timed out ({what})"),
-        other => other.to_string(),
+/// A transport error in words: its chain of causes (reqwest's own text alone says only "error
+/// sending request"), without the URL, which the caller names once.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = error_chain(error);
+    if let Some(url) = error.url() {
+        text = text.replace(&format!(" for url ({url})"), "");
     }
+    if error.is_timeout() && !text.contains("timed out") {
+        text = format!("timed out: {text}");
+    }
+    text
+}
+
+/// The text of `error` followed by that of each of its causes, joined by ": " (a cause whose
+/// text is already there is skipped: wrapped I/O errors repeat their inner error).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let part = cause.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// Reads at most `limit` bytes of the body as UTF-8.
@@ -294,7 +326,9 @@ fn read_body(reader: impl Read, limit: u64) -> Result<String, String> {
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("reading the reply failed after {:.1} s: {e}", started.elapsed().as_secs_f64()))?;
+        .map_err(|e| {
+            format!("reading the reply failed after {:.1} s: {}", started.elapsed().as_secs_f64(), error_chain(&e))
+        })?;
     if bytes.len() as u64 > limit {
         return Err(format!("the reply is larger than {limit} bytes"));
     }
