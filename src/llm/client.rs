@@ -323,12 +323,9 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 fn read_body(reader: impl Read, limit: u64) -> Result<String, String> {
     let mut bytes = Vec::new();
     let started = Instant::now();
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| {
-            format!("reading the reply failed after {:.1} s: {}", started.elapsed().as_secs_f64(), error_chain(&e))
-        })?;
+    reader.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| {
+        format!("reading the reply failed after {:.1} s: {}", started.elapsed().as_secs_f64(), error_chain(&e))
+    })?;
     if bytes.len() as u64 > limit {
         return Err(format!("the reply is larger than {limit} bytes"));
     }

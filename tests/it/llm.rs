@@ -25,6 +25,8 @@ struct Canned {
     delay: Duration,
     /// Send the body in chunks (`Transfer-Encoding: chunked`), as a streaming server does.
     chunked: bool,
+    /// With `chunked`: wait this long after the first chunk (a stream that stalls mid-reply).
+    stall: Duration,
 }
 
 impl Canned {
@@ -35,6 +37,7 @@ impl Canned {
             body,
             delay: Duration::ZERO,
             chunked: false,
+            stall: Duration::ZERO,
         }
     }
 
@@ -100,11 +103,14 @@ fn serve(answers: Vec<Canned>) -> (String, Arc<Mutex<Vec<Seen>>>) {
             if answer.chunked {
                 head.push_str("Transfer-Encoding: chunked\r\n\r\n");
                 let _ = stream.write_all(head.as_bytes());
-                for chunk in answer.body.chunks(97) {
+                for (n, chunk) in answer.body.chunks(97).enumerate() {
                     let _ = stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes());
                     let _ = stream.write_all(chunk);
                     let _ = stream.write_all(b"\r\n");
                     let _ = stream.flush();
+                    if n == 0 {
+                        std::thread::sleep(answer.stall);
+                    }
                 }
                 let _ = stream.write_all(b"0\r\n\r\n");
             } else {
@@ -347,6 +353,27 @@ fn a_streamed_reply_in_chunks_is_read_whole() {
     let body: serde_json::Value = serde_json::from_str(&seen.lock().unwrap()[0].body).unwrap();
     assert_eq!(body["stream"], true);
     assert!(std::fs::read_to_string(model_file(&run.out)).unwrap().contains("GROUP BY customer_id"));
+}
+
+#[test]
+fn a_stream_that_stalls_mid_reply_times_out_on_the_read() {
+    // The headers and a first event arrive at once, then nothing: the read timeout bounds each
+    // read of the body, not only the wait for the headers.
+    let mut stream = Canned::ok(recorded("right.sse"));
+    stream.headers = vec![("Content-Type", "text/event-stream".into())];
+    stream.chunked = true;
+    stream.stall = Duration::from_secs(8);
+    let (url, _) = serve(vec![stream]);
+    let run = generate("stall", &url, &["--stream", "--read-timeout", "0.5", "--max-retries", "0"]);
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("reading the reply failed") && run.stdout.contains("timed out"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(8), "the client waited past its timeout: {:?}", run.elapsed);
+    assert!(!model_file(&run.out).exists());
 }
 
 #[test]
