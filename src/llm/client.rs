@@ -1,10 +1,10 @@
-//! A blocking client for OpenAI-compatible chat-completion endpoints (hosted APIs, vLLM,
-//! llama.cpp's server, Ollama): timeouts, retries with exponential backoff and jitter on 429 and
+//! A blocking client (reqwest's, with rustls) for OpenAI-compatible chat-completion endpoints
+//! (hosted APIs, vLLM, llama.cpp's server, Ollama): timeouts, retries with exponential backoff and jitter on 429 and
 //! 5xx honouring `Retry-After`, streamed (SSE) or whole replies, and errors that say which of
 //! "the key was refused", "nothing answers there" and "the reply makes no sense" happened.
 //!
-//! The API key is sent in the `Authorization` header and kept nowhere else: [`Request`] and
-//! [`Reply`] (what the transcript records) never hold it.
+//! The API key is sent in the `Authorization` header and kept nowhere else: the URL, the request
+//! body and [`Reply`] (what the transcript records) never hold it.
 
 use std::io::Read;
 use std::time::{Duration, Instant};
