@@ -1,7 +1,8 @@
 //! A blocking client (reqwest's, with rustls) for OpenAI-compatible chat-completion endpoints
-//! (hosted APIs, vLLM, llama.cpp's server, Ollama): timeouts, retries with exponential backoff and jitter on 429 and
-//! 5xx honouring `Retry-After`, streamed (SSE) or whole replies, and errors that say which of
-//! "the key was refused", "nothing answers there" and "the reply makes no sense" happened.
+//! (hosted APIs, vLLM, llama.cpp's server, Ollama): timeouts, retries with exponential backoff
+//! and jitter on 429 and 5xx honouring `Retry-After`, streamed (SSE) or whole replies, and errors
+//! that say which of "the key was refused", "nothing answers there" and "the reply makes no
+//! sense" happened.
 //!
 //! The API key is sent in the `Authorization` header and kept nowhere else: the URL, the request
 //! body and [`Reply`] (what the transcript records) never hold it.
@@ -467,6 +468,53 @@ mod tests {
         assert_eq!(error_message(&redacted), "Incorrect API key provided: <api key>.");
         assert_eq!(redact("no key here".into(), Some("")), "no key here");
         assert_eq!(redact("sk-abc123".into(), None), "sk-abc123");
+    }
+
+    #[test]
+    fn a_transport_error_names_its_cause_and_never_the_key() {
+        // A port just released: nothing listens there. The key typed into the URL by mistake
+        // must not reach the message either.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let config = ClientConfig {
+            endpoint: format!("http://user:sk-secret-123@127.0.0.1:{port}/v1"),
+            model: "m".into(),
+            api_key: Some("sk-secret-123".into()),
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(5),
+            max_retries: 0,
+            backoff_base: Duration::from_millis(1),
+            backoff_max: Duration::from_millis(1),
+            seed: 0,
+            stream: false,
+            max_body: 1 << 20,
+        };
+        let error = complete(&config, &[Message::new("user", "hi")]).unwrap_err();
+        let text = error.to_string();
+        assert!(matches!(error, ClientError::Unreachable { .. }), "{text}");
+        assert!(text.contains("could not be reached") && text.contains("onnect"), "the cause is named: {text}");
+        assert!(!text.contains("sk-secret") && text.contains("<api key>"), "{text}");
+    }
+
+    #[test]
+    fn an_error_chain_names_every_cause_once() {
+        #[derive(Debug)]
+        struct Reading(std::io::Error);
+        impl std::fmt::Display for Reading {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("error decoding response body")
+            }
+        }
+        impl std::error::Error for Reading {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let timed_out = std::io::Error::new(std::io::ErrorKind::TimedOut, "operation timed out");
+        assert_eq!(error_chain(&Reading(timed_out)), "error decoding response body: operation timed out");
+        // As reqwest reports a timed-out read of the body: an I/O error around its own error,
+        // whose cause is the timeout; both are named.
+        let repeated = std::io::Error::other(Reading(std::io::Error::other("operation timed out")));
+        assert_eq!(error_chain(&repeated), "error decoding response body: operation timed out");
     }
 
     #[test]
