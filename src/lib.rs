@@ -54,6 +54,7 @@ pub mod gate;
 pub mod report;
 pub mod validate;
 pub mod mutate;
+pub mod llm;
 pub mod review;
 pub mod bench;
 pub mod scaffold;

@@ -115,6 +115,101 @@ pub enum Command {
     /// Example: specproof generate code --target dbt specs/customer360 --out /tmp/c360-dbt
     #[command(subcommand)]
     Generate(GenerateCommand),
+    /// Generate code with a language model behind an OpenAI-compatible endpoint, validate it,
+    /// and give the findings back to the model to repair, in a loop (docs/llm.md).
+    ///
+    /// Example: specproof llm generate specs/inventory --endpoint http://127.0.0.1:8080/v1 --model qwen2.5-coder --target duckdb --out gen/llm
+    #[command(subcommand)]
+    Llm(LlmCommand),
+}
+
+/// `specproof llm` commands.
+#[derive(Debug, Subcommand)]
+pub enum LlmCommand {
+    /// Generate every model (or those of --models) with the language model, validate each in
+    /// context and let the model repair it from the findings for up to --repair-rounds rounds.
+    #[command(
+        after_help = "Examples:\n  SPECPROOF_LLM_API_KEY=sk-... specproof llm generate specs/inventory --endpoint https://api.openai.com/v1 --model gpt-4.1 --target dbt --out gen/llm\n  specproof llm generate specs/payroll --endpoint http://127.0.0.1:11434/v1 --model qwen2.5-coder --target duckdb --out gen/llm --models stg_employees\n\nExit codes: 0 every model validated, 1 a model never validated (its last code beside its file as <file>.failed, its findings reported), 2 could not run (key refused, endpoint unreachable, malformed reply, a reply with no code, bad input)."
+    )]
+    Generate(Box<LlmGenerateArgs>),
+    /// Replay recorded rounds (spec, reply, findings, repaired reply) with no endpoint and report
+    /// what validating each round costs.
+    #[command(after_help = "Example:\n  specproof llm bench tests/corpus/llm/bench.json --format json")]
+    Bench(LlmBenchArgs),
+}
+
+/// `specproof llm generate` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct LlmGenerateArgs {
+    /// The project folder (spec.json, sources/).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// The spec file, instead of DIR/spec.json.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<PathBuf>,
+    /// The folder of source DDL (*.sql), instead of DIR/sources.
+    #[arg(long, value_name = "DIR")]
+    pub sources: Option<PathBuf>,
+    /// The endpoint's base URL (`/chat/completions` is appended).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// The model name the endpoint serves.
+    #[arg(long, value_name = "NAME")]
+    pub model: String,
+    /// What to generate.
+    #[arg(long, value_enum)]
+    pub target: TargetArg,
+    /// The folder to write the project into (the other models' code comes from `generate code`).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Regenerate only these models (comma-separated or repeated).
+    #[arg(long, value_name = "MODEL", value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// Rounds in which the model may repair its code after the first.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub repair_rounds: usize,
+    /// Models of one dependency level asked at once.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub concurrency: usize,
+    /// The environment variable holding the API key (none is sent when it is unset or empty).
+    #[arg(long, value_name = "NAME", default_value = "SPECPROOF_LLM_API_KEY")]
+    pub api_key_env: String,
+    /// The longest wait to connect, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// The longest wait for any read of a reply, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300.0)]
+    pub read_timeout: f64,
+    /// Retries after a 429, a 5xx or a dropped connection.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_retries: u32,
+    /// The first retry's wait in seconds, doubled each retry (with jitter), unless the endpoint
+    /// sends Retry-After.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub backoff: f64,
+    /// Ask for streamed replies (server-sent events).
+    #[arg(long)]
+    pub stream: bool,
+    /// The transcript of every request and reply (JSON lines; the API key is never in it).
+    #[arg(long, value_name = "FILE")]
+    pub transcript: Option<PathBuf>,
+    /// Seed of the synthetic data each candidate is validated on (and of the retry jitter).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
+}
+
+/// `specproof llm bench` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct LlmBenchArgs {
+    /// The corpus file of recorded rounds.
+    #[arg(default_value = "tests/corpus/llm/bench.json")]
+    pub corpus: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Text)]
+    pub format: BenchFormat,
 }
 
 /// `specproof generate` commands.

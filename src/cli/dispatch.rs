@@ -20,5 +20,6 @@ pub fn run_with(cli: Cli, terminal: &Terminal) -> Outcome {
         Command::Bench(args) => commands::bench::run(&args),
         Command::Report(command) => commands::report::run(&command, terminal),
         Command::Generate(command) => commands::generate::run(&command),
+        Command::Llm(command) => commands::llm::run(&command),
     }
 }

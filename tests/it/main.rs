@@ -16,6 +16,7 @@ mod gate;
 mod generate;
 mod hostile_fail_closed;
 mod hostile_no_crash;
+mod llm;
 mod generated;
 mod generated_layouts;
 mod library;

@@ -11,6 +11,7 @@ pub mod init;
 pub mod lineage;
 pub mod lint;
 pub mod mutate;
+pub mod llm;
 pub mod report;
 pub mod review;
 pub mod spec;
