@@ -785,7 +785,7 @@ impl Generator {
             kept.sort_unstable();
             kept.into_iter().map(|i| rest[i].clone()).collect::<Vec<String>>()
         });
-        let tracked_as_text = tracked.is_some() && self.rng.percent(30);
+        let tracked_as_text = tracked.is_some() && self.rng.percent(50);
         let taken = |name: &str| upstream.cols.iter().any(|c| c.name == name);
         let first = self.rng.below(HISTORY_COLUMNS.len());
         let history = (0..HISTORY_COLUMNS.len())
@@ -1983,5 +1983,85 @@ struct ConstraintsJson {
 impl ConstraintsJson {
     fn key(primary_key: String) -> ConstraintsJson {
         ConstraintsJson { primary_key: Some(primary_key), ..ConstraintsJson::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::catalog::{add_ddl_text, add_declarations, Catalog};
+    use crate::spec::lint::lint_spec;
+    use crate::spec::load::parse_spec;
+
+    /// SCD2 models come in every project of 50 models and more, lint clean, each a leaf over a
+    /// keyed upstream model whose key is its natural key, with code that owns its table.
+    #[test]
+    fn generated_projects_have_scd2_models_that_lint_clean() {
+        let (mut subsets, mut all, mut far_future, mut as_text) = (0, 0, 0, 0);
+        for seed in 1..=8 {
+            for flavour in [Flavour::DuckDb, Flavour::Sqlx] {
+                let project = generate(&GenerateOptions { models: 60, seed, flavour });
+                let text = project.files.get("spec.json").cloned().unwrap_or_default();
+                // One comma-separated string (the parsed spec no longer tells the two apart).
+                as_text += text.matches("\"tracked_columns\": \"").count();
+                let loaded = parse_spec("spec.json", text).expect("the generated spec parses");
+                let mut catalog = Catalog::default();
+                let mut findings = Vec::new();
+                for (path, ddl) in project.files.iter().filter(|(p, _)| p.starts_with("sources/")) {
+                    add_ddl_text(&mut catalog, &mut findings, ddl, path);
+                }
+                add_declarations(&mut catalog, &mut findings, &loaded.spec.sources, &loaded.text);
+                findings.extend(lint_spec(&loaded, &catalog));
+                assert!(findings.is_empty(), "seed {seed}: {findings:#?}");
+
+                let models = &loaded.spec.models;
+                let scd2: Vec<&SpecModel> = models.iter().filter(|m| m.constraints.scd_type == Some(2)).collect();
+                assert_eq!(scd2.len(), 2, "seed {seed}: 60 models have 60 / 25 SCD2 models");
+                for m in scd2 {
+                    let c = &m.constraints;
+                    assert_eq!(m.layer.as_deref(), Some("final"));
+                    assert_eq!(m.sources.len(), 1, "{}", m.name);
+                    let upstream = models.iter().find(|u| u.name == m.sources[0]).expect("an upstream model");
+                    let key: Vec<&str> = c.natural_key.iter().flat_map(|k| k.names()).collect();
+                    assert_eq!(
+                        upstream.constraints.primary_key.iter().flat_map(|k| k.names()).collect::<Vec<_>>(),
+                        key,
+                        "{}",
+                        m.name
+                    );
+                    assert!(c.effective_at.is_some() && c.expiry_at.is_some() && c.current_flag.is_some());
+                    // A leaf: nothing reads it.
+                    assert!(!models.iter().any(|o| o.sources.contains(&m.name)), "{} is read", m.name);
+                    match &c.tracked_columns {
+                        Some(_) => subsets += 1,
+                        None => all += 1,
+                    }
+                    far_future += usize::from(c.open_expiry.is_some());
+                    let (file, script) = match flavour {
+                        Flavour::DuckDb => (format!("models/{}.sql", m.name), "MERGE INTO mart."),
+                        Flavour::Sqlx => (format!("models/{}.sqlx", m.name), "MERGE ${self()}"),
+                    };
+                    let code = project.files.get(&file).cloned().unwrap_or_default();
+                    assert!(code.contains("CREATE TABLE IF NOT EXISTS") && code.contains(script), "{file}:\n{code}");
+                }
+            }
+        }
+        assert!(subsets > 0 && all > 0 && far_future > 0 && as_text > 0, "{subsets} {all} {far_future} {as_text}");
+        // Fewer than ten models have none.
+        let small = generate(&GenerateOptions { models: 9, seed: 1, flavour: Flavour::Sqlx });
+        assert!(!small.files.get("spec.json").is_some_and(|s| s.contains("scd_type")));
+    }
+
+    /// The SCD2 defect leaves one tracked column out of the MERGE's change test, and only that.
+    #[test]
+    fn the_scd2_defect_leaves_a_tracked_column_out_of_the_change_test() {
+        let options = GenerateOptions { models: 25, seed: 3, flavour: Flavour::DuckDb };
+        let (project, planted) = generate_with_defects(&options, 25);
+        let clean = generate(&options);
+        let defect = planted.iter().find(|d| d.model.ends_with("_scd2")).expect("an SCD2 model with a defect");
+        assert!(defect.what.contains("left out of the change test"), "{}", defect.what);
+        let (wrong, right) = (&project.files[&defect.file], &clean.files[&defect.file]);
+        let tests = |code: &str| code.lines().filter(|l| l.contains("IS NOT DISTINCT FROM")).count();
+        assert_eq!(tests(wrong) + 1, tests(right), "{wrong}");
     }
 }
