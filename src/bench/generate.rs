@@ -1,13 +1,15 @@
 //! A synthetic pipeline project of any size, for benchmarks and tests.
 //!
-//! Longer than the library's other files (about 1,660 lines): it is one generator whose parts
+//! Longer than the library's other files (about 2,000 lines with its tests): it is one generator whose parts
 //! share one random stream and one naming scheme, and splitting it would only spread that shared
 //! state across files.
 //!
 //! [`generate`] writes a spec, BigQuery source DDL and model code that is correct for the spec:
 //! staging models on the raw tables, then intermediate and final models on the staging ones,
 //! mixing mapping models (transforms, LEFT and INNER joins on keys, filters before and after the
-//! joins) and aggregate models (per-source metrics, or metrics over a join). Every spec lints
+//! joins) and aggregate models (per-source metrics, or metrics over a join); about one final
+//! model in 25 is an SCD2 model, the history of a keyed upstream model, whose script is the one
+//! `generate code` writes (`crate::codegen::scd2`) and which nothing reads. Every spec lints
 //! clean: a join only ever reaches a table keyed on the join column, and a column is declared not
 //! null only where its expression guarantees it.
 //!
