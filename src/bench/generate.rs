@@ -1,13 +1,15 @@
 //! A synthetic pipeline project of any size, for benchmarks and tests.
 //!
-//! Longer than the library's other files (about 1,660 lines): it is one generator whose parts
+//! Longer than the library's other files (about 2,000 lines with its tests): it is one generator whose parts
 //! share one random stream and one naming scheme, and splitting it would only spread that shared
 //! state across files.
 //!
 //! [`generate`] writes a spec, BigQuery source DDL and model code that is correct for the spec:
 //! staging models on the raw tables, then intermediate and final models on the staging ones,
 //! mixing mapping models (transforms, LEFT and INNER joins on keys, filters before and after the
-//! joins) and aggregate models (per-source metrics, or metrics over a join). Every spec lints
+//! joins) and aggregate models (per-source metrics, or metrics over a join); about one final
+//! model in 25 is an SCD2 model, the history of a keyed upstream model, whose script is the one
+//! `generate code` writes (`crate::codegen::scd2`) and which nothing reads. Every spec lints
 //! clean: a join only ever reaches a table keyed on the join column, and a column is declared not
 //! null only where its expression guarantees it.
 //!
@@ -26,6 +28,8 @@
 //! assert_eq!(project.files.keys().filter(|p| p.starts_with("models/")).count(), 20);
 //! ```
 
+use crate::codegen::scd2::{merge_script, Scd2Shape};
+use crate::spec::model::{Dialect, Model as SpecModel};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -126,6 +130,9 @@ enum Defect {
     OffByOne(usize),
     /// Output column `i`, text, with a character appended.
     AlteredText(usize),
+    /// An SCD2 model's tracked column `i` left out of the change test: a change to it alone
+    /// opens no version.
+    UntrackedChange(usize),
 }
 
 fn generator(options: &GenerateOptions) -> Generator {
@@ -143,11 +150,26 @@ fn generator(options: &GenerateOptions) -> Generator {
     for _ in 0..intermediate {
         g.add_model(Layer::Intermediate, None);
     }
-    for _ in 0..finals {
-        g.add_model(Layer::Final, None);
+    // About one final model in 25 (at least one from ten models on) is an SCD2 history. It is
+    // a leaf: nothing reads it, since a final model is read by none.
+    let scd2 = if n >= 10 { (n / 25).max(1).min(finals) } else { 0 };
+    let mut at: Vec<usize> = (0..finals).collect();
+    g.rng.shuffle(&mut at);
+    at.truncate(scd2);
+    for i in 0..finals {
+        if !(at.contains(&i) && g.add_scd2()) {
+            g.add_model(Layer::Final, None);
+        }
     }
     g
 }
+
+/// Names of an SCD2 model's `effective_at`, `expiry_at` and `current_flag`.
+const HISTORY_COLUMNS: &[(&str, &str, &str)] = &[
+    ("valid_from", "valid_to", "is_current"),
+    ("effective_from", "effective_to", "is_current_version"),
+    ("scd_valid_from", "scd_valid_to", "scd_is_current"),
+];
 
 /// splitmix64, the synthetic data's generator; one stream for the whole project, so that the
 /// same options give the same project.
@@ -502,10 +524,26 @@ struct Aggregate {
     primary_key: Option<String>,
 }
 
+/// A type 2 history of one keyed upstream model (spec-format.md, "SCD type 2 model").
+#[derive(Debug, Clone)]
+struct Scd2 {
+    /// The upstream's key column: unique there, so every snapshot has one row per key.
+    natural_key: String,
+    /// The tracked columns when not all of them, in the upstream's order.
+    tracked: Option<Vec<String>>,
+    /// `tracked_columns` written as one comma-separated string rather than an array.
+    tracked_as_text: bool,
+    /// The names of `effective_at`, `expiry_at` and `current_flag`.
+    history: (&'static str, &'static str, &'static str),
+    /// `open_expiry: "far_future"`, else an open version's expiry is NULL.
+    far_future: bool,
+}
+
 #[derive(Debug, Clone)]
 enum Body {
     Mapping(Mapping),
     Aggregate(Aggregate),
+    Scd2(Scd2),
 }
 
 #[derive(Debug, Clone)]
@@ -721,6 +759,65 @@ impl Generator {
         }
         self.rels.push(rel);
         self.models.push(ModelDef { rel: index, ..def });
+    }
+
+    /// Adds an SCD2 model over a keyed staging or intermediate model with another column to
+    /// track; false (nothing added) when there is none.
+    fn add_scd2(&mut self) -> bool {
+        let candidates: Vec<usize> = self
+            .inputs(Layer::Final)
+            .into_iter()
+            .filter(|&r| {
+                let rel = &self.rels[r];
+                rel.cols.len() >= 2 && rel.key.is_some_and(|k| !rel.cols[k].nullable)
+            })
+            .collect();
+        let Some(source) = self.rng.pick(&candidates) else { return false };
+        let upstream = self.rels[source].clone();
+        let key = upstream.key.unwrap_or(0);
+        let natural_key = upstream.cols[key].name.clone();
+        let rest: Vec<String> =
+            upstream.cols.iter().enumerate().filter(|&(c, _)| c != key).map(|(_, c)| c.name.clone()).collect();
+        // Sometimes a subset, so that untracked columns exist (their values stay as the
+        // version's first snapshot had them).
+        let tracked = (rest.len() >= 2 && self.rng.percent(50)).then(|| {
+            let mut kept: Vec<usize> = (0..rest.len()).collect();
+            self.rng.shuffle(&mut kept);
+            kept.truncate(1 + self.rng.below(rest.len() - 1));
+            kept.sort_unstable();
+            kept.into_iter().map(|i| rest[i].clone()).collect::<Vec<String>>()
+        });
+        let tracked_as_text = tracked.is_some() && self.rng.percent(50);
+        let taken = |name: &str| upstream.cols.iter().any(|c| c.name == name);
+        let first = self.rng.below(HISTORY_COLUMNS.len());
+        let history = (0..HISTORY_COLUMNS.len())
+            .map(|i| HISTORY_COLUMNS[(first + i) % HISTORY_COLUMNS.len()])
+            .find(|(e, x, f)| !taken(e) && !taken(x) && !taken(f))
+            .unwrap_or(HISTORY_COLUMNS[first]);
+        let far_future = self.rng.percent(40);
+        let name = self.model_name("dim", &format!("{}_scd2", upstream.noun));
+        let description = format!(
+            "Type 2 history of {} keyed on {natural_key}: {} and {} ({} while open), {}.",
+            upstream.name,
+            history.0,
+            history.1,
+            if far_future { "9999-12-31 23:59:59" } else { "NULL" },
+            history.2
+        );
+        let rel = Rel {
+            name,
+            noun: upstream.noun.clone(),
+            singular: upstream.singular.clone(),
+            layer: Layer::Final,
+            // No model reads it, so the history columns (one a BOOL) need no place here.
+            cols: upstream.cols.clone(),
+            key: None,
+        };
+        let index = self.rels.len();
+        self.rels.push(rel);
+        let body = Body::Scd2(Scd2 { natural_key, tracked, tracked_as_text, history, far_future });
+        self.models.push(ModelDef { rel: index, description, sources: vec![source], body });
+        true
     }
 
     fn may_read(&self, layer: Layer, r: usize) -> bool {
@@ -1244,6 +1341,19 @@ impl Generator {
                     .or_else(|| m.columns.iter().position(|c| plain(c) && c.ty == Ty::String).map(Defect::AlteredText))
             }
             Body::Aggregate(a) => a.metrics.iter().position(|m| numeric(m.ty)).map(Defect::OffByOne),
+            // The first tracked column; the history changes every tracked column alone.
+            Body::Scd2(s) => (!self.tracked(def, s).is_empty()).then_some(Defect::UntrackedChange(0)),
+        }
+    }
+
+    /// An SCD2 model's tracked columns, in the upstream's order.
+    fn tracked(&self, def: &ModelDef, s: &Scd2) -> Vec<String> {
+        match &s.tracked {
+            Some(list) => list.clone(),
+            None => {
+                let upstream = &self.rels[def.sources[0]];
+                upstream.cols.iter().map(|c| c.name.clone()).filter(|c| *c != s.natural_key).collect()
+            }
         }
     }
 
@@ -1259,6 +1369,7 @@ impl Generator {
             (Body::Mapping(m), Defect::OffByOne(i)) => {
                 format!("`{}` one too large", m.columns.get(i).map_or("?", |c| c.target.as_str()))
             }
+            (Body::Mapping(_), Defect::UntrackedChange(_)) => "a column altered".to_string(),
             (Body::Mapping(m), Defect::AlteredText(i)) => {
                 format!("`{}` with '!' appended", m.columns.get(i).map_or("?", |c| c.target.as_str()))
             }
@@ -1266,6 +1377,11 @@ impl Generator {
                 format!("`{}` one too large", a.metrics.get(i).map_or("?", |c| c.name.as_str()))
             }
             (Body::Aggregate(_), _) => "a metric altered".to_string(),
+            (Body::Scd2(s), Defect::UntrackedChange(i)) => format!(
+                "a change to `{}` alone opens no version (left out of the change test)",
+                self.tracked(def, s).get(i).map_or("?", String::as_str)
+            ),
+            (Body::Scd2(_), _) => "the history altered".to_string(),
         }
     }
 
@@ -1284,7 +1400,13 @@ impl Generator {
                     (format!("models/{}.sql", rel.name), format!("-- {}\n{code}", def.description))
                 }
                 Flavour::Sqlx => {
-                    let config = format!("config {{\n  type: \"table\",\n  schema: \"{}\"\n}}\n\n", rel.layer.schema());
+                    // An SCD2 model's code is a script that owns its table, as Dataform's
+                    // operations with an output are.
+                    let kind = match def.body {
+                        Body::Scd2(_) => "operations\",\n  hasOutput: true",
+                        _ => "table\"",
+                    };
+                    let config = format!("config {{\n  type: \"{kind},\n  schema: \"{}\"\n}}\n\n", rel.layer.schema());
                     (format!("models/{}.sqlx", rel.name), format!("{config}{}", self.code(def, Flavour::Sqlx, defect)))
                 }
             };
@@ -1369,7 +1491,42 @@ impl Generator {
         match &def.body {
             Body::Mapping(m) => self.mapping_code(def, m, flavour, sql, &aliases, defect),
             Body::Aggregate(a) => self.aggregate_code(def, a, flavour, sql, &aliases, defect),
+            Body::Scd2(s) => self.scd2_code(def, s, flavour, defect),
         }
+    }
+
+    /// An SCD2 model's script as `generate code` writes it (`crate::codegen::scd2`): the table
+    /// created when missing, then one MERGE that closes changed or vanished versions and opens
+    /// new ones.
+    fn scd2_code(&self, def: &ModelDef, s: &Scd2, flavour: Flavour, defect: Option<Defect>) -> String {
+        let source = def.sources[0];
+        let mut tracked = self.tracked(def, s);
+        if let Some(Defect::UntrackedChange(i)) = defect {
+            if i < tracked.len() {
+                tracked.remove(i);
+            }
+        }
+        let shape = Scd2Shape {
+            source_entry: self.entry(source),
+            columns: self.rels[source].cols.iter().map(|c| (c.name.clone(), c.ty.bigquery().to_string())).collect(),
+            keys: vec![s.natural_key.clone()],
+            tracked,
+            effective_at: s.history.0.to_string(),
+            expiry_at: s.history.1.to_string(),
+            current_flag: s.history.2.to_string(),
+            far_future: s.far_future,
+            mi: self.models.iter().position(|m| m.rel == def.rel).unwrap_or(0),
+        };
+        let name = &self.rels[def.rel].name;
+        // Only the name of the spec's model goes into the script (its header comment).
+        let Ok(model) = serde_json::from_value::<SpecModel>(serde_json::json!({ "name": name })) else {
+            return String::new();
+        };
+        let (table, dialect) = match flavour {
+            Flavour::DuckDb => (format!("{FINAL_SCHEMA}.{name}"), Dialect::Duckdb),
+            Flavour::Sqlx => ("${self()}".to_string(), Dialect::Bigquery),
+        };
+        merge_script(&shape, &model, &table, &self.table_ref(source, flavour), dialect)
     }
 
     fn mapping_code(
@@ -1635,7 +1792,7 @@ impl Generator {
                         rationale: p.rationale(),
                     });
                 }
-                model.constraints = m.primary_key.clone().map(|primary_key| ConstraintsJson { primary_key });
+                model.constraints = m.primary_key.clone().map(|primary_key| ConstraintsJson::key(primary_key));
             }
             Body::Aggregate(a) => {
                 // A formula names one source; qualify it whenever the model has several, since
@@ -1655,7 +1812,23 @@ impl Generator {
                     .collect();
                 model.group_by = a.group_by.clone();
                 model.joins = a.join.iter().map(join_json).collect();
-                model.constraints = a.primary_key.clone().map(|primary_key| ConstraintsJson { primary_key });
+                model.constraints = a.primary_key.clone().map(|primary_key| ConstraintsJson::key(primary_key));
+            }
+            Body::Scd2(s) => {
+                let tracked_columns = s.tracked.as_ref().map(|list| match s.tracked_as_text {
+                    true => serde_json::Value::from(list.join(", ")),
+                    false => serde_json::Value::from(list.clone()),
+                });
+                model.constraints = Some(ConstraintsJson {
+                    scd_type: Some(2),
+                    natural_key: Some(s.natural_key.clone()),
+                    effective_at: Some(s.history.0),
+                    expiry_at: Some(s.history.1),
+                    current_flag: Some(s.history.2),
+                    tracked_columns,
+                    open_expiry: s.far_future.then_some("far_future"),
+                    ..ConstraintsJson::default()
+                });
             }
         }
         model
@@ -1788,7 +1961,109 @@ struct AggregationJson {
     description: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct ConstraintsJson {
-    primary_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    primary_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scd_type: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    natural_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    effective_at: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiry_at: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_flag: Option<&'static str>,
+    /// An array of names, or one comma-separated string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tracked_columns: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_expiry: Option<&'static str>,
+}
+
+impl ConstraintsJson {
+    fn key(primary_key: String) -> ConstraintsJson {
+        ConstraintsJson { primary_key: Some(primary_key), ..ConstraintsJson::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::catalog::{add_ddl_text, add_declarations, Catalog};
+    use crate::spec::lint::lint_spec;
+    use crate::spec::load::parse_spec;
+
+    /// SCD2 models come in every project of 50 models and more, lint clean, each a leaf over a
+    /// keyed upstream model whose key is its natural key, with code that owns its table.
+    #[test]
+    fn generated_projects_have_scd2_models_that_lint_clean() {
+        let (mut subsets, mut all, mut far_future, mut as_text) = (0, 0, 0, 0);
+        for seed in 1..=8 {
+            for flavour in [Flavour::DuckDb, Flavour::Sqlx] {
+                let project = generate(&GenerateOptions { models: 60, seed, flavour });
+                let text = project.files.get("spec.json").cloned().unwrap_or_default();
+                // One comma-separated string (the parsed spec no longer tells the two apart).
+                as_text += text.matches("\"tracked_columns\": \"").count();
+                let loaded = parse_spec("spec.json", text).expect("the generated spec parses");
+                let mut catalog = Catalog::default();
+                let mut findings = Vec::new();
+                for (path, ddl) in project.files.iter().filter(|(p, _)| p.starts_with("sources/")) {
+                    add_ddl_text(&mut catalog, &mut findings, ddl, path);
+                }
+                add_declarations(&mut catalog, &mut findings, &loaded.spec.sources, &loaded.text);
+                findings.extend(lint_spec(&loaded, &catalog));
+                assert!(findings.is_empty(), "seed {seed}: {findings:#?}");
+
+                let models = &loaded.spec.models;
+                let scd2: Vec<&SpecModel> = models.iter().filter(|m| m.constraints.scd_type == Some(2)).collect();
+                assert_eq!(scd2.len(), 2, "seed {seed}: 60 models have 60 / 25 SCD2 models");
+                for m in scd2 {
+                    let c = &m.constraints;
+                    assert_eq!(m.layer.as_deref(), Some("final"));
+                    assert_eq!(m.sources.len(), 1, "{}", m.name);
+                    let upstream = models.iter().find(|u| u.name == m.sources[0]).expect("an upstream model");
+                    let key: Vec<&str> = c.natural_key.iter().flat_map(|k| k.names()).collect();
+                    assert_eq!(
+                        upstream.constraints.primary_key.iter().flat_map(|k| k.names()).collect::<Vec<_>>(),
+                        key,
+                        "{}",
+                        m.name
+                    );
+                    assert!(c.effective_at.is_some() && c.expiry_at.is_some() && c.current_flag.is_some());
+                    // A leaf: nothing reads it.
+                    assert!(!models.iter().any(|o| o.sources.contains(&m.name)), "{} is read", m.name);
+                    match &c.tracked_columns {
+                        Some(_) => subsets += 1,
+                        None => all += 1,
+                    }
+                    far_future += usize::from(c.open_expiry.is_some());
+                    let (file, script) = match flavour {
+                        Flavour::DuckDb => (format!("models/{}.sql", m.name), "MERGE INTO mart."),
+                        Flavour::Sqlx => (format!("models/{}.sqlx", m.name), "MERGE ${self()}"),
+                    };
+                    let code = project.files.get(&file).cloned().unwrap_or_default();
+                    assert!(code.contains("CREATE TABLE IF NOT EXISTS") && code.contains(script), "{file}:\n{code}");
+                }
+            }
+        }
+        assert!(subsets > 0 && all > 0 && far_future > 0 && as_text > 0, "{subsets} {all} {far_future} {as_text}");
+        // Fewer than ten models have none.
+        let small = generate(&GenerateOptions { models: 9, seed: 1, flavour: Flavour::Sqlx });
+        assert!(!small.files.get("spec.json").is_some_and(|s| s.contains("scd_type")));
+    }
+
+    /// The SCD2 defect leaves one tracked column out of the MERGE's change test, and only that.
+    #[test]
+    fn the_scd2_defect_leaves_a_tracked_column_out_of_the_change_test() {
+        let options = GenerateOptions { models: 25, seed: 3, flavour: Flavour::DuckDb };
+        let (project, planted) = generate_with_defects(&options, 25);
+        let clean = generate(&options);
+        let defect = planted.iter().find(|d| d.model.ends_with("_scd2")).expect("an SCD2 model with a defect");
+        assert!(defect.what.contains("left out of the change test"), "{}", defect.what);
+        let (wrong, right) = (&project.files[&defect.file], &clean.files[&defect.file]);
+        let tests = |code: &str| code.lines().filter(|l| l.contains("IS NOT DISTINCT FROM")).count();
+        assert_eq!(tests(wrong) + 1, tests(right), "{wrong}");
+    }
 }

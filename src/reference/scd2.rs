@@ -20,7 +20,7 @@ use super::sql::quote;
 use crate::spec::catalog::Catalog;
 use crate::spec::load::LoadedSpec;
 use crate::spec::model::OpenExpiry;
-use crate::spec::resolve::context::{model_outputs, Lint, Resolved};
+use crate::spec::resolve::context::{model_output, target_of, Lint, Resolved, Target};
 
 /// One snapshot of an SCD2 model's source, as a run saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,8 +69,13 @@ pub fn history_sql(
         [entry] => entry,
         _ => return Err(format!("SCD2 model `{}` must have exactly one source", model.name)),
     };
-    let lint =
-        Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog).into(), findings: Vec::new() };
+    // Only the source's output: working out every model's for each SCD2 model was work quadratic
+    // in the models.
+    let mut outputs = vec![None; spec.models.len()];
+    if let Target::Model(j) = target_of(spec, catalog, entry) {
+        outputs[j] = model_output(spec, catalog, j);
+    }
+    let lint = Lint { spec, text: &loaded.text, catalog, outputs: outputs.into(), findings: Vec::new() };
     let Resolved::Relation(source) = lint.resolve_entry(entry) else {
         return Err(format!("source `{entry}` of `{}` does not resolve", model.name));
     };

@@ -64,6 +64,9 @@ fn a_full_validation_does_linear_work_in_the_models() {
         .map(|n| {
             let (code, report) = bench(&["--models", &n.to_string(), "--rows", "20", "--cases", "1"]);
             assert_eq!(code, 0, "a correct generated project validates clean: {report}");
+            // SCD2 models among them (about one in 25), whose history runs clean too.
+            assert!(report["project"]["scd2"].as_u64() >= Some(1), "{report}");
+            assert_eq!(report["runs"][0]["errors"].as_u64(), Some(0), "{report}");
             report
         })
         .collect();
@@ -87,6 +90,22 @@ fn planted_defects_are_found_and_reported() {
         report["runs"][0]["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
     for stage in ["lint", "static", "data", "execution", "output_checks", "reference", "shrinking", "report"] {
         assert!(stages.contains(&stage), "no {stage} in {stages:?}");
+    }
+}
+
+#[test]
+fn a_defect_in_every_model_is_found_the_scd2_ones_too() {
+    for flavour in ["duckdb", "sqlx"] {
+        let (code, report) =
+            bench(&["--models", "12", "--rows", "30", "--cases", "1", "--defects", "12", "--flavour", flavour]);
+        assert_eq!(code, 0, "{report}");
+        let defects = report["defects"].as_array().unwrap();
+        let scd2: Vec<&Value> =
+            defects.iter().filter(|d| d["what"].as_str().unwrap().contains("change test")).collect();
+        assert_eq!(scd2.len(), 1, "the one SCD2 model of 12 has a defect: {report}");
+        let missed: Vec<&Value> = defects.iter().filter(|d| d["found"] != Value::Bool(true)).collect();
+        assert!(missed.is_empty(), "{flavour}: planted defects missed: {missed:?}");
+        assert_eq!(report["runs"][0]["other_models_flagged"], serde_json::json!([]), "{report}");
     }
 }
 

@@ -201,6 +201,7 @@ fn duckdb_type(bigquery: &str) -> &'static str {
         "STRING" => "VARCHAR",
         "NUMERIC" => "DECIMAL(38,9)",
         "DATE" => "DATE",
+        "BOOL" | "BOOLEAN" => "BOOLEAN",
         _ => "TIMESTAMP",
     }
 }
@@ -238,7 +239,11 @@ fn duckdb_code_runs_in_dependency_order() {
             let model = &spec.spec.models[i];
             let schema = if model.layer.as_deref() == Some("final") { "mart" } else { "stg" };
             let code = project.files.get(&format!("models/{}.sql", model.name)).expect("model code");
-            let sql = format!("CREATE TABLE {schema}.{} AS\n{code}", model.name);
+            // An SCD2 model's script creates its table itself, then merges into it.
+            let sql = match model.constraints.scd_type {
+                Some(2) => code.clone(),
+                _ => format!("CREATE TABLE {schema}.{} AS\n{code}", model.name),
+            };
             db.execute_batch(&sql).unwrap_or_else(|e| panic!("seed {seed}, {}: {e}\n{sql}", model.name));
             let mut statement = db
                 .prepare(
@@ -274,7 +279,7 @@ fn sqlx_code_is_bigquery_that_parses() {
         let schema = if model.layer.as_deref() == Some("final") { "mart" } else { "stg" };
         assert!(config.starts_with("config {") && config.contains(&format!("schema: \"{schema}\"")), "{config}");
         // Dataform replaces each ref with the table's name.
-        let mut sql = body.to_string();
+        let mut sql = body.replace("${self()}", &format!("{schema}.{}", model.name));
         while let Some(start) = sql.find("${ref(\"") {
             let rest = &sql[start + 7..];
             let end = rest.find("\")}").expect("a closed ref");
