@@ -152,3 +152,14 @@ fn junit_and_sarif_carry_the_same_survivors_as_json() {
     assert_eq!(xml.matches("<testcase ").count(), report["mutants"].as_array().unwrap().len(), "{xml}");
     assert!(xml.contains("<property name=\"score.differential\""), "{xml}");
 }
+
+#[test]
+fn a_thorough_suite_kills_every_mutant_of_the_models_it_pins_down() {
+    let thorough = "tests/corpus/mutation/customer360-thorough";
+    for model in ["stg_support_pivot", "stg_orders"] {
+        let report = json(&["--model", model, "--no-generated", "--tests", thorough, "--jobs", "2"]);
+        let shipped = &report["scores"]["overall"]["shipped"];
+        assert!(shipped["of"].as_u64().unwrap() > 0, "{report:#}");
+        assert_eq!(shipped["killed"], shipped["of"], "{model}: {report:#}");
+    }
+}
