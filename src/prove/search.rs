@@ -120,6 +120,23 @@ pub fn search(
             differences.entry(difference.model).or_default().push((SynthOptions { seed, ..options.synth }, difference));
         }
     }
+    // The SCD2 histories run on the first dataset only, so an SCD2 difference is found there
+    // alone; a later seed may still show it on fewer rows, as when every dataset ran the
+    // history. Those seeds are offered to the shrinker too: each seed's smaller dataset is
+    // probed with the history run, so a seed that does not show the difference is passed over,
+    // and the first seed's difference stands in only for a seed that does.
+    for found in differences.values_mut() {
+        let Some(&(_, first)) = found.first() else { continue };
+        if first.after_run.is_none() {
+            continue;
+        }
+        for k in 1..cases {
+            let synth = case_options(&options.synth, k);
+            if !found.iter().any(|(s, _)| s.seed == synth.seed) {
+                found.push((synth, first));
+            }
+        }
+    }
     let total = differences.len();
     let shrunk = AtomicUsize::new(0);
     // A probe's own stages count as shrinking (or blaming), not again as execution.
