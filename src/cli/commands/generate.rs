@@ -57,7 +57,12 @@ fn tests(args: &GenerateTestsArgs) -> Outcome {
 
 /// The project, when its spec lints clean and `out` is none of its inputs; else the outcome
 /// that says why not (exit 2).
-pub(crate) fn lint_clean(dir: &Path, spec: &Option<PathBuf>, sources: &Option<PathBuf>, out: &Path) -> Result<Project, Outcome> {
+pub(crate) fn lint_clean(
+    dir: &Path,
+    spec: &Option<PathBuf>,
+    sources: &Option<PathBuf>,
+    out: &Path,
+) -> Result<Project, Outcome> {
     let overrides = Overrides { spec: spec.clone(), sources: sources.clone(), ..Overrides::default() };
     let project = load_project(dir, &overrides).map_err(|error| Outcome::failed(&error))?;
     // A spec without one meaning has no code to derive: refuse, showing why.
