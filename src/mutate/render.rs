@@ -6,7 +6,7 @@
 use super::mutants::Mutant;
 use super::score::{MutantResult, MutationReport, Score, Status, SuiteKind};
 use crate::report::render::junit::escape;
-use crate::report::render::sarif::uri;
+use crate::report::render::sarif::{self, uri};
 use std::fmt::Write as _;
 
 fn percent(score: Score) -> String {
@@ -328,28 +328,14 @@ pub fn sarif(report: &MutationReport, gate: SuiteKind) -> String {
         let score = report.score(kind, None);
         scores.insert(kind.name().into(), serde_json::json!({"killed": score.killed, "of": score.of}));
     }
-    let log = serde_json::json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "specproof",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": [{
-                    "id": "surviving-mutant",
-                    "name": "SurvivingMutant",
-                    "shortDescription": {"text": "A change to this line that the gate's test suite does not notice."},
-                    "help": {"text": "specproof mutate changed the code here and ran the tests: this suite still passed, while another check (usually the differential check) shows the output changed. A test that reads this model's output with rows that take this path would kill it."},
-                    "defaultConfiguration": {"level": "warning"},
-                }],
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": {"command": "mutate", "spec": report.spec, "gate": gate.name(), "scores": scores},
-        }],
-    });
-    let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
-    out.push('\n');
-    out
+    let rules = vec![serde_json::json!({
+        "id": "surviving-mutant",
+        "name": "SurvivingMutant",
+        "shortDescription": {"text": "A change to this line that the gate's test suite does not notice."},
+        "help": {"text": "specproof mutate changed the code here and ran the tests: this suite still passed, while another check (usually the differential check) shows the output changed. A test that reads this model's output with rows that take this path would kill it."},
+        "defaultConfiguration": {"level": "warning"},
+    })];
+    let properties =
+        serde_json::json!({"command": "mutate", "spec": report.spec, "gate": gate.name(), "scores": scores});
+    sarif::log(rules, results, None, properties)
 }

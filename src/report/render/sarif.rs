@@ -104,24 +104,32 @@ pub fn render(report: &Report, root: &Path) -> String {
         .collect();
     let mut results: Vec<Value> = report.findings.iter().map(|f| result(f, &rules, &report.spec, root, None)).collect();
     results.extend(report.accepted.iter().map(|a| result(&a.finding, &rules, &report.spec, root, Some(&a.reason))));
+    let properties = json!({"command": report.command, "scope": report.scope});
+    log(rule_values, results, Some(if report.is_clean() { 0 } else { 1 }), properties)
+}
+
+/// A SARIF 2.1.0 log of one run of specproof with `rules` and `results` (and the exit code of
+/// the invocation, when there is one to state), pretty-printed: what `validate` and `mutate`
+/// both write.
+pub fn log(rules: Vec<Value>, results: Vec<Value>, exit_code: Option<i32>, properties: Value) -> String {
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": "specproof",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "rules": rules,
+        }},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "properties": properties,
+    });
+    if let Some(code) = exit_code {
+        run["invocations"] = json!([{"executionSuccessful": true, "exitCode": code}]);
+    }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "specproof",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": rule_values,
-            }},
-            "invocations": [{
-                "executionSuccessful": true,
-                "exitCode": if report.is_clean() { 0 } else { 1 },
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-            "properties": {"command": report.command, "scope": report.scope},
-        }],
+        "runs": [run],
     });
     // Plain data with string keys: serialising cannot fail.
     let mut out = serde_json::to_string_pretty(&log).unwrap_or_default();
