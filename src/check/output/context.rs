@@ -8,6 +8,7 @@ use crate::spec::load::LoadedSpec;
 use crate::spec::model::{Dialect, Model};
 use crate::sql::quote_ident as ident;
 use duckdb::Connection;
+use std::collections::HashSet;
 
 /// A helper column the checks add to a query. Its name is odd on purpose: it must not meet a
 /// column of the model's output.
@@ -21,9 +22,86 @@ pub(super) struct Ctx<'a> {
     pub(super) table: &'a OutputTable<'a>,
     pub(super) columns: Vec<TableColumn>,
     pub(super) findings: Vec<Finding>,
+    /// The probes ([`Ctx::holds`]) one scan of the table counted as 0: their checks hold and
+    /// their own queries are not run.
+    pub(super) zero: HashSet<String>,
+    /// While the checks are being collected: the probes they would count. Nothing runs and
+    /// nothing is reported meanwhile.
+    pub(super) collecting: Option<Vec<String>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// A context for `table` with no findings yet.
+    pub(super) fn new(
+        conn: &'a Connection,
+        loaded: &'a LoadedSpec,
+        model: &'a Model,
+        table: &'a OutputTable<'a>,
+        columns: Vec<TableColumn>,
+    ) -> Ctx<'a> {
+        Ctx { conn, loaded, model, table, columns, findings: Vec::new(), zero: HashSet::new(), collecting: None }
+    }
+
+    /// Runs `checks` twice: once to collect the probe of every check that has one, which one
+    /// scan of the table then counts, and once for real, where a check whose probe counted 0
+    /// holds without its own query. A table has dozens of checks and binding a query costs
+    /// DuckDB far more than scanning a few thousand rows, so one scan replaces most of them.
+    /// When the scan fails (a probe DuckDB cannot run), every check runs its own query, as it
+    /// would alone, and reports what it finds.
+    pub(super) fn run_batched(&mut self, checks: &dyn Fn(&mut Ctx<'a>)) {
+        self.collecting = Some(Vec::new());
+        checks(self);
+        let mut probes = self.collecting.take().unwrap_or_default();
+        probes.sort();
+        probes.dedup();
+        if !probes.is_empty() {
+            let sql = format!("SELECT {} FROM {}", probes.join(", "), self.from());
+            let counted = self.conn.query_row(&sql, [], |row| {
+                (0..probes.len()).map(|i| row.get::<_, Option<i64>>(i)).collect::<duckdb::Result<Vec<_>>>()
+            });
+            if let Ok(counts) = counted {
+                self.zero = probes.into_iter().zip(counts).filter(|(_, n)| *n == Some(0)).map(|(p, _)| p).collect();
+            }
+        }
+        checks(self);
+    }
+
+    /// Whether the check whose probe is `probe` is known to hold: an aggregate over the table
+    /// (`self.from()`) that is 0 exactly when the check's query would find no failing row.
+    /// While collecting, records the probe and answers yes, so that the check does nothing.
+    pub(super) fn holds(&mut self, probe: &str) -> bool {
+        if let Some(probes) = &mut self.collecting {
+            probes.push(probe.to_string());
+            return true;
+        }
+        self.zero.contains(probe)
+    }
+
+    /// Whether the checks are only being collected ([`Ctx::run_batched`]).
+    pub(super) fn collecting(&self) -> bool {
+        self.collecting.is_some()
+    }
+
+    /// A check whose failing rows are the table's rows where `condition` is true: probed by
+    /// `count(*) FILTER (WHERE condition)`, run as [`Ctx::check`] when the probe is not 0.
+    #[expect(clippy::too_many_arguments, reason = "the call shape of `check`, with the condition for its rows")]
+    pub(super) fn check_where(
+        &mut self,
+        code: Code,
+        path: &str,
+        what: &str,
+        condition: &str,
+        shown: &[String],
+        order: &[String],
+        describe: &dyn Fn(u64) -> String,
+    ) {
+        if self.holds(&format!("count(*) FILTER (WHERE {condition})")) {
+            return;
+        }
+        let rows = format!("SELECT * FROM {} WHERE {condition}", self.from());
+        self.check(code, path, what, &rows, shown, order, describe);
+    }
+
     /// The dialect the spec's expressions are written in.
     pub(super) fn dialect(&self) -> Dialect {
         self.loaded.spec.dialect
@@ -66,6 +144,9 @@ impl Ctx<'_> {
 
     /// Adds a finding on this model, placed at `path` in the spec.
     pub(super) fn report(&mut self, code: Code, path: &str, message: String, help: Option<String>) {
+        if self.collecting() {
+            return;
+        }
         let mut finding =
             Finding::new(code, message).model(self.table.model).at_path(path).at(self.loaded.text.locate(path));
         finding.help = help;
@@ -119,6 +200,9 @@ impl Ctx<'_> {
         order: &[String],
         describe: &dyn Fn(u64) -> String,
     ) {
+        if self.collecting() {
+            return;
+        }
         match self.failing(rows, shown, order) {
             Ok(None) => {}
             Ok(Some(failing)) => {
@@ -127,5 +211,47 @@ impl Ctx<'_> {
             }
             Err(e) => self.could_not_run(code, path, what, &e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ctx;
+    use crate::check::output::table::{describe, OutputTable};
+    use crate::check::output::test_support::{customers, database, index, project, relation, ALICE, BOB, CAROL};
+    use crate::finding::Code;
+
+    /// Runs the null check of `customer_id` and `email` and the key on stg_customers holding
+    /// `rows`, batched; returns the probes the scan counted as 0 and the codes found.
+    fn batched(rows: &[&str]) -> (usize, Vec<&'static str>) {
+        let (project, db) = (project(), database());
+        customers(&db, rows);
+        let mi = index(&project, "stg_customers");
+        let table = OutputTable {
+            model: "stg_customers",
+            relation: relation("stg_customers"),
+            catalog: Some("memory".into()),
+            translated_from_bigquery: false,
+        };
+        let columns = describe(&db, &table.relation).unwrap();
+        let model = &project.spec.spec.models[mi];
+        let mut ctx = Ctx::new(&db, &project.spec, model, &table, columns);
+        ctx.run_batched(&|ctx| {
+            for column in ["customer_id", "email"] {
+                ctx.not_null(Code::NullInNonNullable, "p", column, "is `nullable: false`");
+            }
+            ctx.primary_key(mi);
+        });
+        (ctx.zero.len(), ctx.findings.iter().map(|f| f.code.as_str()).collect())
+    }
+
+    #[test]
+    fn one_scan_settles_the_checks_that_hold_and_the_others_run() {
+        // Every check holds: all three probes are 0, so none runs a query of its own.
+        assert_eq!(batched(&[ALICE, CAROL]), (3, vec![]));
+        // BOB's email is null: that probe is not 0, its check runs and reports the row.
+        assert_eq!(batched(&[ALICE, BOB]), (2, vec!["CHK002"]));
+        // Two rows share a key: only the key's check runs.
+        assert_eq!(batched(&[ALICE, ALICE]), (2, vec!["CHK009"]));
     }
 }

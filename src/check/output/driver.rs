@@ -27,26 +27,28 @@ pub fn check_output(
 ) -> Vec<Finding> {
     let Some(model) = loaded.spec.models.get(mi) else { return Vec::new() };
     let Ok(columns) = describe(conn, &table.relation) else { return Vec::new() };
-    let mut ctx = Ctx { conn, loaded, model, table, columns, findings: Vec::new() };
+    let mut ctx = Ctx::new(conn, loaded, model, table, columns);
     let declared = declared_columns(loaded, catalog, mi);
     // A type check per column, a null check where one is declared, each test, the key.
     let checks = declared.iter().map(|c| 1 + usize::from(c.nullable == Some(false)) + c.tests.len()).sum::<usize>();
     crate::meter::count(crate::meter::Unit::OutputChecks, checks + 1);
-    for column in declared {
-        let Some(actual) = ctx.column(&column.name).cloned() else { continue };
-        ctx.check_type(&column, &actual);
-        if column.nullable == Some(false) {
-            let path = format!("{}.nullable", column.path);
-            ctx.not_null(Code::NullInNonNullable, &path, &actual.name, "is `nullable: false`");
+    ctx.run_batched(&|ctx| {
+        for column in &declared {
+            let Some(actual) = ctx.column(&column.name).cloned() else { continue };
+            ctx.check_type(column, &actual);
+            if column.nullable == Some(false) {
+                let path = format!("{}.nullable", column.path);
+                ctx.not_null(Code::NullInNonNullable, &path, &actual.name, "is `nullable: false`");
+            }
+            for (t, text) in column.tests.iter().enumerate() {
+                // A test that does not parse is the lint's finding (SPEC012), not a check to run.
+                let Ok(test) = parse_test(text, loaded.spec.dialect) else { continue };
+                let path = format!("{}.tests[{t}]", column.path);
+                ctx.run_test(column, &actual.name, &path, text, test, relation_of);
+            }
         }
-        for (t, text) in column.tests.iter().enumerate() {
-            // A test that does not parse is the lint's finding (SPEC012), not a check to run.
-            let Ok(test) = parse_test(text, loaded.spec.dialect) else { continue };
-            let path = format!("{}.tests[{t}]", column.path);
-            ctx.run_test(&column, &actual.name, &path, text, test, relation_of);
-        }
-    }
-    ctx.primary_key(mi);
+        ctx.primary_key(mi);
+    });
     let mut findings = ctx.findings;
     sort_findings(&mut findings);
     findings

@@ -7,10 +7,10 @@ use crate::sql::quote_ident as ident;
 impl Ctx<'_> {
     /// `nullable: false` and `not_null`: no row has a null in the column.
     pub(super) fn not_null(&mut self, code: Code, path: &str, column: &str, why: &str) {
-        let rows = format!("SELECT * FROM {} WHERE {} IS NULL", self.from(), ident(column));
+        let condition = format!("{} IS NULL", ident(column));
         let shown = self.shown(&[column]);
         let what = format!("`{column}` is never null");
-        self.check(code, path, &what, &rows, &shown, &[], &|n| {
+        self.check_where(code, path, &what, &condition, &shown, &[], &|n| {
             format!("`{column}` {why} but is null in {}", plural(n, "row"))
         });
     }

@@ -35,7 +35,7 @@ pub fn check_scd2_invariants(
         return Vec::new();
     };
     let Ok(columns) = describe(conn, &table.relation) else { return Vec::new() };
-    let mut ctx = Ctx { conn, loaded, model, table, columns, findings: Vec::new() };
+    let mut ctx = Ctx::new(conn, loaded, model, table, columns);
     let mut key = Vec::new();
     for name in natural_key.names() {
         match ctx.column(name) {
