@@ -2,13 +2,14 @@
 
 use super::config::EngineConfig;
 use super::run_error::RunError;
-use super::{sandbox, watchdog};
+use super::{pool, sandbox, watchdog};
 use crate::error::Result;
 use crate::sql::bridge::RUN_TIME_VARIABLE;
 use crate::sql::quote_ident as quote;
 use duckdb::Connection;
 use std::cell::RefCell;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 pub use super::run_error::RunErrorKind;
@@ -28,12 +29,25 @@ pub struct Engine {
     /// The run time last set, so that a worker's connection reads the same one (variables
     /// belong to a connection, not to the database).
     run_time: RefCell<Option<String>>,
+    /// Whether the database is a lease of a pooled instance ([`pool`]): a worker's connection
+    /// then has to make the lease's catalog its default too.
+    leased: bool,
+    /// The pooled instance, on the engine that ends the lease when dropped (not on its
+    /// workers). Its connection is kept apart from the lease's, whose session state (temporary
+    /// objects, variables, prepared statements, an open transaction) closes with the lease.
+    lease: Option<pool::Instance>,
+    /// Set when a statement of this database or a worker's timed out, ran out of memory or was
+    /// refused: the instance is then not kept.
+    tainted: Arc<AtomicBool>,
 }
 
 impl Engine {
     /// Opens the database, in memory or at [`EngineConfig::db_path`], sandboxed before any SQL
     /// runs (see [`sandbox`]).
     pub fn open(config: &EngineConfig) -> Result<Engine> {
+        if config.db_path.is_none() {
+            return Engine::lease(config);
+        }
         let flags = sandbox::config(config)?;
         // DuckDB opens the file itself, so external access being off does not stand in its way.
         let connection = match &config.db_path {
@@ -42,8 +56,29 @@ impl Engine {
         };
         // The time zone functions translated BigQuery calls (src/sql/bridge/zones.rs).
         crate::sql::bridge::zones::register(&connection)?;
+        Engine::over(connection, config, None)
+    }
+
+    /// An in-memory database: a fresh catalog of a pooled instance ([`pool`]), opened with the
+    /// same sandbox when none is kept.
+    fn lease(config: &EngineConfig) -> Result<Engine> {
+        let instance = pool::lend(config)?;
+        let connection = instance.connection.try_clone()?;
+        connection.execute_batch(&format!("USE {};", pool::LEASED))?;
+        Engine::over(connection, config, Some(instance))
+    }
+
+    fn over(connection: Connection, config: &EngineConfig, lease: Option<pool::Instance>) -> Result<Engine> {
         let catalog = connection.query_row("SELECT current_database()", [], |row| row.get(0))?;
-        Ok(Engine { connection, catalog, timeout: config.query_timeout, run_time: RefCell::new(None) })
+        Ok(Engine {
+            connection,
+            catalog,
+            timeout: config.query_timeout,
+            run_time: RefCell::new(None),
+            leased: lease.is_some(),
+            lease,
+            tainted: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// The catalog (database) name to qualify schema names with, e.g. "memory" or the file's stem.
@@ -145,6 +180,9 @@ impl Engine {
     /// locked) and the same run time.
     pub fn worker(&self) -> Result<Engine> {
         let connection = self.connection.try_clone()?;
+        if self.leased {
+            connection.execute_batch(&format!("USE {};", quote(&self.catalog)))?;
+        }
         let run_time = self.run_time.borrow().clone();
         if let Some(timestamp) = &run_time {
             // Already accepted once on this database; setting a variable takes no time to limit.
@@ -155,6 +193,9 @@ impl Engine {
             catalog: self.catalog.clone(),
             timeout: self.timeout,
             run_time: RefCell::new(run_time),
+            leased: self.leased,
+            lease: None,
+            tainted: Arc::clone(&self.tainted),
         })
     }
 
@@ -175,13 +216,33 @@ impl Engine {
         let handle = self.connection.interrupt_handle();
         match watchdog::run_with_limit(&handle, self.timeout, || work(&self.connection)) {
             Ok((Ok(value), _)) => Ok(value),
-            Ok((Err(error), interrupted)) => Err(RunError::from_duckdb(&error, interrupted, self.timeout)),
+            Ok((Err(error), interrupted)) => {
+                let error = RunError::from_duckdb(&error, interrupted, self.timeout);
+                if error.kind != RunErrorKind::Failed {
+                    self.tainted.store(true, Ordering::Relaxed);
+                }
+                Err(error)
+            }
             // Nothing ran: without a watchdog there is no limit, so refuse rather than run.
             Err(error) => Err(RunError {
                 kind: RunErrorKind::Failed,
                 message: format!("cannot start the time limit's watchdog thread: {error}"),
             }),
         }
+    }
+}
+
+impl Drop for Engine {
+    /// Ends a lease ([`pool::release`]): the instance goes back to the pool through a new
+    /// connection, and this one, with its session's state, closes.
+    fn drop(&mut self) {
+        let Some(instance) = self.lease.take() else { return };
+        // The lease's own connection is still open here: off the lease's catalog, so the
+        // catalog can be detached. A ROLLBACK that succeeds found a transaction left open.
+        let open_transaction = self.connection.execute_batch("ROLLBACK").is_ok();
+        let moved = self.connection.execute_batch(&format!("USE {};", pool::BASE)).is_ok();
+        let tainted = self.tainted.load(Ordering::Relaxed) || open_transaction || !moved;
+        pool::release(instance, tainted);
     }
 }
 

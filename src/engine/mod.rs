@@ -21,6 +21,7 @@
 
 pub mod config;
 pub mod database;
+mod pool;
 pub mod run_error;
 pub mod sandbox;
 pub mod watchdog;

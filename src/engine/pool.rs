@@ -1,0 +1,192 @@
+//! Sandboxed in-memory databases kept between runs, each lending a fresh catalog.
+//!
+//! Opening a DuckDB database costs far more than what a run on a few hundred rows asks of it:
+//! tens of milliseconds to set up an instance against well under one to attach an empty
+//! in-memory catalog to an open one. A run opens many (one per dataset, per shipped test file,
+//! per shrinking probe, per mutant), so an in-memory [`Engine`](super::Engine) is a *lease*: a
+//! pooled instance, opened with the same sandbox and limits, with a fresh `:memory:` catalog
+//! attached as `memory` and made the default. Every name a run writes is qualified with that
+//! catalog, DuckDB's messages name it as before, and `current_database()` answers `memory`, so a
+//! lease is indistinguishable from a database opened for it.
+//!
+//! At most one lease uses an instance at a time, and the catalog is detached when the lease
+//! ends, so nothing one run made is there for the next. The lease's connections are closed
+//! with it, and with them their temporary objects, variables, prepared statements and open
+//! transactions. What a run could leave in the instance itself is checked before it goes back
+//! ([`release`]): an object in the instance's own catalog, another attached catalog, a
+//! transaction left open, or a statement that timed out, ran out of memory or was refused by
+//! the sandbox (DuckDB's state after those is its own), and the instance is closed instead of
+//! kept. The memory limit is the instance's, as it was the
+//! database's: one lease at a time holds it.
+
+use super::config::EngineConfig;
+use duckdb::Connection;
+use std::sync::{Mutex, PoisonError};
+
+/// The catalog a pooled instance's own connection stays in, which stays empty: a lease's
+/// catalog is attached beside it and detached after.
+pub(super) const BASE: &str = "specproof_pool";
+
+/// The catalog a lease works in: the name an in-memory database has when opened on its own.
+pub(super) const LEASED: &str = "memory";
+
+/// Instances kept at most: one per worker thread and the thread that starts them is what a run
+/// uses; more would only hold memory.
+const KEPT: usize = 8;
+
+/// The settings an instance was opened with that a lease must share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    memory_limit: String,
+    threads: usize,
+}
+
+/// A pooled instance: its settings and a connection to it, in the [`BASE`] catalog.
+#[derive(Debug)]
+pub(super) struct Instance {
+    key: Key,
+    pub(super) connection: Connection,
+}
+
+static POOL: Mutex<Vec<Instance>> = Mutex::new(Vec::new());
+
+/// An instance for `config`: a kept one with its settings, or a new one opened with the sandbox.
+/// The lease's catalog is attached to it and made the default.
+pub(super) fn lend(config: &EngineConfig) -> crate::error::Result<Instance> {
+    let key = Key { memory_limit: config.memory_limit.clone(), threads: config.threads };
+    let kept = {
+        let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+        pool.iter().position(|i| i.key == key).map(|at| pool.swap_remove(at))
+    };
+    let instance = match kept {
+        Some(instance) => instance,
+        None => {
+            let connection = Connection::open_in_memory_with_flags(super::sandbox::config(config)?)?;
+            // The time zone functions translated BigQuery calls (src/sql/bridge/zones.rs).
+            crate::sql::bridge::zones::register(&connection)?;
+            // The database's first catalog is `memory`: it is detached so that every lease,
+            // the first too, gets one attached for it alone.
+            connection.execute_batch(&format!("ATTACH ':memory:' AS {BASE}; USE {BASE}; DETACH {LEASED};"))?;
+            Instance { key, connection }
+        }
+    };
+    instance.connection.execute_batch(&format!("ATTACH ':memory:' AS {LEASED};"))?;
+    Ok(instance)
+}
+
+/// Ends a lease: `connection` is a new connection to the lease's instance (the lease's own,
+/// with its temporary objects, variables, prepared statements and transaction, is being
+/// closed). Detaches the lease's catalog and keeps the instance for the next lease when nothing
+/// of the lease is left ([module docs](self)); otherwise drops it, which closes the instance.
+/// `tainted` says a statement of the lease timed out, ran out of memory or was refused.
+pub(super) fn release(instance: Instance, tainted: bool) {
+    if tainted || !clean(&instance) {
+        return;
+    }
+    let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
+    if pool.len() < KEPT {
+        pool.push(instance);
+    }
+}
+
+/// Detaches the lease's catalog and says whether the instance is as it was opened.
+fn clean(instance: &Instance) -> bool {
+    let connection = &instance.connection;
+    if connection.execute_batch(&format!("DETACH {LEASED};")).is_err() {
+        return false;
+    }
+    let left = format!(
+        "SELECT (SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('{BASE}', 'system', 'temp')) \
+         + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'system') \
+         + (SELECT count(*) FROM duckdb_tables()) \
+         + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) \
+         + (SELECT count(*) FROM duckdb_sequences()) \
+         + (SELECT count(*) FROM duckdb_indexes()) \
+         + (SELECT count(*) FROM duckdb_types() WHERE NOT internal AND database_name <> 'system') \
+         + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name <> 'system')"
+    );
+    matches!(connection.query_row(&left, [], |row| row.get::<_, i64>(0)), Ok(0))
+}
+
+/// Instances kept with `config`'s settings.
+#[cfg(test)]
+fn kept(config: &EngineConfig) -> usize {
+    let key = Key { memory_limit: config.memory_limit.clone(), threads: config.threads };
+    POOL.lock().unwrap_or_else(PoisonError::into_inner).iter().filter(|i| i.key == key).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Engine, EngineConfig};
+
+    #[test]
+    fn an_instance_is_kept_after_a_clean_lease_and_not_after_a_tainted_one() {
+        // Settings no other test uses, so that no other test takes the instance meanwhile.
+        let config = EngineConfig { memory_limit: "123MB".into(), ..EngineConfig::default() };
+        let engine = Engine::open(&config).unwrap();
+        engine.execute("CREATE TABLE t AS SELECT 1 AS a").unwrap();
+        assert_eq!(super::kept(&config), 0);
+        drop(engine);
+        assert_eq!(super::kept(&config), 1);
+        let engine = Engine::open(&config).unwrap();
+        assert_eq!(super::kept(&config), 0);
+        // Refused by the sandbox: DuckDB's state afterwards is its own, the instance is closed.
+        assert!(engine.execute("SET memory_limit = '1GB'").is_err());
+        drop(engine);
+        assert_eq!(super::kept(&config), 0);
+    }
+
+    fn count(engine: &Engine, sql: &str) -> String {
+        let (_, rows) = engine.query(sql).unwrap();
+        rows[0][0].clone().unwrap_or_default()
+    }
+
+    /// Everything a lease can see that another lease could have left.
+    const LEFT: &str = "SELECT (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) \
+        + (SELECT count(*) FROM duckdb_sequences()) + (SELECT count(*) FROM duckdb_variables()) \
+        + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name <> 'system') \
+        + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'system') \
+        + (SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('memory', 'system', 'temp', 'specproof_pool'))";
+
+    #[test]
+    fn a_lease_is_a_fresh_database_named_memory() {
+        let config = EngineConfig::default();
+        for _ in 0..3 {
+            let engine = Engine::open(&config).unwrap();
+            assert_eq!(engine.catalog(), "memory");
+            assert_eq!(count(&engine, "SELECT current_database()"), "memory");
+            assert_eq!(count(&engine, LEFT), "0");
+            engine.create_schemas(&["temp", "analytics"]).unwrap();
+            engine.execute("CREATE TABLE memory.analytics.t AS SELECT 1 AS a; CREATE VIEW v AS SELECT 2 AS b;").unwrap();
+            let worker = engine.worker().unwrap();
+            assert_eq!(count(&worker, "SELECT count(*) FROM analytics.t, v"), "1");
+        }
+    }
+
+    #[test]
+    fn what_a_lease_leaves_outside_its_catalog_is_not_seen_by_the_next() {
+        let config = EngineConfig::default();
+        // `{base}`: the instance's own catalog.
+        let leftovers = [
+            "CREATE TABLE {base}.main.kept AS SELECT 1 AS a",
+            "CREATE TEMP TABLE kept AS SELECT 1 AS a",
+            "CREATE MACRO {base}.main.kept(x) AS x + 1",
+            "CREATE TEMP MACRO kept(x) AS x + 1",
+            "SET VARIABLE kept = 1",
+            "ATTACH ':memory:' AS kept",
+            "CREATE SCHEMA {base}.kept",
+            "CREATE SEQUENCE {base}.main.kept",
+            "CREATE TYPE {base}.main.kept AS INTEGER",
+            "BEGIN TRANSACTION; CREATE TABLE t AS SELECT 1 AS a",
+            "USE {base}",
+        ];
+        for leftover in leftovers {
+            for _ in 0..2 {
+                let engine = Engine::open(&config).unwrap();
+                let seen = engine.query(LEFT).unwrap().1;
+                assert_eq!(seen[0][0].as_deref(), Some("0"), "after `{leftover}`");
+                engine.execute(&leftover.replace("{base}", super::BASE)).unwrap();
+            }
+        }
+    }
+}
