@@ -233,16 +233,12 @@ impl Engine {
 }
 
 impl Drop for Engine {
-    /// Ends a lease ([`pool::release`]): the instance goes back to the pool through a new
-    /// connection, and this one, with its session's state, closes.
+    /// Ends a lease ([`pool::release`]): the instance goes back to the pool, and this
+    /// connection, with its session's state, closes.
     fn drop(&mut self) {
-        let Some(instance) = self.lease.take() else { return };
-        // The lease's own connection is still open here: off the lease's catalog, so the
-        // catalog can be detached. A ROLLBACK that succeeds found a transaction left open.
-        let open_transaction = self.connection.execute_batch("ROLLBACK").is_ok();
-        let moved = self.connection.execute_batch(&format!("USE {};", pool::BASE)).is_ok();
-        let tainted = self.tainted.load(Ordering::Relaxed) || open_transaction || !moved;
-        pool::release(instance, tainted);
+        if let Some(instance) = self.lease.take() {
+            pool::release(instance, &self.connection, self.tainted.load(Ordering::Relaxed));
+        }
     }
 }
 

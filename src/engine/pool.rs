@@ -9,23 +9,25 @@
 //! catalog, DuckDB's messages name it as before, and `current_database()` answers `memory`, so a
 //! lease is indistinguishable from a database opened for it.
 //!
-//! At most one lease uses an instance at a time, and the catalog is detached when the lease
-//! ends, so nothing one run made is there for the next. The lease's connections are closed
-//! with it, and with them their temporary objects, variables, prepared statements and open
-//! transactions. What a run could leave in the instance itself is checked before it goes back
-//! ([`release`]): an object in the instance's own catalog, another attached catalog, a
-//! transaction left open, or a statement that timed out, ran out of memory or was refused by
-//! the sandbox (DuckDB's state after those is its own), and the instance is closed instead of
-//! kept. The memory limit is the instance's, as it was the
-//! database's: one lease at a time holds it.
+//! At most one lease uses an instance at a time. When it ends ([`release`]), its catalog is
+//! detached, and so is the instance's own catalog (the one its connection sits in while no
+//! lease runs), replaced by a fresh one: whatever code wrote outside its catalog goes with them.
+//! The lease's connections are closed, and with them their temporary objects, variables,
+//! prepared statements and open transactions. The `system` catalog takes no objects, settings
+//! are locked, extensions and secrets refused. The instance is closed instead of kept when a
+//! transaction was left open, another catalog is attached, or a statement timed out, ran out
+//! of memory or was refused by the sandbox (DuckDB's state after those is its own). The memory
+//! limit is the instance's, as it was the database's: one lease at a time holds it.
 
 use super::config::EngineConfig;
 use duckdb::Connection;
 use std::sync::{Mutex, PoisonError};
 
-/// The catalog a pooled instance's own connection stays in, which stays empty: a lease's
-/// catalog is attached beside it and detached after.
-pub(super) const BASE: &str = "specproof_pool";
+/// The catalog a pooled instance's connection sits in after its `n`th lease: a fresh one for
+/// each, so that nothing a lease wrote there outlives it.
+fn base(n: usize) -> String {
+    format!("specproof_pool_{n}")
+}
 
 /// The catalog a lease works in: the name an in-memory database has when opened on its own.
 pub(super) const LEASED: &str = "memory";
@@ -41,11 +43,13 @@ struct Key {
     threads: usize,
 }
 
-/// A pooled instance: its settings and a connection to it, in the [`BASE`] catalog.
+/// A pooled instance: its settings, a connection to it, and how many leases it has had (its
+/// connection sits in the catalog [`base`] of that number).
 #[derive(Debug)]
 pub(super) struct Instance {
     key: Key,
     pub(super) connection: Connection,
+    leases: usize,
 }
 
 static POOL: Mutex<Vec<Instance>> = Mutex::new(Vec::new());
@@ -66,21 +70,21 @@ pub(super) fn lend(config: &EngineConfig) -> crate::error::Result<Instance> {
             crate::sql::bridge::zones::register(&connection)?;
             // The database's first catalog is `memory`: it is detached so that every lease,
             // the first too, gets one attached for it alone.
-            connection.execute_batch(&format!("ATTACH ':memory:' AS {BASE}; USE {BASE}; DETACH {LEASED};"))?;
-            Instance { key, connection }
+            let first = base(0);
+            connection.execute_batch(&format!("ATTACH ':memory:' AS {first}; USE {first}; DETACH {LEASED};"))?;
+            Instance { key, connection, leases: 0 }
         }
     };
     instance.connection.execute_batch(&format!("ATTACH ':memory:' AS {LEASED};"))?;
     Ok(instance)
 }
 
-/// Ends a lease: `connection` is a new connection to the lease's instance (the lease's own,
-/// with its temporary objects, variables, prepared statements and transaction, is being
-/// closed). Detaches the lease's catalog and keeps the instance for the next lease when nothing
-/// of the lease is left ([module docs](self)); otherwise drops it, which closes the instance.
-/// `tainted` says a statement of the lease timed out, ran out of memory or was refused.
-pub(super) fn release(instance: Instance, tainted: bool) {
-    if tainted || !clean(&instance) {
+/// Ends a lease whose connection is `lease` (the caller closes it next) and keeps the instance
+/// for the next lease, or drops it, which closes it ([module docs](self)). `tainted` says a
+/// statement of the lease timed out, ran out of memory or was refused.
+pub(super) fn release(mut instance: Instance, lease: &Connection, tainted: bool) {
+    // A ROLLBACK that succeeds found a transaction the code left open.
+    if tainted || lease.execute_batch("ROLLBACK").is_ok() || !renew(&mut instance, lease) {
         return;
     }
     let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
@@ -89,23 +93,20 @@ pub(super) fn release(instance: Instance, tainted: bool) {
     }
 }
 
-/// Detaches the lease's catalog and says whether the instance is as it was opened.
-fn clean(instance: &Instance) -> bool {
+/// Moves both connections to a fresh catalog of the instance's own, detaches the old one and
+/// the lease's, and says whether nothing else is attached.
+fn renew(instance: &mut Instance, lease: &Connection) -> bool {
+    let (old, new) = (base(instance.leases), base(instance.leases + 1));
     let connection = &instance.connection;
-    if connection.execute_batch(&format!("DETACH {LEASED};")).is_err() {
+    if connection.execute_batch(&format!("ATTACH ':memory:' AS {new}; USE {new};")).is_err()
+        || lease.execute_batch(&format!("USE {new};")).is_err()
+        || connection.execute_batch(&format!("DETACH {old}; DETACH {LEASED};")).is_err()
+    {
         return false;
     }
-    let left = format!(
-        "SELECT (SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('{BASE}', 'system', 'temp')) \
-         + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'system') \
-         + (SELECT count(*) FROM duckdb_tables()) \
-         + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) \
-         + (SELECT count(*) FROM duckdb_sequences()) \
-         + (SELECT count(*) FROM duckdb_indexes()) \
-         + (SELECT count(*) FROM duckdb_types() WHERE NOT internal AND database_name <> 'system') \
-         + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name <> 'system')"
-    );
-    matches!(connection.query_row(&left, [], |row| row.get::<_, i64>(0)), Ok(0))
+    instance.leases += 1;
+    let others = format!("SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('{new}', 'system', 'temp')");
+    matches!(connection.query_row(&others, [], |row| row.get::<_, i64>(0)), Ok(0))
 }
 
 /// Instances kept with `config`'s settings.
@@ -118,6 +119,20 @@ fn kept(config: &EngineConfig) -> usize {
 #[cfg(test)]
 mod tests {
     use crate::engine::{Engine, EngineConfig};
+
+    fn value(engine: &Engine, sql: &str) -> String {
+        let (_, rows) = engine.query(sql).unwrap();
+        rows[0][0].clone().unwrap_or_default()
+    }
+
+    /// Everything a lease can see that another lease could have left.
+    const LEFT: &str = "SELECT (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) \
+        + (SELECT count(*) FROM duckdb_sequences()) + (SELECT count(*) FROM duckdb_variables()) \
+        + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name <> 'system') \
+        + (SELECT count(*) FROM duckdb_types() WHERE NOT internal AND database_name <> 'system') \
+        + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'system') \
+        + (SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('memory', 'system', 'temp') \
+           AND database_name NOT LIKE 'specproof_pool_%')";
 
     #[test]
     fn an_instance_is_kept_after_a_clean_lease_and_not_after_a_tainted_one() {
@@ -136,37 +151,25 @@ mod tests {
         assert_eq!(super::kept(&config), 0);
     }
 
-    fn count(engine: &Engine, sql: &str) -> String {
-        let (_, rows) = engine.query(sql).unwrap();
-        rows[0][0].clone().unwrap_or_default()
-    }
-
-    /// Everything a lease can see that another lease could have left.
-    const LEFT: &str = "SELECT (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) \
-        + (SELECT count(*) FROM duckdb_sequences()) + (SELECT count(*) FROM duckdb_variables()) \
-        + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name <> 'system') \
-        + (SELECT count(*) FROM duckdb_schemas() WHERE NOT internal AND database_name <> 'system') \
-        + (SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('memory', 'system', 'temp', 'specproof_pool'))";
-
     #[test]
     fn a_lease_is_a_fresh_database_named_memory() {
         let config = EngineConfig::default();
         for _ in 0..3 {
             let engine = Engine::open(&config).unwrap();
             assert_eq!(engine.catalog(), "memory");
-            assert_eq!(count(&engine, "SELECT current_database()"), "memory");
-            assert_eq!(count(&engine, LEFT), "0");
+            assert_eq!(value(&engine, "SELECT current_database()"), "memory");
+            assert_eq!(value(&engine, LEFT), "0");
             engine.create_schemas(&["temp", "analytics"]).unwrap();
             engine.execute("CREATE TABLE memory.analytics.t AS SELECT 1 AS a; CREATE VIEW v AS SELECT 2 AS b;").unwrap();
             let worker = engine.worker().unwrap();
-            assert_eq!(count(&worker, "SELECT count(*) FROM analytics.t, v"), "1");
+            assert_eq!(value(&worker, "SELECT count(*) FROM analytics.t, v"), "1");
         }
     }
 
     #[test]
     fn what_a_lease_leaves_outside_its_catalog_is_not_seen_by_the_next() {
         let config = EngineConfig::default();
-        // `{base}`: the instance's own catalog.
+        // `{base}`: the catalog the instance's own connection sits in, as code can find it.
         let leftovers = [
             "CREATE TABLE {base}.main.kept AS SELECT 1 AS a",
             "CREATE TEMP TABLE kept AS SELECT 1 AS a",
@@ -183,9 +186,12 @@ mod tests {
         for leftover in leftovers {
             for _ in 0..2 {
                 let engine = Engine::open(&config).unwrap();
-                let seen = engine.query(LEFT).unwrap().1;
-                assert_eq!(seen[0][0].as_deref(), Some("0"), "after `{leftover}`");
-                engine.execute(&leftover.replace("{base}", super::BASE)).unwrap();
+                assert_eq!(value(&engine, LEFT), "0", "after `{leftover}`");
+                let base = value(
+                    &engine,
+                    "SELECT database_name FROM duckdb_databases() WHERE database_name LIKE 'specproof_pool_%'",
+                );
+                engine.execute(&leftover.replace("{base}", &base)).unwrap();
             }
         }
     }
