@@ -148,8 +148,10 @@ fn hint_dialect(code: &mut ModelCode, kind: CodeKind, dialect: Dialect) {
 /// Spec models without code, and code files that name no model.
 fn coverage(spec: &Spec, models: &[ModelCode], project: &Project) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // Sets, not a scan of the other list per name: quadratic in the models otherwise.
+    let with_code: std::collections::HashSet<&str> = models.iter().map(|m| m.model.as_str()).collect();
     for model in &spec.models {
-        if !models.iter().any(|m| m.model == model.name) {
+        if !with_code.contains(model.name.as_str()) {
             let folder = crate::project::layout::display(&project.paths.models);
             findings.push(
                 Finding::new(Code::ModelWithoutCode, format!("model `{}` has no code file in {folder}", model.name))
@@ -163,7 +165,7 @@ fn coverage(spec: &Spec, models: &[ModelCode], project: &Project) -> Vec<Finding
         if matches!(not_a_model, Some("declaration" | "assertion")) {
             continue;
         }
-        if !spec.models.iter().any(|m| m.name == code.model) {
+        if spec.model_index(&code.model).is_none() {
             let names = spec.models.iter().map(|m| m.name.as_str());
             let mut f = Finding::new(
                 Code::NoCodeForModel,
