@@ -22,6 +22,8 @@ pub struct SpecText {
     /// spec (a 24 MB spec of 10,000 models has millions) was half a second of loading it, paid
     /// by the first finding about a source entry.
     members: Mutex<HashMap<usize, Arc<[Member]>>>,
+    /// The range of the whole value, or `Err` when the text is not plain JSON.
+    root: OnceLock<Result<Option<(usize, usize)>, ()>>,
     /// Every value's position, built by jsonc-parser only when the quick walk meets text it
     /// does not read (not plain JSON: serde has refused such a spec already, so in practice
     /// never).
@@ -36,6 +38,7 @@ impl Clone for SpecText {
             text: self.text.clone(),
             lines: self.lines.clone(),
             members: Mutex::new(members),
+            root: self.root.clone(),
             ranges: self.ranges.clone(),
         }
     }
@@ -58,7 +61,14 @@ impl SpecText {
     /// and every lookup falls back to the start of the file.
     pub fn new(file: impl Into<String>, text: String) -> SpecText {
         let lines = LineIndex::new(&text);
-        SpecText { file: file.into(), text, lines, members: Mutex::new(HashMap::new()), ranges: OnceLock::new() }
+        SpecText {
+            file: file.into(),
+            text,
+            lines,
+            members: Mutex::new(HashMap::new()),
+            root: OnceLock::new(),
+            ranges: OnceLock::new(),
+        }
     }
 
     fn ranges(&self) -> &HashMap<String, (usize, usize)> {
@@ -80,20 +90,31 @@ impl SpecText {
         if let Some(ranges) = self.ranges.get() {
             return ranges.get(json_path).copied();
         }
-        let bytes = self.text.as_bytes();
-        let root = skip_space(bytes, 0);
-        if root >= bytes.len() {
-            return None;
-        }
-        let walked = skip_value(bytes, root).and_then(|end| {
+        let walked = self.root().and_then(|root| {
             let mut found = None;
-            self.walk(root, end, json_path, true, &mut found)?;
+            if let Some((start, end)) = root {
+                self.walk(start, end, json_path, true, &mut found)?;
+            }
             Ok(found)
         });
         match walked {
             Ok(found) => found,
             Err(NotPlain) => self.ranges().get(json_path).copied(),
         }
+    }
+
+    /// The range of the whole value (none in a text of only whitespace), found once: every
+    /// lookup starts there, and finding its end reads the whole text.
+    fn root(&self) -> Result<Option<(usize, usize)>, NotPlain> {
+        let root = self.root.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let start = skip_space(bytes, 0);
+            if start >= bytes.len() {
+                return Ok(None);
+            }
+            skip_value(bytes, start).map(|end| Some((start, end))).map_err(|_| ())
+        });
+        root.map_err(|()| NotPlain)
     }
 
     /// Finds the values under the one at `start..end` whose path continues with `rest`. Of
