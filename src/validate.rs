@@ -3,7 +3,7 @@
 //! report (render it, write files, exit) is the caller's.
 
 use crate::check::explained::set_aside_explained;
-use crate::check::lineage::{check_project as check_code, CodeCheck};
+use crate::check::lineage::{check_project_resolved, CodeCheck};
 use crate::error::Result;
 use crate::finding::Severity;
 use crate::gate::baseline::{self, Baseline};
@@ -18,7 +18,7 @@ use crate::report::model::{
 };
 use crate::report::render::text;
 use crate::run::options::RunOptions;
-use crate::spec::lint::lint_spec;
+use crate::spec::lint::lint_and_resolve;
 use crate::suite::read::{reads_of, resolve, StatementKind, TableTarget};
 use crate::suite::{lint_suite, load_suite, Suite, TestFile};
 
@@ -86,13 +86,15 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
 
     let meter = options.run.as_ref().map(|r| r.meter.clone()).unwrap_or_default();
     let mut findings = project.source_findings.clone();
-    let lint = meter.time(MeterStage::Lint, || lint_spec(&project.spec, &project.catalog));
+    let (lint, resolution) = meter.time(MeterStage::Lint, || lint_and_resolve(&project.spec, &project.catalog));
     findings.extend(lint.iter().cloned());
     let mut scope = RunScope::default();
     let selected = |model: Option<&str>| selection.as_ref().is_none_or(|s| model.is_none_or(|m| s.selects(m)));
     let mut fixtures: Vec<Fixture> = Vec::new();
     let mut spec_coverage = None;
-    let code = options.run.is_some().then(|| meter.time(MeterStage::Static, || check_code(project)));
+    // The check reads the meaning the lint resolved: each spec expression is parsed once.
+    let code =
+        options.run.is_some().then(|| meter.time(MeterStage::Static, || check_project_resolved(project, resolution)));
     // Of every shipped test file, before a part keeps its own.
     let print = part.as_ref().map(|_| fingerprint(project, options, code.as_ref(), suite.as_ref()));
     // A changed-only run runs the shipped test files that changed or read a model it validates;

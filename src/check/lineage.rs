@@ -13,7 +13,7 @@ use crate::spec::catalog::Catalog;
 use crate::spec::model::{Model, Spec};
 use crate::spec::resolve::context::{alias_of, target_of, Target};
 use crate::spec::resolve::query::{JoinKind, ModelQuery, QCol};
-use crate::spec::resolve::{kinds_of, resolve_models_with, ModelKind};
+use crate::spec::resolve::{kinds_of, resolve_models_with, ModelKind, Resolution};
 use crate::sql::bridge::{to_duckdb, BridgeOptions};
 use crate::sql::dialect::Dialect;
 use crate::sql::expr::column_refs;
@@ -36,20 +36,34 @@ pub struct CodeCheck {
 
 /// Reads every model file of `project` (in parallel), traces it and compares it with the spec.
 pub fn check_project(project: &Project) -> CodeCheck {
-    check_with(project, None)
+    check_with(project, None, None)
+}
+
+/// [`check_project`] reading the spec's meaning the lint resolved
+/// ([`crate::spec::lint::lint_and_resolve`] on the same project) instead of resolving it again.
+pub fn check_project_resolved(project: &Project, resolution: Resolution) -> CodeCheck {
+    check_with(project, None, Some(resolution))
 }
 
 /// The same as [`check_project`] with the files' texts already in memory, in the order of
 /// `project.model_files` (benchmarks, generated projects).
 pub fn check_project_texts(project: &Project, texts: &[String]) -> CodeCheck {
-    check_with(project, Some(texts))
+    check_with(project, Some(texts), None)
 }
 
-fn check_with(project: &Project, texts: Option<&[String]>) -> CodeCheck {
+fn check_with(project: &Project, texts: Option<&[String]>, resolution: Option<Resolution>) -> CodeCheck {
     let spec = &project.spec.spec;
     crate::meter::count(crate::meter::Unit::ModelsRead, project.model_files.len());
-    let tables = ProjectTables::new(spec, &project.catalog).with_snapshots(project);
-    let queries = resolve_models_with(&project.spec, &project.catalog, tables.outputs());
+    let (tables, queries) = match resolution {
+        Some(Resolution { outputs, queries }) => {
+            (ProjectTables::with_outputs(spec, &project.catalog, outputs).with_snapshots(project), queries)
+        }
+        None => {
+            let tables = ProjectTables::new(spec, &project.catalog).with_snapshots(project);
+            let queries = resolve_models_with(&project.spec, &project.catalog, tables.outputs());
+            (tables, queries)
+        }
+    };
     let mut models: Vec<ModelCode> = project
         .model_files
         .par_iter()
@@ -148,8 +162,10 @@ fn hint_dialect(code: &mut ModelCode, kind: CodeKind, dialect: Dialect) {
 /// Spec models without code, and code files that name no model.
 fn coverage(spec: &Spec, models: &[ModelCode], project: &Project) -> Vec<Finding> {
     let mut findings = Vec::new();
+    // Sets, not a scan of the other list per name: quadratic in the models otherwise.
+    let with_code: std::collections::HashSet<&str> = models.iter().map(|m| m.model.as_str()).collect();
     for model in &spec.models {
-        if !models.iter().any(|m| m.model == model.name) {
+        if !with_code.contains(model.name.as_str()) {
             let folder = crate::project::layout::display(&project.paths.models);
             findings.push(
                 Finding::new(Code::ModelWithoutCode, format!("model `{}` has no code file in {folder}", model.name))
@@ -163,7 +179,7 @@ fn coverage(spec: &Spec, models: &[ModelCode], project: &Project) -> Vec<Finding
         if matches!(not_a_model, Some("declaration" | "assertion")) {
             continue;
         }
-        if !spec.models.iter().any(|m| m.name == code.model) {
+        if spec.model_index(&code.model).is_none() {
             let names = spec.models.iter().map(|m| m.name.as_str());
             let mut f = Finding::new(
                 Code::NoCodeForModel,

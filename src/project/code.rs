@@ -111,6 +111,11 @@ impl<'a> ProjectTables<'a> {
         }
     }
 
+    /// [`ProjectTables::new`] with the models' outputs already worked out (`model_outputs`).
+    pub fn with_outputs(spec: &'a Spec, catalog: &'a Catalog, outputs: Vec<Option<Relation>>) -> ProjectTables<'a> {
+        ProjectTables { spec, catalog, outputs, snapshots: Vec::new(), dbt_sources: Vec::new() }
+    }
+
     /// The same, with the snapshots of a dbt project: models `ref()` them, and each run of such
     /// a model applies the snapshot first (see [`crate::project::dbt`]).
     pub fn with_snapshots(mut self, project: &Project) -> ProjectTables<'a> {

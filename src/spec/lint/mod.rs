@@ -12,4 +12,4 @@ mod scd2;
 #[cfg(test)]
 pub(crate) mod test_support;
 
-pub use rules::lint_spec;
+pub use rules::{lint_and_resolve, lint_spec};

@@ -10,31 +10,73 @@ use crate::spec::load::LoadedSpec;
 use crate::spec::named_tests::{parse_test, SpecTest};
 use crate::spec::resolve::context::{model_outputs, Lint};
 use crate::spec::resolve::graph::{cycles, dependencies};
-use crate::spec::resolve::query::resolve_query;
-use crate::spec::resolve::{kinds_of, ModelKind};
+use crate::spec::resolve::query::{resolve_query, ModelQuery};
+use crate::spec::resolve::{kinds_of, ModelKind, Resolution};
 use crate::sql::expr::column_refs;
 use std::collections::HashMap;
 
 /// Lints a loaded spec against the source catalog. Findings come sorted by position.
 pub fn lint_spec(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Finding> {
-    let spec = &loaded.spec;
-    let mut lint =
-        Lint { spec, text: &loaded.text, catalog, outputs: model_outputs(spec, catalog).into(), findings: Vec::new() };
-    lint.findings.extend(loaded.unknown_fields.iter().cloned());
+    lint_and_resolve(loaded, catalog).0
+}
 
+/// [`lint_spec`], with the spec's meaning it resolved on the way, for the static check to
+/// read rather than resolve again. The models are linted side by side (each on its own: a
+/// rule reads the spec and the outputs, never another model's findings), and their findings
+/// are gathered in model order, so the result is the same at any thread count.
+pub fn lint_and_resolve(loaded: &LoadedSpec, catalog: &Catalog) -> (Vec<Finding>, Resolution) {
+    use rayon::prelude::*;
+    let spec = &loaded.spec;
+    let outputs = model_outputs(spec, catalog);
+    crate::meter::count(crate::meter::Unit::ModelsResolved, spec.models.len());
     let mut first_of_name: HashMap<&str, usize> = HashMap::new();
-    for (mi, model) in spec.models.iter().enumerate() {
-        if let Some(&first) = first_of_name.get(model.name.as_str()) {
+    let first: Vec<Option<usize>> = spec
+        .models
+        .iter()
+        .enumerate()
+        .map(|(mi, model)| match first_of_name.get(model.name.as_str()) {
+            Some(&first) => Some(first),
+            None => {
+                first_of_name.insert(&model.name, mi);
+                None
+            }
+        })
+        .collect();
+    let new_lint = || Lint { spec, text: &loaded.text, catalog, outputs: (&outputs[..]).into(), findings: Vec::new() };
+    let per_model: Vec<(Vec<Finding>, Option<ModelQuery>)> = (0..spec.models.len())
+        .into_par_iter()
+        .map_init(new_lint, |lint, mi| {
+            lint.findings.clear();
+            let model = &spec.models[mi];
+            let Some(first) = first[mi] else {
+                let query = lint_model(lint, mi);
+                return (std::mem::take(&mut lint.findings), query);
+            };
             lint.report(
                 Code::DuplicateModel,
                 &model.name,
                 &format!("models[{mi}].name"),
                 format!("model `{}` is already defined as models[{first}]", model.name),
             );
-            continue;
-        }
-        first_of_name.insert(&model.name, mi);
-        lint_model(&mut lint, mi);
+            let findings = std::mem::take(&mut lint.findings);
+            // Not linted again, but resolved as the checks read every model.
+            let query = match kinds_of(model).as_slice() {
+                [ModelKind::Mapping] | [ModelKind::Aggregate] if !model.sources.is_empty() => {
+                    let query = resolve_query(lint, mi);
+                    lint.findings.clear();
+                    Some(query)
+                }
+                _ => None,
+            };
+            (findings, query)
+        })
+        .collect();
+    let mut lint = new_lint();
+    lint.findings.extend(loaded.unknown_fields.iter().cloned());
+    let mut queries = Vec::with_capacity(per_model.len());
+    for (findings, query) in per_model {
+        lint.findings.extend(findings);
+        queries.push(query);
     }
 
     let deps = dependencies(spec, catalog);
@@ -52,10 +94,12 @@ pub fn lint_spec(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Finding> {
 
     let mut findings = lint.findings;
     sort_findings(&mut findings);
-    findings
+    (findings, Resolution { outputs, queries })
 }
 
-fn lint_model(lint: &mut Lint<'_>, mi: usize) {
+/// Lints model `mi`; gives its query when it is a mapping or aggregate model with sources,
+/// resolved as [`crate::spec::resolve::resolve_models`] resolves it.
+fn lint_model(lint: &mut Lint<'_>, mi: usize) -> Option<ModelQuery> {
     let model = &lint.spec.models[mi];
     let name = model.name.as_str();
     let path = format!("models[{mi}]");
@@ -72,8 +116,9 @@ fn lint_model(lint: &mut Lint<'_>, mi: usize) {
     }
     if model.sources.is_empty() {
         lint.report(Code::UnknownSource, name, &format!("{path}.sources"), "the model has no sources".into());
-        return;
+        return None;
     }
+    let mut query = None;
     let kinds = kinds_of(model);
     match kinds.as_slice() {
         [ModelKind::Scd2] => {
@@ -85,7 +130,7 @@ fn lint_model(lint: &mut Lint<'_>, mi: usize) {
                     &format!("{path}.constraints.scd_type"),
                     format!("`scd_type` {value} is not defined; only 2 is"),
                 );
-                return;
+                return None;
             }
             check_scd2(lint, mi);
             check_key_columns(lint, mi);
@@ -110,6 +155,7 @@ fn lint_model(lint: &mut Lint<'_>, mi: usize) {
                     "an aggregate model needs `group_by` columns".into(),
                 );
             }
+            query = Some(q);
         }
         [] => {
             lint.report(
@@ -147,6 +193,7 @@ fn lint_model(lint: &mut Lint<'_>, mi: usize) {
             "the model is of several kinds: mapping (`column_mapping`) and aggregate (`aggregations`)".into(),
         );
     }
+    query
 }
 
 fn check_duplicate_outputs(lint: &mut Lint<'_>, mi: usize, outputs: &[(String, String)]) {
@@ -304,5 +351,54 @@ mod tests {
             r#"{"primary_key": "customer_id", "partition_by": "DATE(created)"}"#,
         );
         assert_eq!(codes(&lint_models(&format!("[{model}]"), "")), ["SPEC010", "SPEC011", "SPEC011"]);
+    }
+
+    /// The meaning the lint resolves on the way is what `resolve_models` gives, a duplicated
+    /// model's too, and the findings are those of one model at a time.
+    #[test]
+    fn the_lint_resolves_what_resolve_models_resolves() {
+        use crate::spec::catalog::build_catalog;
+        use crate::spec::load::parse_spec;
+        use crate::spec::resolve::context::model_outputs;
+        use crate::spec::resolve::resolve_models;
+        let dir = crate::test_support::crate_root().join("specs/customer360");
+        let text = std::fs::read_to_string(dir.join("spec.corrected.json")).unwrap();
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let models = json["models"].as_array_mut().unwrap();
+        let again = models[1].clone();
+        models.push(again);
+        let loaded = parse_spec("spec.json", serde_json::to_string_pretty(&json).unwrap()).unwrap();
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("sources"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+            .collect();
+        files.sort();
+        let files: Vec<_> = files.into_iter().map(|p| (p.clone(), p.display().to_string())).collect();
+        let (catalog, _) = build_catalog(&files, &loaded.spec.sources, &loaded.text).unwrap();
+        let (findings, resolution) = super::lint_and_resolve(&loaded, &catalog);
+        assert_eq!(codes(&findings), ["SPEC020"], "the duplicate only");
+        assert_eq!(findings, super::lint_spec(&loaded, &catalog));
+        let expected = resolve_models(&loaded, &catalog);
+        assert_eq!(resolution.queries.len(), expected.len());
+        assert!(resolution.queries.iter().filter(|q| q.is_some()).count() >= 3, "mapping and aggregate models");
+        // HashSets print in no fixed order: compare them sorted, the rest as printed.
+        let describe = |q: &Option<crate::spec::resolve::query::ModelQuery>| {
+            q.as_ref().map(|q| {
+                let mut nullable: Vec<_> = q.outer_nullable.iter().collect();
+                nullable.sort();
+                let mut unresolved: Vec<_> = q.unresolved.iter().collect();
+                unresolved.sort();
+                let outputs: Vec<String> = q.outputs.iter().map(|o| format!("{o:?}")).collect();
+                format!(
+                    "{:?} {unresolved:?} {:?} {:?} {nullable:?} {outputs:?} {:?} {} {} {:?}",
+                    q.relations, q.joined, q.joins, q.grouped, q.per_source_metrics, q.incomplete, q.filtered_not_null
+                )
+            })
+        };
+        for (got, want) in resolution.queries.iter().zip(&expected) {
+            assert!(describe(got) == describe(want), "a query differs");
+        }
+        assert_eq!(resolution.outputs, model_outputs(&loaded.spec, &catalog));
     }
 }

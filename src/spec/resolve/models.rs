@@ -40,6 +40,18 @@ pub fn resolve_models(loaded: &LoadedSpec, catalog: &Catalog) -> Vec<Option<Mode
     resolve_models_with(loaded, catalog, &model_outputs(&loaded.spec, catalog))
 }
 
+/// The spec's meaning resolved once for a run: each model's output relation
+/// ([`model_outputs`]) and its query ([`resolve_models`]). The lint resolves every model to
+/// report what does not resolve; the static check reads the same result instead of resolving
+/// (and parsing every spec expression) a second time.
+#[derive(Debug, Clone, Default)]
+pub struct Resolution {
+    /// Each model's output, as [`model_outputs`] gives it.
+    pub outputs: Vec<Option<Relation>>,
+    /// Each model's query, as [`resolve_models`] gives it.
+    pub queries: Vec<Option<ModelQuery>>,
+}
+
 /// [`resolve_models`] with the models' outputs already computed (`model_outputs`).
 pub fn resolve_models_with(
     loaded: &LoadedSpec,
