@@ -105,7 +105,8 @@ fn renew(instance: &mut Instance, lease: &Connection) -> bool {
         return false;
     }
     instance.leases += 1;
-    let others = format!("SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('{new}', 'system', 'temp')");
+    let others =
+        format!("SELECT count(*) FROM duckdb_databases() WHERE database_name NOT IN ('{new}', 'system', 'temp')");
     matches!(connection.query_row(&others, [], |row| row.get::<_, i64>(0)), Ok(0))
 }
 
@@ -126,7 +127,8 @@ mod tests {
     }
 
     /// Everything a lease can see that another lease could have left.
-    const LEFT: &str = "SELECT (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) \
+    const LEFT: &str =
+        "SELECT (SELECT count(*) FROM duckdb_tables()) + (SELECT count(*) FROM duckdb_views() WHERE NOT internal) \
         + (SELECT count(*) FROM duckdb_sequences()) + (SELECT count(*) FROM duckdb_variables()) \
         + (SELECT count(*) FROM duckdb_functions() WHERE NOT internal AND database_name <> 'system') \
         + (SELECT count(*) FROM duckdb_types() WHERE NOT internal AND database_name <> 'system') \
@@ -160,7 +162,9 @@ mod tests {
             assert_eq!(value(&engine, "SELECT current_database()"), "memory");
             assert_eq!(value(&engine, LEFT), "0");
             engine.create_schemas(&["temp", "analytics"]).unwrap();
-            engine.execute("CREATE TABLE memory.analytics.t AS SELECT 1 AS a; CREATE VIEW v AS SELECT 2 AS b;").unwrap();
+            engine
+                .execute("CREATE TABLE memory.analytics.t AS SELECT 1 AS a; CREATE VIEW v AS SELECT 2 AS b;")
+                .unwrap();
             let worker = engine.worker().unwrap();
             assert_eq!(value(&worker, "SELECT count(*) FROM analytics.t, v"), "1");
         }
