@@ -185,8 +185,19 @@ pub(crate) fn run_checks(
             }
         }
     }
+    drop(sources);
+    // Freeing a large project's parsed, translated and traced code is a noticeable part of a
+    // run (about 0.3 s of 2.2 s for a static check of 10,000 models) and nothing waits for it:
+    // it is freed on a thread of its own while the report goes out (the process may end first).
+    free_beside((project, code, suite));
     let code = if report.is_clean() { 0 } else { 1 };
     Outcome { stdout, stderr, code }
+}
+
+/// Drops `value` on a thread of its own; inline when no thread can be started.
+fn free_beside<T: Send + 'static>(value: T) {
+    // A closure that cannot run is dropped by `spawn`, and the value with it.
+    let _ = std::thread::Builder::new().name("free".into()).spawn(move || drop(value));
 }
 
 /// Writes each regression test into `dir` (created if missing); an existing file of the same
