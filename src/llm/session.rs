@@ -109,6 +109,24 @@ pub struct ModelRun {
     pub exchanges: Vec<Exchange>,
 }
 
+impl ModelRun {
+    /// A model's run before its first round: nothing asked, nothing validated.
+    fn not_run(model: String, path: String) -> ModelRun {
+        ModelRun {
+            model,
+            path,
+            rounds: 0,
+            verdict: Verdict::NotRun,
+            prompt_tokens: 0,
+            completion_tokens: 0,
+            wall: Duration::ZERO,
+            validate_times: Vec::new(),
+            findings: String::new(),
+            exchanges: Vec::new(),
+        }
+    }
+}
+
 /// The whole run.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -273,18 +291,7 @@ fn run_model(
         Message::new("system", shared.system.clone()),
         Message::new("user", model_prompt(project, mi, options.target, path, preamble)),
     ];
-    let mut run = ModelRun {
-        model: name.clone(),
-        path: path.to_string(),
-        rounds: 0,
-        verdict: Verdict::NotRun,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        wall: Duration::ZERO,
-        validate_times: Vec::new(),
-        findings: String::new(),
-        exchanges: Vec::new(),
-    };
+    let mut run = ModelRun::not_run(name.clone(), path.to_string());
     let mut last_code = None;
     let work = shared.work.join(&name);
     for round in 1..=options.repair_rounds + 1 {
@@ -411,18 +418,7 @@ pub fn run(project: &Project, out: &Path, options: &LlmOptions) -> Result<Sessio
         let results: Vec<(ModelRun, Option<String>)> = if stopped {
             jobs.iter()
                 .map(|(mi, path, _)| {
-                    let run = ModelRun {
-                        model: spec.models[*mi].name.clone(),
-                        path: path.clone(),
-                        rounds: 0,
-                        verdict: Verdict::NotRun,
-                        prompt_tokens: 0,
-                        completion_tokens: 0,
-                        wall: Duration::ZERO,
-                        validate_times: Vec::new(),
-                        findings: String::new(),
-                        exchanges: Vec::new(),
-                    };
+                    let run = ModelRun::not_run(spec.models[*mi].name.clone(), path.clone());
                     (run, None)
                 })
                 .collect()
