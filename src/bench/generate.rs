@@ -968,6 +968,9 @@ impl Generator {
             }
             self.rng.shuffle(&mut rest);
             let wanted = 3 + self.rng.below(10) - usize::from(key.is_some());
+            // A model without a key needs one column it picked: a base whose columns are all
+            // references, each left out by chance, would give a model of no columns.
+            let fallback = references.first().or(rest.first()).copied();
             for pick in references {
                 if self.rng.percent(80) {
                     picks.push(pick);
@@ -975,6 +978,9 @@ impl Generator {
             }
             picks.extend(rest);
             picks.truncate(wanted);
+            if picks.is_empty() && key.is_none() {
+                picks.extend(fallback);
+            }
         }
 
         let mut taken = BTreeSet::new();
@@ -2052,6 +2058,37 @@ mod tests {
         // Fewer than ten models have none.
         let small = generate(&GenerateOptions { models: 9, seed: 1, flavour: Flavour::Sqlx });
         assert!(!small.files.get("spec.json").is_some_and(|s| s.contains("scd_type")));
+    }
+
+    /// A mapping model always has an output column: over a base without a key whose only column
+    /// references another table, each draw leaving that column out (one in five) made a model
+    /// of no columns (`fct_products_158_current` of the 50,000-model project of seed 42).
+    #[test]
+    fn a_mapping_over_a_base_of_references_only_keeps_a_column() {
+        let mut generator = generator(&GenerateOptions { models: 10, seed: 1, flavour: Flavour::DuckDb });
+        let reference = Col {
+            name: "customer_id".into(),
+            ty: Ty::Int64,
+            role: Role::Id,
+            nullable: false,
+            entity: Some(0),
+            values: Vec::new(),
+            shaped: false,
+        };
+        let base = Rel {
+            name: "stg_visits".into(),
+            noun: "visits".into(),
+            singular: "visit".into(),
+            layer: Layer::Staging,
+            cols: vec![reference],
+            key: None,
+        };
+        generator.rels = vec![base];
+        generator.keyed_by_entity = vec![Vec::new()];
+        for draw in 0..100 {
+            let (rel, _) = generator.mapping(Layer::Intermediate, None);
+            assert!(!rel.cols.is_empty(), "draw {draw}: `{}` has no column", rel.name);
+        }
     }
 
     /// The SCD2 defect leaves one tracked column out of the MERGE's change test, and only that.
