@@ -3,7 +3,9 @@
 //! row order ignored, NULL equal to NULL, numbers within a relative tolerance (absolute near
 //! zero), everything else exact.
 //!
-//! The multiset difference is done in DuckDB: each side's rows are counted per distinct row
+//! Agreement, the usual outcome, is settled in one statement: both sides' row counts, sums of
+//! their rows' hashes and column types. Otherwise the multiset difference is done in DuckDB:
+//! each side's rows are counted per distinct row
 //! (`GROUP BY ALL`) and the counts joined with `IS NOT DISTINCT FROM` on every column, so only
 //! rows whose counts differ leave the database. Among those, rows that differ only by numbers
 //! within the tolerance are then paired off here (greedily, within groups of equal non-numeric
@@ -90,8 +92,51 @@ pub fn compare(
     if columns.is_empty() {
         return Err("there are no columns to compare".into());
     }
-    let expected_types = types_of(conn, expected, columns)?;
-    let actual_types = types_of(conn, actual, columns)?;
+    // Equal multisets have equal row counts and equal sums of their rows' hashes: when both
+    // agree the tables are taken as equal without the grouping and the join below, which cost
+    // DuckDB several times more. Two different multisets agree on both only if a sum of 64-bit
+    // hashes collides (odds of about 2^-64); where they do not agree, the rows are compared.
+    // The first statement hashes the columns as they are and reads their types: with the same
+    // types on both sides, equal values are equal rows whatever the comparison's casts, so that
+    // one statement settles the usual case (it used to take two DESCRIBEs and a third).
+    let quoted: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    let n = columns.len();
+    let raw = |side: usize, relation: &str| {
+        let types: Vec<String> = quoted.iter().map(|c| format!("any_value(typeof({c}))")).collect();
+        format!(
+            "SELECT {side}, count(*), sum(hash({})::HUGEINT), {} FROM {relation}",
+            quoted.join(", "),
+            types.join(", ")
+        )
+    };
+    let mut first = fetch(conn, &format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)), 3 + n).ok();
+    if let Some(sides) = first.as_mut() {
+        sides.sort();
+    }
+    let seen_types = match first.as_deref() {
+        Some([e, a]) => {
+            let counts_agree = e[1..3] == a[1..3];
+            let typed = |row: &Row| row[3..].iter().cloned().collect::<Option<Vec<String>>>();
+            let empty = e[1].as_deref() == Some("0");
+            if counts_agree && (empty || (typed(e).is_some() && e[3..] == a[3..])) {
+                let rows = e[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+                return Ok(Comparison {
+                    columns: columns.to_vec(),
+                    expected_rows: rows,
+                    actual_rows: rows,
+                    ..Comparison::default()
+                });
+            }
+            typed(e).zip(typed(a))
+        }
+        _ => None,
+    };
+    // A side without rows has no values to read types from; and the first statement failing (a
+    // value DuckDB cannot hash, a missing column) leaves it to the statements below to say why.
+    let (expected_types, actual_types) = match seen_types {
+        Some(types) => types,
+        None => (types_of(conn, expected, columns)?, types_of(conn, actual, columns)?),
+    };
     let kinds: Vec<ColumnKind> = expected_types.iter().zip(&actual_types).map(|(e, a)| ColumnKind::of(e, a)).collect();
     let projection: Vec<String> = columns
         .iter()
@@ -103,31 +148,32 @@ pub fn compare(
             ColumnKind::Text => format!("CAST({} AS VARCHAR) AS c{i}", quote(c)),
         })
         .collect();
-    // Equal multisets have equal row counts and equal sums of their rows' hashes: when both
-    // agree the tables are taken as equal without the grouping and the join below, which cost
-    // DuckDB several times more. Two different multisets agree on both only if a sum of 64-bit
-    // hashes collides (odds of about 2^-64); where they do not agree, the rows are compared.
-    let hashed: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
-    let fingerprint = |side: usize, relation: &str| {
-        format!(
-            "SELECT {side}, count(*), sum(hash({})::HUGEINT) FROM (SELECT {} FROM {relation})",
-            hashed.join(", "),
-            projection.join(", ")
-        )
-    };
-    // A value DuckDB cannot hash leaves it to the row by row comparison.
-    let mut sums = fetch(conn, &format!("{} UNION ALL {}", fingerprint(0, expected), fingerprint(1, actual)), 3)
-        .unwrap_or_default();
-    sums.sort();
-    if let [e, a] = sums.as_slice() {
-        if e[1..] == a[1..] {
-            let rows = e[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
-            return Ok(Comparison {
-                columns: columns.to_vec(),
-                expected_rows: rows,
-                actual_rows: rows,
-                ..Comparison::default()
-            });
+    // Different types on the two sides: the same test on the values as compared (an INTEGER
+    // and a BIGINT holding the same numbers agree). With the same types, the first statement
+    // already said the values differ.
+    if first.is_none() || expected_types != actual_types {
+        let hashed: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+        let fingerprint = |side: usize, relation: &str| {
+            format!(
+                "SELECT {side}, count(*), sum(hash({})::HUGEINT) FROM (SELECT {} FROM {relation})",
+                hashed.join(", "),
+                projection.join(", ")
+            )
+        };
+        // A value DuckDB cannot hash leaves it to the row by row comparison.
+        let mut sums = fetch(conn, &format!("{} UNION ALL {}", fingerprint(0, expected), fingerprint(1, actual)), 3)
+            .unwrap_or_default();
+        sums.sort();
+        if let [e, a] = sums.as_slice() {
+            if e[1..] == a[1..] {
+                let rows = e[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+                return Ok(Comparison {
+                    columns: columns.to_vec(),
+                    expected_rows: rows,
+                    actual_rows: rows,
+                    ..Comparison::default()
+                });
+            }
         }
     }
     let counted = |relation: &str| {
@@ -144,7 +190,7 @@ pub fn compare(
     // the counts come back in the same statement (a statement is dearer to DuckDB than the rows
     // it reads here). Only differing rows are cast to text. The counts are outside the WITH, whose
     // names would hide relations called `e` or `a`.
-    let nulls = vec!["NULL"; 2 * columns.len()].join(", ");
+    let nulls = vec!["NULL"; 2 * n].join(", ");
     let sql = format!(
         "(WITH e AS ({}), a AS ({})\n\
          SELECT coalesce(e.specproof_n, 0) - coalesce(a.specproof_n, 0), {}, {}, NULL, NULL\n\
@@ -157,7 +203,6 @@ pub fn compare(
         side("a"),
         on.join(" AND ")
     );
-    let n = columns.len();
     let rows = fetch(conn, &sql, 3 + 2 * n)?;
     let mut missing: Vec<(Row, usize)> = Vec::new();
     let mut extra: Vec<(Row, usize)> = Vec::new();
@@ -359,6 +404,27 @@ mod tests {
         let conn = db(&format!("CREATE TABLE e AS {}; CREATE TABLE a AS {};", table(same), table(other)));
         let c = compare(&conn, "e", "a", &columns(&["id", "l", "s"]), Tolerance::default()).unwrap();
         assert_eq!((c.missing_rows, c.extra_rows, c.expected_rows, c.actual_rows), (1, 1, 3, 3));
+    }
+
+    /// Agreement is settled on the values as compared, whichever statement settles it: the same
+    /// numbers in two integer types agree, an empty side agrees only with another, and a value
+    /// that hashes like another of a different type (TRUE and 1) is still a difference.
+    #[test]
+    fn types_decide_what_equal_means_before_any_hash_does() {
+        let conn = db("CREATE TABLE e AS SELECT * FROM (VALUES (1::INTEGER, 'a'), (2, NULL)) t(id, s);
+             CREATE TABLE a AS SELECT * FROM (VALUES (2::BIGINT, NULL), (1, 'a')) t(id, s);");
+        let c = compare(&conn, "e", "a", &columns(&["id", "s"]), Tolerance::default()).unwrap();
+        assert!(c.agrees(), "{c:?}");
+        assert_eq!((c.expected_rows, c.actual_rows), (2, 2));
+        let conn = db("CREATE TABLE e (id INTEGER, s VARCHAR); CREATE TABLE a (id BIGINT, s VARCHAR);");
+        let c = compare(&conn, "e", "a", &columns(&["id", "s"]), Tolerance::default()).unwrap();
+        assert!(c.agrees(), "{c:?}");
+        let conn = db("CREATE TABLE e (id INTEGER); CREATE TABLE a AS SELECT 1::BIGINT AS id;");
+        let c = compare(&conn, "e", "a", &columns(&["id"]), Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows, c.expected_rows, c.actual_rows), (0, 1, 0, 1));
+        let conn = db("CREATE TABLE e AS SELECT 1::INTEGER AS x; CREATE TABLE a AS SELECT TRUE AS x;");
+        let c = compare(&conn, "e", "a", &columns(&["x"]), Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 1), "{c:?}");
     }
 
     #[test]
