@@ -11,6 +11,7 @@ use crate::project::layout::Project;
 use crate::reference::coverage::{probes_for, Outcome};
 use crate::run::plan::Plan;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// One outcome on one dataset: the rows (or groups) that reached it, `None` when its probe
 /// could not be evaluated there (an upstream model did not run); and the rows (or groups) its
@@ -134,15 +135,15 @@ pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
 /// Merges the datasets' measurements (each in the same outcome order).
 pub(crate) fn merge(runs: &[&[Measured]]) -> SpecCoverage {
     let mut outcomes: Vec<Reach> = Vec::new();
+    // A 1,000-model project has tens of thousands of outcomes: found by a scan each, merging
+    // them was quadratic.
+    let mut index: HashMap<&Outcome, usize> = HashMap::new();
     for run in runs {
         for (outcome, count, looked_at) in run.iter() {
-            let at = match outcomes.iter().position(|r| r.outcome == *outcome) {
-                Some(i) => i,
-                None => {
-                    outcomes.push(Reach { outcome: outcome.clone(), datasets: 0, rows: 0, measured: 0, examined: 0 });
-                    outcomes.len() - 1
-                }
-            };
+            let at = *index.entry(outcome).or_insert_with(|| {
+                outcomes.push(Reach { outcome: outcome.clone(), datasets: 0, rows: 0, measured: 0, examined: 0 });
+                outcomes.len() - 1
+            });
             if let Some(n) = count {
                 let r = &mut outcomes[at];
                 r.measured += 1;
@@ -163,13 +164,15 @@ pub(crate) fn merge(runs: &[&[Measured]]) -> SpecCoverage {
 /// finding or a note of its own.
 pub fn unreached_findings(project: &Project, coverage: &SpecCoverage) -> Vec<Finding> {
     let mut groups: Vec<(&Outcome, Vec<&Reach>)> = Vec::new();
+    let mut index: HashMap<(&str, &str, &str), usize> = HashMap::new();
     for r in coverage.outcomes.iter().filter(|r| r.status() == "missed") {
-        let same = |o: &Outcome| {
-            o.model == r.outcome.model && o.json_path == r.outcome.json_path && o.construct == r.outcome.construct
-        };
-        match groups.iter_mut().find(|(o, _)| same(o)) {
-            Some((_, list)) => list.push(r),
-            None => groups.push((&r.outcome, vec![r])),
+        let key = (r.outcome.model.as_str(), r.outcome.json_path.as_str(), r.outcome.construct.as_str());
+        match index.get(&key) {
+            Some(&g) => groups[g].1.push(r),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((&r.outcome, vec![r]));
+            }
         }
     }
     groups

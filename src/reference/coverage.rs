@@ -37,7 +37,7 @@ use sqlparser::ast::{
 use std::ops::ControlFlow;
 
 /// One outcome of one construct of the spec.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Outcome {
     /// The model.
     pub model: String,
@@ -82,7 +82,7 @@ impl<'de> Deserialize<'de> for Outcome {
 }
 
 /// The rows a batch of probes counts over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Context {
     /// Rows: `FROM …` (with joins and `WHERE` as needed).
     Rows(String),
@@ -113,31 +113,29 @@ pub struct Probes {
     pub contexts: Vec<Context>,
     /// The probes, in model order and, inside a model, in the order the spec states them.
     pub probes: Vec<Probe>,
+    /// Where each context is in `contexts`: a project has thousands, each looked up per probe.
+    index: std::collections::HashMap<Context, usize>,
 }
 
 impl Probes {
     fn context(&mut self, context: Context) -> usize {
-        match self.contexts.iter().position(|c| *c == context) {
-            Some(i) => i,
-            None => {
-                self.contexts.push(context);
-                self.contexts.len() - 1
-            }
+        if let Some(&i) = self.index.get(&context) {
+            return i;
         }
+        self.contexts.push(context.clone());
+        self.index.insert(context, self.contexts.len() - 1);
+        self.contexts.len() - 1
     }
 
     /// One query per context: the count of each of its probes, in probe order, with the
     /// probes' indexes.
     pub fn queries(&self) -> Vec<(String, Vec<usize>)> {
-        let mut out = Vec::new();
-        for c in 0..self.contexts.len() {
-            let members: Vec<usize> = (0..self.probes.len()).filter(|&p| self.probes[p].context == c).collect();
-            if members.is_empty() {
-                continue;
-            }
-            out.push((self.query(c, &members), members));
+        // Grouped in one pass over the probes: a scan of them per context is quadratic.
+        let mut members: Vec<Vec<usize>> = vec![Vec::new(); self.contexts.len()];
+        for (p, probe) in self.probes.iter().enumerate() {
+            members[probe.context].push(p);
         }
-        out
+        members.into_iter().enumerate().filter(|(_, m)| !m.is_empty()).map(|(c, m)| (self.query(c, &m), m)).collect()
     }
 
     /// The query counting `members` (probes of context `c`), then every row (or group) of the
