@@ -96,47 +96,35 @@ pub fn compare(
     // agree the tables are taken as equal without the grouping and the join below, which cost
     // DuckDB several times more. Two different multisets agree on both only if a sum of 64-bit
     // hashes collides (odds of about 2^-64); where they do not agree, the rows are compared.
-    // The first statement hashes the columns as they are and reads their types: with the same
-    // types on both sides, equal values are equal rows whatever the comparison's casts, so that
-    // one statement settles the usual case (it used to take two DESCRIBEs and a third).
-    let quoted: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    // The first statement hashes the columns as they are and reads their types (as one row
+    // type): with the same types on both sides, equal values are equal rows whatever the
+    // comparison's casts, so that one statement settles the usual case. Its text is kept short:
+    // DuckDB's parser costs by the byte, and this runs for every model on every dataset.
+    let list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
     let n = columns.len();
     let raw = |side: usize, relation: &str| {
-        let types: Vec<String> = quoted.iter().map(|c| format!("any_value(typeof({c}))")).collect();
         format!(
-            "SELECT {side}, count(*), sum(hash({})::HUGEINT), {} FROM {relation}",
-            quoted.join(", "),
-            types.join(", ")
+            "SELECT {side}, count(*), sum(hash({list})::HUGEINT)::VARCHAR, any_value(typeof(row({list}))) FROM {relation}"
         )
     };
-    let mut first = fetch(conn, &format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)), 3 + n).ok();
-    if let Some(sides) = first.as_mut() {
-        sides.sort();
-    }
-    let seen_types = match first.as_deref() {
+    let first = sides(conn, &format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)));
+    let same_types = match first.as_deref() {
         Some([e, a]) => {
-            let counts_agree = e[1..3] == a[1..3];
-            let typed = |row: &Row| row[3..].iter().cloned().collect::<Option<Vec<String>>>();
-            let empty = e[1].as_deref() == Some("0");
-            if counts_agree && (empty || (typed(e).is_some() && e[3..] == a[3..])) {
-                let rows = e[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
+            if e.1 == a.1 && e.2 == a.2 && (e.1 == 0 || (e.3.is_some() && e.3 == a.3)) {
                 return Ok(Comparison {
                     columns: columns.to_vec(),
-                    expected_rows: rows,
-                    actual_rows: rows,
+                    expected_rows: e.1,
+                    actual_rows: a.1,
                     ..Comparison::default()
                 });
             }
-            typed(e).zip(typed(a))
+            e.3.is_some() && e.3 == a.3
         }
-        _ => None,
+        _ => false,
     };
-    // A side without rows has no values to read types from; and the first statement failing (a
-    // value DuckDB cannot hash, a missing column) leaves it to the statements below to say why.
-    let (expected_types, actual_types) = match seen_types {
-        Some(types) => types,
-        None => (types_of(conn, expected, columns)?, types_of(conn, actual, columns)?),
-    };
+    // A difference, or different types: the types column by column. The first statement
+    // failing (a value DuckDB cannot hash, a missing column) leaves it to these to say why.
+    let (expected_types, actual_types) = (types_of(conn, expected, columns)?, types_of(conn, actual, columns)?);
     let kinds: Vec<ColumnKind> = expected_types.iter().zip(&actual_types).map(|(e, a)| ColumnKind::of(e, a)).collect();
     let projection: Vec<String> = columns
         .iter()
@@ -151,7 +139,7 @@ pub fn compare(
     // Different types on the two sides: the same test on the values as compared (an INTEGER
     // and a BIGINT holding the same numbers agree). With the same types, the first statement
     // already said the values differ.
-    if first.is_none() || expected_types != actual_types {
+    if !same_types {
         let hashed: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
         let fingerprint = |side: usize, relation: &str| {
             format!(
@@ -285,6 +273,23 @@ fn types_of(conn: &Connection, relation: &str, columns: &[String]) -> Result<Vec
     let sql = format!("DESCRIBE SELECT {} FROM {relation}", list.join(", "));
     let rows = fetch(conn, &sql, 2)?;
     Ok(rows.into_iter().map(|r| r[1].clone().unwrap_or_default()).collect())
+}
+
+/// One row per side of the first statement: (side, rows, sum of the rows' hashes, row type),
+/// sorted by side; `None` when it fails.
+type Side = (i64, usize, Option<String>, Option<String>);
+
+fn sides(conn: &Connection, sql: &str) -> Option<Vec<Side>> {
+    let mut statement = conn.prepare(sql).ok()?;
+    let rows = statement
+        .query_map([], |row| {
+            let rows: i64 = row.get(1)?;
+            Ok((row.get(0)?, usize::try_from(rows).unwrap_or(0), row.get(2)?, row.get(3)?))
+        })
+        .ok()?;
+    let mut out = rows.collect::<duckdb::Result<Vec<Side>>>().ok()?;
+    out.sort();
+    Some(out)
 }
 
 /// Runs `sql` and returns its first `width` columns as text.
