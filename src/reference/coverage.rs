@@ -140,27 +140,46 @@ impl Probes {
 
     /// The query counting `members` (probes of context `c`), then every row (or group) of the
     /// context, in a last column.
+    ///
+    /// Probes with the same predicate (the same count over another construct's outcome, a
+    /// condition that is also a CASE branch) are counted once: DuckDB parses, binds and
+    /// evaluates each aggregate, and the probes are a quarter of a run's statements.
     pub fn query(&self, c: usize, members: &[usize]) -> String {
-        match &self.contexts[c] {
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let column: Vec<usize> = members
+            .iter()
+            .map(|&p| {
+                let predicate = self.probes[p].predicate.as_str();
+                *index.entry(predicate).or_insert_with(|| {
+                    distinct.push(predicate);
+                    distinct.len() - 1
+                })
+            })
+            .collect();
+        let counts = match &self.contexts[c] {
             Context::Rows(from) => {
-                let counts: Vec<String> = members
-                    .iter()
-                    .map(|&p| format!("count(*) FILTER (WHERE ({}))", self.probes[p].predicate))
-                    .collect();
-                format!("SELECT {}, count(*) {from}", counts.join(", "))
-            }
-            Context::Groups { from, keys } => {
-                let flags: Vec<String> = members
+                let counts: Vec<String> = distinct
                     .iter()
                     .enumerate()
-                    .map(|(k, &p)| format!("coalesce(({}), FALSE) AS specproof_p{k}", self.probes[p].predicate))
+                    .map(|(k, p)| format!("count(*) FILTER (WHERE ({p})) AS c{k}"))
                     .collect();
-                let counts: Vec<String> =
-                    (0..members.len()).map(|k| format!("count(*) FILTER (WHERE specproof_p{k})")).collect();
-                let group = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
-                format!("SELECT {}, count(*) FROM (SELECT {} {from}{group})", counts.join(", "), flags.join(", "))
+                format!("SELECT {}, count(*) AS n {from}", counts.join(", "))
             }
+            Context::Groups { from, keys } => {
+                // A NULL flag is not counted, as FALSE is not.
+                let flags: Vec<String> = distinct.iter().enumerate().map(|(k, p)| format!("({p}) AS f{k}")).collect();
+                let counts: Vec<String> =
+                    (0..distinct.len()).map(|k| format!("count(*) FILTER (WHERE f{k}) AS c{k}")).collect();
+                let group = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
+                format!("SELECT {}, count(*) AS n FROM (SELECT {} {from}{group})", counts.join(", "), flags.join(", "))
+            }
+        };
+        if distinct.len() == members.len() {
+            return counts;
         }
+        let each: Vec<String> = column.iter().map(|k| format!("c{k}")).collect();
+        format!("SELECT {}, n FROM ({counts})", each.join(", "))
     }
 }
 
