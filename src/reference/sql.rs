@@ -193,14 +193,12 @@ impl Cx<'_> {
         let groups_of = |i: usize| -> Vec<String> {
             group.iter().map(|g| format!("{} AS {}", self.column(i, g), quote(g))).collect()
         };
-        let mut ctes = vec![format!(
-            "specproof_groups AS (\n  SELECT DISTINCT {}\n  FROM {}\n)",
-            groups_of(driving).join(", "),
-            self.relation(driving, &filters[driving])?
-        )];
-        let mut select: Vec<String> = group.iter().map(|g| format!("specproof_groups.{0} AS {0}", quote(g))).collect();
-        let mut joins = Vec::new();
         let first_metric = self.q.outputs.len() - self.model.aggregations.len();
+        // The metrics of one source share one grouping of its rows: the same rows, grouped by
+        // the same keys, give each metric the value a grouping of its own would. (One per
+        // metric made DuckDB parse, plan and run a scan, a grouping and a join each.)
+        let mut sources: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut metric_of: Vec<usize> = Vec::new();
         for (k, a) in self.model.aggregations.iter().enumerate() {
             let source = self
                 .q
@@ -208,22 +206,57 @@ impl Cx<'_> {
                 .get(first_metric + k)
                 .and_then(|o| o.metric_source)
                 .ok_or_else(|| format!("the source of metric `{}` cannot be told", a.metric_column))?;
-            let name = format!("specproof_metric_{k}");
-            let keys: Vec<String> = group.iter().map(|g| self.column(source, g)).collect();
+            let at = match sources.iter().position(|(s, _)| *s == source) {
+                Some(at) => at,
+                None => {
+                    sources.push((source, Vec::new()));
+                    sources.len() - 1
+                }
+            };
+            sources[at].1.push(format!("{} AS specproof_value_{k}", self.expression(&a.formula, None)?));
+            metric_of.push(at);
+        }
+        // The driving source's grouping has exactly its distinct groups: it is the groups, with
+        // its metrics beside them. Without metrics of its own, its distinct groups are taken.
+        let name = |at: usize| {
+            if sources[at].0 == driving {
+                "specproof_groups".to_string()
+            } else {
+                format!("specproof_metric_{at}")
+            }
+        };
+        let mut ctes = Vec::new();
+        if !sources.iter().any(|(s, _)| *s == driving) {
             ctes.push(format!(
-                "{name} AS (\n  SELECT {}, {} AS specproof_value\n  FROM {}\n  GROUP BY {}\n)",
-                groups_of(source).join(", "),
-                self.expression(&a.formula, None)?,
-                self.relation(source, &filters[source])?,
+                "specproof_groups AS (\n  SELECT DISTINCT {}\n  FROM {}\n)",
+                groups_of(driving).join(", "),
+                self.relation(driving, &filters[driving])?
+            ));
+        }
+        let mut joins = Vec::new();
+        for (at, (source, values)) in sources.iter().enumerate() {
+            let name = name(at);
+            let keys: Vec<String> = group.iter().map(|g| self.column(*source, g)).collect();
+            ctes.push(format!(
+                "{name} AS (\n  SELECT {}, {}\n  FROM {}\n  GROUP BY {}\n)",
+                groups_of(*source).join(", "),
+                values.join(", "),
+                self.relation(*source, &filters[*source])?,
                 keys.join(", ")
             ));
-            let on: Vec<String> = group
-                .iter()
-                .map(|g| format!("specproof_groups.{0} IS NOT DISTINCT FROM {name}.{0}", quote(g)))
-                .collect();
-            joins.push(format!("LEFT JOIN {name} ON {}", on.join(" AND ")));
+            if *source != driving {
+                let on: Vec<String> = group
+                    .iter()
+                    .map(|g| format!("specproof_groups.{0} IS NOT DISTINCT FROM {name}.{0}", quote(g)))
+                    .collect();
+                joins.push(format!("LEFT JOIN {name} ON {}", on.join(" AND ")));
+            }
+        }
+        let mut select: Vec<String> = group.iter().map(|g| format!("specproof_groups.{0} AS {0}", quote(g))).collect();
+        for (k, a) in self.model.aggregations.iter().enumerate() {
             select.push(format!(
-                "CAST({name}.specproof_value AS {}) AS {}",
+                "CAST({}.specproof_value_{k} AS {}) AS {}",
+                name(metric_of[k]),
                 duckdb_type_of(&a.data_type)?,
                 quote(&a.metric_column)
             ));
