@@ -9,4 +9,4 @@ pub mod graph;
 pub mod models;
 pub mod query;
 
-pub use models::{kinds_of, resolve_models, resolve_models_with, ModelKind, Resolution};
+pub use models::{kinds_of, resolve_models, resolve_models_with, resolve_some_models, ModelKind, Resolution};

@@ -58,15 +58,27 @@ pub fn resolve_models_with(
     catalog: &Catalog,
     outputs: &[Option<Relation>],
 ) -> Vec<Option<ModelQuery>> {
+    resolve_some_models(loaded, catalog, outputs, &|_| true)
+}
+
+/// [`resolve_models_with`] for the models `wanted` (spec indexes) only, `None` for the others:
+/// a model resolves from the outputs of the models it reads, not from their queries.
+pub fn resolve_some_models(
+    loaded: &LoadedSpec,
+    catalog: &Catalog,
+    outputs: &[Option<Relation>],
+    wanted: &(dyn Fn(usize) -> bool + Sync),
+) -> Vec<Option<ModelQuery>> {
     use rayon::prelude::*;
     let spec = &loaded.spec;
-    crate::meter::count(crate::meter::Unit::ModelsResolved, spec.models.len());
+    crate::meter::count(crate::meter::Unit::ModelsResolved, (0..spec.models.len()).filter(|&mi| wanted(mi)).count());
     // Each model resolves on its own; a worker keeps one Lint, reading the one copy of the outputs.
     (0..spec.models.len())
         .into_par_iter()
         .map_init(
             || Lint { spec, text: &loaded.text, catalog, outputs: outputs.into(), findings: Vec::new() },
             |lint, mi| match kinds_of(&spec.models[mi]).as_slice() {
+                _ if !wanted(mi) => None,
                 [ModelKind::Mapping] | [ModelKind::Aggregate] if !spec.models[mi].sources.is_empty() => {
                     lint.findings.clear();
                     Some(resolve_query(lint, mi))
