@@ -93,8 +93,10 @@ pub fn validate(project: &Project, options: &Options) -> Result<Validation> {
     let mut fixtures: Vec<Fixture> = Vec::new();
     let mut spec_coverage = None;
     // The check reads the meaning the lint resolved: each spec expression is parsed once.
-    let code =
-        options.run.is_some().then(|| meter.time(MeterStage::Static, || check_project_resolved(project, resolution)));
+    let code = options
+        .run
+        .is_some()
+        .then(|| meter.time(MeterStage::Static, || check_project_resolved(project, resolution, !options.no_run)));
     // Of every shipped test file, before a part keeps its own.
     let print = part.as_ref().map(|_| fingerprint(project, options, code.as_ref(), suite.as_ref()));
     // A changed-only run runs the shipped test files that changed or read a model it validates;

@@ -36,22 +36,26 @@ pub struct CodeCheck {
 
 /// Reads every model file of `project` (in parallel), traces it and compares it with the spec.
 pub fn check_project(project: &Project) -> CodeCheck {
-    check_with(project, None, None)
+    check_with(project, None, None, true)
 }
 
 /// [`check_project`] reading the spec's meaning the lint resolved
 /// ([`crate::spec::lint::lint_and_resolve`] on the same project) instead of resolving it again.
-pub fn check_project_resolved(project: &Project, resolution: Resolution) -> CodeCheck {
-    check_with(project, None, Some(resolution))
+///
+/// `for_run` keeps each model's parsed and translated statements, which only running the code
+/// needs; a static check (`validate --no-run`) drops them as soon as a model is checked, so a
+/// large project's check holds its lineage and texts, not every syntax tree twice.
+pub fn check_project_resolved(project: &Project, resolution: Resolution, for_run: bool) -> CodeCheck {
+    check_with(project, None, Some(resolution), for_run)
 }
 
 /// The same as [`check_project`] with the files' texts already in memory, in the order of
 /// `project.model_files` (benchmarks, generated projects).
 pub fn check_project_texts(project: &Project, texts: &[String]) -> CodeCheck {
-    check_with(project, Some(texts), None)
+    check_with(project, Some(texts), None, true)
 }
 
-fn check_with(project: &Project, texts: Option<&[String]>, resolution: Option<Resolution>) -> CodeCheck {
+fn check_with(project: &Project, texts: Option<&[String]>, resolution: Option<Resolution>, for_run: bool) -> CodeCheck {
     let spec = &project.spec.spec;
     crate::meter::count(crate::meter::Unit::ModelsRead, project.model_files.len());
     let (tables, queries) = match resolution {
@@ -79,6 +83,12 @@ fn check_with(project: &Project, texts: Option<&[String]>, resolution: Option<Re
             if let Some(mi) = index {
                 let found = check_model(&code, spec, &project.catalog, mi, queries[mi].as_ref(), &tables);
                 code.findings.extend(found);
+            }
+            if !for_run {
+                code.statements = None;
+                code.translated = None;
+                code.pre_operations = Vec::new();
+                code.post_operations = Vec::new();
             }
             code
         })
