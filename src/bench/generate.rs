@@ -1798,7 +1798,7 @@ impl Generator {
                         rationale: p.rationale(),
                     });
                 }
-                model.constraints = m.primary_key.clone().map(|primary_key| ConstraintsJson::key(primary_key));
+                model.constraints = m.primary_key.clone().map(ConstraintsJson::key);
             }
             Body::Aggregate(a) => {
                 // A formula names one source; qualify it whenever the model has several, since
@@ -1818,7 +1818,7 @@ impl Generator {
                     .collect();
                 model.group_by = a.group_by.clone();
                 model.joins = a.join.iter().map(join_json).collect();
-                model.constraints = a.primary_key.clone().map(|primary_key| ConstraintsJson::key(primary_key));
+                model.constraints = a.primary_key.clone().map(ConstraintsJson::key);
             }
             Body::Scd2(s) => {
                 let tracked_columns = s.tracked.as_ref().map(|list| match s.tracked_as_text {

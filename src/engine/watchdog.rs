@@ -176,6 +176,40 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
     }
 
+    /// The one watchdog serves calls on several threads at once: each is interrupted at its own
+    /// deadline, and only its own connection is.
+    #[test]
+    fn calls_side_by_side_each_keep_their_own_limit() {
+        let results: Vec<(bool, bool, Duration)> = std::thread::scope(|scope| {
+            let calls: Vec<_> = [
+                (Duration::from_millis(100), RUNAWAY),
+                (Duration::from_secs(30), "SELECT 42"),
+                (Duration::from_millis(300), RUNAWAY),
+                (Duration::from_secs(30), "SELECT sum(range) FROM range(1000000)"),
+            ]
+            .into_iter()
+            .map(|(limit, sql)| {
+                scope.spawn(move || {
+                    let db = connection();
+                    let start = Instant::now();
+                    let (result, fired) =
+                        run_with_limit(&db.interrupt_handle(), limit, || db.execute_batch(sql)).unwrap();
+                    (result.is_ok(), fired, start.elapsed())
+                })
+            })
+            .collect();
+            calls.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        let [(ok0, fired0, took0), (ok1, fired1, _), (ok2, fired2, took2), (ok3, fired3, _)] = results.as_slice()
+        else {
+            panic!("{results:?}")
+        };
+        assert!(!ok0 && *fired0 && !ok2 && *fired2, "{results:?}");
+        assert!(*ok1 && !fired1 && *ok3 && !fired3, "{results:?}");
+        assert!(*took0 >= Duration::from_millis(100) && *took2 >= Duration::from_millis(300), "{results:?}");
+        assert!(*took0 < Duration::from_secs(5) && *took2 < Duration::from_secs(5), "{results:?}");
+    }
+
     #[test]
     fn the_watchdog_stops_when_the_work_panics() {
         let db = connection();
