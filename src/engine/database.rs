@@ -210,8 +210,9 @@ impl Engine {
         &self.connection
     }
 
-    /// Runs `work` on the connection under the time limit.
-    fn limited<T>(&self, work: impl FnOnce(&Connection) -> duckdb::Result<T>) -> Result<T, RunError> {
+    /// Runs `work` on the connection under the time limit, as every call above runs: for a
+    /// caller that needs the connection itself (the reference comparison's statements).
+    pub fn limited<T>(&self, work: impl FnOnce(&Connection) -> duckdb::Result<T>) -> Result<T, RunError> {
         crate::meter::count(crate::meter::Unit::Statements, 1);
         let handle = self.connection.interrupt_handle();
         match watchdog::run_with_limit(&handle, self.timeout, || work(&self.connection)) {

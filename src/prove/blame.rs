@@ -118,25 +118,33 @@ fn failing_on_reference(
     )
 }
 
+/// The findings of the spec's tests on a model's output (CHK002–CHK009).
+const SPEC_TESTS: [Code; 8] = [
+    Code::NullInNonNullable,
+    Code::TestNotNullFailed,
+    Code::TestUniqueFailed,
+    Code::TestAcceptedValuesFailed,
+    Code::TestRelationshipsFailed,
+    Code::TestRangeFailed,
+    Code::TestExpressionFailed,
+    Code::PrimaryKeyFailed,
+];
+
+/// Whether [`blame_spec_tests`] reads the reference results for `findings`: when one is a spec
+/// test's about the code.
+pub(crate) fn reads_references(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| SPEC_TESTS.contains(&f.code) && f.subject == Subject::Code)
+}
+
 /// Makes each failing spec test (CHK002–CHK009) that the spec's own result breaks as well on
 /// the same inputs a finding about the spec: the reference result (left in the reference
 /// schema by the differential check) is checked like the model's output, and the rows that
 /// break it are shown.
 pub(crate) fn blame_spec_tests(engine: &Engine, project: &Project, findings: &mut Vec<Finding>) {
-    let spec_tests = [
-        Code::NullInNonNullable,
-        Code::TestNotNullFailed,
-        Code::TestUniqueFailed,
-        Code::TestAcceptedValuesFailed,
-        Code::TestRelationshipsFailed,
-        Code::TestRangeFailed,
-        Code::TestExpressionFailed,
-        Code::PrimaryKeyFailed,
-    ];
     let mut checked: Vec<(usize, Vec<Finding>)> = Vec::new();
     let mut upstream_caused: Vec<usize> = Vec::new();
     for (at, finding) in findings.iter_mut().enumerate() {
-        if !spec_tests.contains(&finding.code) || finding.subject != Subject::Code {
+        if !SPEC_TESTS.contains(&finding.code) || finding.subject != Subject::Code {
             continue;
         }
         let Some(model) = finding.model.as_ref().and_then(|m| project.spec.spec.model_index(m)) else {

@@ -2,6 +2,7 @@
 //! output compared with the spec's reference result, the spec's tests on that result, the
 //! shipped tests, and the SCD2 histories.
 
+use super::blame;
 use super::blame::blame_spec_tests;
 use crate::engine::Engine;
 use crate::finding::{Code, Finding};
@@ -89,7 +90,10 @@ pub(crate) fn run_case(
     // Each model's output against what the spec says it must hold, on the same inputs (the
     // upstream tables this run produced, so a defect upstream is not counted again here).
     let wanted = |i: usize| only_set.as_ref().is_none_or(|only| only.contains(&i));
-    let (differences, unchecked) = meter.time(Stage::Reference, || differential(&engine, plan, &models.done, &wanted));
+    // A file database (--db) keeps every reference result for a person to read.
+    let keep = options.engine.db_path.is_some();
+    let differential = meter.time(Stage::Reference, || differential(&engine, plan, &models.done, &wanted, keep));
+    let Differential { differences, unchecked, unkept } = differential;
     outcome.differences =
         differences.into_iter().map(|(model, comparison)| Difference { model, comparison, after_run: None }).collect();
     outcome.findings.extend(unchecked);
@@ -98,7 +102,14 @@ pub(crate) fn run_case(
     if !options.skip_output_checks {
         outcome.reach = meter.time(Stage::Coverage, || super::coverage::measure(&engine, plan));
     }
-    // A spec test the spec's own result breaks is about the spec, not the code.
+    // A spec test the spec's own result breaks is about the spec, not the code: that reads the
+    // reference results, those of agreeing models too.
+    if blame::reads_references(&outcome.findings) {
+        for &i in &unkept {
+            // One that cannot be made now is read as missing, as before.
+            let _ = create_reference(&engine, plan, i);
+        }
+    }
     blame_spec_tests(&engine, project, &mut outcome.findings);
     // The shipped tests read the state after the pipeline's run, before any history run.
     if let Some(suite) = suite {
@@ -265,18 +276,30 @@ fn reference_error(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<String>
     }
 }
 
+/// What [`differential`] found.
+struct Differential {
+    /// Models that differ from their reference result, with how.
+    differences: Vec<(usize, Comparison)>,
+    /// Every other reason a comparison did not happen.
+    unchecked: Vec<Finding>,
+    /// Models that agree with their reference result, which was compared without being kept as
+    /// a table: [`create_reference`] makes it for a reader that needs it.
+    unkept: Vec<usize>,
+}
+
 /// Compares every mapping and aggregate model that ran with its reference result
 /// ([`crate::reference`]). A model that does not resolve is not compared: the lint has said
-/// why. Every other reason a comparison did not happen is a finding (the second list), never
-/// agreement.
+/// why. Every other reason a comparison did not happen is a finding, never agreement. With
+/// `keep`, every reference result stays in [`REFERENCE_SCHEMA`]; otherwise only those of models
+/// that differ (shrinking and the report read them).
 fn differential(
     engine: &Engine,
     plan: &Plan<'_>,
     done: &[String],
     wanted: &dyn Fn(usize) -> bool,
-) -> (Vec<(usize, Comparison)>, Vec<Finding>) {
-    let mut found = Vec::new();
-    let mut unchecked = Vec::new();
+    keep: bool,
+) -> Differential {
+    let mut found = Differential { differences: Vec::new(), unchecked: Vec::new(), unkept: Vec::new() };
     let done: HashSet<&str> = done.iter().map(String::as_str).collect();
     // The schema the reference results go to, once per database rather than once per model.
     let schema = engine.create_schemas(&[REFERENCE_SCHEMA]).map_err(|e| e.to_string());
@@ -287,18 +310,43 @@ fn differential(
         if plan.code_of(i).is_none() {
             continue;
         }
-        match model_difference(engine, plan, i, schema.as_ref().err()) {
-            Ok(Some(comparison)) => found.push((i, comparison)),
-            Ok(None) => {}
-            Err(finding) => unchecked.push(*finding),
+        match model_difference(engine, plan, i, schema.as_ref().err(), keep) {
+            Ok(Checked::Differs(comparison)) => found.differences.push((i, comparison)),
+            Ok(Checked::Agrees { kept: false }) => found.unkept.push(i),
+            Ok(Checked::Agrees { kept: true } | Checked::NotCompared) => {}
+            Err(finding) => found.unchecked.push(*finding),
         }
     }
-    (found, unchecked)
+    found
 }
 
-/// How model `i`'s table differs from its reference result on the tables upstream of it in
-/// `engine`: `Ok(None)` when they agree, or when there is no reference to compare with because
-/// the model does not resolve (the lint reports that). A reference that cannot be built or
+/// What comparing one model with its reference result concluded.
+enum Checked {
+    /// It agrees; `kept` when its reference result is in [`REFERENCE_SCHEMA`].
+    Agrees { kept: bool },
+    /// It differs, and its reference result is in [`REFERENCE_SCHEMA`].
+    Differs(Comparison),
+    /// There is nothing to compare it with: it does not resolve (the lint says why).
+    NotCompared,
+}
+
+/// Model `i`'s reference result, made from the tables upstream of it in `engine`, kept as the
+/// table [`REFERENCE_SCHEMA`].`name`, whose qualified name it returns; `None` when it cannot be
+/// built or fails (the differential reports why).
+fn create_reference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<String> {
+    let catalog = engine.catalog().to_string();
+    let names = |name: &str| plan.relation_of(&catalog, name);
+    let query = plan.queries.get(i).and_then(Option::as_ref)?;
+    let sql =
+        crate::reference::sql_against(&plan.project.spec, i, Some(query), &names, plan.project.code_dialect).ok()?;
+    let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", plan.spec().models.get(i)?.name));
+    engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")).ok()?;
+    Some(expected)
+}
+
+/// Whether model `i`'s table differs from its reference result on the tables upstream of it in
+/// `engine`, and how ([`Checked`]); the reference result is kept (with `keep`, or when it does
+/// not agree). A reference that cannot be built or
 /// fails on this data is a finding about the spec ([`Code::ReferenceFailed`]); a comparison
 /// that fails otherwise is [`Code::CouldNotCompare`], unless the static check already said the
 /// table lacks a spec column.
@@ -307,15 +355,16 @@ fn model_difference(
     plan: &Plan<'_>,
     i: usize,
     no_schema: Option<&String>,
-) -> Result<Option<Comparison>, Box<Finding>> {
-    let Some(model) = plan.spec().models.get(i) else { return Ok(None) };
+    keep: bool,
+) -> Result<Checked, Box<Finding>> {
+    let Some(model) = plan.spec().models.get(i) else { return Ok(Checked::NotCompared) };
     let catalog = engine.catalog().to_string();
     let names = |name: &str| plan.relation_of(&catalog, name);
-    let Some(query) = plan.queries.get(i).and_then(Option::as_ref) else { return Ok(None) };
+    let Some(query) = plan.queries.get(i).and_then(Option::as_ref) else { return Ok(Checked::NotCompared) };
     if query.incomplete {
-        return Ok(None);
+        return Ok(Checked::NotCompared);
     }
-    let Some(actual) = plan.relation(&catalog, i) else { return Ok(None) };
+    let Some(actual) = plan.relation(&catalog, i) else { return Ok(Checked::NotCompared) };
     let reference_failed = |why: String| {
         Box::new(
             Finding::new(
@@ -362,6 +411,22 @@ fn model_difference(
     if let Some(error) = no_schema {
         return Err(out_of_resources(error.clone()));
     }
+    let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
+    // Agreement, the usual outcome, is settled on the reference query itself, under the time
+    // limit, without keeping its rows: a table per model per dataset cost a statement and the
+    // memory of a copy of every model's output. Anything else (a difference, a failure) is
+    // decided on the kept table below, as the reports and the shrinking read it.
+    if !keep {
+        let reference = format!("(\n{sql}\n)");
+        let tolerance = crate::reference::Tolerance::default();
+        match engine.limited(|c| crate::reference::compare::settle(c, &reference, &actual, &columns, tolerance)) {
+            Ok(Some(_)) => return Ok(Checked::Agrees { kept: false }),
+            Err(error) if matches!(error.code(), Code::QueryTimeout | Code::MemoryLimit) => {
+                return Err(out_of_resources(format!("its reference result: {}", error.message)));
+            }
+            _ => {}
+        }
+    }
     let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
     // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)
     // says nothing about the code, but leaves the model unchecked: the spec's to fix. Running
@@ -377,7 +442,6 @@ fn model_difference(
             _ => reference_failed(format!("fails on this data: {}", error.message)),
         });
     }
-    let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
     match crate::reference::compare(
         engine.connection(),
         &expected,
@@ -385,7 +449,8 @@ fn model_difference(
         &columns,
         crate::reference::Tolerance::default(),
     ) {
-        Ok(comparison) => Ok((!comparison.agrees()).then_some(comparison)),
+        Ok(comparison) if comparison.agrees() => Ok(Checked::Agrees { kept: true }),
+        Ok(comparison) => Ok(Checked::Differs(comparison)),
         Err(why) => {
             // A table without a spec column is the static check's CODE004 already.
             let reported = plan
@@ -394,7 +459,7 @@ fn model_difference(
                 .iter()
                 .any(|f| f.code == Code::MissingOutputColumn && f.model.as_deref() == Some(model.name.as_str()));
             if reported {
-                Ok(None)
+                Ok(Checked::NotCompared)
             } else {
                 // DuckDB's binder errors run to several lines of candidates; the first says it.
                 let first = why.lines().next().unwrap_or_default().to_string();

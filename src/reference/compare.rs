@@ -92,78 +92,17 @@ pub fn compare(
     if columns.is_empty() {
         return Err("there are no columns to compare".into());
     }
-    // Equal multisets have equal row counts and equal sums of their rows' hashes: when both
-    // agree the tables are taken as equal without the grouping and the join below, which cost
-    // DuckDB several times more. Two different multisets agree on both only if a sum of 64-bit
-    // hashes collides (odds of about 2^-64); where they do not agree, the rows are compared.
-    // The first statement hashes the columns as they are and reads their types (as one row
-    // type): with the same types on both sides, equal values are equal rows whatever the
-    // comparison's casts, so that one statement settles the usual case. Its text is kept short:
-    // DuckDB's parser costs by the byte, and this runs for every model on every dataset.
-    let list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+    // The first statement failing (a value DuckDB cannot hash, a missing column) leaves it to
+    // the statements below to say why.
+    if let Ok(Some(agreement)) = settle(conn, expected, actual, columns, tolerance) {
+        return Ok(agreement);
+    }
+    // A difference, or types whose values could not be matched without the rows: the types
+    // column by column, and the rows.
     let n = columns.len();
-    let raw = |side: usize, relation: &str| {
-        format!(
-            "SELECT {side}, count(*), sum(hash({list})::HUGEINT)::VARCHAR, any_value(typeof(row({list}))) FROM {relation}"
-        )
-    };
-    let first = sides(conn, &format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)));
-    let same_types = match first.as_deref() {
-        Some([e, a]) => {
-            if e.1 == a.1 && e.2 == a.2 && (e.1 == 0 || (e.3.is_some() && e.3 == a.3)) {
-                return Ok(Comparison {
-                    columns: columns.to_vec(),
-                    expected_rows: e.1,
-                    actual_rows: a.1,
-                    ..Comparison::default()
-                });
-            }
-            e.3.is_some() && e.3 == a.3
-        }
-        _ => false,
-    };
-    // A difference, or different types: the types column by column. The first statement
-    // failing (a value DuckDB cannot hash, a missing column) leaves it to these to say why.
     let (expected_types, actual_types) = (types_of(conn, expected, columns)?, types_of(conn, actual, columns)?);
     let kinds: Vec<ColumnKind> = expected_types.iter().zip(&actual_types).map(|(e, a)| ColumnKind::of(e, a)).collect();
-    let projection: Vec<String> = columns
-        .iter()
-        .zip(&kinds)
-        .enumerate()
-        .map(|(i, (c, kind))| match kind {
-            ColumnKind::Exact => format!("{} AS c{i}", quote(c)),
-            ColumnKind::Number => format!("CAST({} AS DOUBLE) AS c{i}", quote(c)),
-            ColumnKind::Text => format!("CAST({} AS VARCHAR) AS c{i}", quote(c)),
-        })
-        .collect();
-    // Different types on the two sides: the same test on the values as compared (an INTEGER
-    // and a BIGINT holding the same numbers agree). With the same types, the first statement
-    // already said the values differ.
-    if !same_types {
-        let hashed: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
-        let fingerprint = |side: usize, relation: &str| {
-            format!(
-                "SELECT {side}, count(*), sum(hash({})::HUGEINT) FROM (SELECT {} FROM {relation})",
-                hashed.join(", "),
-                projection.join(", ")
-            )
-        };
-        // A value DuckDB cannot hash leaves it to the row by row comparison.
-        let mut sums = fetch(conn, &format!("{} UNION ALL {}", fingerprint(0, expected), fingerprint(1, actual)), 3)
-            .unwrap_or_default();
-        sums.sort();
-        if let [e, a] = sums.as_slice() {
-            if e[1..] == a[1..] {
-                let rows = e[1].as_deref().and_then(|s| s.parse().ok()).unwrap_or(0);
-                return Ok(Comparison {
-                    columns: columns.to_vec(),
-                    expected_rows: rows,
-                    actual_rows: rows,
-                    ..Comparison::default()
-                });
-            }
-        }
-    }
+    let projection = projection(columns, &kinds);
     let counted = |relation: &str| {
         format!(
             "SELECT *, count(*) AS specproof_n FROM (SELECT {} FROM {relation}) GROUP BY ALL",
@@ -227,6 +166,184 @@ pub fn compare(
     Ok(comparison)
 }
 
+/// Settles agreement inside DuckDB, without reading a row: `Some` (an agreeing [`Comparison`])
+/// when `actual` holds `expected`'s rows, `None` when they may differ, which [`compare`] then
+/// decides row by row. `expected` may be a parenthesised query, run here without being kept
+/// (how a model's reference result is compared when nothing reads it again). An error is the
+/// first failing statement's, as DuckDB gave it, for the caller to tell a query out of time or
+/// memory from one [`compare`] explains.
+///
+/// Equal multisets have equal row counts and equal sums of their rows' hashes: when both agree
+/// the tables are taken as equal without the grouping and the join of [`compare`], which cost
+/// DuckDB several times more. Two different multisets agree on both only if a sum of 64-bit
+/// hashes collides (odds of about 2^-64). The first statement hashes the columns as they are
+/// and reads their types (as one row type): with the same types on both sides, equal values
+/// are equal rows whatever the comparison's casts, so that one statement settles the usual case.
+/// Its text is kept short: DuckDB's parser costs by the byte, and this runs for every model on
+/// every dataset. With different types, the values are compared as [`compare`] compares them:
+/// hashed again after the casts, or, where a column has the numbers' tolerance (a DECIMAL(38,9)
+/// beside a DECIMAL(38,18) or a DOUBLE, as a division leaves them), sorted and matched row for
+/// row within it.
+pub fn settle(
+    conn: &Connection,
+    expected: &str,
+    actual: &str,
+    columns: &[String],
+    tolerance: Tolerance,
+) -> duckdb::Result<Option<Comparison>> {
+    if columns.is_empty() {
+        return Ok(None);
+    }
+    let list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+    let raw = |side: usize, relation: &str| {
+        format!(
+            "SELECT {side}, count(*), sum(hash({list})::HUGEINT)::VARCHAR, any_value(typeof(row({list}))) FROM {relation}"
+        )
+    };
+    let sides = sides(conn, &format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)))?;
+    let [e, a] = sides.as_slice() else { return Ok(None) };
+    let agreement =
+        || Comparison { columns: columns.to_vec(), expected_rows: e.1, actual_rows: a.1, ..Comparison::default() };
+    if e.1 != a.1 {
+        return Ok(None);
+    }
+    if e.1 == 0 {
+        return Ok(Some(agreement()));
+    }
+    let (Some(expected_type), Some(actual_type)) = (&e.3, &a.3) else { return Ok(None) };
+    if expected_type == actual_type {
+        return Ok((e.2 == a.2).then(agreement));
+    }
+    // Different types: the same test on the values as compared (an INTEGER and a BIGINT holding
+    // the same numbers agree). The row types name the columns' types; a type this cannot split
+    // is asked of DuckDB.
+    let kinds = match (row_types(expected_type), row_types(actual_type)) {
+        (Some(e), Some(a)) if e.len() == columns.len() && a.len() == columns.len() => {
+            e.iter().zip(&a).map(|(e, a)| ColumnKind::of(e, a)).collect::<Vec<_>>()
+        }
+        _ => {
+            let (Ok(e), Ok(a)) = (types_of(conn, expected, columns), types_of(conn, actual, columns)) else {
+                return Ok(None);
+            };
+            e.iter().zip(&a).map(|(e, a)| ColumnKind::of(e, a)).collect()
+        }
+    };
+    let agrees = if kinds.contains(&ColumnKind::Number) {
+        agree_in_order(conn, expected, actual, columns, &kinds, tolerance)?
+    } else {
+        same_fingerprint(conn, expected, actual, columns, &kinds)?
+    };
+    Ok(agrees.then(agreement))
+}
+
+/// Each column as the comparison reads it (`c0`, `c1`, …): as it is, as DOUBLE (numbers with
+/// the tolerance) or as text (other different types).
+fn projection(columns: &[String], kinds: &[ColumnKind]) -> Vec<String> {
+    columns
+        .iter()
+        .zip(kinds)
+        .enumerate()
+        .map(|(i, (c, kind))| match kind {
+            ColumnKind::Exact => format!("{} AS c{i}", quote(c)),
+            ColumnKind::Number => format!("CAST({} AS DOUBLE) AS c{i}", quote(c)),
+            ColumnKind::Text => format!("CAST({} AS VARCHAR) AS c{i}", quote(c)),
+        })
+        .collect()
+}
+
+/// Whether both sides have the same row count and sum of row hashes over the values as
+/// compared (no column has the tolerance, so equal values are equal hashes).
+fn same_fingerprint(
+    conn: &Connection,
+    expected: &str,
+    actual: &str,
+    columns: &[String],
+    kinds: &[ColumnKind],
+) -> duckdb::Result<bool> {
+    let projection = projection(columns, kinds).join(", ");
+    let hashed = (0..columns.len()).map(|i| format!("c{i}")).collect::<Vec<_>>().join(", ");
+    let fingerprint = |side: usize, relation: &str| {
+        format!(
+            "SELECT {side}, count(*), sum(hash({hashed})::HUGEINT)::VARCHAR, NULL::VARCHAR FROM (SELECT {projection} FROM {relation})"
+        )
+    };
+    let sums = sides(conn, &format!("{} UNION ALL {}", fingerprint(0, expected), fingerprint(1, actual)))?;
+    Ok(matches!(sums.as_slice(), [e, a] if e.1 == a.1 && e.2 == a.2))
+}
+
+/// Whether the two sides, each sorted on its values as compared, agree row for row: numbers
+/// within the tolerance, everything else exactly. Both sides must have the same row count.
+///
+/// Agreement here is agreement: the sorted order pairs every row with one within the
+/// tolerance. The columns without the tolerance sort first, so two rows sort apart only where
+/// those agree and numbers within the tolerance of each other fall between them; the pairing of
+/// [`compare`] decides that case (and a difference).
+fn agree_in_order(
+    conn: &Connection,
+    expected: &str,
+    actual: &str,
+    columns: &[String],
+    kinds: &[ColumnKind],
+    tolerance: Tolerance,
+) -> duckdb::Result<bool> {
+    let projection = projection(columns, kinds).join(", ");
+    let exact = (0..kinds.len()).filter(|&i| kinds[i] != ColumnKind::Number);
+    let numbers = (0..kinds.len()).filter(|&i| kinds[i] == ColumnKind::Number);
+    let order = exact.chain(numbers).map(|i| format!("c{i}")).collect::<Vec<_>>().join(", ");
+    let numbered = |relation: &str| {
+        format!(
+            "SELECT row_number() OVER (ORDER BY {order}) AS specproof_i, * FROM (SELECT {projection} FROM {relation})"
+        )
+    };
+    // `Tolerance::equal` in SQL, on the same DOUBLE values: equal (NULL to NULL, NaN to NaN), or
+    // no further apart than the relative tolerance of the larger magnitude, or the absolute one.
+    let (relative, absolute) = (format!("{:e}", tolerance.relative), format!("{:e}", tolerance.absolute));
+    let same: Vec<String> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| match kind {
+            ColumnKind::Number => format!(
+                "coalesce(e.c{i} IS NOT DISTINCT FROM a.c{i} OR abs(e.c{i} - a.c{i}) <= \
+                 greatest({relative} * greatest(abs(e.c{i}), abs(a.c{i})), {absolute}), FALSE)"
+            ),
+            _ => format!("e.c{i} IS NOT DISTINCT FROM a.c{i}"),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT count(*) FROM ({}) AS e JOIN ({}) AS a ON e.specproof_i = a.specproof_i WHERE NOT ({})",
+        numbered(expected),
+        numbered(actual),
+        same.join(" AND ")
+    );
+    let differing: i64 = conn.query_row(&sql, [], |row| row.get(0))?;
+    Ok(differing == 0)
+}
+
+/// The column types of a row type as DuckDB writes it (`TUPLE(BIGINT, DECIMAL(38,9),
+/// STRUCT("a, b" INTEGER))`), split at its top-level commas; `None` when it is not one.
+fn row_types(row: &str) -> Option<Vec<&str>> {
+    let inner = row.strip_prefix("TUPLE(")?.strip_suffix(')')?;
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0usize, None, 0);
+    for (i, ch) in inner.char_indices() {
+        match (quote, ch) {
+            // A doubled quote inside a name closes and opens again: the same state.
+            (Some(q), _) if ch == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(ch),
+            (None, '(' | '[') => depth += 1,
+            (None, ')' | ']') => depth = depth.checked_sub(1)?,
+            (None, ',') if depth == 0 => {
+                parts.push(inner[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(inner[start..].trim());
+    (quote.is_none() && depth == 0).then_some(parts)
+}
+
 /// How a column's values are compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ColumnKind {
@@ -276,20 +393,18 @@ fn types_of(conn: &Connection, relation: &str, columns: &[String]) -> Result<Vec
 }
 
 /// One row per side of the first statement: (side, rows, sum of the rows' hashes, row type),
-/// sorted by side; `None` when it fails.
+/// sorted by side.
 type Side = (i64, usize, Option<String>, Option<String>);
 
-fn sides(conn: &Connection, sql: &str) -> Option<Vec<Side>> {
-    let mut statement = conn.prepare(sql).ok()?;
-    let rows = statement
-        .query_map([], |row| {
-            let rows: i64 = row.get(1)?;
-            Ok((row.get(0)?, usize::try_from(rows).unwrap_or(0), row.get(2)?, row.get(3)?))
-        })
-        .ok()?;
-    let mut out = rows.collect::<duckdb::Result<Vec<Side>>>().ok()?;
+fn sides(conn: &Connection, sql: &str) -> duckdb::Result<Vec<Side>> {
+    let mut statement = conn.prepare(sql)?;
+    let rows = statement.query_map([], |row| {
+        let rows: i64 = row.get(1)?;
+        Ok((row.get(0)?, usize::try_from(rows).unwrap_or(0), row.get(2)?, row.get(3)?))
+    })?;
+    let mut out = rows.collect::<duckdb::Result<Vec<Side>>>()?;
     out.sort();
-    Some(out)
+    Ok(out)
 }
 
 /// Runs `sql` and returns its first `width` columns as text.
@@ -462,6 +577,80 @@ mod tests {
              CREATE TABLE a AS SELECT * FROM (VALUES (0.0::DOUBLE, 'a ')) t(x, s);");
         let c = compare(&conn, "e", "a", &columns(&["x", "s"]), Tolerance::default()).unwrap();
         assert_eq!((c.missing_rows, c.extra_rows), (1, 1));
+    }
+
+    /// A reference query is compared as it runs, without a table: agreement settles on it
+    /// alone, and a difference is left to the full comparison.
+    #[test]
+    fn a_query_settles_agreement_without_being_kept() {
+        let conn = db("CREATE TABLE a AS SELECT * FROM (VALUES (2, 'b'), (1, 'a')) t(id, s);");
+        let query = "(\nSELECT * FROM (VALUES (1, 'a'), (2, 'b')) t(id, s)\n)";
+        let settled = settle(&conn, query, "a", &columns(&["id", "s"]), Tolerance::default()).unwrap();
+        assert_eq!(settled.map(|c| (c.agrees(), c.expected_rows, c.actual_rows)), Some((true, 2, 2)));
+        let other = "(SELECT * FROM (VALUES (1, 'a'), (2, 'c')) t(id, s))";
+        let settled = settle(&conn, other, "a", &columns(&["id", "s"]), Tolerance::default()).unwrap();
+        assert!(settled.is_none(), "{settled:?}");
+        let c = compare(&conn, other, "a", &columns(&["id", "s"]), Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 1));
+        // A query that fails is DuckDB's error, for the caller to classify.
+        assert!(settle(
+            &conn,
+            "(SELECT 1/0 AS id, error('x') AS s)",
+            "a",
+            &columns(&["id", "s"]),
+            Tolerance::default()
+        )
+        .is_err());
+    }
+
+    /// Numbers of different types (a DECIMAL of 9 places beside one of 18, or beside a DOUBLE,
+    /// as a division leaves them) agree within the tolerance without the full comparison; a
+    /// number off by more than the tolerance, or rows that only sort apart, are left to it, and
+    /// it decides as before.
+    #[test]
+    fn numbers_of_different_types_settle_within_the_tolerance() {
+        let conn = db("CREATE TABLE e AS SELECT range AS id, 'k' || (range % 3) AS s,
+                 CAST(range / 7 AS DECIMAL(38,9)) AS x FROM range(50);
+             CREATE TABLE a AS SELECT range AS id, 'k' || (range % 3) AS s,
+                 CAST(range / 7 AS DECIMAL(38,18)) AS x FROM range(50);
+             CREATE TABLE d AS SELECT range AS id, 'k' || (range % 3) AS s, range / 7 AS x FROM range(50);
+             CREATE TABLE f AS SELECT range AS id, 'k' || (range % 3) AS s,
+                 range / 7 + CASE WHEN range = 20 THEN 1e-6 ELSE 0 END AS x FROM range(50);");
+        let cols = columns(&["id", "s", "x"]);
+        for actual in ["a", "d"] {
+            let settled = settle(&conn, "e", actual, &cols, Tolerance::default()).unwrap();
+            assert_eq!(settled.map(|c| c.agrees()), Some(true), "{actual}");
+        }
+        assert!(settle(&conn, "e", "f", &cols, Tolerance::default()).unwrap().is_none());
+        let c = compare(&conn, "e", "f", &cols, Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 1), "{c:?}");
+        // Two rows equal but for numbers within the tolerance of each other sort apart on one side:
+        // not settled here, paired by the full comparison.
+        let conn =
+            db("CREATE TABLE e AS SELECT * FROM (VALUES (1.0::DECIMAL(38,9), 5), (1.0::DECIMAL(38,9), 7)) t(x, n);
+             CREATE TABLE a AS SELECT * FROM (VALUES (1.0::DOUBLE + 1e-12, 5), (1.0::DOUBLE, 7)) t(x, n);");
+        let cols = columns(&["x", "n"]);
+        let settled = settle(&conn, "e", "a", &cols, Tolerance::default()).unwrap();
+        assert!(settled.as_ref().is_none_or(|c| c.agrees()), "{settled:?}");
+        assert!(compare(&conn, "e", "a", &cols, Tolerance::default()).unwrap().agrees());
+    }
+
+    #[test]
+    fn a_row_type_splits_at_its_top_level_commas() {
+        assert_eq!(row_types("TUPLE(INTEGER)"), Some(vec!["INTEGER"]));
+        assert_eq!(
+            row_types(
+                "TUPLE(DECIMAL(38,9), STRUCT(\"a, b\" INTEGER, \"c\"\"d\" INTEGER[]), MAP(INTEGER, VARCHAR), ENUM('x,', 'y'))"
+            ),
+            Some(vec![
+                "DECIMAL(38,9)",
+                "STRUCT(\"a, b\" INTEGER, \"c\"\"d\" INTEGER[])",
+                "MAP(INTEGER, VARCHAR)",
+                "ENUM('x,', 'y')"
+            ])
+        );
+        assert_eq!(row_types("STRUCT(a INTEGER)"), None);
+        assert_eq!(row_types("TUPLE(DECIMAL(38,9)"), None);
     }
 
     #[test]
