@@ -11,6 +11,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// mimalloc serves the whole process, DuckDB's allocations included (see Cargo.toml): faster
+/// than glibc's allocator for a run's many short-lived parse trees, plans and vectors.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Set in the child process that runs `validate` under the memory bound (see [`supervise`]).
 const SUPERVISED: &str = "SPECPROOF_SUPERVISED";
 
