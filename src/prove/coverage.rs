@@ -106,7 +106,7 @@ pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
     let mut counts: Vec<Option<u64>> = vec![None; probes.probes.len()];
     let mut examined: Vec<Option<u64>> = vec![None; probes.probes.len()];
     let count = |sql: &str| -> Option<Vec<Option<u64>>> {
-        let (_, rows) = engine.query(sql).ok()?;
+        let rows = engine.query_rows(sql).ok()?;
         let row = rows.into_iter().next()?;
         Some(row.into_iter().map(|v| v.and_then(|v| v.parse().ok())).collect())
     };

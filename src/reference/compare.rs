@@ -315,8 +315,8 @@ fn agree_in_order(
         numbered(actual),
         same.join(" AND ")
     );
-    let differing: i64 = conn.query_row(&sql, [], |row| row.get(0))?;
-    Ok(differing == 0)
+    let rows = crate::engine::database::rows_planned_once(conn, &sql)?;
+    Ok(rows.first().and_then(|row| row.first()).is_some_and(|n| n.as_deref() == Some("0")))
 }
 
 /// The column types of a row type as DuckDB writes it (`TUPLE(BIGINT, DECIMAL(38,9),
@@ -397,12 +397,16 @@ fn types_of(conn: &Connection, relation: &str, columns: &[String]) -> Result<Vec
 type Side = (i64, usize, Option<String>, Option<String>);
 
 fn sides(conn: &Connection, sql: &str) -> duckdb::Result<Vec<Side>> {
-    let mut statement = conn.prepare(sql)?;
-    let rows = statement.query_map([], |row| {
-        let rows: i64 = row.get(1)?;
-        Ok((row.get(0)?, usize::try_from(rows).unwrap_or(0), row.get(2)?, row.get(3)?))
-    })?;
-    let mut out = rows.collect::<duckdb::Result<Vec<Side>>>()?;
+    let rows = crate::engine::database::rows_planned_once(conn, sql)?;
+    let mut out: Vec<Side> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let number = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
+            let side = number(row.first()?)?;
+            let count = usize::try_from(number(row.get(1)?)?).ok()?;
+            Some((side, count, row.get(2)?.clone(), row.get(3)?.clone()))
+        })
+        .collect();
     out.sort();
     Ok(out)
 }
