@@ -122,10 +122,6 @@ fn supervise() -> Option<ExitCode> {
     let status = std::process::Command::new(std::env::current_exe().ok()?)
         .args(std::env::args_os().skip(1))
         .env(SUPERVISED, "1")
-        // The allocator reserves address space an arena at a time (1 GiB by default): what it
-        // reserved before the bound counts as the child's own and its unused part would add to
-        // the bound, so arenas are kept small.
-        .env("MIMALLOC_ARENA_RESERVE", "64MiB")
         .status()
         .ok()?;
     if let Some(code) = status.code() {

@@ -55,9 +55,12 @@ impl<'a> Ctx<'a> {
         probes.sort();
         probes.dedup();
         if !probes.is_empty() {
-            let sql = format!("SELECT {} FROM {}", probes.join(", "), self.from());
-            let counted = self.conn.query_row(&sql, [], |row| {
-                (0..probes.len()).map(|i| row.get::<_, Option<i64>>(i)).collect::<duckdb::Result<Vec<_>>>()
+            let named: Vec<String> = probes.iter().enumerate().map(|(i, p)| format!("{p} AS p{i}")).collect();
+            let sql = format!("SELECT {} FROM {}", named.join(", "), self.from());
+            // Planned once: this scan is most of a table's checks, and binding it is most of its cost.
+            let counted = crate::engine::database::rows_planned_once(self.conn, &sql).map(|rows| {
+                let row = rows.into_iter().next().unwrap_or_default();
+                row.into_iter().map(|v| v.and_then(|v| v.parse::<i64>().ok())).collect::<Vec<_>>()
             });
             if let Ok(counts) = counted {
                 self.zero = probes.into_iter().zip(counts).filter(|(_, n)| *n == Some(0)).map(|(p, _)| p).collect();
