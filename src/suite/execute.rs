@@ -381,7 +381,7 @@ impl FileRun<'_> {
                 }
                 let mut names = BareNames { run: self, catalog, cte, local: Vec::new() };
                 let _ = translated.visit(&mut names);
-                let (_, rows) = match engine.query(&format!("SELECT ({translated}) AS specproof_ok")) {
+                let rows = match engine.query_rows(&format!("SELECT ({translated}) AS specproof_ok")) {
                     Ok(result) => result,
                     Err(error) => return vec![could_not_run(test, &error)],
                 };
@@ -483,7 +483,7 @@ fn could_not_run(test: &TestStatement, error: &RunError) -> Finding {
 
 /// The rows of `sql`, when it has any: how many, and the first [`SHOWN_ROWS`] in a fixed order.
 fn failing_rows(engine: &Engine, sql: &str) -> Result<Option<Failing>, RunError> {
-    let (_, count) = engine.query(&format!("SELECT count(*) FROM ({sql}) AS specproof_rows"))?;
+    let count = engine.query_rows(&format!("SELECT count(*) AS specproof_n FROM ({sql}) AS specproof_rows"))?;
     let count: u64 = count.first().and_then(|r| r.first()).cloned().flatten().and_then(|c| c.parse().ok()).unwrap_or(0);
     if count == 0 {
         return Ok(None);
