@@ -107,7 +107,7 @@ pub(crate) fn run_case(
     if blame::reads_references(&outcome.findings) {
         for &i in &unkept {
             // One that cannot be made now is read as missing, as before.
-            let _ = create_reference(&engine, plan, i);
+            create_reference(&engine, plan, i);
         }
     }
     blame_spec_tests(&engine, project, &mut outcome.findings);
@@ -269,8 +269,7 @@ fn reference_error(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<String>
         Err(why) => return Some(format!("cannot be built: {why}")),
     };
     engine.create_schemas(&[REFERENCE_SCHEMA]).ok()?;
-    let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
-    match engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")) {
+    match keep_reference(engine, &model.name, &sql) {
         Err(error) if error.code() == Code::ModelFailed => Some(error.message),
         _ => None,
     }
@@ -331,17 +330,25 @@ enum Checked {
 }
 
 /// Model `i`'s reference result, made from the tables upstream of it in `engine`, kept as the
-/// table [`REFERENCE_SCHEMA`].`name`, whose qualified name it returns; `None` when it cannot be
-/// built or fails (the differential reports why).
-fn create_reference(engine: &Engine, plan: &Plan<'_>, i: usize) -> Option<String> {
+/// table [`REFERENCE_SCHEMA`].`name`; nothing when it cannot be built or fails (the
+/// differential reports why).
+fn create_reference(engine: &Engine, plan: &Plan<'_>, i: usize) {
     let catalog = engine.catalog().to_string();
     let names = |name: &str| plan.relation_of(&catalog, name);
-    let query = plan.queries.get(i).and_then(Option::as_ref)?;
-    let sql =
-        crate::reference::sql_against(&plan.project.spec, i, Some(query), &names, plan.project.code_dialect).ok()?;
-    let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", plan.spec().models.get(i)?.name));
-    engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")).ok()?;
-    Some(expected)
+    let Some(query) = plan.queries.get(i).and_then(Option::as_ref) else { return };
+    let Some(model) = plan.spec().models.get(i) else { return };
+    let project = plan.project;
+    if let Ok(sql) = crate::reference::sql_against(&project.spec, i, Some(query), &names, project.code_dialect) {
+        let _ = keep_reference(engine, &model.name, &sql);
+    }
+}
+
+/// Keeps `sql`, the reference result of the model `name`, as the table
+/// [`REFERENCE_SCHEMA`].`name` of `engine`, and returns that table's qualified name.
+fn keep_reference(engine: &Engine, name: &str, sql: &str) -> Result<String, crate::engine::RunError> {
+    let table = qualify(engine.catalog(), &format!("{REFERENCE_SCHEMA}.{name}"));
+    engine.execute(&format!("CREATE OR REPLACE TABLE {table} AS {sql}"))?;
+    Ok(table)
 }
 
 /// Whether model `i`'s table differs from its reference result on the tables upstream of it in
@@ -427,21 +434,23 @@ fn model_difference(
             _ => {}
         }
     }
-    let expected = qualify(&catalog, &format!("{REFERENCE_SCHEMA}.{}", model.name));
     // The reference failing on this data (e.g. a NUMERIC product past DuckDB's DECIMAL range)
     // says nothing about the code, but leaves the model unchecked: the spec's to fix. Running
     // out of time or memory is no fault of the spec's.
-    if let Err(error) = engine.execute(&format!("CREATE OR REPLACE TABLE {expected} AS {sql}")) {
-        return Err(match error.code() {
-            Code::QueryTimeout | Code::MemoryLimit => {
-                out_of_resources(format!("its reference result: {}", error.message))
-            }
-            _ if translation_limit(plan.project.spec.spec.dialect, &error.message) => {
-                Box::new(translation_limit_finding(plan, i, &format!("its reference result: {}", error.message)))
-            }
-            _ => reference_failed(format!("fails on this data: {}", error.message)),
-        });
-    }
+    let expected = match keep_reference(engine, &model.name, &sql) {
+        Ok(table) => table,
+        Err(error) => {
+            return Err(match error.code() {
+                Code::QueryTimeout | Code::MemoryLimit => {
+                    out_of_resources(format!("its reference result: {}", error.message))
+                }
+                _ if translation_limit(plan.project.spec.spec.dialect, &error.message) => {
+                    Box::new(translation_limit_finding(plan, i, &format!("its reference result: {}", error.message)))
+                }
+                _ => reference_failed(format!("fails on this data: {}", error.message)),
+            })
+        }
+    };
     match crate::reference::compare(
         engine.connection(),
         &expected,
