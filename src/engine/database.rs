@@ -116,21 +116,14 @@ impl Engine {
     ///
     /// `sql` is one query (SELECT, WITH, FROM, VALUES, TABLE, DESCRIBE, …; a trailing `;` is
     /// fine). More than one statement is an error rather than a script: the query is run as a
-    /// subquery, `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (sql)`; where the subquery may have
-    /// renamed a repeated column, the names are taken from `DESCRIBE`, so duplicate column
-    /// names come back as written.
+    /// subquery, `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (sql)`, planned once
+    /// ([`rows_planned_once`]); where the subquery may have renamed a repeated column, the names
+    /// are taken from `DESCRIBE`, so duplicate column names come back as written.
     pub fn query(&self, sql: &str) -> Result<(Vec<String>, Vec<Row>), RunError> {
         let sql = trim_statement(sql);
         self.limited(|connection| {
-            // One statement, bound once: a DESCRIBE first would bind the query a second time,
-            // which costs as much as running it on the small tables a run holds.
-            let text = format!("SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (\n{sql}\n) AS specproof_query");
-            let mut statement = connection.prepare(&text)?;
-            let width = statement.column_count();
-            let rows = statement
-                .query_map([], |row| (0..width).map(|i| row.get::<_, Option<String>>(i)).collect())?
-                .collect::<duckdb::Result<Vec<Row>>>()?;
-            let mut names = statement.column_names();
+            // Planned once (see rows_planned_once); a DESCRIBE first would plan it a second time.
+            let (mut names, rows) = result_planned_once(connection, sql)?;
             // The subquery renames a repeated name (`a`, `a` come back `a`, `a_1`): where that
             // may have happened, the names are taken as written from DESCRIBE.
             if maybe_renamed(&names) {
@@ -300,6 +293,12 @@ const RESULT_TABLE: &str = "temp.main.specproof_result";
 /// cheap): measured on the comparisons of a 300-model project, the same statements took 15 %
 /// less time. The table is replaced by the next call; it ends with the connection.
 pub fn rows_planned_once(connection: &Connection, query: &str) -> duckdb::Result<Vec<Row>> {
+    Ok(result_planned_once(connection, query)?.1)
+}
+
+/// [`rows_planned_once`] with the result's column names, as the subquery left them (a repeated
+/// name renamed `a_1`).
+fn result_planned_once(connection: &Connection, query: &str) -> duckdb::Result<(Vec<String>, Vec<Row>)> {
     connection.execute_batch(&format!(
         "CREATE OR REPLACE TEMP TABLE {RESULT_TABLE} AS SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (\n{query}\n) AS specproof_query"
     ))?;
@@ -308,7 +307,7 @@ pub fn rows_planned_once(connection: &Connection, query: &str) -> duckdb::Result
     let rows = statement
         .query_map([], |row| (0..width).map(|i| row.get::<_, Option<String>>(i)).collect())?
         .collect::<duckdb::Result<Vec<Row>>>()?;
-    Ok(rows)
+    Ok((statement.column_names(), rows))
 }
 
 /// Opens an in-memory DuckDB database, without the sandbox (for trusted SQL only: the bridge's
