@@ -1128,7 +1128,8 @@ mod tests {
         "filters": [{"applies_to": "o", "predicate": "o.amount >= o.cid"}]}"#;
 
     const DATA: &str = "CREATE SCHEMA raw;
-        CREATE TABLE raw.c AS SELECT * FROM (VALUES (0, 'x'), (1, 'ann'), (2, chr(9) || 'bo'), (3, NULL)) v(id, name);
+        CREATE TABLE raw.c AS SELECT * FROM (VALUES (0, 'x'), (1, 'ann'), (2, chr(9) || 'bo'), (3, NULL), (4, 'a b'),
+            (5, 'cy' || chr(13)), (6, chr(160) || 'd')) v(id, name);
         CREATE TABLE raw.o AS SELECT * FROM (VALUES (0, 1.0::DECIMAL(38,9), NULL), (1, 2.5, 'OPEN'), (1, 1, 'CLOSED'),
             (1, 0.5, 'OPEN')) v(cid, amount, status);";
 
@@ -1145,7 +1146,12 @@ mod tests {
         assert_eq!(status(&found, "condition", "null"), [&true, &false], "no order has a NULL amount or cid");
         assert_eq!(status(&found, "case", "when 1"), [&true]);
         assert_eq!(status(&found, "case", "else"), [&true]);
+        // Whitespace at either end, not inside: a leading tab, a trailing carriage return, a
+        // leading no-break space; a space only between words.
         assert_eq!(status(&found, "trim", "tab"), [&true]);
+        assert_eq!(status(&found, "trim", "carriage return"), [&true]);
+        assert_eq!(status(&found, "trim", "other Unicode whitespace"), [&true]);
+        assert_eq!(status(&found, "trim", "space"), [&false]);
         assert_eq!(status(&found, "trim", "newline"), [&false]);
         // Customer 0 meets order 0 (cid 0): a zero divisor on a joined row.
         assert_eq!(status(&found, "division", "divisor zero"), [&true]);
