@@ -251,13 +251,7 @@ impl FileRun<'_> {
                 TableTarget::Cte => self.file.cte.as_ref().map(|c| c.model.clone()),
                 _ => None,
             });
-            let missing = reads.iter().find_map(|r| match r {
-                TableTarget::Model(i) if !done.contains(&self.spec().models[*i].name) => {
-                    Some(format!("model `{}` did not run (see its findings)", self.spec().models[*i].name))
-                }
-                TableTarget::Cte if cte_relation.is_none() => Some("its CTE could not be made".to_string()),
-                _ => None,
-            });
+            let missing = self.missing_read(&reads, done, cte_relation.is_some());
             // The CTE's own finding already stands for the tests that read it.
             let cte_failed = cte_relation.is_none() && reads.iter().any(|r| matches!(r, TableTarget::Cte));
             let mut found = match missing {
@@ -381,11 +375,8 @@ impl FileRun<'_> {
             .tests()
             .enumerate()
             .filter(|(_, test)| {
-                test_reads(&test.kind).iter().all(|p| match self.target(p) {
-                    TableTarget::Model(i) => done.contains(&self.spec().models[i].name),
-                    TableTarget::Cte => cte.is_some(),
-                    _ => true,
-                })
+                let reads: Vec<TableTarget> = test_reads(&test.kind).iter().map(|p| self.target(p)).collect();
+                self.missing_read(&reads, done, cte.is_some()).is_none()
             })
             .filter_map(|(t, test)| Some((t, self.assert_condition(test, catalog, cte.unwrap_or(&[]))?.ok()?)))
             .collect();
@@ -398,6 +389,18 @@ impl FileRun<'_> {
         };
         let Some(values) = rows.first() else { return Vec::new() };
         conditions.iter().zip(values).filter(|(_, v)| v.as_deref() == Some("true")).map(|((t, _), _)| *t).collect()
+    }
+
+    /// Why a test reading `reads` cannot run: a model it reads did not run, or it reads the
+    /// header's CTE and that could not be made (`cte_made` false).
+    fn missing_read(&self, reads: &[TableTarget], done: &[String], cte_made: bool) -> Option<String> {
+        reads.iter().find_map(|r| match r {
+            TableTarget::Model(i) if !done.contains(&self.spec().models[*i].name) => {
+                Some(format!("model `{}` did not run (see its findings)", self.spec().models[*i].name))
+            }
+            TableTarget::Cte if !cte_made => Some("its CTE could not be made".to_string()),
+            _ => None,
+        })
     }
 
     /// An ASSERT's condition as DuckDB runs it (`None` for another kind of test), or why it has
