@@ -134,9 +134,9 @@ impl Engine {
     }
 
     /// The rows of `sql`, one query whose columns have distinct names, each value as text as
-    /// [`Engine::query`] gives it, with the query planned once ([`rows_planned_once`]): for the
-    /// many short queries of a run over its tables (the coverage probes, a shipped test's
-    /// ASSERT and row count).
+    /// [`Engine::query`] gives it: [`Engine::query`] without the column names, so never a
+    /// `DESCRIBE` for a name that looks renamed. For the many short queries of a run over its
+    /// tables (the coverage probes, a shipped test's ASSERTs and row count).
     pub fn query_rows(&self, sql: &str) -> Result<Vec<Row>, RunError> {
         let sql = trim_statement(sql);
         self.limited(|connection| rows_planned_once(connection, sql))
