@@ -15,7 +15,7 @@ use crate::run::models::{prepared_engine, run_models_checked};
 use crate::run::options::{in_memory, RunOptions};
 use crate::run::plan::{qualify, relation_for, Plan, REFERENCE_SCHEMA};
 use crate::spec::model::Dialect;
-use crate::suite::execute::{run_suite, MainRun};
+use crate::suite::execute::{run_suite, Files, MainRun};
 use crate::suite::Suite;
 use crate::synth::Dataset;
 use sqlparser::dialect::DuckDbDialect;
@@ -108,7 +108,7 @@ fn failing_on_reference(
     // The reference's output checks are not wanted here: only the shipped tests' verdicts.
     let models = run_models_checked(&engine, &reference, None, &[], false, &Default::default()).ok()?;
     let main = MainRun { engine: &engine, done: &models.done };
-    let found = run_suite(&reference, suite, options, Some(main));
+    let found = run_suite(&reference, suite, options, Some(main), Files::All);
     Some(
         found
             .iter()

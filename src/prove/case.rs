@@ -12,7 +12,7 @@ use crate::run::history::{run_history, History, HistoryTarget};
 use crate::run::models::{execute, prepared_engine, run_models_checked, runnable};
 use crate::run::options::RunOptions;
 use crate::run::plan::{qualify, Plan, REFERENCE_SCHEMA};
-use crate::suite::execute::{run_suite, MainRun};
+use crate::suite::execute::{run_suite, Files, MainRun};
 use crate::suite::Suite;
 use std::collections::HashSet;
 
@@ -59,8 +59,9 @@ pub struct CaseRun {
 }
 
 /// Runs the pipeline on `dataset`: the models (`only` those and what they need,
-/// when given), their checks, the reference comparison, the shipped tests of `suite`, and the
-/// SCD2 histories.
+/// when given), their checks, the reference comparison, the shipped tests of `suite` that read
+/// the run's tables (the caller runs the files with fixtures, which read nothing of it), and
+/// the SCD2 histories.
 pub(crate) fn run_case(
     plan: &Plan<'_>,
     suite: Option<&Suite>,
@@ -114,7 +115,9 @@ pub(crate) fn run_case(
     // The shipped tests read the state after the pipeline's run, before any history run.
     if let Some(suite) = suite {
         let main = MainRun { engine: &engine, done: &models.done };
-        outcome.findings.extend(meter.time(Stage::ShippedTests, || run_suite(plan, suite, options, Some(main))));
+        outcome
+            .findings
+            .extend(meter.time(Stage::ShippedTests, || run_suite(plan, suite, options, Some(main), Files::OnMain)));
         outcome.coverage.test_files_run = suite.files.iter().filter(|f| f.tests().next().is_some()).count();
     }
     let done: HashSet<&str> = models.done.iter().map(String::as_str).collect();

@@ -19,6 +19,7 @@ use crate::meter::{Meter, Stage};
 use crate::project::layout::Project;
 use crate::run::options::{in_memory, RunOptions};
 use crate::run::plan::Plan;
+use crate::suite::execute::{run_suite, Files};
 use crate::suite::Suite;
 use crate::synth::{Dataset, SynthOptions};
 use rayon::prelude::*;
@@ -65,13 +66,21 @@ pub fn search(
     // Every dataset runs side by side, the first (which also runs the shipped tests, and is
     // the one --db keeps) beside the others: it takes longest, and waiting for it before
     // starting them left a core idle.
-    let (main, others) = rayon::join(
-        || {
-            let first = meter.time(Stage::Data, || plan.dataset(&options.synth));
-            let main = run_case(plan, suite, options, &first, None).map(|(run, _engine)| run);
-            done();
-            main.map(|run| (run, first))
-        },
+    // The shipped test files with fixtures read nothing of a dataset: they run as tasks of
+    // their own beside the first dataset rather than after its checks, which left the other
+    // core idle at the end of a run.
+    let first_case = || {
+        let first = meter.time(Stage::Data, || plan.dataset(&options.synth));
+        let main = run_case(plan, suite, options, &first, None).map(|(run, _engine)| run);
+        done();
+        main.map(|run| (run, first))
+    };
+    let fixture_files = || {
+        suite
+            .map(|suite| meter.time(Stage::ShippedTests, || run_suite(plan, suite, options, None, Files::WithFixtures)))
+    };
+    let ((main, fixture_findings), others) = rayon::join(
+        || rayon::join(first_case, fixture_files),
         || -> Vec<(u64, CaseRun)> {
             (1..cases)
                 .into_par_iter()
@@ -92,7 +101,8 @@ pub fn search(
                 .collect()
         },
     );
-    let (main, first) = main?;
+    let (mut main, first) = main?;
+    main.findings.extend(fixture_findings.unwrap_or_default());
 
     let mut outcome = RunOutcome { coverage: main.coverage.clone(), cases, ..RunOutcome::default() };
     let reaches: Vec<&[super::coverage::Measured]> =

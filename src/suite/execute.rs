@@ -43,11 +43,33 @@ pub struct MainRun<'a> {
     pub done: &'a [String],
 }
 
-/// Runs every file of `suite`, in parallel: files with fixtures each in a fresh database, the
+/// Which files of a suite a call of [`run_suite`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    /// Every file.
+    All,
+    /// The files with fixtures: they read nothing of a main run, so they can run beside it.
+    WithFixtures,
+    /// The files without fixtures, which read the main run's tables.
+    OnMain,
+}
+
+/// Runs the `files` of `suite`, in parallel: files with fixtures each in a fresh database, the
 /// others on `main` (skipped when there is none). Returns the findings (TST001, TST002), sorted.
-pub fn run_suite(plan: &Plan<'_>, suite: &Suite, options: &RunOptions, main: Option<MainRun<'_>>) -> Vec<Finding> {
+pub fn run_suite(
+    plan: &Plan<'_>,
+    suite: &Suite,
+    options: &RunOptions,
+    main: Option<MainRun<'_>>,
+    files: Files,
+) -> Vec<Finding> {
+    let wanted = |f: &TestFile| match files {
+        Files::All => true,
+        Files::WithFixtures => f.has_fixtures(),
+        Files::OnMain => !f.has_fixtures(),
+    };
     let runnable: Vec<(usize, &TestFile)> =
-        suite.files.iter().enumerate().filter(|(_, f)| f.tests().next().is_some()).collect();
+        suite.files.iter().enumerate().filter(|(_, f)| wanted(f) && f.tests().next().is_some()).collect();
     if runnable.is_empty() {
         return Vec::new();
     }
@@ -629,7 +651,7 @@ mod tests {
         let tables = ProjectTables::new(&project.spec.spec, &project.catalog);
         let suite = Suite { files: vec![analyse_test_file("tests/t.sql", text, &project, &tables)] };
         let options = RunOptions { run_time: "2024-06-30 12:00:00".into(), ..Default::default() };
-        run_suite(&Plan::new(&project, &code), &suite, &options, None)
+        run_suite(&Plan::new(&project, &code), &suite, &options, None, Files::All)
     }
 
     #[test]
