@@ -97,9 +97,10 @@ impl SpecCoverage {
 }
 
 /// Counts every probe of the project on the tables loaded in `engine` (sources, and the models
-/// the run produced), one query per group of probes reading the same rows. A query that fails
-/// is retried probe by probe, so one probe that cannot run leaves the others measured.
-pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
+/// the run produced), one query per group of probes reading the same rows, asked `batch` at a
+/// time ([`batched_counts`]). A query that fails is retried alone, then probe by probe, so one probe
+/// that cannot run leaves the others measured.
+pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>, batch: usize) -> Vec<Measured> {
     let catalog = engine.catalog().to_string();
     let names = |name: &str| plan.relation_of(&catalog, name);
     let probes = probes_for(&plan.project.spec, &plan.queries, &names);
@@ -110,8 +111,10 @@ pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
         let row = rows.into_iter().next()?;
         Some(row.into_iter().map(|v| v.and_then(|v| v.parse().ok())).collect())
     };
-    for (sql, members) in probes.queries() {
-        match count(&sql) {
+    let queries = probes.queries();
+    let batched = batched_counts(engine, &queries, batch);
+    for ((sql, members), batched) in queries.into_iter().zip(batched) {
+        match batched.or_else(|| count(&sql)) {
             Some(values) if values.len() == members.len() + 1 => {
                 let all = values[members.len()];
                 for (p, v) in members.iter().zip(values) {
@@ -130,6 +133,42 @@ pub(crate) fn measure(engine: &Engine, plan: &Plan<'_>) -> Vec<Measured> {
         }
     }
     probes.probes.into_iter().zip(counts).zip(examined).map(|((p, c), e)| (p.outcome, c, e)).collect()
+}
+
+/// The counts of each of `queries` (as [`Probes::queries`] gives them), asked `batch` at a
+/// time as one `UNION ALL` of a row each (see [`super::case::batch_size`]): `None` for every
+/// query of a batch that failed (one of its probes cannot run here) or did not answer in
+/// full, which the caller asks alone.
+fn batched_counts(engine: &Engine, queries: &[(String, Vec<usize>)], batch: usize) -> Vec<Option<Vec<Option<u64>>>> {
+    let mut out: Vec<Option<Vec<Option<u64>>>> = vec![None; queries.len()];
+    let size = batch.max(1);
+    for (b, batch) in queries.chunks(size).enumerate() {
+        if batch.len() < 2 {
+            continue;
+        }
+        let branches: Vec<String> = batch
+            .iter()
+            .enumerate()
+            .map(|(j, (sql, _))| {
+                format!("SELECT {j} AS specproof_q, list_value(*COLUMNS(*)) AS specproof_counts FROM ({sql}) AS specproof_probe")
+            })
+            .collect();
+        let Ok(rows) = engine.query_rows(&branches.join("\nUNION ALL ")) else { continue };
+        for row in rows {
+            let (Some(Some(j)), Some(Some(list))) = (row.first(), row.get(1)) else { continue };
+            let Ok(j) = j.parse::<usize>() else { continue };
+            let Some((_, members)) = batch.get(j) else { continue };
+            let values: Option<Vec<Option<u64>>> = list
+                .strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .map(|l| l.split(", ").map(|v| v.parse::<u64>().ok()).collect());
+            // The probes' counts and the rows examined, every one a count (never NULL).
+            if let Some(values) = values.filter(|v| v.len() == members.len() + 1 && v.iter().all(Option::is_some)) {
+                out[b * size + j] = Some(values);
+            }
+        }
+    }
+    out
 }
 
 /// Merges the datasets' measurements (each in the same outcome order).
@@ -212,4 +251,43 @@ pub fn unreached_findings(project: &Project, coverage: &SpecCoverage) -> Vec<Fin
             .help("more datasets (--cases) may reach it; otherwise a shipped test with rows that take it covers it")
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::lineage::check_project;
+    use crate::run::models::{prepared_engine, run_models_checked};
+    use crate::synth::SynthOptions;
+    use crate::test_support::crate_root;
+
+    /// Probe queries asked a batch at a time count what they count one by one, also where one
+    /// of a batch cannot run (a model's table is gone): that batch is asked again query by
+    /// query, and only that model's outcomes go unmeasured.
+    #[test]
+    fn batched_probes_count_as_probes_asked_alone() {
+        let dir = crate_root().join("specs/inventory");
+        let project = crate::project::layout::load_project(&dir, &Default::default()).expect("example loads");
+        let code = check_project(&project);
+        let plan = Plan::new(&project, &code);
+        let dataset = plan.dataset(&SynthOptions { seed: 3, rows: 40 });
+        let engine =
+            prepared_engine(&plan, &Default::default(), &dataset, "2024-06-30 12:00:00").expect("the data loads");
+        let run = run_models_checked(&engine, &plan, None, &[], false, &Default::default()).expect("the models run");
+        assert_eq!(run.done.len(), project.spec.spec.models.len());
+        let alone = measure(&engine, &plan, 1);
+        assert!(alone.iter().any(|(_, n, _)| n.is_some_and(|n| n > 0)));
+        assert_eq!(measure(&engine, &plan, 8), alone);
+        assert_eq!(measure(&engine, &plan, 64), alone);
+
+        let gone = "stg_stock_movements";
+        let relation = plan.relation_of(engine.catalog(), gone).expect("a model's table");
+        engine.execute(&format!("DROP TABLE {relation}")).expect("dropped");
+        let alone = measure(&engine, &plan, 1);
+        assert_eq!(measure(&engine, &plan, 8), alone);
+        let unmeasured: Vec<&str> =
+            alone.iter().filter(|(_, n, _)| n.is_none()).map(|(o, ..)| o.model.as_str()).collect();
+        assert!(!unmeasured.is_empty());
+        assert!(alone.iter().any(|(o, n, _)| o.model != gone && n.is_some()));
+    }
 }

@@ -191,8 +191,56 @@ pub fn settle(
     columns: &[String],
     tolerance: Tolerance,
 ) -> duckdb::Result<Option<Comparison>> {
+    let Some(first) = first_statement(expected, actual, columns) else { return Ok(None) };
+    let sides = sides(conn, &first)?;
+    settle_on(conn, expected, actual, columns, tolerance, &sides)
+}
+
+/// [`settle`] for many comparisons, their first statements asked as one: DuckDB's cost of a
+/// statement whose rows are read is about a millisecond besides the query's own, which on a few
+/// hundred rows is most of a comparison. Each is `(expected, actual, columns)`; the answer is
+/// [`settle`]'s for each, or an error for all when the statement asking them together fails
+/// (one of them cannot run), for the caller to ask each alone.
+pub fn settle_many(
+    conn: &Connection,
+    each: &[(&str, &str, &[String])],
+    tolerance: Tolerance,
+) -> duckdb::Result<Vec<duckdb::Result<Option<Comparison>>>> {
+    let branches: Vec<String> = each
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (expected, actual, columns))| {
+            let first = first_statement(expected, actual, columns)?;
+            Some(format!("SELECT {k} AS specproof_k, * FROM ({first}) AS specproof_sides"))
+        })
+        .collect();
+    let mut found: Vec<Vec<Side>> = vec![Vec::new(); each.len()];
+    if !branches.is_empty() {
+        let rows = crate::engine::database::rows_planned_once(conn, &branches.join("\nUNION ALL "))?;
+        for row in rows {
+            let Some(k) = row.first().and_then(|k| k.as_deref()).and_then(|k| k.parse::<usize>().ok()) else {
+                continue;
+            };
+            if let (Some(side), Some(slot)) = (side_of(&row[1..]), found.get_mut(k)) {
+                slot.push(side);
+            }
+        }
+    }
+    Ok(each
+        .iter()
+        .zip(found)
+        .map(|((expected, actual, columns), mut sides)| {
+            sides.sort();
+            settle_on(conn, expected, actual, columns, tolerance, &sides)
+        })
+        .collect())
+}
+
+/// [`settle`]'s first statement (`None` without columns): per side, its rows, the sum of their
+/// hashes and their row type.
+fn first_statement(expected: &str, actual: &str, columns: &[String]) -> Option<String> {
     if columns.is_empty() {
-        return Ok(None);
+        return None;
     }
     let list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
     let raw = |side: usize, relation: &str| {
@@ -200,8 +248,19 @@ pub fn settle(
             "SELECT {side}, count(*), sum(hash({list})::HUGEINT)::VARCHAR, any_value(typeof(row({list}))) FROM {relation}"
         )
     };
-    let sides = sides(conn, &format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)))?;
-    let [e, a] = sides.as_slice() else { return Ok(None) };
+    Some(format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)))
+}
+
+/// [`settle`] once its first statement answered `sides`.
+fn settle_on(
+    conn: &Connection,
+    expected: &str,
+    actual: &str,
+    columns: &[String],
+    tolerance: Tolerance,
+    sides: &[Side],
+) -> duckdb::Result<Option<Comparison>> {
+    let [e, a] = sides else { return Ok(None) };
     let agreement =
         || Comparison { columns: columns.to_vec(), expected_rows: e.1, actual_rows: a.1, ..Comparison::default() };
     if e.1 != a.1 {
@@ -398,17 +457,17 @@ type Side = (i64, usize, Option<String>, Option<String>);
 
 fn sides(conn: &Connection, sql: &str) -> duckdb::Result<Vec<Side>> {
     let rows = crate::engine::database::rows_planned_once(conn, sql)?;
-    let mut out: Vec<Side> = rows
-        .into_iter()
-        .filter_map(|row| {
-            let number = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
-            let side = number(row.first()?)?;
-            let count = usize::try_from(number(row.get(1)?)?).ok()?;
-            Some((side, count, row.get(2)?.clone(), row.get(3)?.clone()))
-        })
-        .collect();
+    let mut out: Vec<Side> = rows.iter().filter_map(|row| side_of(row)).collect();
     out.sort();
     Ok(out)
+}
+
+/// One row of [`settle`]'s first statement.
+fn side_of(row: &[Option<String>]) -> Option<Side> {
+    let number = |v: &Option<String>| v.as_deref().and_then(|s| s.parse::<i64>().ok());
+    let side = number(row.first()?)?;
+    let count = usize::try_from(number(row.get(1)?)?).ok()?;
+    Some((side, count, row.get(2)?.clone(), row.get(3)?.clone()))
 }
 
 /// Runs `sql` and returns its first `width` columns as text.
@@ -637,6 +696,37 @@ mod tests {
         let settled = settle(&conn, "e", "a", &cols, Tolerance::default()).unwrap();
         assert!(settled.is_none(), "{settled:?}");
         assert!(compare(&conn, "e", "a", &cols, Tolerance::default()).unwrap().agrees());
+    }
+
+    /// Asked together, comparisons get the answers they get one by one: an agreement, a
+    /// difference left to the full comparison, numbers of different types within the
+    /// tolerance, an empty pair, and no columns; one that cannot run fails them all, for the
+    /// caller to ask each alone.
+    #[test]
+    fn comparisons_asked_together_settle_as_each_alone() {
+        let conn = db("CREATE TABLE a AS SELECT * FROM (VALUES (2, 'b'), (1, 'a')) t(id, s);
+             CREATE TABLE e AS SELECT range AS id, CAST(range / 7 AS DECIMAL(38,9)) AS x FROM range(20);
+             CREATE TABLE d AS SELECT range AS id, range / 7 AS x FROM range(20);
+             CREATE TABLE z AS SELECT 1 AS id, 'a' AS s WHERE false;");
+        let (id_s, id_x, none) = (columns(&["id", "s"]), columns(&["id", "x"]), columns(&[]));
+        let same = "(SELECT * FROM (VALUES (1, 'a'), (2, 'b')) t(id, s))";
+        let other = "(SELECT * FROM (VALUES (1, 'a'), (2, 'c')) t(id, s))";
+        let each: Vec<(&str, &str, &[String])> =
+            vec![(same, "a", &id_s), (other, "a", &id_s), ("e", "d", &id_x), ("z", "z", &id_s), (same, "a", &none)];
+        let together = settle_many(&conn, &each, Tolerance::default()).unwrap();
+        let shown = |r: &duckdb::Result<Option<Comparison>>| {
+            r.as_ref().map(|c| c.as_ref().map(|c| (c.agrees(), c.expected_rows, c.actual_rows))).ok()
+        };
+        let alone: Vec<_> = each.iter().map(|(e, a, c)| shown(&settle(&conn, e, a, c, Tolerance::default()))).collect();
+        let together: Vec<_> = together.iter().map(shown).collect();
+        assert_eq!(together, alone);
+        assert_eq!(
+            together,
+            [Some(Some((true, 2, 2))), Some(None), Some(Some((true, 20, 20))), Some(Some((true, 0, 0))), Some(None)]
+        );
+        let failing = "(SELECT 1 AS id, error('x') AS s)";
+        let each: Vec<(&str, &str, &[String])> = vec![(same, "a", &id_s), (failing, "a", &id_s)];
+        assert!(settle_many(&conn, &each, Tolerance::default()).is_err());
     }
 
     #[test]
