@@ -106,7 +106,7 @@ fn failing_on_reference(
     let code = reference_code(plan, engine.catalog(), &options.run_time);
     let reference = Plan::new(plan.project, &code);
     // The reference's output checks are not wanted here: only the shipped tests' verdicts.
-    let models = run_models_checked(&engine, &reference, None, &[], false, &Default::default()).ok()?;
+    let models = run_models_checked(&engine, &reference, None, &[], None, &Default::default()).ok()?;
     let main = MainRun { engine: &engine, done: &models.done };
     let found = run_suite(&reference, suite, options, Some(main), Files::All);
     Some(

@@ -85,7 +85,14 @@ pub(crate) fn run_case(
     });
     let only = only.as_deref();
     let only_set: Option<HashSet<usize>> = only.map(|o| o.iter().copied().collect());
-    let models = run_models_checked(&engine, plan, only, &[], !options.skip_output_checks, meter)?;
+    let models = run_models_checked(
+        &engine,
+        plan,
+        only,
+        &[],
+        (!options.skip_output_checks).then(|| batch_size(dataset)),
+        meter,
+    )?;
     outcome.findings = models.findings;
     excuse_run_failures(&engine, plan, &mut outcome.findings);
     // Each model's output against what the spec says it must hold, on the same inputs (the

@@ -273,7 +273,7 @@ mod tests {
         let dataset = plan.dataset(&SynthOptions { seed: 3, rows: 40 });
         let engine =
             prepared_engine(&plan, &Default::default(), &dataset, "2024-06-30 12:00:00").expect("the data loads");
-        let run = run_models_checked(&engine, &plan, None, &[], false, &Default::default()).expect("the models run");
+        let run = run_models_checked(&engine, &plan, None, &[], None, &Default::default()).expect("the models run");
         assert_eq!(run.done.len(), project.spec.spec.models.len());
         let alone = measure(&engine, &plan, 1);
         assert!(alone.iter().any(|(_, n, _)| n.is_some_and(|n| n > 0)));

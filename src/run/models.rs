@@ -7,7 +7,7 @@
 //! everything downstream of it: their outputs would be judged on inputs that do not exist.
 
 use super::plan::Plan;
-use crate::check::output::{check_output, OutputTable};
+use crate::check::output::{check_outputs, OutputTable};
 use crate::engine::{Engine, EngineConfig, RunError};
 use crate::finding::{Finding, Location};
 use crate::meter::{Meter, Stage};
@@ -71,16 +71,19 @@ pub fn run_models_with(
     only: Option<&[usize]>,
     given: &[usize],
 ) -> crate::error::Result<ModelsRun> {
-    run_models_checked(engine, plan, only, given, true, &Meter::default())
+    // A shipped test's fixtures are a few rows: its outputs are checked 8 to a statement.
+    run_models_checked(engine, plan, only, given, Some(8), &Meter::default())
 }
 
-/// [`run_models_with`], checking each output against the spec only when `check`.
+/// [`run_models_with`], checking each output against the spec only with `checks`: how many
+/// outputs' checks to ask in one statement (see [`check_outputs`]; 1 on large tables, where one
+/// output's scan is long enough).
 pub(crate) fn run_models_checked(
     engine: &Engine,
     plan: &Plan<'_>,
     only: Option<&[usize]>,
     given: &[usize],
-    check: bool,
+    checks: Option<usize>,
     meter: &Meter,
 ) -> crate::error::Result<ModelsRun> {
     let project = plan.project;
@@ -159,31 +162,51 @@ pub(crate) fn run_models_checked(
     meter.add(Stage::Execution, execution.elapsed());
     // Each output is checked once every model has run: a `relationships` test names another
     // model's table, which a model of the same wave may not have written yet.
-    let run_now: Vec<usize> =
-        (0..spec.models.len()).filter(|&i| matches!(state[i], State::Done) && !given.contains(&i) && check).collect();
-    let checks = Instant::now();
+    let run_now: Vec<usize> = (0..spec.models.len())
+        .filter(|&i| matches!(state[i], State::Done) && !given.contains(&i) && checks.is_some())
+        .collect();
+    let checking = Instant::now();
+    // Every output's columns in one query rather than a DESCRIBE each (one is made for a
+    // table not found here).
+    let described = if run_now.is_empty() {
+        None
+    } else {
+        engine.limited(|c| crate::check::output::catalog_columns(c, &catalog_name)).ok()
+    };
+    let columns_of = |i: usize| {
+        let table = plan.models.get(i)?.table.as_deref()?.to_lowercase();
+        let (schema, name) = table.split_once('.')?;
+        described.as_ref()?.get(&(schema.to_string(), name.to_string())).cloned()
+    };
     let found: Vec<Vec<Finding>> = run_now
-        .par_iter()
+        .par_chunks(checks.unwrap_or(1).max(1))
         .map_init(
             || source.worker(),
-            |worker, &i| {
-                let (Ok(worker), Some(code), Some(relation)) =
-                    (worker, plan.code_of(i), plan.relation(&catalog_name, i))
-                else {
-                    return Vec::new();
-                };
-                let table = OutputTable {
-                    model: &spec.models[i].name,
-                    relation,
-                    catalog: Some(catalog_name.clone()),
-                    translated_from_bigquery: code.dialect == crate::spec::model::Dialect::Bigquery,
-                };
+            |worker, chunk| {
+                let Ok(worker) = worker else { return Vec::new() };
+                let tables: Vec<(usize, OutputTable<'_>)> = chunk
+                    .iter()
+                    .filter_map(|&i| {
+                        let (code, relation) = (plan.code_of(i)?, plan.relation(&catalog_name, i)?);
+                        let table = OutputTable {
+                            model: &spec.models[i].name,
+                            relation,
+                            catalog: Some(catalog_name.clone()),
+                            translated_from_bigquery: code.dialect == crate::spec::model::Dialect::Bigquery,
+                        };
+                        Some((i, table))
+                    })
+                    .collect();
+                let outputs: Vec<_> = tables.iter().map(|(i, table)| (*i, table, columns_of(*i))).collect();
                 let relation_of = |name: &str| plan.relation_of(&catalog_name, name);
-                check_output(worker.connection(), &project.spec, &project.catalog, i, &table, &relation_of)
+                check_outputs(worker.connection(), &project.spec, &project.catalog, &outputs, &relation_of)
+                    .into_iter()
+                    .flatten()
+                    .collect()
             },
         )
         .collect();
-    meter.add(Stage::OutputChecks, checks.elapsed());
+    meter.add(Stage::OutputChecks, checking.elapsed());
     outcome.findings.extend(found.into_iter().flatten());
     Ok(outcome)
 }

@@ -42,29 +42,52 @@ impl<'a> Ctx<'a> {
         Ctx { conn, loaded, model, table, columns, findings: Vec::new(), zero: HashSet::new(), collecting: None }
     }
 
-    /// Runs `checks` twice: once to collect the probe of every check that has one, which one
-    /// scan of the table then counts, and once for real, where a check whose probe counted 0
-    /// holds without its own query. A table has dozens of checks and binding a query costs
-    /// DuckDB far more than scanning a few thousand rows, so one scan replaces most of them.
-    /// When the scan fails (a probe DuckDB cannot run), every check runs its own query, as it
-    /// would alone, and reports what it finds.
-    pub(super) fn run_batched(&mut self, checks: &dyn Fn(&mut Ctx<'a>)) {
+    /// The first of the two passes of `checks`: the probe of every check that has one, sorted,
+    /// each once, for one scan of the table to count ([`Ctx::scan`]); the second pass
+    /// ([`Ctx::finish`]) runs them for real, where a check whose probe counted 0 holds without
+    /// its own query. A table has dozens of checks and binding a query costs DuckDB far more
+    /// than scanning a few thousand rows, so one scan replaces most of them. When the scan
+    /// fails (a probe DuckDB cannot run), every check runs its own query, as it would alone,
+    /// and reports what it finds.
+    pub(super) fn collect(&mut self, checks: &dyn Fn(&mut Ctx<'a>)) -> Vec<String> {
         self.collecting = Some(Vec::new());
         checks(self);
         let mut probes = self.collecting.take().unwrap_or_default();
         probes.sort();
         probes.dedup();
-        if !probes.is_empty() {
-            let named: Vec<String> = probes.iter().enumerate().map(|(i, p)| format!("{p} AS p{i}")).collect();
-            let sql = format!("SELECT {} FROM {}", named.join(", "), self.from());
-            // Planned once: this scan is most of a table's checks, and binding it is most of its cost.
-            let counted = crate::engine::database::rows_planned_once(self.conn, &sql).map(|rows| {
-                let row = rows.into_iter().next().unwrap_or_default();
-                row.into_iter().map(|v| v.and_then(|v| v.parse::<i64>().ok())).collect::<Vec<_>>()
-            });
-            if let Ok(counts) = counted {
-                self.zero = probes.into_iter().zip(counts).filter(|(_, n)| *n == Some(0)).map(|(p, _)| p).collect();
-            }
+        probes
+    }
+
+    /// The counts of `probes` by their own scan of the table (`None` when there are none or
+    /// the scan fails).
+    pub(super) fn scan(&self, probes: &[String]) -> Option<Vec<Option<i64>>> {
+        let sql = self.probe_query(probes)?;
+        // Planned once: this scan is most of a table's checks, and binding it is most of its cost.
+        let rows = crate::engine::database::rows_planned_once(self.conn, &sql).ok()?;
+        let row = rows.into_iter().next().unwrap_or_default();
+        Some(row.into_iter().map(|v| v.and_then(|v| v.parse::<i64>().ok())).collect())
+    }
+
+    /// The one scan of the table that counts `probes` (`None` for none), a column each.
+    pub(super) fn probe_query(&self, probes: &[String]) -> Option<String> {
+        if probes.is_empty() {
+            return None;
+        }
+        let named: Vec<String> = probes.iter().enumerate().map(|(i, p)| format!("{p} AS p{i}")).collect();
+        Some(format!("SELECT {} FROM {}", named.join(", "), self.from()))
+    }
+
+    /// The second pass of `checks` ([`Ctx::collect`]): run for real, those whose probe
+    /// `counts` (in the order of `probes`; `None` when the scan failed) gave 0 without their
+    /// own query.
+    pub(super) fn finish(
+        &mut self,
+        probes: Vec<String>,
+        counts: Option<Vec<Option<i64>>>,
+        checks: &dyn Fn(&mut Ctx<'a>),
+    ) {
+        if let Some(counts) = counts {
+            self.zero = probes.into_iter().zip(counts).filter(|(_, n)| *n == Some(0)).map(|(p, _)| p).collect();
         }
         checks(self);
     }
@@ -80,7 +103,7 @@ impl<'a> Ctx<'a> {
         self.zero.contains(probe)
     }
 
-    /// Whether the checks are only being collected ([`Ctx::run_batched`]).
+    /// Whether the checks are only being collected ([`Ctx::collect`]).
     pub(super) fn collecting(&self) -> bool {
         self.collecting.is_some()
     }
@@ -239,12 +262,15 @@ mod tests {
         let columns = describe(&db, &table.relation).unwrap();
         let model = &project.spec.spec.models[mi];
         let mut ctx = Ctx::new(&db, &project.spec, model, &table, columns);
-        ctx.run_batched(&|ctx| {
+        let checks = |ctx: &mut Ctx<'_>| {
             for column in ["customer_id", "email"] {
                 ctx.not_null(Code::NullInNonNullable, "p", column, "is `nullable: false`");
             }
             ctx.primary_key(mi);
-        });
+        };
+        let probes = ctx.collect(&checks);
+        let counts = ctx.scan(&probes);
+        ctx.finish(probes, counts, &checks);
         (ctx.zero.len(), ctx.findings.iter().map(|f| f.code.as_str()).collect())
     }
 

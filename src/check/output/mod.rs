@@ -40,8 +40,8 @@ mod table;
 mod test_support;
 mod types;
 
-pub use driver::check_output;
+pub use driver::{check_output, check_outputs};
 pub(crate) use failing::Failing;
 pub use failing::SHOWN_ROWS;
 pub use scd2::check_scd2_invariants;
-pub use table::OutputTable;
+pub use table::{catalog_columns, OutputTable, TableColumn, TableColumns};
