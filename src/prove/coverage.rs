@@ -146,23 +146,14 @@ fn batched_counts(engine: &Engine, queries: &[(String, Vec<usize>)], batch: usiz
         if batch.len() < 2 {
             continue;
         }
-        let branches: Vec<String> = batch
-            .iter()
-            .enumerate()
-            .map(|(j, (sql, _))| {
-                format!("SELECT {j} AS specproof_q, list_value(*COLUMNS(*)) AS specproof_counts FROM ({sql}) AS specproof_probe")
-            })
-            .collect();
-        let Ok(rows) = engine.query_rows(&branches.join("\nUNION ALL ")) else { continue };
-        for row in rows {
-            let (Some(Some(j)), Some(Some(list))) = (row.first(), row.get(1)) else { continue };
-            let Ok(j) = j.parse::<usize>() else { continue };
-            let Some((_, members)) = batch.get(j) else { continue };
-            let values: Option<Vec<Option<u64>>> = list
-                .strip_prefix('[')
-                .and_then(|l| l.strip_suffix(']'))
-                .map(|l| l.split(", ").map(|v| v.parse::<u64>().ok()).collect());
+        let sqls: Vec<String> = batch.iter().map(|(sql, _)| sql.clone()).collect();
+        let Ok(answers) = engine.limited(|c| crate::engine::database::counts_asked_together(c, &sqls)) else {
+            continue;
+        };
+        for (j, ((_, members), values)) in batch.iter().zip(answers).enumerate() {
             // The probes' counts and the rows examined, every one a count (never NULL).
+            let values: Option<Vec<Option<u64>>> =
+                values.map(|v| v.into_iter().map(|n| n.and_then(|n| u64::try_from(n).ok())).collect());
             if let Some(values) = values.filter(|v| v.len() == members.len() + 1 && v.iter().all(Option::is_some)) {
                 out[b * size + j] = Some(values);
             }

@@ -53,24 +53,18 @@ pub fn check_outputs(
         let probes = ctx.collect(&|ctx| every_check(ctx, &declared, loaded, *mi, relation_of));
         pending.push((n, *mi, ctx, declared, probes));
     }
-    let branches: Vec<String> = pending
+    // (pending index, its scan) for the outputs with probes
+    let scans: Vec<(usize, String)> = pending
         .iter()
         .enumerate()
-        .filter_map(|(k, (_, _, ctx, _, probes))| {
-            let scan = ctx.probe_query(probes)?;
-            Some(format!("SELECT {k} AS specproof_k, list_value(*COLUMNS(*)) AS specproof_counts FROM ({scan}) AS specproof_scan"))
-        })
+        .filter_map(|(k, (_, _, ctx, _, probes))| Some((k, ctx.probe_query(probes)?)))
         .collect();
     let mut counted: Vec<Option<Vec<Option<i64>>>> = vec![None; pending.len()];
-    if branches.len() > 1 {
-        let rows = crate::engine::database::rows_planned_once(conn, &branches.join("\nUNION ALL ")).unwrap_or_default();
-        for row in rows {
-            let (Some(Some(k)), Some(Some(list))) = (row.first(), row.get(1)) else { continue };
-            let Some(slot) = k.parse::<usize>().ok().and_then(|k| counted.get_mut(k)) else { continue };
-            *slot = list
-                .strip_prefix('[')
-                .and_then(|l| l.strip_suffix(']'))
-                .map(|l| l.split(", ").map(|v| v.parse::<i64>().ok()).collect());
+    if scans.len() > 1 {
+        let sqls: Vec<String> = scans.iter().map(|(_, sql)| sql.clone()).collect();
+        let answers = crate::engine::database::counts_asked_together(conn, &sqls).unwrap_or_default();
+        for ((k, _), counts) in scans.iter().zip(answers) {
+            counted[*k] = counts;
         }
     }
     let mut found: Vec<Vec<Finding>> = vec![Vec::new(); outputs.len()];
