@@ -179,8 +179,8 @@ pub(crate) fn run_case(
     Ok((outcome, engine))
 }
 
-/// How many of a dataset's short queries (coverage probes, comparisons) to ask in one
-/// statement. DuckDB's cost of a statement whose result is read (see
+/// How many of a dataset's short queries (coverage probes, comparisons, output checks' scans)
+/// to ask in one statement. DuckDB's cost of a statement whose result is read (see
 /// [`crate::engine::database::rows_planned_once`]) is about a millisecond besides the query's
 /// own (10 probe queries of 1,000 rows: 17 ms one by one, 5 ms as one `UNION ALL`), more than
 /// most of them take on small data. Eight at a time: on the 1,000-model bench, batches of 16

@@ -29,10 +29,11 @@ pub fn check_output(
 }
 
 /// [`check_output`] for several outputs on one connection, each `(model, table, columns)`, the
-/// columns already read (by [`super::catalog_columns`]; `None`: described here): their probe scans are asked as one statement (a `UNION ALL` of a row each, the
-/// scan's counts as a list), which costs DuckDB one statement's overhead instead of one per
-/// output. When that statement fails (one scan cannot run), each output runs its own scan, as
-/// [`check_output`] runs it. The findings of each output, in the order given.
+/// columns already read (by [`super::catalog_columns`]; `None`: described here). Their probe
+/// scans are asked as one statement ([`crate::engine::database::counts_asked_together`]), which
+/// costs DuckDB one statement's overhead instead of one per output. When that statement fails
+/// (one scan cannot run), each output runs its own scan, as [`check_output`] runs it. The
+/// findings of each output, in the order given.
 pub fn check_outputs(
     conn: &Connection,
     loaded: &LoadedSpec,
