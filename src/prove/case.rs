@@ -4,9 +4,11 @@
 
 use super::blame;
 use super::blame::blame_spec_tests;
+use crate::check::output::TableColumns;
 use crate::engine::Engine;
 use crate::finding::{Code, Finding};
 use crate::meter::Stage;
+use crate::reference::compare::Hashed;
 use crate::reference::Comparison;
 use crate::run::history::{run_history, History, HistoryTarget};
 use crate::run::models::{execute, prepared_engine, run_models_checked, runnable};
@@ -14,7 +16,7 @@ use crate::run::options::RunOptions;
 use crate::run::plan::{qualify, Plan, REFERENCE_SCHEMA};
 use crate::suite::execute::{run_suite, Files, MainRun};
 use crate::suite::Suite;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What one run of the pipeline covered: the report's `checked:` line.
 #[derive(Debug, Clone, Default)]
@@ -100,8 +102,9 @@ pub(crate) fn run_case(
     let wanted = |i: usize| only_set.as_ref().is_none_or(|only| only.contains(&i));
     // A file database (--db) keeps every reference result for a person to read.
     let keep = options.engine.db_path.is_some();
-    let differential =
-        meter.time(Stage::Reference, || differential(&engine, plan, &models.done, &wanted, keep, batch_size(dataset)));
+    let differential = meter.time(Stage::Reference, || {
+        differential(&engine, plan, &models.done, models.columns.as_ref(), &wanted, keep, batch_size(dataset))
+    });
     let Differential { differences, unchecked, unkept } = differential;
     outcome.differences =
         differences.into_iter().map(|(model, comparison)| Difference { model, comparison, after_run: None }).collect();
@@ -323,6 +326,7 @@ fn differential(
     engine: &Engine,
     plan: &Plan<'_>,
     done: &[String],
+    tables: Option<&TableColumns>,
     wanted: &dyn Fn(usize) -> bool,
     keep: bool,
     batch: usize,
@@ -346,13 +350,22 @@ fn differential(
         .collect();
     // Agreement, the usual outcome, settled for many models at a time; the others, and all
     // of a batch that could not run, are compared one by one below, which says why.
-    let agreed = if keep || schema.is_err() { HashSet::new() } else { agreeing(engine, plan, &compared, batch) };
+    // How each compared column is hashed, by the type the table has.
+    let hashed = |i: usize, columns: &[String]| -> Vec<Hashed> {
+        let Some(table) = tables.and_then(|t| crate::run::models::output_columns(t, plan, i)) else {
+            return Vec::new();
+        };
+        let by_name: HashMap<String, &str> = table.iter().map(|c| (c.name().to_lowercase(), c.data_type())).collect();
+        columns.iter().map(|c| by_name.get(&c.to_lowercase()).map_or(Hashed::AsIs, |t| Hashed::for_type(t))).collect()
+    };
+    let agreed =
+        if keep || schema.is_err() { HashSet::new() } else { agreeing(engine, plan, &compared, &hashed, batch) };
     for i in compared {
         if agreed.contains(&i) {
             found.unkept.push(i);
             continue;
         }
-        match model_difference(engine, plan, i, schema.as_ref().err(), keep) {
+        match model_difference(engine, plan, i, &hashed, schema.as_ref().err(), keep) {
             Ok(Checked::Differs(comparison)) => found.differences.push((i, comparison)),
             Ok(Checked::Agrees { kept: false }) => found.unkept.push(i),
             Ok(Checked::Agrees { kept: true } | Checked::NotCompared) => {}
@@ -364,15 +377,21 @@ fn differential(
 
 /// The models of `compared` found to agree with their reference results by
 /// [`crate::reference::compare::settle_many`], `batch` at a time (none with a batch of 1).
-fn agreeing(engine: &Engine, plan: &Plan<'_>, compared: &[usize], batch: usize) -> HashSet<usize> {
+fn agreeing(
+    engine: &Engine,
+    plan: &Plan<'_>,
+    compared: &[usize],
+    hashed: &dyn Fn(usize, &[String]) -> Vec<Hashed>,
+    batch: usize,
+) -> HashSet<usize> {
     let mut agreed = HashSet::new();
     if batch < 2 {
         return agreed;
     }
     let catalog = engine.catalog().to_string();
     let names = |name: &str| plan.relation_of(&catalog, name);
-    // (model, its reference query in parentheses, its table, its columns)
-    let each: Vec<(usize, String, String, Vec<String>)> = compared
+    // (model, its reference query in parentheses, its table, its columns, how each is hashed)
+    let each: Vec<(usize, String, String, Vec<String>, Vec<Hashed>)> = compared
         .iter()
         .filter_map(|&i| {
             let query = plan.queries.get(i)?.as_ref().filter(|q| !q.incomplete)?;
@@ -380,14 +399,15 @@ fn agreeing(engine: &Engine, plan: &Plan<'_>, compared: &[usize], batch: usize) 
             let sql =
                 crate::reference::sql_against(&plan.project.spec, i, Some(query), &names, plan.project.code_dialect)
                     .ok()?;
-            let columns = query.outputs.iter().map(|o| o.name.clone()).collect();
-            Some((i, format!("(\n{sql}\n)"), actual, columns))
+            let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
+            let hashed = hashed(i, &columns);
+            Some((i, format!("(\n{sql}\n)"), actual, columns, hashed))
         })
         .collect();
     let tolerance = crate::reference::Tolerance::default();
     for chunk in each.chunks(batch) {
-        let asked: Vec<(&str, &str, &[String])> =
-            chunk.iter().map(|(_, e, a, c)| (e.as_str(), a.as_str(), c.as_slice())).collect();
+        let asked: Vec<(&str, &str, &[String], &[Hashed])> =
+            chunk.iter().map(|(_, e, a, c, h)| (e.as_str(), a.as_str(), c.as_slice(), h.as_slice())).collect();
         let Ok(settled) = engine.limited(|c| crate::reference::compare::settle_many(c, &asked, tolerance)) else {
             continue;
         };
@@ -442,6 +462,7 @@ fn model_difference(
     engine: &Engine,
     plan: &Plan<'_>,
     i: usize,
+    hashed: &dyn Fn(usize, &[String]) -> Vec<Hashed>,
     no_schema: Option<&String>,
     keep: bool,
 ) -> Result<Checked, Box<Finding>> {
@@ -507,7 +528,10 @@ fn model_difference(
     if !keep {
         let reference = format!("(\n{sql}\n)");
         let tolerance = crate::reference::Tolerance::default();
-        match engine.limited(|c| crate::reference::compare::settle(c, &reference, &actual, &columns, tolerance)) {
+        let hashed = hashed(i, &columns);
+        match engine
+            .limited(|c| crate::reference::compare::settle_with(c, &reference, &actual, &columns, &hashed, tolerance))
+        {
             Ok(Some(_)) => return Ok(Checked::Agrees { kept: false }),
             Err(error) if matches!(error.code(), Code::QueryTimeout | Code::MemoryLimit) => {
                 return Err(out_of_resources(format!("its reference result: {}", error.message)));

@@ -191,26 +191,45 @@ pub fn settle(
     columns: &[String],
     tolerance: Tolerance,
 ) -> duckdb::Result<Option<Comparison>> {
-    let Some(first) = first_statement(expected, actual, columns) else { return Ok(None) };
+    settle_with(conn, expected, actual, columns, &[], tolerance)
+}
+
+/// [`settle`] with each column hashed as `hashed` says, chosen from the actual table's type as
+/// its catalog gives it ([`Hashed::for_type`]; empty when unknown: every column as it is). A
+/// fraction is hashed rounded to the tolerance's nine places on both sides, so that a
+/// `DECIMAL(38,9)` reference beside a code's `DOUBLE` or `DECIMAL(38,2)` (a money column, an
+/// average) is settled by the first statement instead of running both sides again to match
+/// them row by row: rounded values that agree are within 1e-9 of each other, inside the
+/// tolerance. A sum is trusted only where the result's own types make its hashing exact
+/// ([`Hashed::trusted`]); otherwise the values are matched as before.
+pub fn settle_with(
+    conn: &Connection,
+    expected: &str,
+    actual: &str,
+    columns: &[String],
+    hashed: &[Hashed],
+    tolerance: Tolerance,
+) -> duckdb::Result<Option<Comparison>> {
+    let Some(first) = first_statement(expected, actual, columns, hashed) else { return Ok(None) };
     let sides = sides(conn, &first)?;
-    settle_on(conn, expected, actual, columns, tolerance, &sides)
+    settle_on(conn, expected, actual, columns, hashed, tolerance, &sides)
 }
 
 /// [`settle`] for many comparisons, their first statements asked as one: DuckDB's cost of a
 /// statement whose rows are read is about a millisecond besides the query's own, which on a few
-/// hundred rows is most of a comparison. Each is `(expected, actual, columns)`; the answer is
-/// [`settle`]'s for each, or an error for all when the statement asking them together fails
-/// (one of them cannot run), for the caller to ask each alone.
+/// hundred rows is most of a comparison. Each is `(expected, actual, columns, hashed)`; the
+/// answer is [`settle_with`]'s for each, or an error for all when the statement asking them
+/// together fails (one of them cannot run), for the caller to ask each alone.
 pub fn settle_many(
     conn: &Connection,
-    each: &[(&str, &str, &[String])],
+    each: &[(&str, &str, &[String], &[Hashed])],
     tolerance: Tolerance,
 ) -> duckdb::Result<Vec<duckdb::Result<Option<Comparison>>>> {
     let branches: Vec<String> = each
         .iter()
         .enumerate()
-        .filter_map(|(k, (expected, actual, columns))| {
-            let first = first_statement(expected, actual, columns)?;
+        .filter_map(|(k, (expected, actual, columns, hashed))| {
+            let first = first_statement(expected, actual, columns, hashed)?;
             Some(format!("SELECT {k} AS specproof_k, * FROM ({first}) AS specproof_sides"))
         })
         .collect();
@@ -229,23 +248,34 @@ pub fn settle_many(
     Ok(each
         .iter()
         .zip(found)
-        .map(|((expected, actual, columns), mut sides)| {
+        .map(|((expected, actual, columns, hashed), mut sides)| {
             sides.sort();
-            settle_on(conn, expected, actual, columns, tolerance, &sides)
+            settle_on(conn, expected, actual, columns, hashed, tolerance, &sides)
         })
         .collect())
 }
 
-/// [`settle`]'s first statement (`None` without columns): per side, its rows, the sum of their
-/// hashes and their row type.
-fn first_statement(expected: &str, actual: &str, columns: &[String]) -> Option<String> {
+/// [`settle_with`]'s first statement (`None` without columns): per side, its rows, the sum of
+/// their hashes (each column as `hashed` says) and their row type.
+fn first_statement(expected: &str, actual: &str, columns: &[String], hashed: &[Hashed]) -> Option<String> {
     if columns.is_empty() {
         return None;
     }
     let list = columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+    let hashed = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match hashed.get(i) {
+            // TRY_CAST: a column the catalog misnamed is NULL here, and untrusted below.
+            Some(Hashed::Rounded) => format!("round(TRY_CAST({} AS DOUBLE), 9)", quote(c)),
+            Some(Hashed::AsText) => format!("CAST({} AS VARCHAR)", quote(c)),
+            Some(Hashed::AsIs) | None => quote(c),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let raw = |side: usize, relation: &str| {
         format!(
-            "SELECT {side}, count(*), sum(hash({list})::HUGEINT)::VARCHAR, any_value(typeof(row({list}))) FROM {relation}"
+            "SELECT {side}, count(*), sum(hash({hashed})::HUGEINT)::VARCHAR, any_value(typeof(row({list}))) FROM {relation}"
         )
     };
     Some(format!("{} UNION ALL {}", raw(0, expected), raw(1, actual)))
@@ -257,6 +287,7 @@ fn settle_on(
     expected: &str,
     actual: &str,
     columns: &[String],
+    hashed: &[Hashed],
     tolerance: Tolerance,
     sides: &[Side],
 ) -> duckdb::Result<Option<Comparison>> {
@@ -270,34 +301,103 @@ fn settle_on(
         return Ok(Some(agreement()));
     }
     let (Some(expected_type), Some(actual_type)) = (&e.3, &a.3) else { return Ok(None) };
-    if expected_type == actual_type {
+    // The usual case: the same types, every column hashed as it is, and none a type whose
+    // hash loses values.
+    let as_is = hashed.iter().all(|h| *h == Hashed::AsIs);
+    if expected_type == actual_type && as_is && !wide(expected_type) {
         return Ok((e.2 == a.2).then(agreement));
     }
-    // Different types: the same test on the values as compared (an INTEGER and a BIGINT holding
-    // the same numbers agree). The row types name the columns' types; a type this cannot split
-    // is asked of DuckDB.
-    let kinds = match (row_types(expected_type), row_types(actual_type)) {
-        (Some(e), Some(a)) if e.len() == columns.len() && a.len() == columns.len() => {
-            e.iter().zip(&a).map(|(e, a)| ColumnKind::of(e, a)).collect::<Vec<_>>()
-        }
-        _ => {
-            let (Ok(e), Ok(a)) = (types_of(conn, expected, columns), types_of(conn, actual, columns)) else {
-                return Ok(None);
-            };
-            e.iter().zip(&a).map(|(e, a)| ColumnKind::of(e, a)).collect()
-        }
-    };
+    // The row types name the columns' types; a type this cannot split is asked of DuckDB.
+    let (expected_types, actual_types): (Vec<String>, Vec<String>) =
+        match (row_types(expected_type), row_types(actual_type)) {
+            (Some(e), Some(a)) if e.len() == columns.len() && a.len() == columns.len() => {
+                (e.iter().map(|t| t.to_string()).collect(), a.iter().map(|t| t.to_string()).collect())
+            }
+            _ => match (types_of(conn, expected, columns), types_of(conn, actual, columns)) {
+                (Ok(e), Ok(a)) if e.len() == columns.len() && a.len() == columns.len() => (e, a),
+                _ => return Ok(None),
+            },
+        };
+    let kinds: Vec<ColumnKind> = expected_types.iter().zip(&actual_types).map(|(e, a)| ColumnKind::of(e, a)).collect();
+    let trusted = (0..columns.len()).all(|i| {
+        hashed.get(i).copied().unwrap_or(Hashed::AsIs).trusted(&expected_types[i], &actual_types[i], kinds[i])
+    });
+    if trusted && e.2 == a.2 {
+        return Ok(Some(agreement()));
+    }
+    if trusted && expected_type == actual_type {
+        // Hashed exactly, or rounded within the tolerance, and different: the full comparison
+        // says how.
+        return Ok(None);
+    }
     let agrees = if kinds.contains(&ColumnKind::Number) {
         agree_in_order(conn, expected, actual, columns, &kinds, tolerance)?
-    } else if kinds.iter().all(|kind| *kind == ColumnKind::Exact) {
-        // Every column compared as it is (integers of different widths, as a SUM widens them):
-        // the fingerprint would hash the very values the first statement hashed, so its sums
-        // are already known, without running both sides again.
-        e.2 == a.2
+    } else if trusted {
+        false
     } else {
-        same_fingerprint(conn, expected, actual, columns, &kinds)?
+        let text: Vec<bool> =
+            (0..columns.len()).map(|i| !Hashed::AsIs.trusted(&expected_types[i], &actual_types[i], kinds[i])).collect();
+        same_fingerprint(conn, expected, actual, columns, &text)?
     };
     Ok(agrees.then(agreement))
+}
+
+/// How [`settle_with`]'s first statement hashes a column, alike on both sides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hashed {
+    /// The value as it is.
+    AsIs,
+    /// As a `DOUBLE` rounded to nine places: a fraction, compared with the tolerance.
+    Rounded,
+    /// As text: a 128-bit integer, whose hash DuckDB takes as its halves' hashes combined, so
+    /// that -1 (both halves all ones) hashes as 0 does.
+    AsText,
+}
+
+impl Hashed {
+    /// The hashing for a column of the actual table of DuckDB type `actual`.
+    pub fn for_type(actual: &str) -> Hashed {
+        if is_fraction(actual) {
+            Hashed::Rounded
+        } else if wide(actual) {
+            Hashed::AsText
+        } else {
+            Hashed::AsIs
+        }
+    }
+
+    /// Whether equal sums of hashes made this way mean the column agrees, for a column of types
+    /// `expected` and `actual` compared as `kind`. Text that agrees is the same value (the
+    /// comparison of two different types reads both as text); rounded numbers agree within the
+    /// tolerance. A value as it is only beside its own type: DuckDB hashes an integer by its
+    /// bits widened without sign (INTEGER -1 hashes as BIGINT 4294967295 does) and a DECIMAL by
+    /// its unscaled integer (1.5 as 1500000000), and never a 128-bit value exactly ([`wide`]).
+    fn trusted(self, expected: &str, actual: &str, kind: ColumnKind) -> bool {
+        match self {
+            Hashed::AsText => true,
+            Hashed::Rounded => kind == ColumnKind::Number,
+            Hashed::AsIs => expected == actual && !wide(expected),
+        }
+    }
+}
+
+/// A floating or fixed-point number type: compared with the tolerance.
+fn is_fraction(t: &str) -> bool {
+    matches!(t, "FLOAT" | "DOUBLE" | "REAL") || t.starts_with("DECIMAL")
+}
+
+/// Whether a type holds (or nests) 128-bit values, which DuckDB hashes as the hashes of their
+/// two halves combined, so that different values hash alike: `HUGEINT`, `UHUGEINT`, `UUID`,
+/// and a `DECIMAL` of more than 18 digits.
+fn wide(t: &str) -> bool {
+    let upper = t.to_ascii_uppercase();
+    if upper.contains("HUGEINT") || upper.contains("UUID") {
+        return true;
+    }
+    upper.match_indices("DECIMAL(").any(|(at, found)| {
+        let digits: String = upper[at + found.len()..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u32>().map_or(true, |width| width > 18)
+    })
 }
 
 /// Each column as the comparison reads it (`c0`, `c1`, …): as it is, as DOUBLE (numbers with
@@ -316,15 +416,18 @@ fn projection(columns: &[String], kinds: &[ColumnKind]) -> Vec<String> {
 }
 
 /// Whether both sides have the same row count and sum of row hashes over the values as
-/// compared (no column has the tolerance, so equal values are equal hashes).
+/// compared (no column has the tolerance): the `text` columns as text, whose hashes are equal
+/// only for the same text (two types, or a type [`Hashed::trusted`] does not hash exactly),
+/// the others as they are.
 fn same_fingerprint(
     conn: &Connection,
     expected: &str,
     actual: &str,
     columns: &[String],
-    kinds: &[ColumnKind],
+    text: &[bool],
 ) -> duckdb::Result<bool> {
-    let projection = projection(columns, kinds).join(", ");
+    let kinds: Vec<ColumnKind> = text.iter().map(|t| if *t { ColumnKind::Text } else { ColumnKind::Exact }).collect();
+    let projection = projection(columns, &kinds).join(", ");
     let hashed = (0..columns.len()).map(|i| format!("c{i}")).collect::<Vec<_>>().join(", ");
     let fingerprint = |side: usize, relation: &str| {
         format!(
@@ -436,9 +539,8 @@ impl ColumnKind {
                     | "UHUGEINT"
             )
         };
-        let fraction = |t: &str| matches!(t, "FLOAT" | "DOUBLE" | "REAL") || t.starts_with("DECIMAL");
-        let number = |t: &str| integer(t) || fraction(t);
-        if (fraction(expected) || fraction(actual)) && number(expected) && number(actual) {
+        let number = |t: &str| integer(t) || is_fraction(t);
+        if (is_fraction(expected) || is_fraction(actual)) && number(expected) && number(actual) {
             ColumnKind::Number
         } else if expected == actual || (integer(expected) && integer(actual)) {
             ColumnKind::Exact
@@ -721,6 +823,72 @@ mod tests {
         assert_eq!((c.missing_rows, c.extra_rows), (1, 1), "{c:?}");
     }
 
+    /// DuckDB hashes a 128-bit integer as its halves' hashes combined (-1 as 0), a narrower
+    /// integer by its bits widened without sign (INTEGER -1 as BIGINT 4294967295) and a DECIMAL
+    /// by its unscaled integer: a value that differs only so is never taken to agree, however
+    /// the columns were hashed, and equal values of two widths still agree.
+    #[test]
+    fn values_that_hash_alike_are_not_taken_to_agree() {
+        let conn = db("CREATE TABLE h0 AS SELECT * FROM (VALUES (1, 0::HUGEINT), (2, 5::HUGEINT)) t(id, n);
+             CREATE TABLE h1 AS SELECT * FROM (VALUES (1, -1::HUGEINT), (2, 5::HUGEINT)) t(id, n);
+             CREATE TABLE b0 AS SELECT * FROM (VALUES (1, 0::BIGINT), (2, 5::BIGINT)) t(id, n);
+             CREATE TABLE bm AS SELECT * FROM (VALUES (1, -3::BIGINT), (2, 5::BIGINT)) t(id, n);
+             CREATE TABLE hm AS SELECT * FROM (VALUES (1, -3::HUGEINT), (2, 5::HUGEINT)) t(id, n);
+             CREATE TABLE i1 AS SELECT * FROM (VALUES (1, -1::INTEGER), (2, 5::INTEGER)) t(id, n);
+             CREATE TABLE bw AS SELECT * FROM (VALUES (1, 4294967295::BIGINT), (2, 5::BIGINT)) t(id, n);
+             CREATE TABLE d AS SELECT * FROM (VALUES (1, 1.5::DECIMAL(38,9)), (2, 5::DECIMAL(38,9))) t(id, n);
+             CREATE TABLE w AS SELECT * FROM (VALUES (1, 1500000000::BIGINT), (2, 5::BIGINT)) t(id, n);");
+        let cols = columns(&["id", "n"]);
+        let types = |table: &str| -> Vec<Hashed> {
+            let t = types_of(&conn, table, &cols).unwrap();
+            t.iter().map(|t| Hashed::for_type(t)).collect()
+        };
+        for (expected, actual) in [("h0", "h1"), ("b0", "h1"), ("i1", "bw"), ("d", "w")] {
+            for hashed in [Vec::new(), types(actual)] {
+                let settled = settle_with(&conn, expected, actual, &cols, &hashed, Tolerance::default()).unwrap();
+                assert!(settled.is_none(), "{expected} {actual} {hashed:?}: {settled:?}");
+            }
+            let c = compare(&conn, expected, actual, &cols, Tolerance::default()).unwrap();
+            assert_eq!((c.missing_rows, c.extra_rows), (1, 1), "{expected} {actual}: {c:?}");
+        }
+        for (expected, actual) in [("bm", "hm"), ("h1", "h1"), ("b0", "b0")] {
+            for hashed in [Vec::new(), types(actual)] {
+                let settled = settle_with(&conn, expected, actual, &cols, &hashed, Tolerance::default()).unwrap();
+                assert_eq!(settled.map(|c| c.agrees()), Some(true), "{expected} {actual} {hashed:?}");
+            }
+        }
+    }
+
+    /// Fractions hashed rounded to nine places settle a DECIMAL(38,9) reference beside a DOUBLE
+    /// or a DECIMAL of other places on the first statement when they agree within the
+    /// tolerance, and leave a larger difference to the full comparison; a column said to be a
+    /// fraction that is not is hashed again as it is.
+    #[test]
+    fn fractions_hashed_rounded_settle_within_the_tolerance() {
+        let conn = db("CREATE TABLE e AS SELECT range AS id, CAST(range / 7 AS DECIMAL(38,9)) AS x, 'k' || range AS s FROM range(40);
+             CREATE TABLE f AS SELECT range AS id, range / 7 AS x, 'k' || range AS s FROM range(40);
+             CREATE TABLE g AS SELECT range AS id, CAST(range / 7 AS DECIMAL(38,18)) AS x, 'k' || range AS s FROM range(40);
+             CREATE TABLE h AS SELECT range AS id, range / 7 + CASE WHEN range = 9 THEN 1e-6 ELSE 0 END AS x,
+                 'k' || range AS s FROM range(40);");
+        let cols = columns(&["id", "x", "s"]);
+        let rounded = [Hashed::AsIs, Hashed::Rounded, Hashed::AsIs];
+        for actual in ["f", "g"] {
+            let settled = settle_with(&conn, "e", actual, &cols, &rounded, Tolerance::default()).unwrap();
+            assert_eq!(settled.map(|c| c.agrees()), Some(true), "{actual}");
+        }
+        assert!(settle_with(&conn, "e", "h", &cols, &rounded, Tolerance::default()).unwrap().is_none());
+        let c = compare(&conn, "e", "h", &cols, Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 1), "{c:?}");
+        // Text said to be a fraction: not trusted, and still compared exactly.
+        let wrong = [Hashed::AsIs, Hashed::Rounded, Hashed::Rounded];
+        let settled = settle_with(&conn, "e", "f", &cols, &wrong, Tolerance::default()).unwrap();
+        assert_eq!(settled.map(|c| c.agrees()), Some(true));
+        let conn = db("CREATE TABLE e AS SELECT 1 AS id, 1.0::DOUBLE AS x, '1.0' AS s;
+             CREATE TABLE a AS SELECT 1 AS id, 1.0::DOUBLE AS x, '1.00' AS s;");
+        let settled = settle_with(&conn, "e", "a", &cols, &wrong, Tolerance::default()).unwrap();
+        assert!(settled.is_none(), "{settled:?}");
+    }
+
     /// Asked together, comparisons get the answers they get one by one: an agreement, a
     /// difference left to the full comparison, numbers of different types within the
     /// tolerance, an empty pair, and no columns; one that cannot run fails them all, for the
@@ -734,13 +902,19 @@ mod tests {
         let (id_s, id_x, none) = (columns(&["id", "s"]), columns(&["id", "x"]), columns(&[]));
         let same = "(SELECT * FROM (VALUES (1, 'a'), (2, 'b')) t(id, s))";
         let other = "(SELECT * FROM (VALUES (1, 'a'), (2, 'c')) t(id, s))";
-        let each: Vec<(&str, &str, &[String])> =
-            vec![(same, "a", &id_s), (other, "a", &id_s), ("e", "d", &id_x), ("z", "z", &id_s), (same, "a", &none)];
+        let each: Vec<(&str, &str, &[String], &[Hashed])> = vec![
+            (same, "a", &id_s, &[]),
+            (other, "a", &id_s, &[]),
+            ("e", "d", &id_x, &[Hashed::AsIs, Hashed::Rounded]),
+            ("z", "z", &id_s, &[]),
+            (same, "a", &none, &[]),
+        ];
         let together = settle_many(&conn, &each, Tolerance::default()).unwrap();
         let shown = |r: &duckdb::Result<Option<Comparison>>| {
             r.as_ref().map(|c| c.as_ref().map(|c| (c.agrees(), c.expected_rows, c.actual_rows))).ok()
         };
-        let alone: Vec<_> = each.iter().map(|(e, a, c)| shown(&settle(&conn, e, a, c, Tolerance::default()))).collect();
+        let alone: Vec<_> =
+            each.iter().map(|(e, a, c, h)| shown(&settle_with(&conn, e, a, c, h, Tolerance::default()))).collect();
         let together: Vec<_> = together.iter().map(shown).collect();
         assert_eq!(together, alone);
         assert_eq!(
@@ -748,7 +922,7 @@ mod tests {
             [Some(Some((true, 2, 2))), Some(None), Some(Some((true, 20, 20))), Some(Some((true, 0, 0))), Some(None)]
         );
         let failing = "(SELECT 1 AS id, error('x') AS s)";
-        let each: Vec<(&str, &str, &[String])> = vec![(same, "a", &id_s), (failing, "a", &id_s)];
+        let each: Vec<(&str, &str, &[String], &[Hashed])> = vec![(same, "a", &id_s, &[]), (failing, "a", &id_s, &[])];
         assert!(settle_many(&conn, &each, Tolerance::default()).is_err());
     }
 

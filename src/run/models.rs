@@ -7,7 +7,7 @@
 //! everything downstream of it: their outputs would be judged on inputs that do not exist.
 
 use super::plan::Plan;
-use crate::check::output::{check_outputs, OutputTable};
+use crate::check::output::{check_outputs, OutputTable, TableColumn, TableColumns};
 use crate::engine::{Engine, EngineConfig, RunError};
 use crate::finding::{Finding, Location};
 use crate::meter::{Meter, Stage};
@@ -52,6 +52,9 @@ pub struct ModelsRun {
     pub done: Vec<String>,
     /// Models not run, each with why.
     pub skipped: Vec<(String, String)>,
+    /// Every table's columns as the output checks read them once all had run (none without
+    /// the checks): the reference comparison chooses how to hash each column by its type.
+    pub columns: Option<TableColumns>,
 }
 
 /// Runs the models of the plan's project on `engine`, whose source tables and run time are set, in
@@ -167,17 +170,13 @@ pub(crate) fn run_models_checked(
         .collect();
     let checking = Instant::now();
     // Every output's columns in one query rather than a DESCRIBE each (one is made for a
-    // table not found here).
-    let described = if run_now.is_empty() {
+    // table not found here); read without the checks too, for the reference comparison.
+    let described = if !state.iter().any(|s| matches!(s, State::Done)) {
         None
     } else {
         engine.limited(|c| crate::check::output::catalog_columns(c, &catalog_name)).ok()
     };
-    let columns_of = |i: usize| {
-        let table = plan.models.get(i)?.table.as_deref()?.to_lowercase();
-        let (schema, name) = table.split_once('.')?;
-        described.as_ref()?.get(&(schema.to_string(), name.to_string())).cloned()
-    };
+    let columns_of = |i: usize| output_columns(described.as_ref()?, plan, i).cloned();
     let found: Vec<Vec<Finding>> = run_now
         .par_chunks(checks.unwrap_or(1).max(1))
         .map_init(
@@ -208,7 +207,15 @@ pub(crate) fn run_models_checked(
         .collect();
     meter.add(Stage::OutputChecks, checking.elapsed());
     outcome.findings.extend(found.into_iter().flatten());
+    outcome.columns = described;
     Ok(outcome)
+}
+
+/// Model `i`'s table among the columns of a catalog.
+pub(crate) fn output_columns<'a>(columns: &'a TableColumns, plan: &Plan<'_>, i: usize) -> Option<&'a Vec<TableColumn>> {
+    let table = plan.models.get(i)?.table.as_deref()?.to_lowercase();
+    let (schema, name) = table.split_once('.')?;
+    columns.get(&(schema.to_string(), name.to_string()))
 }
 
 #[derive(Debug, Clone)]

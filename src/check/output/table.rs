@@ -27,6 +27,18 @@ pub struct TableColumn {
     pub(super) data_type: String,
 }
 
+impl TableColumn {
+    /// The column's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its DuckDB type, as `DESCRIBE` writes it.
+    pub fn data_type(&self) -> &str {
+        &self.data_type
+    }
+}
+
 /// The columns of `relation`, in order.
 pub(super) fn describe(conn: &Connection, relation: &str) -> duckdb::Result<Vec<TableColumn>> {
     let mut statement = conn.prepare(&format!("DESCRIBE SELECT * FROM {relation}"))?;
