@@ -390,34 +390,47 @@ fn agreeing(
     }
     let catalog = engine.catalog().to_string();
     let names = |name: &str| plan.relation_of(&catalog, name);
-    // (model, its reference query in parentheses, its table, its columns, how each is hashed)
-    let each: Vec<(usize, String, String, Vec<String>, Vec<Hashed>)> = compared
+    let each: Vec<Asked> = compared
         .iter()
         .filter_map(|&i| {
             let query = plan.queries.get(i)?.as_ref().filter(|q| !q.incomplete)?;
-            let actual = plan.relation(&catalog, i)?;
+            let table = plan.relation(&catalog, i)?;
             let sql =
                 crate::reference::sql_against(&plan.project.spec, i, Some(query), &names, plan.project.code_dialect)
                     .ok()?;
             let columns: Vec<String> = query.outputs.iter().map(|o| o.name.clone()).collect();
             let hashed = hashed(i, &columns);
-            Some((i, format!("(\n{sql}\n)"), actual, columns, hashed))
+            Some(Asked { model: i, reference: format!("(\n{sql}\n)"), table, columns, hashed })
         })
         .collect();
     let tolerance = crate::reference::Tolerance::default();
     for chunk in each.chunks(batch) {
-        let asked: Vec<(&str, &str, &[String], &[Hashed])> =
-            chunk.iter().map(|(_, e, a, c, h)| (e.as_str(), a.as_str(), c.as_slice(), h.as_slice())).collect();
+        let asked: Vec<(&str, &str, &[String], &[Hashed])> = chunk
+            .iter()
+            .map(|a| (a.reference.as_str(), a.table.as_str(), a.columns.as_slice(), a.hashed.as_slice()))
+            .collect();
         let Ok(settled) = engine.limited(|c| crate::reference::compare::settle_many(c, &asked, tolerance)) else {
             continue;
         };
-        for ((i, ..), settled) in chunk.iter().zip(settled) {
+        for (asked, settled) in chunk.iter().zip(settled) {
             if matches!(settled, Ok(Some(_))) {
-                agreed.insert(*i);
+                agreed.insert(asked.model);
             }
         }
     }
     agreed
+}
+
+/// One model's comparison as [`agreeing`] asks it.
+struct Asked {
+    model: usize,
+    /// Its reference query, in parentheses.
+    reference: String,
+    /// Its table, qualified.
+    table: String,
+    columns: Vec<String>,
+    /// How each column is hashed, by the table's type.
+    hashed: Vec<Hashed>,
 }
 
 /// What comparing one model with its reference result concluded.
