@@ -8,7 +8,7 @@ use crate::check::output::TableColumns;
 use crate::engine::Engine;
 use crate::finding::{Code, Finding};
 use crate::meter::Stage;
-use crate::reference::compare::Hashed;
+use crate::reference::compare::{Compared, Hashed};
 use crate::reference::Comparison;
 use crate::run::history::{run_history, History, HistoryTarget};
 use crate::run::models::{execute, prepared_engine, run_models_checked, runnable};
@@ -405,9 +405,9 @@ fn agreeing(
         .collect();
     let tolerance = crate::reference::Tolerance::default();
     for chunk in each.chunks(batch) {
-        let asked: Vec<(&str, &str, &[String], &[Hashed])> = chunk
+        let asked: Vec<Compared<'_>> = chunk
             .iter()
-            .map(|a| (a.reference.as_str(), a.table.as_str(), a.columns.as_slice(), a.hashed.as_slice()))
+            .map(|a| Compared { expected: &a.reference, actual: &a.table, columns: &a.columns, hashed: &a.hashed })
             .collect();
         let Ok(settled) = engine.limited(|c| crate::reference::compare::settle_many(c, &asked, tolerance)) else {
             continue;
@@ -542,9 +542,8 @@ fn model_difference(
         let reference = format!("(\n{sql}\n)");
         let tolerance = crate::reference::Tolerance::default();
         let hashed = hashed(i, &columns);
-        match engine
-            .limited(|c| crate::reference::compare::settle_with(c, &reference, &actual, &columns, &hashed, tolerance))
-        {
+        let compared = Compared { expected: &reference, actual: &actual, columns: &columns, hashed: &hashed };
+        match engine.limited(|c| crate::reference::compare::settle_with(c, compared, tolerance)) {
             Ok(Some(_)) => return Ok(Checked::Agrees { kept: false }),
             Err(error) if matches!(error.code(), Code::QueryTimeout | Code::MemoryLimit) => {
                 return Err(out_of_resources(format!("its reference result: {}", error.message)));

@@ -191,7 +191,20 @@ pub fn settle(
     columns: &[String],
     tolerance: Tolerance,
 ) -> duckdb::Result<Option<Comparison>> {
-    settle_with(conn, expected, actual, columns, &[], tolerance)
+    settle_with(conn, Compared { expected, actual, columns, hashed: &[] }, tolerance)
+}
+
+/// One comparison for [`settle_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct Compared<'a> {
+    /// The reference: a table, or a query in parentheses.
+    pub expected: &'a str,
+    /// The table compared with it.
+    pub actual: &'a str,
+    /// The columns compared.
+    pub columns: &'a [String],
+    /// How each column is hashed ([`Hashed`]); empty: every column as it is.
+    pub hashed: &'a [Hashed],
 }
 
 /// [`settle`] with each column hashed as `hashed` says, chosen from the actual table's type as
@@ -204,32 +217,29 @@ pub fn settle(
 /// ([`Hashed::trusted`]); otherwise the values are matched as before.
 pub fn settle_with(
     conn: &Connection,
-    expected: &str,
-    actual: &str,
-    columns: &[String],
-    hashed: &[Hashed],
+    compared: Compared<'_>,
     tolerance: Tolerance,
 ) -> duckdb::Result<Option<Comparison>> {
-    let Some(first) = first_statement(expected, actual, columns, hashed) else { return Ok(None) };
+    let Some(first) = first_statement(&compared) else { return Ok(None) };
     let sides = sides(conn, &first)?;
-    settle_on(conn, expected, actual, columns, hashed, tolerance, &sides)
+    settle_on(conn, &compared, tolerance, &sides)
 }
 
 /// [`settle`] for many comparisons, their first statements asked as one: DuckDB's cost of a
 /// statement whose rows are read is about a millisecond besides the query's own, which on a few
-/// hundred rows is most of a comparison. Each is `(expected, actual, columns, hashed)`; the
-/// answer is [`settle_with`]'s for each, or an error for all when the statement asking them
-/// together fails (one of them cannot run), for the caller to ask each alone.
+/// hundred rows is most of a comparison. The answer is [`settle_with`]'s for each, or an error
+/// for all when the statement asking them together fails (one of them cannot run), for the
+/// caller to ask each alone.
 pub fn settle_many(
     conn: &Connection,
-    each: &[(&str, &str, &[String], &[Hashed])],
+    each: &[Compared<'_>],
     tolerance: Tolerance,
 ) -> duckdb::Result<Vec<duckdb::Result<Option<Comparison>>>> {
     let branches: Vec<String> = each
         .iter()
         .enumerate()
-        .filter_map(|(k, (expected, actual, columns, hashed))| {
-            let first = first_statement(expected, actual, columns, hashed)?;
+        .filter_map(|(k, compared)| {
+            let first = first_statement(compared)?;
             Some(format!("SELECT {k} AS specproof_k, * FROM ({first}) AS specproof_sides"))
         })
         .collect();
@@ -248,16 +258,17 @@ pub fn settle_many(
     Ok(each
         .iter()
         .zip(found)
-        .map(|((expected, actual, columns, hashed), mut sides)| {
+        .map(|(compared, mut sides)| {
             sides.sort();
-            settle_on(conn, expected, actual, columns, hashed, tolerance, &sides)
+            settle_on(conn, compared, tolerance, &sides)
         })
         .collect())
 }
 
 /// [`settle_with`]'s first statement (`None` without columns): per side, its rows, the sum of
 /// their hashes (each column as `hashed` says) and their row type.
-fn first_statement(expected: &str, actual: &str, columns: &[String], hashed: &[Hashed]) -> Option<String> {
+fn first_statement(compared: &Compared<'_>) -> Option<String> {
+    let Compared { expected, actual, columns, hashed } = *compared;
     if columns.is_empty() {
         return None;
     }
@@ -284,13 +295,11 @@ fn first_statement(expected: &str, actual: &str, columns: &[String], hashed: &[H
 /// [`settle`] once its first statement answered `sides`.
 fn settle_on(
     conn: &Connection,
-    expected: &str,
-    actual: &str,
-    columns: &[String],
-    hashed: &[Hashed],
+    compared: &Compared<'_>,
     tolerance: Tolerance,
     sides: &[Side],
 ) -> duckdb::Result<Option<Comparison>> {
+    let Compared { expected, actual, columns, hashed } = *compared;
     let [e, a] = sides else { return Ok(None) };
     let agreement =
         || Comparison { columns: columns.to_vec(), expected_rows: e.1, actual_rows: a.1, ..Comparison::default() };
@@ -845,7 +854,8 @@ mod tests {
         };
         for (expected, actual) in [("h0", "h1"), ("b0", "h1"), ("i1", "bw"), ("d", "w")] {
             for hashed in [Vec::new(), types(actual)] {
-                let settled = settle_with(&conn, expected, actual, &cols, &hashed, Tolerance::default()).unwrap();
+                let compared = Compared { expected, actual, columns: &cols, hashed: &hashed };
+                let settled = settle_with(&conn, compared, Tolerance::default()).unwrap();
                 assert!(settled.is_none(), "{expected} {actual} {hashed:?}: {settled:?}");
             }
             let c = compare(&conn, expected, actual, &cols, Tolerance::default()).unwrap();
@@ -853,7 +863,8 @@ mod tests {
         }
         for (expected, actual) in [("bm", "hm"), ("h1", "h1"), ("b0", "b0")] {
             for hashed in [Vec::new(), types(actual)] {
-                let settled = settle_with(&conn, expected, actual, &cols, &hashed, Tolerance::default()).unwrap();
+                let compared = Compared { expected, actual, columns: &cols, hashed: &hashed };
+                let settled = settle_with(&conn, compared, Tolerance::default()).unwrap();
                 assert_eq!(settled.map(|c| c.agrees()), Some(true), "{expected} {actual} {hashed:?}");
             }
         }
@@ -873,19 +884,23 @@ mod tests {
         let cols = columns(&["id", "x", "s"]);
         let rounded = [Hashed::AsIs, Hashed::Rounded, Hashed::AsIs];
         for actual in ["f", "g"] {
-            let settled = settle_with(&conn, "e", actual, &cols, &rounded, Tolerance::default()).unwrap();
+            let compared = Compared { expected: "e", actual, columns: &cols, hashed: &rounded };
+            let settled = settle_with(&conn, compared, Tolerance::default()).unwrap();
             assert_eq!(settled.map(|c| c.agrees()), Some(true), "{actual}");
         }
-        assert!(settle_with(&conn, "e", "h", &cols, &rounded, Tolerance::default()).unwrap().is_none());
+        let compared = Compared { expected: "e", actual: "h", columns: &cols, hashed: &rounded };
+        assert!(settle_with(&conn, compared, Tolerance::default()).unwrap().is_none());
         let c = compare(&conn, "e", "h", &cols, Tolerance::default()).unwrap();
         assert_eq!((c.missing_rows, c.extra_rows), (1, 1), "{c:?}");
         // Text said to be a fraction: not trusted, and still compared exactly.
         let wrong = [Hashed::AsIs, Hashed::Rounded, Hashed::Rounded];
-        let settled = settle_with(&conn, "e", "f", &cols, &wrong, Tolerance::default()).unwrap();
+        let compared = Compared { expected: "e", actual: "f", columns: &cols, hashed: &wrong };
+        let settled = settle_with(&conn, compared, Tolerance::default()).unwrap();
         assert_eq!(settled.map(|c| c.agrees()), Some(true));
         let conn = db("CREATE TABLE e AS SELECT 1 AS id, 1.0::DOUBLE AS x, '1.0' AS s;
              CREATE TABLE a AS SELECT 1 AS id, 1.0::DOUBLE AS x, '1.00' AS s;");
-        let settled = settle_with(&conn, "e", "a", &cols, &wrong, Tolerance::default()).unwrap();
+        let compared = Compared { expected: "e", actual: "a", columns: &cols, hashed: &wrong };
+        let settled = settle_with(&conn, compared, Tolerance::default()).unwrap();
         assert!(settled.is_none(), "{settled:?}");
     }
 
@@ -902,19 +917,19 @@ mod tests {
         let (id_s, id_x, none) = (columns(&["id", "s"]), columns(&["id", "x"]), columns(&[]));
         let same = "(SELECT * FROM (VALUES (1, 'a'), (2, 'b')) t(id, s))";
         let other = "(SELECT * FROM (VALUES (1, 'a'), (2, 'c')) t(id, s))";
-        let each: Vec<(&str, &str, &[String], &[Hashed])> = vec![
-            (same, "a", &id_s, &[]),
-            (other, "a", &id_s, &[]),
-            ("e", "d", &id_x, &[Hashed::AsIs, Hashed::Rounded]),
-            ("z", "z", &id_s, &[]),
-            (same, "a", &none, &[]),
+        let asked = |expected, actual, columns, hashed| Compared { expected, actual, columns, hashed };
+        let each = vec![
+            asked(same, "a", &id_s, &[]),
+            asked(other, "a", &id_s, &[]),
+            asked("e", "d", &id_x, &[Hashed::AsIs, Hashed::Rounded]),
+            asked("z", "z", &id_s, &[]),
+            asked(same, "a", &none, &[]),
         ];
         let together = settle_many(&conn, &each, Tolerance::default()).unwrap();
         let shown = |r: &duckdb::Result<Option<Comparison>>| {
             r.as_ref().map(|c| c.as_ref().map(|c| (c.agrees(), c.expected_rows, c.actual_rows))).ok()
         };
-        let alone: Vec<_> =
-            each.iter().map(|(e, a, c, h)| shown(&settle_with(&conn, e, a, c, h, Tolerance::default()))).collect();
+        let alone: Vec<_> = each.iter().map(|c| shown(&settle_with(&conn, *c, Tolerance::default()))).collect();
         let together: Vec<_> = together.iter().map(shown).collect();
         assert_eq!(together, alone);
         assert_eq!(
@@ -922,7 +937,7 @@ mod tests {
             [Some(Some((true, 2, 2))), Some(None), Some(Some((true, 20, 20))), Some(Some((true, 0, 0))), Some(None)]
         );
         let failing = "(SELECT 1 AS id, error('x') AS s)";
-        let each: Vec<(&str, &str, &[String], &[Hashed])> = vec![(same, "a", &id_s, &[]), (failing, "a", &id_s, &[])];
+        let each = vec![asked(same, "a", &id_s, &[]), asked(failing, "a", &id_s, &[])];
         assert!(settle_many(&conn, &each, Tolerance::default()).is_err());
     }
 
