@@ -390,9 +390,13 @@ impl Hashed {
     }
 }
 
-/// A floating or fixed-point number type: compared with the tolerance.
+/// A floating or fixed-point number type: compared with the tolerance. A list or a struct of
+/// them is not one (`DECIMAL(38,9)[]`): it cannot be cast to a number, and a `TRY_CAST` of it
+/// is NULL, whatever it holds.
 fn is_fraction(t: &str) -> bool {
-    matches!(t, "FLOAT" | "DOUBLE" | "REAL") || t.starts_with("DECIMAL")
+    let decimal = t.strip_prefix("DECIMAL(").and_then(|rest| rest.strip_suffix(')'));
+    matches!(t, "FLOAT" | "DOUBLE" | "REAL" | "DECIMAL")
+        || decimal.is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == ','))
 }
 
 /// Whether a type holds (or nests) 128-bit values, which DuckDB hashes as the hashes of their
@@ -897,6 +901,20 @@ mod tests {
         let compared = Compared { expected: "e", actual: "f", columns: &cols, hashed: &wrong };
         let settled = settle_with(&conn, compared, Tolerance::default()).unwrap();
         assert_eq!(settled.map(|c| c.agrees()), Some(true));
+        // A list of DECIMALs is no fraction: the type says so, and its values still count.
+        let conn = db("CREATE TABLE e AS SELECT 1 AS id, NULL::DECIMAL(38,9) AS x, 'a' AS s;
+             CREATE TABLE a AS SELECT 1 AS id, [1.5::DECIMAL(38,9)] AS x, 'a' AS s;");
+        let hashed: Vec<Hashed> = types_of(&conn, "a", &cols).unwrap().iter().map(|t| Hashed::for_type(t)).collect();
+        assert_eq!(hashed, [Hashed::AsIs, Hashed::AsText, Hashed::AsIs]);
+        let compared = Compared {
+            expected: "e",
+            actual: "a",
+            columns: &cols,
+            hashed: &[Hashed::AsIs, Hashed::Rounded, Hashed::AsIs],
+        };
+        assert!(settle_with(&conn, compared, Tolerance::default()).unwrap().is_none());
+        let c = compare(&conn, "e", "a", &cols, Tolerance::default()).unwrap();
+        assert_eq!((c.missing_rows, c.extra_rows), (1, 1), "{c:?}");
         let conn = db("CREATE TABLE e AS SELECT 1 AS id, 1.0::DOUBLE AS x, '1.0' AS s;
              CREATE TABLE a AS SELECT 1 AS id, 1.0::DOUBLE AS x, '1.00' AS s;");
         let compared = Compared { expected: "e", actual: "a", columns: &cols, hashed: &wrong };
