@@ -348,8 +348,6 @@ fn differential(
         })
         .map(|(i, _)| i)
         .collect();
-    // Agreement, the usual outcome, settled for many models at a time; the others, and all
-    // of a batch that could not run, are compared one by one below, which says why.
     // How each compared column is hashed, by the type the table has.
     let hashed = |i: usize, columns: &[String]| -> Vec<Hashed> {
         let Some(table) = tables.and_then(|t| crate::run::models::output_columns(t, plan, i)) else {
@@ -358,6 +356,8 @@ fn differential(
         let by_name: HashMap<String, &str> = table.iter().map(|c| (c.name().to_lowercase(), c.data_type())).collect();
         columns.iter().map(|c| by_name.get(&c.to_lowercase()).map_or(Hashed::AsIs, |t| Hashed::for_type(t))).collect()
     };
+    // Agreement, the usual outcome, settled for many models at a time; the others, and all
+    // of a batch that could not run, are compared one by one below, which says why.
     let agreed =
         if keep || schema.is_err() { HashSet::new() } else { agreeing(engine, plan, &compared, &hashed, batch) };
     for i in compared {

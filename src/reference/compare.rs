@@ -344,9 +344,17 @@ fn settle_on(
     } else if trusted {
         false
     } else {
-        let text: Vec<bool> =
-            (0..columns.len()).map(|i| !Hashed::AsIs.trusted(&expected_types[i], &actual_types[i], kinds[i])).collect();
-        same_fingerprint(conn, expected, actual, columns, &text)?
+        // As text where the values as they are do not hash exactly.
+        let kinds: Vec<ColumnKind> = (0..columns.len())
+            .map(|i| {
+                if Hashed::AsIs.trusted(&expected_types[i], &actual_types[i], kinds[i]) {
+                    ColumnKind::Exact
+                } else {
+                    ColumnKind::Text
+                }
+            })
+            .collect();
+        same_fingerprint(conn, expected, actual, columns, &kinds)?
     };
     Ok(agrees.then(agreement))
 }
@@ -429,18 +437,17 @@ fn projection(columns: &[String], kinds: &[ColumnKind]) -> Vec<String> {
 }
 
 /// Whether both sides have the same row count and sum of row hashes over the values as
-/// compared (no column has the tolerance): the `text` columns as text, whose hashes are equal
-/// only for the same text (two types, or a type [`Hashed::trusted`] does not hash exactly),
-/// the others as they are.
+/// compared (no column has the tolerance): the [`ColumnKind::Text`] columns as text, whose
+/// hashes are equal only for the same text (two types, or a type [`Hashed::trusted`] does not
+/// hash exactly), the others as they are.
 fn same_fingerprint(
     conn: &Connection,
     expected: &str,
     actual: &str,
     columns: &[String],
-    text: &[bool],
+    kinds: &[ColumnKind],
 ) -> duckdb::Result<bool> {
-    let kinds: Vec<ColumnKind> = text.iter().map(|t| if *t { ColumnKind::Text } else { ColumnKind::Exact }).collect();
-    let projection = projection(columns, &kinds).join(", ");
+    let projection = projection(columns, kinds).join(", ");
     let hashed = (0..columns.len()).map(|i| format!("c{i}")).collect::<Vec<_>>().join(", ");
     let fingerprint = |side: usize, relation: &str| {
         format!(
@@ -818,11 +825,10 @@ mod tests {
         assert!(compare(&conn, "e", "a", &cols, Tolerance::default()).unwrap().agrees());
     }
 
-    /// Integers of different widths (a SUM's HUGEINT beside a BIGINT) are compared as they are:
-    /// the first statement's hash sums settle them, agreeing or not, as the full comparison
-    /// decides them.
+    /// Integers of different widths (a SUM's HUGEINT beside a BIGINT) are settled on their
+    /// values, agreeing or not, as the full comparison decides them.
     #[test]
-    fn integers_of_different_widths_settle_on_the_first_statement() {
+    fn integers_of_different_widths_settle_on_their_values() {
         let conn = db("CREATE TABLE e AS SELECT range::INTEGER AS id, range * 3 AS n, 'k' || range AS s FROM range(30);
              CREATE TABLE a AS SELECT range AS id, CAST(range * 3 AS HUGEINT) AS n, 'k' || range AS s FROM range(30);
              CREATE TABLE f AS SELECT range AS id,
