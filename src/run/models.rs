@@ -52,8 +52,9 @@ pub struct ModelsRun {
     pub done: Vec<String>,
     /// Models not run, each with why.
     pub skipped: Vec<(String, String)>,
-    /// Every table's columns as the output checks read them once all had run (none without
-    /// the checks): the reference comparison chooses how to hash each column by its type.
+    /// Every table's columns, read once all models had run (none when no model ran), with or
+    /// without the output checks: those check the types, the reference comparison chooses how
+    /// to hash each column by its type.
     pub columns: Option<TableColumns>,
 }
 
