@@ -96,14 +96,18 @@ impl Ctx<'_> {
                 let Some(parent) = relation_of(&target) else { return };
                 let child = ident(self.table.model);
                 let p = ident(&format!("{HELPER}_parent"));
-                let rows = format!(
-                    "SELECT {child}.* FROM {from} WHERE {child}.{q} IS NOT NULL AND NOT EXISTS \
+                // A condition on the row like the other tests', so the table's one scan counts it
+                // too: on a table that keeps it, no statement of its own (DuckDB's planning of a
+                // statement, not the anti-join on a few hundred rows, was its cost).
+                let condition = format!(
+                    "{child}.{q} IS NOT NULL AND NOT EXISTS \
                      (SELECT 1 FROM {parent} AS {p} WHERE {p}.{tq} = {child}.{q})",
                     tq = ident(&target_column)
                 );
                 let shown = self.shown(&[column]);
                 let what = format!("every `{column}` appears in `{target}.{target_column}`");
-                self.check(Code::TestRelationshipsFailed, path, &what, &rows, &shown, &[column.into()], &|n| {
+                let order = [column.into()];
+                self.check_where(Code::TestRelationshipsFailed, path, &what, &condition, &shown, &order, &|n| {
                     format!("`{column}` holds a value missing from `{target}.{target_column}` in {}", plural(n, "row"))
                 });
             }
@@ -253,6 +257,49 @@ mod tests {
         let help = found[3].help.as_deref().unwrap_or_default();
         assert!(help.contains("order_id | refund_usd  | amount_usd"), "{help}");
         assert!(help.contains("12       | NULL        | NULL"), "{help}");
+    }
+
+    /// A relationships test is a condition on the row, so the table's one scan counts it: where
+    /// every value has its parent the scan settles it without a query of its own, and where
+    /// some have none the scan counts their rows and the test reports them.
+    #[test]
+    fn a_relationships_test_is_counted_by_the_tables_one_scan() {
+        use crate::check::output::context::Ctx;
+        use crate::check::output::declared::declared_columns;
+        use crate::check::output::driver::every_check;
+        use crate::check::output::table::{describe, OutputTable};
+        use crate::check::output::test_support::relation;
+
+        let project = with_tests(&[(1, "relationships(stg_customers.customer_id)")]);
+        let mi = index(&project, "stg_orders");
+        let relation_of = |name: &str| project.spec.spec.models.iter().any(|m| m.name == name).then(|| relation(name));
+        // (the scan's count for the test, the codes found)
+        let checked = |orders: &str| {
+            let db = database();
+            customers(&db, &[ALICE, BOB, CAROL]);
+            db.execute_batch(orders).unwrap();
+            let table = OutputTable {
+                model: "stg_orders",
+                relation: relation("stg_orders"),
+                catalog: Some("memory".into()),
+                translated_from_bigquery: false,
+            };
+            let columns = describe(&db, &table.relation).unwrap();
+            let declared = declared_columns(&project.spec, &project.catalog, mi);
+            let mut ctx = Ctx::new(&db, &project.spec, &project.spec.spec.models[mi], &table, columns);
+            let checks = |ctx: &mut Ctx<'_>| every_check(ctx, &declared, &project.spec, mi, &relation_of);
+            let probes = ctx.collect(&checks);
+            let at = probes.iter().position(|p| p.contains("NOT EXISTS")).expect("the test has a probe");
+            let counts = ctx.scan(&probes).expect("the scan runs");
+            let count = counts[at];
+            ctx.finish(probes, Some(counts), &checks);
+            let found: Vec<&str> = codes(&ctx.findings).into_iter().filter(|c| *c == "CHK006").collect();
+            (count, found)
+        };
+        // Customers 8 and 9 are missing from stg_customers.
+        assert_eq!(checked(ORDERS), (Some(2), vec!["CHK006"]));
+        let kept = ORDERS.replace("(12, 9,", "(12, 1,").replace("(13, 8,", "(13, NULL,");
+        assert_eq!(checked(&kept), (Some(0), vec![]));
     }
 
     #[test]

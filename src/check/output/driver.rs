@@ -93,7 +93,7 @@ fn counted_declared<'s>(loaded: &'s LoadedSpec, catalog: &Catalog, mi: usize) ->
 
 /// Every check of an output: each declared column's type, `nullable: false` and tests, then
 /// the primary key.
-fn every_check<'a>(
+pub(super) fn every_check<'a>(
     ctx: &mut Ctx<'a>,
     declared: &[DeclaredColumn<'_>],
     loaded: &LoadedSpec,
