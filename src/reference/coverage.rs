@@ -34,6 +34,7 @@ use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, UnaryOperator, Visit, VisitMut,
     Visitor, VisitorMut,
 };
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 /// One outcome of one construct of the spec.
@@ -104,6 +105,11 @@ pub struct Probe {
     pub context: usize,
     /// A boolean DuckDB expression over the context's rows (or groups).
     pub predicate: String,
+    /// Predicates of the same context that, with this one, take every row (or group) exactly
+    /// once: a condition's true and false beside its NULL, a CASE's branches beside its ELSE.
+    /// Where they are counted in the same query, this one's count is the rows' less theirs,
+    /// and DuckDB is not asked for it. Empty: counted as itself.
+    pub rest_of: Vec<String>,
 }
 
 /// Every probe of a project, with the contexts they read.
@@ -146,7 +152,7 @@ impl Probes {
     /// evaluates each aggregate, and the probes are a quarter of a run's statements.
     pub fn query(&self, c: usize, members: &[usize]) -> String {
         let mut distinct: Vec<&str> = Vec::new();
-        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut index: HashMap<&str, usize> = HashMap::new();
         let column: Vec<usize> = members
             .iter()
             .map(|&p| {
@@ -157,29 +163,67 @@ impl Probes {
                 })
             })
             .collect();
+        let rest = self.rests(members, &distinct, &index);
+        let counted: Vec<(usize, &str)> =
+            distinct.iter().enumerate().filter(|(k, _)| rest[*k].is_none()).map(|(k, p)| (k, *p)).collect();
         let counts = match &self.contexts[c] {
             Context::Rows(from) => {
-                let counts: Vec<String> = distinct
-                    .iter()
-                    .enumerate()
-                    .map(|(k, p)| format!("count(*) FILTER (WHERE ({p})) AS c{k}"))
-                    .collect();
+                let counts: Vec<String> =
+                    counted.iter().map(|(k, p)| format!("count(*) FILTER (WHERE ({p})) AS c{k}")).collect();
                 format!("SELECT {}, count(*) AS n {from}", counts.join(", "))
             }
             Context::Groups { from, keys } => {
                 // A NULL flag is not counted, as FALSE is not.
-                let flags: Vec<String> = distinct.iter().enumerate().map(|(k, p)| format!("({p}) AS f{k}")).collect();
+                let flags: Vec<String> = counted.iter().map(|(k, p)| format!("({p}) AS f{k}")).collect();
                 let counts: Vec<String> =
-                    (0..distinct.len()).map(|k| format!("count(*) FILTER (WHERE f{k}) AS c{k}")).collect();
+                    counted.iter().map(|(k, _)| format!("count(*) FILTER (WHERE f{k}) AS c{k}")).collect();
                 let group = if keys.is_empty() { String::new() } else { format!(" GROUP BY {}", keys.join(", ")) };
                 format!("SELECT {}, count(*) AS n FROM (SELECT {} {from}{group})", counts.join(", "), flags.join(", "))
             }
         };
-        if distinct.len() == members.len() {
+        if distinct.len() == members.len() && counted.len() == distinct.len() {
             return counts;
         }
-        let each: Vec<String> = column.iter().map(|k| format!("c{k}")).collect();
+        let each: Vec<String> = column
+            .iter()
+            .map(|&k| match &rest[k] {
+                Some(of) => format!("n{}", of.iter().map(|o| format!(" - c{o}")).collect::<String>()),
+                None => format!("c{k}"),
+            })
+            .collect();
         format!("SELECT {}, n FROM ({counts})", each.join(", "))
+    }
+
+    /// For each of `distinct` (the predicates of `members`, placed by `index`), the distinct
+    /// predicates whose counts leave its own ([`Probe::rest_of`]), where it need not be counted:
+    /// every one of them is counted in this query, once, and counted as itself. Any member's
+    /// list will do (each is exact); a predicate that is another's rest is counted as itself.
+    fn rests(&self, members: &[usize], distinct: &[&str], index: &HashMap<&str, usize>) -> Vec<Option<Vec<usize>>> {
+        let mut rest: Vec<Option<Vec<usize>>> = vec![None; distinct.len()];
+        for &p in members {
+            let probe = &self.probes[p];
+            let Some(&k) = index.get(probe.predicate.as_str()) else { continue };
+            if rest[k].is_some() || probe.rest_of.is_empty() {
+                continue;
+            }
+            let of: Option<Vec<usize>> = probe.rest_of.iter().map(|o| index.get(o.as_str()).copied()).collect();
+            let Some(mut of) = of else { continue };
+            let n = of.len();
+            of.sort_unstable();
+            of.dedup();
+            // Each row is taken once by the list and this one: a repeat, or itself, would not be.
+            if of.len() == n && !of.contains(&k) {
+                rest[k] = Some(of);
+            }
+        }
+        // A rest made of rests would need an order to compute; those lists' own are counted.
+        let derived: Vec<bool> = rest.iter().map(Option::is_some).collect();
+        for r in &mut rest {
+            if r.as_ref().is_some_and(|of| of.iter().any(|&o| derived[o])) {
+                *r = None;
+            }
+        }
+        rest
     }
 }
 
@@ -395,7 +439,15 @@ impl Builder<'_, '_> {
             outcome: outcome.to_string(),
             impossible,
         };
-        self.probes.push((context.clone(), Probe { outcome, context: 0, predicate }));
+        self.probes.push((context.clone(), Probe { outcome, context: 0, predicate, rest_of: Vec::new() }));
+    }
+
+    /// The probe pushed last takes the rows (or groups) none of `others` takes, and they take no
+    /// row twice ([`Probe::rest_of`]).
+    fn rest_of_last(&mut self, others: Vec<String>) {
+        if let Some((_, probe)) = self.probes.last_mut() {
+            probe.rest_of = others;
+        }
     }
 
     /// Every construct of one spec expression; `root` when the expression is itself a
@@ -496,9 +548,12 @@ impl Builder<'_, '_> {
             let Some(a) = self.duck(&atom, from) else { continue };
             let context = self.context_of(&atom, scopes);
             let (cannot_true, cannot_false, cannot_null) = self.impossible_truths(&atom, from, scopes);
-            self.push(context.clone(), path, "condition", &atom, "true", format!("({a}) IS TRUE"), cannot_true);
-            self.push(context.clone(), path, "condition", &atom, "false", format!("({a}) IS FALSE"), cannot_false);
+            let (truth, falsity) = (format!("({a}) IS TRUE"), format!("({a}) IS FALSE"));
+            self.push(context.clone(), path, "condition", &atom, "true", truth.clone(), cannot_true);
+            self.push(context.clone(), path, "condition", &atom, "false", falsity.clone(), cannot_false);
             self.push(context, path, "condition", &atom, "null", format!("({a}) IS NULL"), cannot_null);
+            // A value is true, false or NULL, one of them.
+            self.rest_of_last(vec![truth, falsity]);
         }
         for case in &found.cases {
             let Expr::Case { operand, conditions, .. } = case else { continue };
@@ -518,19 +573,21 @@ impl Builder<'_, '_> {
                 .collect();
             let Some(whens) = whens else { continue };
             let context = self.context_of(case, scopes);
-            let earlier = |k: usize| -> String {
-                whens[..k]
-                    .iter()
-                    .map(|w| format!("({w}) IS NOT TRUE"))
-                    .chain(std::iter::once("TRUE".into()))
-                    .collect::<Vec<_>>()
-                    .join(" AND ")
-            };
+            // The first branch's is the condition's own `true` (one count for both).
+            let earlier =
+                |k: usize| -> Vec<String> { whens[..k].iter().map(|w| format!("({w}) IS NOT TRUE")).collect() };
+            let mut branches = Vec::new();
             for (k, w) in whens.iter().enumerate() {
-                let predicate = format!("{} AND ({w}) IS TRUE", earlier(k));
+                let predicate =
+                    earlier(k).into_iter().chain([format!("({w}) IS TRUE")]).collect::<Vec<_>>().join(" AND ");
+                branches.push(predicate.clone());
                 self.push(context.clone(), path, "case", case, &format!("when {}", k + 1), predicate, None);
             }
-            self.push(context, path, "case", case, "else", earlier(whens.len()), None);
+            let otherwise = earlier(whens.len());
+            let otherwise = if otherwise.is_empty() { "TRUE".to_string() } else { otherwise.join(" AND ") };
+            self.push(context, path, "case", case, "else", otherwise, None);
+            // A row takes the first branch whose condition is true, else the ELSE.
+            self.rest_of_last(branches);
         }
     }
 
@@ -1082,8 +1139,8 @@ mod tests {
     use crate::spec::load::parse_spec;
     use crate::spec::resolve::resolve_models;
 
-    /// Reached outcomes of the probes of `model` on `data`, as `kind outcome` lines per construct.
-    fn reached(model: &str, data: &str) -> Vec<(String, String, String, bool)> {
+    /// The probes of a spec of one model, `model`, over MODEL's sources.
+    fn probes_of(model: &str) -> Probes {
         let text = format!(
             r#"{{"schema": {{"raw_schema": "raw", "staging_schema": "stg", "final_schema": "mart"}}, "models": [{model}]}}"#
         );
@@ -1097,7 +1154,12 @@ mod tests {
             "ddl.sql",
         );
         let queries = resolve_models(&loaded, &catalog);
-        let probes = probes_for(&loaded, &queries, &|entry: &str| Some(entry.to_string()));
+        probes_for(&loaded, &queries, &|entry: &str| Some(entry.to_string()))
+    }
+
+    /// Reached outcomes of the probes of `model` on `data`, as `kind outcome` lines per construct.
+    fn reached(model: &str, data: &str) -> Vec<(String, String, String, bool)> {
+        let probes = probes_of(model);
         let conn = duckdb::Connection::open_in_memory().unwrap();
         conn.execute_batch(data).unwrap();
         let mut counts = vec![0i64; probes.probes.len()];
@@ -1163,6 +1225,44 @@ mod tests {
         for outcome in ["less", "equal", "greater"] {
             assert_eq!(status(&found, "comparison", outcome), [&true], "{outcome}");
         }
+    }
+
+    /// A count taken as what other probes leave ([`Probe::rest_of`]: a condition's NULL, a
+    /// CASE's ELSE) is the probe's own count asked alone, on rows where conditions are true,
+    /// false and NULL and every branch of a CASE of three is taken; and the queries count
+    /// fewer predicates than they answer for.
+    #[test]
+    fn counts_left_by_other_probes_are_the_probes_own() {
+        let case = r#""transform": "CASE WHEN {from} = 'OPEN' THEN 1 ELSE 0 END"}"#;
+        let band = r#"{"target_column": "band", "type": "STRING", "from_table": "o", "from_column": "amount",
+           "transform": "CASE WHEN {from} > 2 THEN 'hi' WHEN {from} > o.cid THEN 'mid' WHEN o.status IS NULL THEN 'none' ELSE 'lo' END"}"#;
+        let model = MODEL.replace(case, &format!("{case}, {band}"));
+        assert_ne!(model, MODEL);
+        let probes = probes_of(&model);
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        conn.execute_batch(DATA).unwrap();
+        let ask = |sql: &str, n: usize| -> Vec<i64> {
+            conn.query_row(sql, [], |row| (0..n).map(|k| row.get::<_, i64>(k)).collect())
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        };
+        let (mut asked, mut predicates, mut left) = (0, 0, 0);
+        for (sql, members) in probes.queries() {
+            let together = ask(&sql, members.len() + 1);
+            for (j, &p) in members.iter().enumerate() {
+                let probe = &probes.probes[p];
+                let alone = ask(&probes.query(probe.context, &[p]), 2);
+                assert_eq!(together[j], alone[0], "{}", probe.predicate);
+                left += usize::from(!probe.rest_of.is_empty() && together[j] > 0);
+            }
+            asked += sql.matches("FILTER").count();
+            let mut distinct: Vec<&str> = members.iter().map(|&p| probes.probes[p].predicate.as_str()).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            predicates += distinct.len();
+        }
+        assert!(asked < predicates, "{asked} counts asked for {predicates} predicates");
+        // The NULLs and ELSEs left by the others were reached: the equality above is not 0 = 0.
+        assert!(left >= 3, "{left}");
     }
 
     #[test]
