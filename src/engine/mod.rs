@@ -27,5 +27,5 @@ pub mod sandbox;
 pub mod watchdog;
 
 pub use config::EngineConfig;
-pub use database::{Engine, Row, WorkerSource};
+pub use database::{Engine, Row, Warming, WorkerSource};
 pub use run_error::{RunError, RunErrorKind};

@@ -9,6 +9,9 @@
 //! catalog, DuckDB's messages name it as before, and `current_database()` answers `memory`, so a
 //! lease is indistinguishable from a database opened for it.
 //!
+//! A run may have one opened ahead ([`warm`]) while it reads its files: the first lease waits
+//! for that one rather than open another.
+//!
 //! At most one lease uses an instance at a time. When it ends ([`release`]), its catalog is
 //! detached, and so is the instance's own catalog (the one its connection sits in while no
 //! lease runs), replaced by a fresh one: whatever code wrote outside its catalog goes with them.
@@ -21,7 +24,7 @@
 
 use super::config::EngineConfig;
 use duckdb::Connection;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 /// The catalog a pooled instance's connection sits in after its `n`th lease: a fresh one for
 /// each, so that nothing a lease wrote there outlives it.
@@ -52,31 +55,106 @@ pub(super) struct Instance {
     leases: usize,
 }
 
-static POOL: Mutex<Vec<Instance>> = Mutex::new(Vec::new());
+/// The kept instances, and the ones being opened ahead ([`warm`]).
+#[derive(Debug)]
+struct Pool {
+    kept: Vec<Instance>,
+    /// The settings of each instance being opened ahead, and whether a lease waits for it.
+    warming: Vec<(Key, bool)>,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool { kept: Vec::new(), warming: Vec::new() });
+
+/// Told when an instance opened ahead is kept, or could not be opened.
+static WARMED: Condvar = Condvar::new();
+
+fn pool() -> MutexGuard<'static, Pool> {
+    POOL.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Key {
+    fn of(config: &EngineConfig) -> Key {
+        Key { memory_limit: config.memory_limit.clone(), threads: config.threads }
+    }
+}
 
 /// An instance for `config`: a kept one with its settings, or a new one opened with the sandbox.
 /// The lease's catalog is attached to it and made the default.
 pub(super) fn lend(config: &EngineConfig) -> crate::error::Result<Instance> {
-    let key = Key { memory_limit: config.memory_limit.clone(), threads: config.threads };
+    let key = Key::of(config);
     let kept = {
-        let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
-        pool.iter().position(|i| i.key == key).map(|at| pool.swap_remove(at))
+        let mut pool = pool();
+        loop {
+            if let Some(at) = pool.kept.iter().position(|i| i.key == key) {
+                break Some(pool.kept.swap_remove(at));
+            }
+            // One being opened ahead is nearer to ready than one opened now: the first lease
+            // to need it waits for it (another may still take it first; then this one opens
+            // its own), the others open their own.
+            let Some(waiting) = pool.warming.iter_mut().find(|(k, waited)| *k == key && !*waited) else {
+                break None;
+            };
+            waiting.1 = true;
+            pool = WARMED
+                .wait_while(pool, |p| p.warming.iter().any(|(k, _)| *k == key))
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     };
     let instance = match kept {
         Some(instance) => instance,
-        None => {
-            let connection = Connection::open_in_memory_with_flags(super::sandbox::config(config)?)?;
-            // The time zone functions translated BigQuery calls (src/sql/bridge/zones.rs).
-            crate::sql::bridge::zones::register(&connection)?;
-            // The database's first catalog is `memory`: it is detached so that every lease,
-            // the first too, gets one attached for it alone.
-            let first = base(0);
-            connection.execute_batch(&format!("ATTACH ':memory:' AS {first}; USE {first}; DETACH {LEASED};"))?;
-            Instance { key, connection, leases: 0 }
-        }
+        None => open(config, key)?,
     };
     instance.connection.execute_batch(&format!("ATTACH ':memory:' AS {LEASED};"))?;
     Ok(instance)
+}
+
+/// A new instance opened with the sandbox, as a kept one is between leases.
+fn open(config: &EngineConfig, key: Key) -> crate::error::Result<Instance> {
+    let connection = Connection::open_in_memory_with_flags(super::sandbox::config(config)?)?;
+    // The time zone functions translated BigQuery calls (src/sql/bridge/zones.rs).
+    crate::sql::bridge::zones::register(&connection)?;
+    // The database's first catalog is `memory`: it is detached so that every lease,
+    // the first too, gets one attached for it alone.
+    let first = base(0);
+    connection.execute_batch(&format!("ATTACH ':memory:' AS {first}; USE {first}; DETACH {LEASED};"))?;
+    Ok(Instance { key, connection, leases: 0 })
+}
+
+/// Opens an instance for `config` on a thread of its own and keeps it for the next lease, when
+/// none with its settings is kept. The thread's handle, `None` when none was needed or it could
+/// not start. An instance that cannot be opened is not kept: the lease that needs it opens its
+/// own and reports why it cannot.
+pub(super) fn warm(config: &EngineConfig) -> Option<std::thread::JoinHandle<()>> {
+    let key = Key::of(config);
+    {
+        let mut pool = pool();
+        let there = |k: &Key| *k == key;
+        if pool.kept.len() >= KEPT
+            || pool.kept.iter().any(|i| there(&i.key))
+            || pool.warming.iter().any(|w| there(&w.0))
+        {
+            return None;
+        }
+        pool.warming.push((key.clone(), false));
+    }
+    let done = |key: &Key, instance: Option<Instance>| {
+        let mut pool = pool();
+        if let Some(at) = pool.warming.iter().position(|(k, _)| k == key) {
+            pool.warming.swap_remove(at);
+        }
+        if let Some(instance) = instance.filter(|_| pool.kept.len() < KEPT) {
+            pool.kept.push(instance);
+        }
+        WARMED.notify_all();
+    };
+    let config = config.clone();
+    let ahead = key.clone();
+    let opening = move || done(&ahead, open(&config, ahead.clone()).ok());
+    let started = std::thread::Builder::new().name("specproof-warm".into()).spawn(opening);
+    if started.is_err() {
+        done(&key, None);
+    }
+    started.ok()
 }
 
 /// Ends a lease whose connection is `lease` (the caller closes it next) and keeps the instance
@@ -87,9 +165,9 @@ pub(super) fn release(mut instance: Instance, lease: &Connection, tainted: bool)
     if tainted || lease.execute_batch("ROLLBACK").is_ok() || !renew(&mut instance, lease) {
         return;
     }
-    let mut pool = POOL.lock().unwrap_or_else(PoisonError::into_inner);
-    if pool.len() < KEPT {
-        pool.push(instance);
+    let mut pool = pool();
+    if pool.kept.len() < KEPT {
+        pool.kept.push(instance);
     }
 }
 
@@ -113,8 +191,8 @@ fn renew(instance: &mut Instance, lease: &Connection) -> bool {
 /// Instances kept with `config`'s settings.
 #[cfg(test)]
 fn kept(config: &EngineConfig) -> usize {
-    let key = Key { memory_limit: config.memory_limit.clone(), threads: config.threads };
-    POOL.lock().unwrap_or_else(PoisonError::into_inner).iter().filter(|i| i.key == key).count()
+    let key = Key::of(config);
+    pool().kept.iter().filter(|i| i.key == key).count()
 }
 
 #[cfg(test)]
@@ -153,6 +231,34 @@ mod tests {
         assert!(engine.execute("SET memory_limit = '1GB'").is_err());
         drop(engine);
         assert_eq!(super::kept(&config), 0);
+    }
+
+    /// An instance warmed ahead is kept for the next lease, once: a second warming while it
+    /// is kept opens none, and a lease does not open another while it is being opened.
+    #[test]
+    fn a_warmed_instance_is_kept_for_the_next_lease() {
+        // Settings no other test uses, so that no other test takes the instance meanwhile.
+        let config = EngineConfig { memory_limit: "124MB".into(), ..EngineConfig::default() };
+        assert_eq!(super::kept(&config), 0);
+        drop(Engine::warm(&config));
+        assert_eq!(super::kept(&config), 1);
+        drop(Engine::warm(&config));
+        assert_eq!(super::kept(&config), 1);
+        let engine = Engine::open(&config).unwrap();
+        assert_eq!(super::kept(&config), 0);
+        assert_eq!(value(&engine, "SELECT current_database()"), "memory");
+        assert_eq!(value(&engine, LEFT), "0");
+        drop(engine);
+        assert_eq!(super::kept(&config), 1);
+        // A lease asked for while an instance is still being opened ahead takes that one
+        // rather than opening another: one instance in all.
+        let config = EngineConfig { memory_limit: "125MB".into(), ..EngineConfig::default() };
+        let warming = Engine::warm(&config);
+        let engine = Engine::open(&config).unwrap();
+        drop(warming);
+        assert_eq!(super::kept(&config), 0);
+        drop(engine);
+        assert_eq!(super::kept(&config), 1);
     }
 
     #[test]

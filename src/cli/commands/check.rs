@@ -4,6 +4,7 @@
 use crate::cli::args::{FailOn, Format, GateArgs, ProjectArgs, ValidateArgs};
 use crate::cli::options::run_options;
 use crate::cli::outcome::{load, usage_error, Outcome, Terminal};
+use crate::engine::{Engine, EngineConfig};
 use crate::finding::{plural, Severity};
 use crate::gate::baseline;
 use crate::gate::partition::Partition;
@@ -62,6 +63,11 @@ pub(crate) fn run_checks(
     terminal: &Terminal,
 ) -> Outcome {
     let started = Instant::now();
+    // The run's first database opens on the other core while this one reads and checks the
+    // files (dropped at the end, it is waited for).
+    let _warming = validate_args
+        .filter(|v| !v.no_run && v.db.is_none())
+        .map(|v| Engine::warm(&EngineConfig { memory_limit: v.memory_limit.clone(), ..EngineConfig::default() }));
     let destinations = match destinations(args.format, &gate.output) {
         Ok(destinations) => destinations,
         Err(message) => return usage_error(message),
