@@ -52,9 +52,9 @@ pub struct ModelsRun {
     pub done: Vec<String>,
     /// Models not run, each with why.
     pub skipped: Vec<(String, String)>,
-    /// Every table's columns, read once all models had run (none when no model ran), with or
-    /// without the output checks: those check the types, the reference comparison chooses how
-    /// to hash each column by its type.
+    /// Every table's columns, read once all models had run with the output checks (none
+    /// without them, or when no model ran): those check the types, the reference comparison
+    /// chooses how to hash each column by its type.
     pub columns: Option<TableColumns>,
 }
 
@@ -75,7 +75,7 @@ pub fn run_models_with(
     only: Option<&[usize]>,
     given: &[usize],
 ) -> crate::error::Result<ModelsRun> {
-    // A shipped test's fixtures are a few rows: its outputs are checked 8 to a statement.
+    // Outputs checked 8 to a statement, as on a few hundred rows.
     run_models_checked(engine, plan, only, given, Some(8), &Meter::default())
 }
 
@@ -171,12 +171,10 @@ pub(crate) fn run_models_checked(
         .collect();
     let checking = Instant::now();
     // Every output's columns in one query rather than a DESCRIBE each (one is made for a
-    // table not found here); read without the checks too, for the reference comparison.
-    let described = if !state.iter().any(|s| matches!(s, State::Done)) {
-        None
-    } else {
-        engine.limited(|c| crate::check::output::catalog_columns(c, &catalog_name)).ok()
-    };
+    // table not found here); with the checks only: a caller that compares the outputs with
+    // their references without them reads the columns itself ([`read_columns`]).
+    let described =
+        if checks.is_none() || !state.iter().any(|s| matches!(s, State::Done)) { None } else { read_columns(engine) };
     let columns_of = |i: usize| output_columns(described.as_ref()?, plan, i).cloned();
     let found: Vec<Vec<Finding>> = run_now
         .par_chunks(checks.unwrap_or(1).max(1))
@@ -210,6 +208,11 @@ pub(crate) fn run_models_checked(
     outcome.findings.extend(found.into_iter().flatten());
     outcome.columns = described;
     Ok(outcome)
+}
+
+/// Every table's columns in `engine`'s catalog, in one statement (`None` when it fails).
+pub(crate) fn read_columns(engine: &Engine) -> Option<TableColumns> {
+    engine.limited(|c| crate::check::output::catalog_columns(c, engine.catalog())).ok()
 }
 
 /// Model `i`'s table among the columns of a catalog.

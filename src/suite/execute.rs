@@ -21,8 +21,9 @@ use super::read::{is_values, name_parts, resolve, StatementKind, Suite, TableTar
 use crate::check::output::{Failing, SHOWN_ROWS};
 use crate::engine::{Engine, EngineConfig, RunError};
 use crate::finding::{sort_findings, Code, Finding};
+use crate::meter::Meter;
 use crate::project::layout::Project;
-use crate::run::models::run_models_with;
+use crate::run::models::run_models_checked;
 use crate::run::options::RunOptions;
 use crate::run::plan::{qualify, Plan};
 use crate::sql::bridge::{expr_to_duckdb, to_duckdb, BridgeOptions};
@@ -218,9 +219,9 @@ impl FileRun<'_> {
         }
         needed.sort_unstable();
         needed.dedup();
-        let done = match run_models_with(&engine, self.plan, Some(&needed), &given) {
-            // The models' own output checks judged the fixture's rows, not the spec's data:
-            // only the tests' verdicts are reported here.
+        // Without the models' own output checks: they would judge the fixture's rows, not the
+        // spec's data; only the tests' verdicts are reported here.
+        let done = match run_models_checked(&engine, self.plan, Some(&needed), &given, None, &Meter::default()) {
             Ok(run) => run.done,
             Err(error) => return self.not_run_all(&format!("the models could not run: {error}")),
         };
