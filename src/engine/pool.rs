@@ -149,7 +149,12 @@ pub(super) fn warm(config: &EngineConfig) -> Option<std::thread::JoinHandle<()>>
     };
     let config = config.clone();
     let ahead = key.clone();
-    let opening = move || done(&ahead, open(&config, ahead.clone()).ok());
+    let opening = move || {
+        // Whatever happens, a lease waiting for this instance is told (a panic would leave it
+        // waiting for ever).
+        let opened = std::panic::catch_unwind(|| open(&config, ahead.clone()).ok());
+        done(&ahead, opened.ok().flatten());
+    };
     let started = std::thread::Builder::new().name("specproof-warm".into()).spawn(opening);
     if started.is_err() {
         done(&key, None);
