@@ -267,8 +267,8 @@ mod tests {
         use crate::check::output::context::Ctx;
         use crate::check::output::declared::declared_columns;
         use crate::check::output::driver::every_check;
-        use crate::check::output::table::{describe, OutputTable};
-        use crate::check::output::test_support::relation;
+        use crate::check::output::table::describe;
+        use crate::check::output::test_support::{output_table, relation};
 
         let project = with_tests(&[(1, "relationships(stg_customers.customer_id)")]);
         let mi = index(&project, "stg_orders");
@@ -278,12 +278,7 @@ mod tests {
             let db = database();
             customers(&db, &[ALICE, BOB, CAROL]);
             db.execute_batch(orders).unwrap();
-            let table = OutputTable {
-                model: "stg_orders",
-                relation: relation("stg_orders"),
-                catalog: Some("memory".into()),
-                translated_from_bigquery: false,
-            };
+            let table = output_table("stg_orders");
             let columns = describe(&db, &table.relation).unwrap();
             let declared = declared_columns(&project.spec, &project.catalog, mi);
             let mut ctx = Ctx::new(&db, &project.spec, &project.spec.spec.models[mi], &table, columns);

@@ -243,8 +243,8 @@ impl<'a> Ctx<'a> {
 #[cfg(test)]
 mod tests {
     use super::Ctx;
-    use crate::check::output::table::{describe, OutputTable};
-    use crate::check::output::test_support::{customers, database, index, project, relation, ALICE, BOB, CAROL};
+    use crate::check::output::table::describe;
+    use crate::check::output::test_support::{customers, database, index, output_table, project, ALICE, BOB, CAROL};
     use crate::finding::Code;
 
     /// Runs the null check of `customer_id` and `email` and the key on stg_customers holding
@@ -253,12 +253,7 @@ mod tests {
         let (project, db) = (project(), database());
         customers(&db, rows);
         let mi = index(&project, "stg_customers");
-        let table = OutputTable {
-            model: "stg_customers",
-            relation: relation("stg_customers"),
-            catalog: Some("memory".into()),
-            translated_from_bigquery: false,
-        };
+        let table = output_table("stg_customers");
         let columns = describe(&db, &table.relation).unwrap();
         let model = &project.spec.spec.models[mi];
         let mut ctx = Ctx::new(&db, &project.spec, model, &table, columns);

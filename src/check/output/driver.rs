@@ -120,7 +120,9 @@ pub(super) fn every_check<'a>(
 #[cfg(test)]
 mod tests {
     use super::check_outputs;
-    use crate::check::output::test_support::{customers, database, index, project, relation, run, ALICE, BOB, CAROL};
+    use crate::check::output::test_support::{
+        customers, database, index, output_table, project, relation, run, ALICE, BOB, CAROL,
+    };
     use crate::check::output::OutputTable;
 
     /// Outputs checked together get what each gets alone: a table with failing checks, one
@@ -131,15 +133,7 @@ mod tests {
         let (project, db) = (project(), database());
         customers(&db, &[ALICE, BOB, ALICE]);
         let models = ["stg_customers", "stg_orders", "fact_customer_orders"];
-        let tables: Vec<OutputTable<'_>> = models
-            .iter()
-            .map(|m| OutputTable {
-                model: m,
-                relation: relation(m),
-                catalog: Some("memory".into()),
-                translated_from_bigquery: false,
-            })
-            .collect();
+        let tables: Vec<OutputTable<'_>> = models.iter().map(|m| output_table(m)).collect();
         let relation_of = |name: &str| project.spec.spec.models.iter().any(|m| m.name == name).then(|| relation(name));
         let orders = |id: &str, customer: &str| {
             format!(

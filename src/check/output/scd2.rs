@@ -161,7 +161,7 @@ pub fn check_scd2_invariants(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::output::test_support::{codes, database, index, project, relation, run};
+    use crate::check::output::test_support::{codes, database, index, output_table, project, run};
     use crate::project::layout::Project;
 
     const HISTORY: &str = "CREATE TABLE memory.analytics.dim_customers_scd2 (customer_id BIGINT, email VARCHAR, \
@@ -182,12 +182,7 @@ mod tests {
         ))
         .unwrap();
         let model = "dim_customers_scd2";
-        let table = OutputTable {
-            model,
-            relation: relation(model),
-            catalog: Some("memory".into()),
-            translated_from_bigquery: false,
-        };
+        let table = output_table(model);
         let mut found = check_scd2_invariants(&db, &project.spec, index(project, model), &table, 2);
         // The table's own checks (types) hold on every history here.
         found.extend(run(&db, project, model));

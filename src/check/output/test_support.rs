@@ -35,6 +35,11 @@ pub fn relation(model: &str) -> String {
     format!("\"memory\".{schema}.{model}")
 }
 
+/// `model`'s output where the tests put it, for code written in DuckDB.
+pub fn output_table(model: &str) -> OutputTable<'_> {
+    OutputTable { model, relation: relation(model), catalog: Some("memory".into()), translated_from_bigquery: false }
+}
+
 /// The output checks on `model`, for code written in the spec's dialect.
 pub fn run(db: &Connection, project: &Project, model: &str) -> Vec<Finding> {
     run_as(db, project, model, false)
@@ -42,8 +47,7 @@ pub fn run(db: &Connection, project: &Project, model: &str) -> Vec<Finding> {
 
 /// The output checks on `model`, as [`check_output`] runs them.
 pub fn run_as(db: &Connection, project: &Project, model: &str, translated_from_bigquery: bool) -> Vec<Finding> {
-    let table =
-        OutputTable { model, relation: relation(model), catalog: Some("memory".into()), translated_from_bigquery };
+    let table = OutputTable { translated_from_bigquery, ..output_table(model) };
     let relation_of = |name: &str| project.spec.spec.models.iter().any(|m| m.name == name).then(|| relation(name));
     check_output(db, &project.spec, &project.catalog, index(project, model), &table, &relation_of)
 }
