@@ -56,7 +56,8 @@ impl Engine {
         };
         // The time zone functions translated BigQuery calls (src/sql/bridge/zones.rs).
         crate::sql::bridge::zones::register(&connection)?;
-        Engine::over(connection, config, None)
+        let catalog = connection.query_row("SELECT current_database()", [], |row| row.get(0))?;
+        Engine::over(connection, config, None, catalog)
     }
 
     /// Opens a pooled instance for an in-memory `config` on a thread of its own, for the next
@@ -74,11 +75,17 @@ impl Engine {
         let instance = pool::lend(config)?;
         let connection = instance.connection.try_clone()?;
         connection.execute_batch(&format!("USE {};", pool::LEASED))?;
-        Engine::over(connection, config, Some(instance))
+        // The catalog is the one just made the default: asking DuckDB its name is a statement
+        // (a quarter of a millisecond) per lease for what is known.
+        Engine::over(connection, config, Some(instance), pool::LEASED.to_string())
     }
 
-    fn over(connection: Connection, config: &EngineConfig, lease: Option<pool::Instance>) -> Result<Engine> {
-        let catalog = connection.query_row("SELECT current_database()", [], |row| row.get(0))?;
+    fn over(
+        connection: Connection,
+        config: &EngineConfig,
+        lease: Option<pool::Instance>,
+        catalog: String,
+    ) -> Result<Engine> {
         Ok(Engine {
             connection,
             catalog,
@@ -190,20 +197,31 @@ impl Engine {
     /// not `Sync`). It has the same sandbox and limits (they belong to the database, which is
     /// locked) and the same run time.
     pub fn worker(&self) -> Result<Engine> {
-        let connection = self.connection.try_clone()?;
+        let worker = self.bare_worker()?;
+        // Its catalog and run time, as one script: a run makes dozens of workers.
+        let mut setup = String::new();
         if self.leased {
-            connection.execute_batch(&format!("USE {};", quote(&self.catalog)))?;
+            setup.push_str(&format!("USE {};\n", quote(&self.catalog)));
         }
-        let run_time = self.run_time.borrow().clone();
-        if let Some(timestamp) = &run_time {
+        if let Some(timestamp) = self.run_time.borrow().as_deref() {
             // Already accepted once on this database; setting a variable takes no time to limit.
-            connection.execute_batch(&run_time_sql(timestamp))?;
+            setup.push_str(&run_time_sql(timestamp));
+            setup.push_str(";\n");
         }
+        if !setup.is_empty() {
+            worker.connection.execute_batch(&setup)?;
+        }
+        Ok(worker)
+    }
+
+    /// A second connection with this one's settings, not yet in its catalog nor given its run
+    /// time: what [`Engine::worker`] sets up, and what a [`WorkerSource`] makes its workers from.
+    fn bare_worker(&self) -> Result<Engine> {
         Ok(Engine {
-            connection,
+            connection: self.connection.try_clone()?,
             catalog: self.catalog.clone(),
             timeout: self.timeout,
-            run_time: RefCell::new(run_time),
+            run_time: RefCell::new(self.run_time.borrow().clone()),
             leased: self.leased,
             lease: None,
             tainted: Arc::clone(&self.tainted),
@@ -212,7 +230,9 @@ impl Engine {
 
     /// A [`WorkerSource`], for making workers inside rayon's `map_init`.
     pub fn worker_source(&self) -> Result<WorkerSource> {
-        Ok(WorkerSource { engine: Mutex::new(self.worker()?) })
+        // Its connection only makes others: it runs nothing, so it is not set up (two
+        // statements saved per model run, of which a run makes one per dataset and test file).
+        Ok(WorkerSource { engine: Mutex::new(self.bare_worker()?) })
     }
 
     /// The underlying connection (for the Appender / Arrow loading done elsewhere). What runs
