@@ -110,11 +110,11 @@ pub fn check_scd2_invariants(
             },
         ),
     ];
-    // One scan counts the invariants that are conditions on a row (all but the overlap, a
-    // self-join): on a history that holds, that one statement clears them, and only an
-    // invariant it counts as broken, or every one when the scan cannot run, is run alone for
-    // its rows. The conditions are the ones the queries below filter on, so a zero here is a
-    // zero there.
+    // One scan counts the invariants that are conditions on a row, and the same statement
+    // counts the overlap's rows (a self-join) in a subquery: on a history that holds, that one
+    // statement clears them all, and only an invariant it counts as broken, or every one when
+    // it cannot run, is run alone for its rows. The conditions and the subquery are the ones
+    // the queries below filter on, so a zero here is a zero there.
     let conditions = [
         Some(format!("{qf} AND {h} > 1")),
         None,
@@ -122,10 +122,17 @@ pub fn check_scd2_invariants(
         Some(format!("{qf} IS NULL OR {qf} <> {open}")),
         Some(if far_future { format!("{qx} IS NULL") } else { format!("{qx} = {FAR_FUTURE}") }),
     ];
-    let counts: Vec<&String> = conditions.iter().flatten().collect();
+    let counts: Vec<String> = conditions
+        .iter()
+        .zip(&invariants)
+        .map(|(condition, (rows, _, _))| match condition {
+            Some(c) => format!("count(*) FILTER (WHERE {c})"),
+            None => format!("(SELECT count(*) FROM ({rows}) AS {})", ident(&format!("{HELPER}_rows"))),
+        })
+        .collect();
     let scan = format!(
         "SELECT {} FROM (SELECT *, sum(CASE WHEN {qf} THEN 1 ELSE 0 END) OVER (PARTITION BY {keys}) AS {h} FROM {relation})",
-        counts.iter().enumerate().map(|(i, c)| format!("count(*) FILTER (WHERE {c}) AS p{i}")).collect::<Vec<_>>().join(", ")
+        counts.iter().enumerate().map(|(i, c)| format!("{c} AS p{i}")).collect::<Vec<_>>().join(", ")
     );
     // Planned once: on a clean table this scan is all the invariants cost.
     let counted: Option<Vec<i64>> = crate::engine::database::rows_planned_once(conn, &scan).ok().and_then(|rows| {
@@ -133,13 +140,8 @@ pub fn check_scd2_invariants(
         row.into_iter().map(|v| v.and_then(|v| v.parse::<i64>().ok())).collect::<Option<Vec<i64>>>()
     });
     let mut counted = counted.map(|v| v.into_iter());
-    let clear: Vec<bool> = conditions
-        .iter()
-        .map(|c| match (c, counted.as_mut()) {
-            (Some(_), Some(values)) => values.next() == Some(0),
-            _ => false,
-        })
-        .collect();
+    let clear: Vec<bool> =
+        conditions.iter().map(|_| counted.as_mut().is_some_and(|values| values.next() == Some(0))).collect();
     for ((rows, path, what), clear) in invariants.into_iter().zip(clear) {
         if clear {
             continue;
