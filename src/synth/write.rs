@@ -25,9 +25,8 @@ const BATCH_ROWS: usize = 64 * 1024;
 /// Creates every table of `dataset` in `catalog` (the connection's default when `None`) and
 /// loads its rows. The schemas must exist.
 pub fn load(dataset: &Dataset, connection: &Connection, catalog: Option<&str>) -> Result<()> {
-    // Every table is created by one script: a call of its own per table cost about as much
-    // again as the statement (a run loads a dataset for each of its datasets and shipped test
-    // files, six tables each in the examples).
+    // Every table is created by one script rather than a call each: a run loads a dataset for
+    // each of its datasets and shipped test files (six tables each in the examples).
     let script: String = dataset.tables.iter().map(|table| format!("{};\n", create_table(table, catalog))).collect();
     if !script.is_empty() {
         connection.execute_batch(&script)?;
