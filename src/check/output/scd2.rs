@@ -139,9 +139,9 @@ pub fn check_scd2_invariants(
         let row = rows.into_iter().next()?;
         row.into_iter().map(|v| v.and_then(|v| v.parse::<i64>().ok())).collect::<Option<Vec<i64>>>()
     });
-    let mut counted = counted.map(|v| v.into_iter());
-    let clear: Vec<bool> =
-        conditions.iter().map(|_| counted.as_mut().is_some_and(|values| values.next() == Some(0))).collect();
+    // Every invariant has its count now, in order.
+    let clear = |i: usize| counted.as_ref().and_then(|values| values.get(i)) == Some(&0);
+    let clear: Vec<bool> = (0..invariants.len()).map(clear).collect();
     for ((rows, path, what), clear) in invariants.into_iter().zip(clear) {
         if clear {
             continue;
