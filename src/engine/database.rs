@@ -60,13 +60,16 @@ impl Engine {
         Engine::over(connection, config, None, catalog)
     }
 
-    /// Opens a pooled instance for an in-memory `config` on a thread of its own, for the next
-    /// [`Engine::open`] to take ([`pool`]): a run spends its first milliseconds reading and
-    /// checking files on one core, and opening an instance costs DuckDB about ten more on the
-    /// other. Nothing is opened when one is kept already. Dropping the [`Warming`] waits for the
-    /// opening to end, so that no DuckDB work outlives the caller.
-    pub fn warm(config: &EngineConfig) -> Warming {
-        Warming(config.db_path.is_none().then(|| pool::warm(config)).flatten())
+    /// Opens pooled instances for an in-memory `config`, each on a thread of its own, until
+    /// `instances` are kept or being opened, for the next [`Engine::open`]s to take ([`pool`]):
+    /// a run spends its first milliseconds reading and checking files on one core, and opening
+    /// an instance costs DuckDB ten to twenty more. A run with a worker per core leases as many
+    /// databases at once (its datasets side by side), so it asks for one per worker: opened
+    /// later, when the second dataset starts, the second instance held that dataset back while
+    /// the first was already running. Dropping the [`Warming`] waits for the openings to end, so
+    /// that no DuckDB work outlives the caller.
+    pub fn warm(config: &EngineConfig, instances: usize) -> Warming {
+        Warming(if config.db_path.is_none() { pool::warm(config, instances) } else { Vec::new() })
     }
 
     /// An in-memory database: a fresh catalog of a pooled instance ([`pool`]), opened with the
@@ -278,11 +281,11 @@ impl Drop for Engine {
 /// opening to end.
 #[derive(Debug)]
 #[must_use = "dropping it waits for the instance to open"]
-pub struct Warming(Option<std::thread::JoinHandle<()>>);
+pub struct Warming(Vec<std::thread::JoinHandle<()>>);
 
 impl Drop for Warming {
     fn drop(&mut self) {
-        if let Some(opening) = self.0.take() {
+        for opening in self.0.drain(..) {
             // A thread that panicked opened nothing to keep; the lease opens its own.
             let _ = opening.join();
         }

@@ -59,11 +59,22 @@ pub(super) struct Instance {
 #[derive(Debug)]
 struct Pool {
     kept: Vec<Instance>,
-    /// The settings of each instance being opened ahead, and whether a lease waits for it.
-    warming: Vec<(Key, bool)>,
+    /// Each instance being opened ahead: its settings, a number of its own (a lease waits for
+    /// that one, not for every one being opened), and whether a lease waits for it.
+    warming: Vec<Warming>,
+    /// The number the next instance opened ahead gets.
+    next: usize,
 }
 
-static POOL: Mutex<Pool> = Mutex::new(Pool { kept: Vec::new(), warming: Vec::new() });
+/// An instance being opened ahead.
+#[derive(Debug)]
+struct Warming {
+    key: Key,
+    id: usize,
+    waited: bool,
+}
+
+static POOL: Mutex<Pool> = Mutex::new(Pool { kept: Vec::new(), warming: Vec::new(), next: 0 });
 
 /// Told when an instance opened ahead is kept, or could not be opened.
 static WARMED: Condvar = Condvar::new();
@@ -89,14 +100,15 @@ pub(super) fn lend(config: &EngineConfig) -> crate::error::Result<Instance> {
                 break Some(pool.kept.swap_remove(at));
             }
             // One being opened ahead is nearer to ready than one opened now: the first lease
-            // to need it waits for it (another may still take it first; then this one opens
-            // its own), the others open their own.
-            let Some(waiting) = pool.warming.iter_mut().find(|(k, waited)| *k == key && !*waited) else {
+            // to need it waits for it (another may still take it first; then this one looks
+            // again), a lease finding none unclaimed opens its own.
+            let Some(waiting) = pool.warming.iter_mut().find(|w| w.key == key && !w.waited) else {
                 break None;
             };
-            waiting.1 = true;
+            waiting.waited = true;
+            let id = waiting.id;
             pool = WARMED
-                .wait_while(pool, |p| p.warming.iter().any(|(k, _)| *k == key))
+                .wait_while(pool, |p| p.warming.iter().any(|w| w.id == id))
                 .unwrap_or_else(PoisonError::into_inner);
         }
     };
@@ -120,26 +132,27 @@ fn open(config: &EngineConfig, key: Key) -> crate::error::Result<Instance> {
     Ok(Instance { key, connection, leases: 0 })
 }
 
-/// Opens an instance for `config` on a thread of its own and keeps it for the next lease, when
-/// none with its settings is kept. The thread's handle, `None` when none was needed or it could
-/// not start. An instance that cannot be opened is not kept: the lease that needs it opens its
-/// own and reports why it cannot.
-pub(super) fn warm(config: &EngineConfig) -> Option<std::thread::JoinHandle<()>> {
+/// Opens instances for `config` ahead, each on a thread of its own, and keeps them for the next
+/// leases, until `wanted` of its settings are kept or being opened (at most [`KEPT`]). The
+/// threads' handles, none when none was needed or could start. An instance that cannot be
+/// opened is not kept: the lease that needs it opens its own and reports why it cannot.
+pub(super) fn warm(config: &EngineConfig, wanted: usize) -> Vec<std::thread::JoinHandle<()>> {
     let key = Key::of(config);
-    {
+    let ids: Vec<usize> = {
         let mut pool = pool();
-        let there = |k: &Key| *k == key;
-        if pool.kept.len() >= KEPT
-            || pool.kept.iter().any(|i| there(&i.key))
-            || pool.warming.iter().any(|w| there(&w.0))
-        {
-            return None;
-        }
-        pool.warming.push((key.clone(), false));
-    }
-    let done = |key: &Key, instance: Option<Instance>| {
+        let there =
+            pool.kept.iter().filter(|i| i.key == key).count() + pool.warming.iter().filter(|w| w.key == key).count();
+        let room = KEPT.saturating_sub(pool.kept.len() + pool.warming.len());
+        let missing = wanted.min(KEPT).saturating_sub(there).min(room);
+        let first = pool.next;
+        pool.next += missing;
+        let ids: Vec<usize> = (first..first + missing).collect();
+        pool.warming.extend(ids.iter().map(|&id| Warming { key: key.clone(), id, waited: false }));
+        ids
+    };
+    let done = |id: usize, instance: Option<Instance>| {
         let mut pool = pool();
-        if let Some(at) = pool.warming.iter().position(|(k, _)| k == key) {
+        if let Some(at) = pool.warming.iter().position(|w| w.id == id) {
             pool.warming.swap_remove(at);
         }
         if let Some(instance) = instance.filter(|_| pool.kept.len() < KEPT) {
@@ -147,19 +160,23 @@ pub(super) fn warm(config: &EngineConfig) -> Option<std::thread::JoinHandle<()>>
         }
         WARMED.notify_all();
     };
-    let config = config.clone();
-    let ahead = key.clone();
-    let opening = move || {
-        // Whatever happens, a lease waiting for this instance is told (a panic would leave it
-        // waiting for ever).
-        let opened = std::panic::catch_unwind(|| open(&config, ahead.clone()).ok());
-        done(&ahead, opened.ok().flatten());
-    };
-    let started = std::thread::Builder::new().name("specproof-warm".into()).spawn(opening);
-    if started.is_err() {
-        done(&key, None);
-    }
-    started.ok()
+    ids.into_iter()
+        .filter_map(|id| {
+            let config = config.clone();
+            let key = key.clone();
+            let opening = move || {
+                // Whatever happens, a lease waiting for this instance is told (a panic would
+                // leave it waiting for ever).
+                let opened = std::panic::catch_unwind(|| open(&config, key).ok());
+                done(id, opened.ok().flatten());
+            };
+            let started = std::thread::Builder::new().name("specproof-warm".into()).spawn(opening);
+            if started.is_err() {
+                done(id, None);
+            }
+            started.ok()
+        })
+        .collect()
 }
 
 /// Ends a lease whose connection is `lease` (the caller closes it next) and keeps the instance
@@ -249,9 +266,9 @@ mod tests {
         // Settings no other test uses, so that no other test takes the instance meanwhile.
         let config = EngineConfig { memory_limit: "124MB".into(), ..EngineConfig::default() };
         assert_eq!(super::kept(&config), 0);
-        drop(Engine::warm(&config));
+        drop(Engine::warm(&config, 1));
         assert_eq!(super::kept(&config), 1);
-        drop(Engine::warm(&config));
+        drop(Engine::warm(&config, 1));
         assert_eq!(super::kept(&config), 1);
         let engine = Engine::open(&config).unwrap();
         assert_eq!(super::kept(&config), 0);
@@ -262,12 +279,45 @@ mod tests {
         // A lease asked for while an instance is still being opened ahead takes that one
         // rather than opening another: one instance in all.
         let config = EngineConfig { memory_limit: "125MB".into(), ..EngineConfig::default() };
-        let warming = Engine::warm(&config);
+        let warming = Engine::warm(&config, 1);
         let engine = Engine::open(&config).unwrap();
         drop(warming);
         assert_eq!(super::kept(&config), 0);
         drop(engine);
         assert_eq!(super::kept(&config), 1);
+    }
+
+    /// Warming for two workers opens two instances, each kept for a lease, and no more while
+    /// they are kept; two leases at once take one each, and a third opens its own.
+    #[test]
+    fn instances_are_warmed_one_per_worker() {
+        // Settings no other test uses, so that no other test takes the instances meanwhile.
+        let config = EngineConfig { memory_limit: "126MB".into(), ..EngineConfig::default() };
+        drop(Engine::warm(&config, 2));
+        assert_eq!(super::kept(&config), 2);
+        drop(Engine::warm(&config, 2));
+        assert_eq!(super::kept(&config), 2);
+        let first = Engine::open(&config).unwrap();
+        let second = Engine::open(&config).unwrap();
+        assert_eq!(super::kept(&config), 0);
+        let third = Engine::open(&config).unwrap();
+        for engine in [&first, &second, &third] {
+            assert_eq!(value(engine, LEFT), "0");
+        }
+        drop((first, second, third));
+        assert_eq!(super::kept(&config), 3);
+        // Leases asked for while both are still being opened take them: none opens another.
+        let config = EngineConfig { memory_limit: "127MB".into(), ..EngineConfig::default() };
+        let warming = Engine::warm(&config, 2);
+        let (first, second) = std::thread::scope(|s| {
+            let a = s.spawn(|| Engine::open(&config).unwrap());
+            let b = s.spawn(|| Engine::open(&config).unwrap());
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        drop(warming);
+        assert_eq!(super::kept(&config), 0);
+        drop((first, second));
+        assert_eq!(super::kept(&config), 2);
     }
 
     #[test]

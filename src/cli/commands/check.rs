@@ -63,11 +63,12 @@ pub(crate) fn run_checks(
     terminal: &Terminal,
 ) -> Outcome {
     let started = Instant::now();
-    // The run's first database opens on the other core while this one reads and checks the
-    // files (dropped at the end, it is waited for).
-    let _warming = validate_args
-        .filter(|v| !v.no_run && v.db.is_none())
-        .map(|v| Engine::warm(&EngineConfig { memory_limit: v.memory_limit.clone(), ..EngineConfig::default() }));
+    // The run's databases open on the other cores while this one reads and checks the files,
+    // one for each worker that will lease one (dropped at the end, they are waited for).
+    let _warming = validate_args.filter(|v| !v.no_run && v.db.is_none()).map(|v| {
+        let config = EngineConfig { memory_limit: v.memory_limit.clone(), ..EngineConfig::default() };
+        Engine::warm(&config, rayon::current_num_threads())
+    });
     let destinations = match destinations(args.format, &gate.output) {
         Ok(destinations) => destinations,
         Err(message) => return usage_error(message),
