@@ -266,7 +266,7 @@ impl FileRun<'_> {
         // Tests that cannot run because a model they read did not: one finding per model, at
         // the first such test, counting the others.
         let mut upstream_missing: Vec<(String, Option<String>, &TestStatement, usize)> = Vec::new();
-        let held = self.asserts_that_hold(engine, &catalog, done, cte_relation.as_deref());
+        let held = self.tests_that_hold(engine, &catalog, done, cte_relation.as_deref());
         for (t, test) in self.file.tests().enumerate() {
             let reads: Vec<TableTarget> = test_reads(&test.kind).iter().map(|p| self.target(p)).collect();
             let model = reads.iter().find_map(|r| match r {
@@ -388,12 +388,13 @@ impl FileRun<'_> {
         Ok(())
     }
 
-    /// The tests (by their index in the file) that are ASSERTs found true by one query over all
-    /// the file's runnable ASSERTs: a statement per ASSERT was most of a test file's time. The
-    /// others, and all of them when that query fails (or runs out of time), run one by one, which
-    /// says which one and why.
-    fn asserts_that_hold(&self, engine: &Engine, catalog: &str, done: &[String], cte: Option<&[String]>) -> Vec<usize> {
-        let conditions: Vec<(usize, Expr)> = self
+    /// The tests (by their index in the file) found to hold by one query over all the file's
+    /// runnable tests: an ASSERT whose condition is true, a singular test whose query returns
+    /// no row (counted as [`failing_rows`] counts it). A statement per test was most of a test
+    /// file's time. The others, and all of them when that query fails (or runs out of time), run
+    /// one by one, which says which one and why.
+    fn tests_that_hold(&self, engine: &Engine, catalog: &str, done: &[String], cte: Option<&[String]>) -> Vec<usize> {
+        let conditions: Vec<(usize, String)> = self
             .file
             .tests()
             .enumerate()
@@ -401,12 +402,22 @@ impl FileRun<'_> {
                 let reads: Vec<TableTarget> = test_reads(&test.kind).iter().map(|p| self.target(p)).collect();
                 self.missing_read(&reads, done, cte.is_some()).is_none()
             })
-            .filter_map(|(t, test)| Some((t, self.assert_condition(test, catalog, cte.unwrap_or(&[]))?.ok()?)))
+            .filter_map(|(t, test)| {
+                let cte = cte.unwrap_or(&[]);
+                let condition = match &test.kind {
+                    StatementKind::Singular(query) => {
+                        let sql = self.translate_query(query, catalog, cte).ok()?;
+                        format!("(SELECT count(*) FROM ({sql}) AS specproof_rows) = 0")
+                    }
+                    _ => self.assert_condition(test, catalog, cte)?.ok()?.to_string(),
+                };
+                Some((t, condition))
+            })
             .collect();
         if conditions.len() < 2 {
             return Vec::new();
         }
-        // A row per ASSERT, not a column each: DuckDB plans the uncorrelated subqueries of one
+        // A row per test, not a column each: DuckDB plans the uncorrelated subqueries of one
         // SELECT as a cross product of them, and its join order optimizer took 20 ms over ten
         // such ASSERTs against 2 ms for the same conditions as a UNION ALL.
         let branches = conditions.iter().enumerate().map(|(i, (_, c))| format!("SELECT {i} AS n, ({c}) AS ok"));

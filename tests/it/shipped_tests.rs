@@ -172,16 +172,21 @@ fn a_fixture_drives_a_unit_test_of_a_model() {
     }
 }
 
-/// A file's ASSERTs are first asked in one query; each one that is not found true there, and
-/// all of them when that query fails, is judged alone, as it would have been.
+/// A file's tests (ASSERTs and singular queries) are first asked in one query; each one that
+/// is not found to hold there, and all of them when that query fails, is judged alone, as it
+/// would have been.
 #[test]
-fn asserts_asked_together_are_judged_one_by_one_when_one_does_not_hold() {
+fn tests_asked_together_are_judged_one_by_one_when_one_does_not_hold() {
     let holds = "ASSERT (SELECT COUNT(*) FROM analytics.fact_customer_orders) > 0 AS 'has customers';\n\
-         ASSERT (SELECT COUNT(*) FROM temp.stg_customers) > 0 AS 'has rows';\n";
+         ASSERT (SELECT COUNT(*) FROM temp.stg_customers) > 0 AS 'has rows';\n\
+         SELECT customer_id FROM temp.stg_customers WHERE customer_id IS NULL;\n";
     let mixed = "ASSERT (SELECT COUNT(*) FROM temp.stg_customers) > 0 AS 'has rows';\n\
          ASSERT (SELECT COUNT(*) FROM temp.stg_customers) < 0 AS 'negative count (wrong)';\n\
          ASSERT (SELECT COUNT(*) FROM temp.stg_customers WHERE customer_id = 'not a number') = 0 AS 'cannot run';\n\
-         ASSERT (SELECT max(CAST(NULL AS INTEGER)) FROM temp.stg_customers) = 1 AS 'null';\n";
+         ASSERT (SELECT max(CAST(NULL AS INTEGER)) FROM temp.stg_customers) = 1 AS 'null';\n\
+         SELECT customer_id FROM temp.stg_customers WHERE customer_id IS NULL;\n\
+         SELECT customer_id FROM temp.stg_customers WHERE customer_id IS NOT NULL;\n\
+         SELECT customer_id FROM temp.stg_customers WHERE customer_id = 'not a number';\n";
     let project = TempProject::new(Flavour::Duckdb, &[("holds.sql", holds), ("mixed.sql", mixed)]);
     let (code, findings, _) = project.validate();
     assert_eq!(code, 1);
@@ -191,11 +196,14 @@ fn asserts_asked_together_are_judged_one_by_one_when_one_does_not_hold() {
             ("TST001".to_string(), "mixed.sql".to_string(), 2),
             ("TST002".to_string(), "mixed.sql".to_string(), 3),
             ("TST001".to_string(), "mixed.sql".to_string(), 4),
+            ("TST001".to_string(), "mixed.sql".to_string(), 6),
+            ("TST002".to_string(), "mixed.sql".to_string(), 7),
         ],
         "{findings:#?}"
     );
     assert!(findings[0]["message"].as_str().unwrap().contains("is false"), "{}", findings[0]);
     assert!(findings[2]["message"].as_str().unwrap().contains("is NULL"), "{}", findings[2]);
+    assert!(findings[3]["message"].as_str().unwrap().contains("every row is a failure"), "{}", findings[3]);
 }
 
 #[test]
