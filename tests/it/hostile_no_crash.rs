@@ -149,3 +149,43 @@ fn hostile_inputs_end_with_a_finding_or_a_message_never_a_crash() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The run's memory-bounded child reports its exit code to its parent once its output is
+/// written; a child killed before that (as the kernel or an operator would) is waited for, and
+/// the parent says how it ended and exits 2: the caller never sees a verdict the child did not
+/// give.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_child_killed_before_its_verdict_is_reported_by_its_parent() {
+    let corpus = crate_root().join("tests/corpus/hostile/no_crash");
+    let dir = scratch("hostile_no_crash", "killed_child");
+    copy_tree(&corpus.join("base"), &dir);
+    make("runaway", 0, &dir);
+    let mut parent = std::process::Command::new(binary())
+        .arg("validate")
+        .arg(&dir)
+        .args(["--timeout", "86400", "--deadline", "120"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The child is the parent's one child process: found once it has forked.
+    let children = format!("/proc/{0}/task/{0}/children", parent.id());
+    let started = std::time::Instant::now();
+    let child = loop {
+        let listed = std::fs::read_to_string(&children).unwrap_or_default();
+        if let Some(pid) = listed.split_whitespace().next() {
+            break pid.to_string();
+        }
+        assert!(started.elapsed().as_secs() < 60, "the parent started no child");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(std::process::Command::new("kill").args(["-KILL", &child]).status().unwrap().success());
+    let output = parent.wait_with_output().unwrap();
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("the run was ended by signal 9; nothing was reported"), "{stderr}");
+    assert!(stdout.is_empty(), "no verdict without the child's: {stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
