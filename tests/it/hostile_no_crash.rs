@@ -161,7 +161,7 @@ fn a_child_killed_before_its_verdict_is_reported_by_its_parent() {
     let dir = scratch("hostile_no_crash", "killed_child");
     copy_tree(&corpus.join("base"), &dir);
     make("runaway", 0, &dir);
-    let mut parent = std::process::Command::new(binary())
+    let parent = std::process::Command::new(binary())
         .arg("validate")
         .arg(&dir)
         .args(["--timeout", "86400", "--deadline", "120"])
