@@ -221,6 +221,20 @@ fn kept(config: &EngineConfig) -> usize {
     pool().kept.iter().filter(|i| i.key == key).count()
 }
 
+/// Closes the instances kept with `config`'s settings: a test that keeps instances of settings
+/// of its own ends with this, so that they do not take the room ([`KEPT`]) another test's need.
+#[cfg(test)]
+fn discard(config: &EngineConfig) {
+    let key = Key::of(config);
+    let gone: Vec<Instance> = {
+        let mut pool = pool();
+        let (gone, kept) = std::mem::take(&mut pool.kept).into_iter().partition(|i| i.key == key);
+        pool.kept = kept;
+        gone
+    };
+    drop(gone);
+}
+
 #[cfg(test)]
 mod tests {
     use crate::engine::{Engine, EngineConfig};
@@ -285,6 +299,8 @@ mod tests {
         assert_eq!(super::kept(&config), 0);
         drop(engine);
         assert_eq!(super::kept(&config), 1);
+        super::discard(&config);
+        super::discard(&EngineConfig { memory_limit: "124MB".into(), ..EngineConfig::default() });
     }
 
     /// Warming for two workers opens two instances, each kept for a lease, and no more while
@@ -318,6 +334,8 @@ mod tests {
         assert_eq!(super::kept(&config), 0);
         drop((first, second));
         assert_eq!(super::kept(&config), 2);
+        super::discard(&config);
+        super::discard(&EngineConfig { memory_limit: "126MB".into(), ..EngineConfig::default() });
     }
 
     #[test]
