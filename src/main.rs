@@ -132,7 +132,8 @@ fn stop_at(deadline: Duration) {
 /// applying its 120,000 relocations) took about 3 ms of every run's start. The child's exit
 /// code comes through a pipe once its output is written ([`verdict`]), so this process ends
 /// without waiting for the kernel to free the child's memory; only a child that ends without
-/// sending one is waited for, and its status read.
+/// sending one is waited for, and its status read. This process killed, the child is killed
+/// too.
 #[cfg(target_os = "linux")]
 fn supervise() -> Option<ExitCode> {
     use rustix::io::Errno;
@@ -149,6 +150,7 @@ fn supervise() -> Option<ExitCode> {
     // The child's exit code comes through this pipe as soon as its output is written; its end
     // of file without one says the child ended before (then its status says how).
     let (mut code, writer) = std::io::pipe().ok()?;
+    let parent = rustix::process::getpid();
     // SAFETY: nothing but this thread runs yet (`main` calls this first, before any thread is
     // started or any lock taken), so the child's copy of the process is whole: no lock is held
     // by a thread that is not there.
@@ -156,6 +158,13 @@ fn supervise() -> Option<ExitCode> {
     let forked = unsafe { libc::fork() };
     let child = match forked {
         0 => {
+            // Killed (a CI job's timeout, an operator), the parent takes the run with it: a
+            // child left running would go on writing to their output.
+            let death = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+            if death.is_ok() && rustix::process::getppid() != Some(parent) {
+                // The parent ended before the signal was asked for.
+                return Some(ExitCode::from(2));
+            }
             drop(code);
             *VERDICT.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(writer);
             SUPERVISED.store(true, std::sync::atomic::Ordering::Relaxed);

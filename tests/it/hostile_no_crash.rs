@@ -170,22 +170,70 @@ fn a_child_killed_before_its_verdict_is_reported_by_its_parent() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The child is the parent's one child process: found once it has forked.
-    let children = format!("/proc/{0}/task/{0}/children", parent.id());
-    let started = std::time::Instant::now();
-    let child = loop {
-        let listed = std::fs::read_to_string(&children).unwrap_or_default();
-        if let Some(pid) = listed.split_whitespace().next() {
-            break pid.to_string();
-        }
-        assert!(started.elapsed().as_secs() < 60, "the parent started no child");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    assert!(std::process::Command::new("kill").args(["-KILL", &child]).status().unwrap().success());
+    let child = child_of(parent.id());
+    kill("-KILL", &child);
     let output = parent.wait_with_output().unwrap();
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
     assert!(stderr.contains("the run was ended by signal 9; nothing was reported"), "{stderr}");
     assert!(stdout.is_empty(), "no verdict without the child's: {stdout}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A parent killed (a CI job's timeout, an operator) takes its running child with it: nothing
+/// of the run goes on writing to the caller's output.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_killed_parent_takes_its_child_with_it() {
+    let corpus = crate_root().join("tests/corpus/hostile/no_crash");
+    let dir = scratch("hostile_no_crash", "killed_parent");
+    copy_tree(&corpus.join("base"), &dir);
+    make("runaway", 0, &dir);
+    let mut parent = std::process::Command::new(binary())
+        .arg("validate")
+        .arg(&dir)
+        .args(["--timeout", "86400", "--deadline", "120"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = child_of(parent.id());
+    kill("-TERM", &parent.id().to_string());
+    let _ = parent.wait().unwrap();
+    // Gone, or a zombie waiting for whoever adopted it to reap it: either way it runs no more.
+    let started = std::time::Instant::now();
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+        let state = state.rsplit(')').next().unwrap_or_default().split_whitespace().next().unwrap_or("gone");
+        if matches!(state, "gone" | "Z" | "X") {
+            break;
+        }
+        if started.elapsed().as_secs() >= 30 {
+            kill("-KILL", &child);
+            panic!("the child {child} still runs ({state}) 30 s after its parent was killed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The one child process of `pid`, once it has forked (`specproof validate`'s bounded child).
+#[cfg(target_os = "linux")]
+fn child_of(pid: u32) -> String {
+    let children = format!("/proc/{pid}/task/{pid}/children");
+    let started = std::time::Instant::now();
+    loop {
+        let listed = std::fs::read_to_string(&children).unwrap_or_default();
+        if let Some(child) = listed.split_whitespace().next() {
+            return child.to_string();
+        }
+        assert!(started.elapsed().as_secs() < 60, "{pid} started no child");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Sends `signal` (as `kill` writes it, `-KILL`) to the process `pid`.
+#[cfg(target_os = "linux")]
+fn kill(signal: &str, pid: &str) {
+    assert!(std::process::Command::new("kill").args([signal, pid]).status().unwrap().success());
 }
