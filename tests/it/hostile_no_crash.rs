@@ -232,8 +232,15 @@ fn child_of(pid: u32) -> String {
     }
 }
 
-/// Sends `signal` (as `kill` writes it, `-KILL`) to the process `pid`.
+/// Sends `signal` (`-KILL` or `-TERM`, as `kill` writes them) to the process `pid`.
 #[cfg(target_os = "linux")]
 fn kill(signal: &str, pid: &str) {
-    assert!(std::process::Command::new("kill").args([signal, pid]).status().unwrap().success());
+    use rustix::process::{kill_process, Pid, Signal};
+    let signal = match signal {
+        "-KILL" => Signal::KILL,
+        "-TERM" => Signal::TERM,
+        other => panic!("no signal {other}"),
+    };
+    let pid = Pid::from_raw(pid.parse().unwrap()).unwrap();
+    kill_process(pid, signal).unwrap();
 }
