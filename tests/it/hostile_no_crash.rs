@@ -157,19 +157,7 @@ fn hostile_inputs_end_with_a_finding_or_a_message_never_a_crash() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_child_killed_before_its_verdict_is_reported_by_its_parent() {
-    let corpus = crate_root().join("tests/corpus/hostile/no_crash");
-    let dir = scratch("hostile_no_crash", "killed_child");
-    copy_tree(&corpus.join("base"), &dir);
-    make("runaway", 0, &dir);
-    let parent = std::process::Command::new(binary())
-        .arg("validate")
-        .arg(&dir)
-        .args(["--timeout", "86400", "--deadline", "120"])
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (dir, parent) = runaway("killed_child");
     let child = child_of(parent.id());
     kill("-KILL", &child);
     let output = parent.wait_with_output().unwrap();
@@ -185,18 +173,7 @@ fn a_child_killed_before_its_verdict_is_reported_by_its_parent() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_killed_parent_takes_its_child_with_it() {
-    let corpus = crate_root().join("tests/corpus/hostile/no_crash");
-    let dir = scratch("hostile_no_crash", "killed_parent");
-    copy_tree(&corpus.join("base"), &dir);
-    make("runaway", 0, &dir);
-    let mut parent = std::process::Command::new(binary())
-        .arg("validate")
-        .arg(&dir)
-        .args(["--timeout", "86400", "--deadline", "120"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let (dir, mut parent) = runaway("killed_parent");
     let child = child_of(parent.id());
     kill("-TERM", &parent.id().to_string());
     let _ = parent.wait().unwrap();
@@ -215,6 +192,25 @@ fn a_killed_parent_takes_its_child_with_it() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `specproof validate` started on a project (in a scratch folder `name`) whose model runs for
+/// hours, under a deadline of two minutes, its output piped: the folder and the process.
+#[cfg(target_os = "linux")]
+fn runaway(name: &str) -> (std::path::PathBuf, std::process::Child) {
+    let dir = scratch("hostile_no_crash", name);
+    copy_tree(&crate_root().join("tests/corpus/hostile/no_crash/base"), &dir);
+    make("runaway", 0, &dir);
+    let parent = std::process::Command::new(binary())
+        .arg("validate")
+        .arg(&dir)
+        .args(["--timeout", "86400", "--deadline", "120"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    (dir, parent)
 }
 
 /// The one child process of `pid`, once it has forked (`specproof validate`'s bounded child).
